@@ -1,0 +1,71 @@
+import type { Condition, ObjectMeta } from './meta';
+
+/**
+ * `Zone`: a primary zone hosted by dnsfleet. The same type is the CRD the operator reconciles and
+ * the manifest `dnsfleet serve` reads, so a zone tried locally can be applied to a cluster as is.
+ */
+export interface Zone {
+  apiVersion: 'dnsfleet.io/v1alpha1';
+  kind: 'Zone';
+  metadata: ObjectMeta;
+  spec: ZoneSpec;
+  status?: ZoneStatus;
+}
+
+export interface ZoneSpec {
+  /**
+   * The zone's domain name, absolute or not (`example.com` and `example.com.` are the same zone).
+   * @pattern ^([A-Za-z0-9_*]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$
+   */
+  zoneName: string;
+  /**
+   * TTL for records that give none.
+   * @minimum 0
+   * @maximum 2147483647
+   */
+  defaultTTL?: number;
+  /** SOA fields; when the zone data has no SOA, dnsfleet makes one from these and manages its serial. */
+  soa?: SOASpec;
+  /** The zone's records as RRsets. Either this or `zoneFile`, or both. */
+  rrsets?: RRsetSpec[];
+  /** The zone's records as RFC 1035 master-file text; `$ORIGIN` defaults to the zone name. */
+  zoneFile?: string;
+}
+
+export interface SOASpec {
+  /** Primary nameserver (MNAME). Default: the first apex NS target, else `ns1.<zone>`. */
+  mname?: string;
+  /** Responsible mailbox in name form (RNAME). Default: `hostmaster.<zone>`. */
+  rname?: string;
+  /** @minimum 0 @maximum 2147483647 */
+  refresh?: number;
+  /** @minimum 0 @maximum 2147483647 */
+  retry?: number;
+  /** @minimum 0 @maximum 2147483647 */
+  expire?: number;
+  /** Negative-caching TTL (RFC 2308 §4). @minimum 0 @maximum 2147483647 */
+  minimum?: number;
+  /** TTL of the SOA record itself. @minimum 0 @maximum 2147483647 */
+  ttl?: number;
+}
+
+export interface RRsetSpec {
+  /** Owner relative to the zone (`www`, `*.app`), `@` for the apex, or absolute with a trailing dot. */
+  name: string;
+  /**
+   * Record type mnemonic, or `TYPEnnn` for any other type (RFC 3597).
+   * @pattern ^([A-Z][A-Z0-9]*|TYPE[0-9]{1,5})$
+   */
+  type: string;
+  /** @minimum 0 @maximum 2147483647 */
+  ttl?: number;
+  /** Rdata in presentation format, one entry per record (`10 mail`, `"v=spf1 -all"`, `\# 3 010203`). */
+  records: string[];
+}
+
+export interface ZoneStatus {
+  /** The SOA serial of the version being served. */
+  serial?: number;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}

@@ -1,0 +1,144 @@
+import type { Token } from '../rdata/codec';
+
+/**
+ * Splits master-file text into entries of tokens (RFC 1035 §5.1).
+ *
+ * - Whitespace separates tokens; a newline ends an entry unless parentheses are open.
+ * - `;` starts a comment to the end of the line (not inside quotes, not escaped).
+ * - `"…"` is one token that may hold spaces, `;` and parentheses; a quote inside an unquoted token
+ *   (`alpn="h2,h3"`) continues that token.
+ * - Escapes (`\X`, `\DDD`) are kept raw in the token text: each field decodes them as it needs.
+ * - An entry whose line starts with a blank repeats the previous owner.
+ *
+ * One pass over the text, no backtracking: linear in the input, whatever it holds.
+ */
+
+export interface Entry {
+  readonly tokens: Token[];
+  /** Line (from 1) where the entry starts. */
+  readonly line: number;
+  readonly ownerOmitted: boolean;
+}
+
+export class TokenizeError extends Error {
+  constructor(
+    readonly line: number,
+    readonly detail: string,
+  ) {
+    super(`line ${line}: ${detail}`);
+    this.name = 'TokenizeError';
+  }
+}
+
+export function tokenize(text: string): Entry[] {
+  const entries: Entry[] = [];
+  let tokens: Token[] = [];
+  let entryLine = 1;
+  let ownerOmitted = false;
+  let line = 1;
+  let depth = 0;
+  let parenLine = 0;
+  let atLineStart = true;
+  let i = 0;
+
+  const endEntry = (): void => {
+    if (tokens.length > 0) entries.push({ tokens, line: entryLine, ownerOmitted });
+    tokens = [];
+  };
+
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '\n') {
+      if (depth === 0) endEntry();
+      line++;
+      i++;
+      atLineStart = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      if (atLineStart && depth === 0 && tokens.length === 0) {
+        ownerOmitted = true;
+        entryLine = line;
+      }
+      atLineStart = false;
+      i++;
+      continue;
+    }
+    if (atLineStart && depth === 0 && tokens.length === 0) {
+      ownerOmitted = false;
+      entryLine = line;
+    }
+    atLineStart = false;
+    if (c === ';') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '(') {
+      if (depth === 0) parenLine = line;
+      depth++;
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      if (depth === 0) throw new TokenizeError(line, 'closing parenthesis without an opening one');
+      depth--;
+      i++;
+      continue;
+    }
+    if (tokens.length === 0 && depth === 0 && entryLine !== line) entryLine = line;
+    // A token: quoted, or unquoted up to a separator (possibly with a quoted part inside).
+    let value = '';
+    let quoted = false;
+    let startedQuoted = c === '"';
+    while (i < text.length) {
+      const ch = text[i]!;
+      if (ch === '\\') {
+        if (i + 1 >= text.length || text[i + 1] === '\n') throw new TokenizeError(line, 'backslash at the end of a line');
+        value += ch + text[i + 1]!;
+        i += 2;
+        continue;
+      }
+      if (ch === '"') {
+        const start = line;
+        i++;
+        let closed = false;
+        while (i < text.length) {
+          const q = text[i]!;
+          if (q === '\\') {
+            if (i + 1 >= text.length) break;
+            if (text[i + 1] === '\n') line++;
+            value += q + text[i + 1]!;
+            i += 2;
+            continue;
+          }
+          if (q === '"') {
+            closed = true;
+            i++;
+            break;
+          }
+          if (q === '\n') break;
+          value += q;
+          i++;
+        }
+        if (!closed) throw new TokenizeError(start, 'unterminated quoted string');
+        quoted = true;
+        if (startedQuoted) break;
+        continue;
+      }
+      if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === ';' || ch === '(' || ch === ')') break;
+      value += ch;
+      i++;
+    }
+    // `key="value"` is one unquoted token for the SvcParams reader; a plain "…" is a quoted token.
+    tokens.push({ text: value, quoted: startedQuoted && quoted });
+    startedQuoted = false;
+  }
+  if (depth > 0) throw new TokenizeError(parenLine, 'parenthesis opened here is never closed');
+  endEntry();
+  return entries;
+}
+
+/** Tokens of one record's rdata written on its own, as manifests hold it (`10 mail`, `"a" "b"`). */
+export function tokenizeRdata(text: string): Token[] {
+  return tokenize(text.replace(/^[ \t]+/, '')).flatMap((e) => e.tokens);
+}

@@ -1,0 +1,69 @@
+import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+
+/**
+ * Multi-document YAML manifests, as `kubectl apply -f` reads them, with every value traceable to
+ * its line so that errors name the place.
+ */
+
+export class ManifestError extends Error {
+  constructor(
+    readonly source: string,
+    readonly line: number | undefined,
+    readonly path: string | undefined,
+    readonly detail: string,
+  ) {
+    super(`${source}${line !== undefined ? `:${line}` : ''}: ${path ? `${path}: ` : ''}${detail}`);
+    this.name = 'ManifestError';
+  }
+}
+
+export type PathSegment = string | number;
+
+export interface ManifestDocument {
+  readonly source: string;
+  /** Position of the document in its file, from 0. */
+  readonly index: number;
+  /** The document as plain data. */
+  readonly value: unknown;
+  /** The line (from 1) where the value at `path` starts, or the document's first line. */
+  lineOf(path: readonly PathSegment[]): number | undefined;
+}
+
+export function readManifestDocuments(text: string, source: string): ManifestDocument[] {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (!Array.isArray(docs)) {
+    // The yaml package returns an EmptyStream for a file with no documents.
+    return [];
+  }
+  const out: ManifestDocument[] = [];
+  docs.forEach((doc: Document.Parsed, index) => {
+    const first = doc.errors[0];
+    if (first) {
+      const line = first.linePos?.[0]?.line ?? lines.linePos(first.pos[0]).line;
+      throw new ManifestError(source, line, undefined, `invalid YAML: ${first.message.split('\n')[0]}`);
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return; // an empty document between `---` lines
+    out.push({
+      source,
+      index,
+      value,
+      lineOf(path) {
+        for (let depth = path.length; depth >= 0; depth--) {
+          const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+          if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+        }
+        return undefined;
+      },
+    });
+  });
+  return out;
+}
+
+/** `spec.rrsets[2].records[0]` from a path. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out;
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { Name, NameError } from '../dns/name';
+import { RRType, typeFromString, typeToString } from '../dns/constants';
+import { RdataError, type Token } from '../dns/rdata/codec';
+import { parseRdata } from '../dns/rdata/registry';
+import { readZoneFile, ZoneFileError } from '../dns/zonefile/reader';
+import { tokenizeRdata } from '../dns/zonefile/tokenizer';
+import { ZoneBuilder, ZoneCheckError, formatProblem, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
+import type { Zone } from '../zone/zone';
+import { nextSerial } from '../zone/serial';
+import { API_VERSION } from '../../crds/v1alpha1/meta';
+import type { Zone as ZoneResource, ZoneSpec, RRsetSpec, SOASpec } from '../../crds/v1alpha1/zone';
+import { ManifestError, formatPath, type ManifestDocument, type PathSegment } from './documents';
+
+/**
+ * A `Zone` manifest turned into a zone: shape checks with the field path and line of every
+ * mistake, then records, the managed SOA, and the zone checks.
+ */
+
+/** Defaults for a managed SOA; RFC 1912 §2.2 ranges, negative TTL per RFC 2308 §5. */
+export const SOA_DEFAULTS = { refresh: 3600, retry: 600, expire: 1209600, minimum: 3600, ttl: 3600 } as const;
+export const DEFAULT_TTL = 3600;
+
+export interface ManagedSerial {
+  /** Digest of the spec the serial was made for. */
+  readonly specDigest: string;
+  readonly serial: number;
+}
+
+export interface BuiltZone {
+  readonly zone: Zone;
+  readonly resource: ZoneResource;
+  /** Set when dnsfleet made the SOA; the next build keeps the serial if the spec is unchanged. */
+  readonly managedSerial?: ManagedSerial;
+  readonly warnings: readonly string[];
+}
+
+export function isZoneDocument(doc: ManifestDocument): boolean {
+  const v = doc.value as { kind?: unknown } | null;
+  return typeof v === 'object' && v !== null && v.kind === 'Zone';
+}
+
+/** Validates the shape of a Zone manifest; throws ManifestError naming file, line and field. */
+export function validateZoneDocument(doc: ManifestDocument): ZoneResource {
+  const v = new Validator(doc);
+  const root = v.object(doc.value, []);
+  if (root.apiVersion !== API_VERSION) v.fail(['apiVersion'], `must be ${API_VERSION}, got ${JSON.stringify(root.apiVersion)}`);
+  const meta = v.object(root.metadata, ['metadata']);
+  v.string(meta.name, ['metadata', 'name']);
+  const spec = v.object(root.spec, ['spec']);
+  v.string(spec.zoneName, ['spec', 'zoneName']);
+  v.known(spec, ['spec'], ['zoneName', 'defaultTTL', 'soa', 'rrsets', 'zoneFile']);
+  if (spec.defaultTTL !== undefined) v.ttl(spec.defaultTTL, ['spec', 'defaultTTL']);
+  if (spec.zoneFile !== undefined) v.string(spec.zoneFile, ['spec', 'zoneFile']);
+  if (spec.soa !== undefined) {
+    const soa = v.object(spec.soa, ['spec', 'soa']);
+    v.known(soa, ['spec', 'soa'], ['mname', 'rname', 'refresh', 'retry', 'expire', 'minimum', 'ttl']);
+    for (const f of ['mname', 'rname'] as const) if (soa[f] !== undefined) v.string(soa[f], ['spec', 'soa', f]);
+    for (const f of ['refresh', 'retry', 'expire', 'minimum', 'ttl'] as const) if (soa[f] !== undefined) v.ttl(soa[f], ['spec', 'soa', f]);
+  }
+  if (spec.rrsets !== undefined) {
+    if (!Array.isArray(spec.rrsets)) v.fail(['spec', 'rrsets'], 'must be a list');
+    (spec.rrsets as unknown[]).forEach((item, i) => {
+      const path = ['spec', 'rrsets', i];
+      const rrset = v.object(item, path);
+      v.known(rrset, path, ['name', 'type', 'ttl', 'records']);
+      v.string(rrset.name, [...path, 'name']);
+      v.string(rrset.type, [...path, 'type']);
+      if (rrset.ttl !== undefined) v.ttl(rrset.ttl, [...path, 'ttl']);
+      if (!Array.isArray(rrset.records) || rrset.records.length === 0) v.fail([...path, 'records'], 'must be a non-empty list');
+      (rrset.records as unknown[]).forEach((r, j) => v.string(r, [...path, 'records', j]));
+    });
+  }
+  return doc.value as ZoneResource;
+}
+
+/**
+ * Builds the zone of a validated manifest. `previous` is the managed serial of the version being
+ * served, so an unchanged spec keeps its serial and a changed one gets a newer one (RFC 1982).
+ */
+export function buildZone(doc: ManifestDocument, resource: ZoneResource, previous: ManagedSerial | undefined, nowSeconds: number): BuiltZone {
+  const spec = resource.spec;
+  const fail = (path: readonly PathSegment[], detail: string): never => {
+    throw new ManifestError(doc.source, doc.lineOf(path), formatPath(path), detail);
+  };
+  let origin: Name;
+  try {
+    origin = Name.fromText(spec.zoneName.endsWith('.') ? spec.zoneName : `${spec.zoneName}.`);
+  } catch (err) {
+    return fail(['spec', 'zoneName'], (err as Error).message);
+  }
+  const defaultTtl = spec.defaultTTL ?? DEFAULT_TTL;
+  const records: ZoneRecord[] = [];
+
+  if (spec.zoneFile !== undefined) {
+    const source = `${doc.source}: spec.zoneFile`;
+    try {
+      for (const r of readZoneFile(spec.zoneFile, { origin, source, defaultTtl })) {
+        records.push({ owner: r.owner, type: r.type, ttl: r.ttl, class: r.class, rdata: r.rdata, source: { source, line: r.line } });
+      }
+    } catch (err) {
+      if (err instanceof ZoneFileError) throw new ManifestError(doc.source, doc.lineOf(['spec', 'zoneFile']), 'spec.zoneFile', err.message);
+      throw err;
+    }
+  }
+
+  (spec.rrsets ?? []).forEach((rrset: RRsetSpec, i) => {
+    const path = ['spec', 'rrsets', i];
+    let owner: Name;
+    try {
+      owner = Name.fromText(rrset.name, origin);
+    } catch (err) {
+      return fail([...path, 'name'], (err as Error).message);
+    }
+    const type = typeFromString(rrset.type);
+    if (type === undefined) return fail([...path, 'type'], `unknown record type ${JSON.stringify(rrset.type)}`);
+    rrset.records.forEach((text, j) => {
+      const recordPath = [...path, 'records', j];
+      let rdata: Uint8Array;
+      try {
+        rdata = parseRdata(type, tokensOf(text), origin);
+      } catch (err) {
+        if (err instanceof RdataError || err instanceof NameError || err instanceof ZoneFileError) {
+          return fail(recordPath, `${typeToString(type)} "${text}": ${err.message}`);
+        }
+        throw err;
+      }
+      records.push({ owner, type, ttl: rrset.ttl ?? defaultTtl, rdata, source: { source: `${doc.source}: ${formatPath(recordPath)}`, line: doc.lineOf(recordPath) } });
+    });
+  });
+
+  const warnings: string[] = [];
+  let managedSerial: ManagedSerial | undefined;
+  if (!records.some((r) => r.type === RRType.SOA)) {
+    const specDigest = digest(spec);
+    const serial = previous?.specDigest === specDigest ? previous.serial : nextSerial(previous?.serial, nowSeconds);
+    managedSerial = { specDigest, serial };
+    records.push(managedSoa(origin, spec.soa ?? {}, records, serial, doc));
+  } else if (spec.soa) {
+    warnings.push(`${doc.source}: spec.soa is ignored because the zone data has its own SOA record`);
+  }
+
+  const builder = new ZoneBuilder(origin);
+  for (const r of records) builder.add(r);
+  try {
+    const zone = builder.build();
+    warnings.push(...builder.warnings.map(formatProblem));
+    return { zone, resource, managedSerial, warnings };
+  } catch (err) {
+    if (err instanceof ZoneCheckError) {
+      throw new ManifestError(doc.source, doc.lineOf(['spec']), 'spec', err.problems.map((p: ZoneProblem) => formatProblem(p)).join('; '));
+    }
+    throw err;
+  }
+}
+
+function managedSoa(origin: Name, soa: SOASpec, records: readonly ZoneRecord[], serial: number, doc: ManifestDocument): ZoneRecord {
+  const apexNs = records.find((r) => r.type === RRType.NS && r.owner.equals(origin));
+  const mname = soa.mname ?? (apexNs ? Name.fromWire(apexNs.rdata).toString() : `ns1.${origin}`);
+  const rname = soa.rname ?? `hostmaster.${origin}`;
+  const fields = [
+    mname,
+    rname,
+    String(serial),
+    String(soa.refresh ?? SOA_DEFAULTS.refresh),
+    String(soa.retry ?? SOA_DEFAULTS.retry),
+    String(soa.expire ?? SOA_DEFAULTS.expire),
+    String(soa.minimum ?? SOA_DEFAULTS.minimum),
+  ];
+  try {
+    const rdata = parseRdata(RRType.SOA, fields.map((text) => ({ text, quoted: false })), origin);
+    return { owner: origin, type: RRType.SOA, ttl: soa.ttl ?? SOA_DEFAULTS.ttl, rdata, source: { source: `${doc.source}: spec.soa`, line: doc.lineOf(['spec', 'soa']) } };
+  } catch (err) {
+    throw new ManifestError(doc.source, doc.lineOf(['spec', 'soa']), 'spec.soa', (err as Error).message);
+  }
+}
+
+function tokensOf(text: string): Token[] {
+  return tokenizeRdata(text);
+}
+
+function digest(spec: ZoneSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+}
+
+/** Small shape checker that reports the first problem with its path and line. */
+class Validator {
+  constructor(private readonly doc: ManifestDocument) {}
+
+  fail(path: readonly PathSegment[], detail: string): never {
+    throw new ManifestError(this.doc.source, this.doc.lineOf(path), formatPath(path) || undefined, detail);
+  }
+
+  object(value: unknown, path: readonly PathSegment[]): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'must be an object');
+    return value as Record<string, unknown>;
+  }
+
+  string(value: unknown, path: readonly PathSegment[]): string {
+    if (typeof value !== 'string' || value.length === 0) this.fail(path, 'must be a non-empty string');
+    return value as string;
+  }
+
+  ttl(value: unknown, path: readonly PathSegment[]): number {
+    // RFC 2181 §8: 0 .. 2^31 - 1.
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+      this.fail(path, `must be an integer from 0 to 2147483647, got ${JSON.stringify(value)}`);
+    }
+    return value as number;
+  }
+
+  known(obj: Record<string, unknown>, path: readonly PathSegment[], fields: readonly string[]): void {
+    for (const key of Object.keys(obj)) {
+      if (!fields.includes(key)) this.fail([...path, key], `unknown field (expected one of ${fields.join(', ')})`);
+    }
+  }
+}

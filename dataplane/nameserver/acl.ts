@@ -1,0 +1,89 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * An address allow-list of CIDR prefixes (`192.0.2.0/24`, `2001:db8::/32`, or a bare address),
+ * used for outgoing zone transfers.
+ */
+export class AclError extends Error {
+  constructor(readonly entry: string, message: string) {
+    super(`allow-list entry "${entry}": ${message}`);
+    this.name = 'AclError';
+  }
+}
+
+interface Prefix {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+}
+
+export class AddressList {
+  private constructor(private readonly prefixes: readonly Prefix[]) {}
+
+  static parse(entries: readonly string[]): AddressList {
+    return new AddressList(entries.map(parsePrefix));
+  }
+
+  get isEmpty(): boolean {
+    return this.prefixes.length === 0;
+  }
+
+  allows(address: string): boolean {
+    const bytes = addressBytes(unmapIPv4(address));
+    if (!bytes) return false;
+    return this.prefixes.some((p) => p.bytes.length === bytes.length && matches(p, bytes));
+  }
+}
+
+function parsePrefix(entry: string): Prefix {
+  const [addr, len, ...rest] = entry.split('/');
+  if (rest.length > 0 || !addr) throw new AclError(entry, 'expected ADDRESS or ADDRESS/LENGTH');
+  const bytes = addressBytes(addr);
+  if (!bytes) throw new AclError(entry, 'not an IPv4 or IPv6 address');
+  const max = bytes.length * 8;
+  const length = len === undefined ? max : Number(len);
+  if (!Number.isInteger(length) || length < 0 || length > max || (len !== undefined && !/^\d+$/.test(len))) {
+    throw new AclError(entry, `prefix length must be 0..${max}`);
+  }
+  return { bytes, length };
+}
+
+function matches(p: Prefix, bytes: Uint8Array): boolean {
+  let bits = p.length;
+  for (let i = 0; bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if ((p.bytes[i]! & mask) !== (bytes[i]! & mask)) return false;
+  }
+  return true;
+}
+
+/** `::ffff:127.0.0.1`, as dual-stack sockets report IPv4 peers, is matched as 127.0.0.1. */
+function unmapIPv4(address: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m ? m[1]! : address;
+}
+
+function addressBytes(address: string): Uint8Array | undefined {
+  if (isIPv4(address)) return Uint8Array.from(address.split('.').map(Number));
+  if (!isIPv6(address)) return undefined;
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
+  const parse = (part: string | undefined): number[] => {
+    if (!part) return [];
+    const out: number[] = [];
+    for (const group of part.split(':')) {
+      if (group.includes('.')) {
+        const v4 = group.split('.').map(Number);
+        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else out.push(parseInt(group, 16));
+    }
+    return out;
+  };
+  const h = parse(head);
+  const t = parse(tail);
+  const groups = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    bytes[2 * i] = g >> 8;
+    bytes[2 * i + 1] = g & 0xff;
+  });
+  return bytes;
+}

@@ -1,0 +1,242 @@
+import { Name, MAX_NAME_LENGTH } from '../dns/name';
+import { Rcode, RRType } from '../dns/constants';
+import { codecFor } from '../dns/rdata/registry';
+import type { RRset, Zone, ZoneNode } from '../zone/zone';
+import type { ZoneSet } from '../zone/zone-set';
+
+/**
+ * The answer logic of an authoritative server (RFC 1034 §4.3.2), pure and synchronous.
+ *
+ * It only collects `(section, owner, rrset)` entries; `encode.ts` turns them into bytes. The steps
+ * read as in Knot's `internet.c` and NSD's `query.c`: find the zone, walk down to the name (a
+ * delegation or DNAME on the way ends the walk), then answer the name found, or the wildcard that
+ * covers it, or say that it does not exist.
+ *
+ * Where RFCs leave room, the choices follow NSD, which the differential test compares us with:
+ * - after a CNAME or DNAME, a target that does not exist or has no data adds nothing (no SOA,
+ *   rcode stays NOERROR), and AA stays set even when the chain ends in a referral;
+ * - a CNAME is followed into any zone we serve, not only its own;
+ * - the apex NS RRset is not added to positive answers (minimal responses; RFC 1034 allows both).
+ * Deliberate differences from NSD 4.6, each in an RFC's favour, are listed in docs/answers.md.
+ */
+
+export type Section = 'answer' | 'authority' | 'additional';
+
+export interface AnswerEntry {
+  /** Owner as it goes on the wire: the query name for wildcard answers and synthesized CNAMEs. */
+  readonly owner: Name;
+  readonly rrset: RRset;
+  /** In-domain glue that must fit, or the response is truncated (RFC 9471 §3). */
+  readonly required?: boolean;
+}
+
+/** How the lookup ended: tests and metrics read it. */
+export type Outcome = 'answer' | 'nodata' | 'nxdomain' | 'referral' | 'refused' | 'yxdomain';
+
+export interface Answer {
+  rcode: number;
+  authoritative: boolean;
+  outcome: Outcome;
+  readonly answer: AnswerEntry[];
+  readonly authority: AnswerEntry[];
+  readonly additional: AnswerEntry[];
+}
+
+export interface AnswerOptions {
+  /**
+   * RFC 8482 §4.1: answer ANY with one RRset instead of all of them. The server sets it for UDP,
+   * where large ANY answers are what reflection attacks are made of; TCP gets every RRset.
+   */
+  readonly minimalAny?: boolean;
+}
+
+/** A CNAME/DNAME chain longer than this is cut short (loops are caught earlier, see `add`). */
+const MAX_CHAIN = 16;
+
+export function answerQuery(zones: ZoneSet, qname: Name, qtype: number, options: AnswerOptions = {}): Answer {
+  const state = new AnswerState(zones, qtype, options);
+  state.resolve(qname);
+  return state.result;
+}
+
+class AnswerState {
+  readonly result: Answer = {
+    rcode: Rcode.NOERROR,
+    authoritative: true,
+    outcome: 'answer',
+    answer: [],
+    authority: [],
+    additional: [],
+  };
+  /** Names reached through CNAME or DNAME so far (0 while answering the query name itself). */
+  private chain = 0;
+  private readonly added = new Set<string>();
+
+  constructor(
+    private readonly zones: ZoneSet,
+    private readonly qtype: number,
+    private readonly options: AnswerOptions,
+  ) {}
+
+  resolve(qname: Name): void {
+    let zone = this.zones.find(qname);
+    if (!zone) {
+      // RFC 1034 §4.3.2 step 2: not authoritative. A chain that leaves our zones just ends.
+      if (this.chain === 0) this.end('refused', Rcode.REFUSED, false);
+      return;
+    }
+    if (this.qtype === RRType.DS && qname.key === zone.origin.key) {
+      // RFC 4035 §3.1.4.1: the DS RRset lives in the parent; answer from it when we serve it.
+      const parentName = qname.parent();
+      const parent = parentName && this.zones.find(parentName);
+      if (parent) zone = parent;
+      else return this.answerNode(zone, zone.apex, qname);
+    }
+
+    const key = qname.key;
+    const starts = labelStartsBelow(key, zone.origin.key.length);
+    let node = zone.apex;
+    for (let i = starts.length - 1; i >= 0; i--) {
+      // Every name on the way down decides before we look further (RFC 1034 §4.3.2 step 3).
+      if (node !== zone.apex && node.isDelegation) return this.referral(zone, node);
+      const dname = node.rrsets.get(RRType.DNAME);
+      if (dname) return this.dname(qname, node, dname);
+      const next = zone.nodes.get(key.slice(starts[i]));
+      if (!next) break;
+      node = next;
+    }
+
+    if (node.name.key === key) {
+      // RFC 4035 §3.1.4.1: at a cut, DS is the parent's data; everything else is a referral.
+      if (node.isDelegation && this.qtype !== RRType.DS) return this.referral(zone, node);
+      return this.answerNode(zone, node, qname);
+    }
+    // RFC 4592 §3.3.1: the source of synthesis is `*.` + closest encloser.
+    const wildcard = zone.nodes.get('\x01*' + node.name.key);
+    if (wildcard) return this.answerNode(zone, wildcard, qname);
+    this.nxdomain(zone);
+  }
+
+  /** The name exists (or a wildcard stands for it): data, CNAME, or no data. */
+  private answerNode(zone: Zone, node: ZoneNode, owner: Name): void {
+    if (this.qtype === RRType.ANY) return this.answerAny(zone, node, owner);
+    const rrset = node.rrsets.get(this.qtype);
+    if (rrset) {
+      this.add('answer', owner, rrset);
+      this.addAdditional(zone, rrset);
+      return;
+    }
+    const cname = node.rrsets.get(RRType.CNAME);
+    if (cname) {
+      // RFC 1034 §4.3.2 step 3a: add the CNAME and restart at its target. A CNAME already in the
+      // answer means a loop: stop there, as NSD does.
+      if (!this.add('answer', owner, cname) || this.chain >= MAX_CHAIN) return;
+      this.chain++;
+      return this.resolve(Name.fromWire(cname.rdata[0]!));
+    }
+    this.nodata(zone);
+  }
+
+  /** RFC 8482: ANY gets all RRsets over TCP, and one RRset where `minimalAny` asks for it. */
+  private answerAny(zone: Zone, node: ZoneNode, owner: Name): void {
+    if (node.rrsets.size === 0) return this.nodata(zone);
+    if (this.options.minimalAny) {
+      let first: RRset | undefined;
+      for (const rrset of node.rrsets.values()) if (!first || rrset.type < first.type) first = rrset;
+      this.add('answer', owner, first!);
+      return;
+    }
+    for (const rrset of node.rrsets.values()) {
+      this.add('answer', owner, rrset);
+      this.addAdditional(zone, rrset);
+    }
+  }
+
+  /** RFC 6672 §3.3: add the DNAME, synthesize the CNAME for the query name, follow it. */
+  private dname(qname: Name, node: ZoneNode, dname: RRset): void {
+    if (!this.add('answer', node.name, dname) || this.chain >= MAX_CHAIN) return;
+    const target = Name.fromWire(dname.rdata[0]!);
+    const prefix = qname.cased.slice(0, qname.cased.length - node.name.cased.length);
+    if (prefix.length + target.cased.length > MAX_NAME_LENGTH) {
+      // RFC 6672 §2.2: the substituted name would be too long.
+      this.end('yxdomain', Rcode.YXDOMAIN, this.result.authoritative);
+      return;
+    }
+    const newName = Name.fromWireString(prefix + target.cased);
+    // RFC 6672 §3.4 (which replaced RFC 2672's TTL of zero): the CNAME takes the DNAME's TTL.
+    const synthesized: RRset = { owner: qname, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName.toWire()] };
+    this.add('answer', qname, synthesized);
+    this.chain++;
+    this.resolve(newName);
+  }
+
+  /** RFC 1034 §4.3.2 step 3b: the NS RRset of the cut and the glue its servers need. */
+  private referral(zone: Zone, cut: ZoneNode): void {
+    const ns = cut.rrsets.get(RRType.NS)!;
+    if (this.chain === 0) this.result.authoritative = false;
+    this.result.outcome = 'referral';
+    this.add('authority', cut.name, ns);
+    for (const target of nsTargets(ns)) {
+      // RFC 9471 §3: glue for names in the delegated zone must fit; other addresses we hold may.
+      const required = target.isSubdomainOf(cut.name);
+      this.addAddresses(zone, target, required);
+    }
+  }
+
+  private nodata(zone: Zone): void {
+    this.result.outcome = 'nodata';
+    // RFC 2308 §2.2: NODATA carries the SOA, unless NSD's rule for chains applies (see above).
+    if (this.chain === 0) this.add('authority', zone.apex.name, zone.negativeSoa);
+  }
+
+  private nxdomain(zone: Zone): void {
+    this.result.outcome = 'nxdomain';
+    if (this.chain > 0) return;
+    // RFC 2308 §2.1: name error with the SOA in the authority section.
+    this.result.rcode = Rcode.NXDOMAIN;
+    this.add('authority', zone.apex.name, zone.negativeSoa);
+  }
+
+  private end(outcome: Outcome, rcode: number, authoritative: boolean): void {
+    this.result.outcome = outcome;
+    this.result.rcode = rcode;
+    this.result.authoritative = authoritative;
+  }
+
+  /** RFC 1035 §3.3.9, §3.3.11, RFC 2782: addresses of NS, MX and SRV targets held in the zone. */
+  private addAdditional(zone: Zone, rrset: RRset): void {
+    const codec = codecFor(rrset.type);
+    for (const rdata of rrset.rdata) {
+      for (const target of codec.additionalNames(rdata)) this.addAddresses(zone, target, false);
+    }
+  }
+
+  private addAddresses(zone: Zone, target: Name, required: boolean): void {
+    const node = zone.nodes.get(target.key);
+    if (!node) return;
+    for (const type of [RRType.A, RRType.AAAA]) {
+      const rrset = node.rrsets.get(type);
+      if (rrset) this.add('additional', node.name, rrset, required);
+    }
+  }
+
+  /** Adds an entry once; false when it is already there (how CNAME and DNAME loops end). */
+  private add(section: Section, owner: Name, rrset: RRset, required = false): boolean {
+    const id = `${owner.key}/${rrset.type}`;
+    if (this.added.has(id)) return false;
+    this.added.add(id);
+    this.result[section].push(required ? { owner, rrset, required } : { owner, rrset });
+    return true;
+  }
+}
+
+function nsTargets(ns: RRset): Name[] {
+  return ns.rdata.map((rdata) => Name.fromWire(rdata));
+}
+
+/** Offsets where each label of `key` starts, for the labels below a suffix of `originLength` octets. */
+function labelStartsBelow(key: string, originLength: number): number[] {
+  const starts: number[] = [];
+  for (let i = 0; key.length - i > originLength; i += key.charCodeAt(i) + 1) starts.push(i);
+  return starts;
+}

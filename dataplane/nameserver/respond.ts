@@ -1,0 +1,176 @@
+import { Name } from '../dns/name';
+import { Opcode, Rcode, RRClass, RRType } from '../dns/constants';
+import { CLASSIC_UDP_SIZE, Flag, MAX_UDP_SIZE, parseQuery, type Edns, type Query } from '../dns/message';
+import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
+import type { ZoneSet } from '../zone/zone-set';
+import type { Zone } from '../zone/zone';
+import { answerQuery, type Answer, type AnswerEntry } from './answer';
+import { ResponseCache } from './response-cache';
+
+/**
+ * Turns one query message into what the server does with it: send a response, drop it, or start
+ * a zone transfer. Pure apart from the response cache it keeps; the server layer does the I/O.
+ */
+
+export type Transport = 'udp' | 'tcp';
+
+export type Outcome =
+  | { readonly kind: 'response'; readonly message: Uint8Array }
+  | { readonly kind: 'drop'; readonly reason: string }
+  /** AXFR or IXFR over TCP: the server checks the transfer ACL, then streams the zone (axfr.ts). */
+  | { readonly kind: 'transfer'; readonly query: Query; readonly zone: Zone };
+
+/** Largest message over TCP (RFC 1035 §4.2.2: a two-octet length prefix). */
+export const MAX_TCP_SIZE = 65535;
+
+export class Responder {
+  private zoneSet: ZoneSet;
+  private readonly cache: ResponseCache;
+
+  constructor(zones: ZoneSet, options: { cacheEntries?: number } = {}) {
+    this.zoneSet = zones;
+    this.cache = new ResponseCache(options.cacheEntries);
+  }
+
+  get zones(): ZoneSet {
+    return this.zoneSet;
+  }
+
+  /** Swaps in a new zone set; cached responses of the old one are dropped with it. */
+  setZones(zones: ZoneSet): void {
+    this.zoneSet = zones;
+    this.cache.clear();
+  }
+
+  respond(msg: Uint8Array, transport: Transport): Outcome {
+    const parsed = parseQuery(msg);
+    if (!parsed.ok) {
+      const p = parsed.problem;
+      if (p.rcode === 'drop') return { kind: 'drop', reason: p.reason };
+      return response(errorResponse(msg, p.id, p.flags, p.questionEnd, p.edns, p.rcode));
+    }
+    const q = parsed.query;
+    // RFC 6891 §6.1.3: we speak EDNS version 0 only.
+    if (q.edns && q.edns.version > 0) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.BADVERS));
+    if (q.opcode === Opcode.NOTIFY) {
+      // RFC 1996 §3.10: NOTIFY is for secondaries; the serving role has no primaries to refresh from.
+      return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
+    }
+    if (q.qclass !== RRClass.IN) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
+
+    if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) return this.transfer(msg, q, transport);
+    if (q.qtype === RRType.OPT || q.qtype === RRType.MAILA || q.qtype === RRType.MAILB || q.qtype === RRType.TSIG) {
+      return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTIMP));
+    }
+
+    const limit = transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(q.edns);
+    // ANY depends on the transport (RFC 8482), so it is never cached.
+    const cacheable = q.qtype !== RRType.ANY;
+    if (cacheable) {
+      const hit = this.cache.lookup(q, msg, limit);
+      if (hit) return response(hit);
+    }
+    const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype, { minimalAny: transport === 'udp' });
+    if (cacheable) {
+      const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
+      this.cache.store(q, full);
+      if (full.length <= limit) return response(withQueryFlags(full, q));
+    }
+    return response(encodeAnswer(msg, q, answer, limit));
+  }
+
+  private transfer(msg: Uint8Array, q: Query, transport: Transport): Outcome {
+    const zone = this.zoneSet.get(Name.fromWireString(q.qnameCased));
+    if (!zone) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTAUTH));
+    if (transport === 'tcp') return { kind: 'transfer', query: q, zone };
+    if (q.qtype === RRType.AXFR) {
+      // RFC 5936 §4.2: AXFR is not defined over UDP.
+      return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTIMP));
+    }
+    // RFC 1995 §2: an IXFR answer that does not fit in UDP is our SOA alone, which tells the
+    // client to come back over TCP.
+    const answer: Answer = {
+      rcode: Rcode.NOERROR,
+      authoritative: true,
+      outcome: 'answer',
+      answer: [{ owner: zone.origin, rrset: zone.soa }],
+      authority: [],
+      additional: [],
+    };
+    return response(encodeAnswer(msg, q, answer, udpLimit(q.edns)));
+  }
+}
+
+function response(message: Uint8Array): Outcome {
+  return { kind: 'response', message };
+}
+
+/** The UDP size we may send to this client (RFC 6891 §6.2.5). */
+export function udpLimit(edns: Edns | null): number {
+  if (!edns) return CLASSIC_UDP_SIZE;
+  return Math.min(edns.payloadSize, MAX_UDP_SIZE);
+}
+
+/**
+ * Encodes an answer. RRsets of the answer and authority sections are written whole or not at all;
+ * one that does not fit sets TC and ends the message, as NSD does. Additional records are
+ * optional and left out when they do not fit, except required glue (RFC 9471 §3).
+ * The RD bit is left clear here and copied from the query by `withQueryFlags`.
+ */
+export function encodeAnswer(msg: Uint8Array, q: Query, answer: Answer, limit: number): Uint8Array {
+  const rcode = answer.rcode;
+  let flags = (q.opcode << 11) | (rcode & 0xf);
+  if (answer.authoritative) flags |= Flag.AA;
+  const reserve = q.edns ? OPT_RECORD_LENGTH : 0;
+  const w = new MessageWriter(q.id, flags, limit - reserve);
+  w.copyQuestion(msg, q.questionEnd, q.qnameKey);
+  const complete =
+    writeSection(w, 1, answer.answer, true) &&
+    writeSection(w, 2, answer.authority, true) &&
+    writeSection(w, 3, answer.additional, false);
+  if (!complete) w.setFlag(Flag.TC);
+  if (q.edns) w.writeOpt(rcode >> 4, q.edns.dnssecOk);
+  return withQueryFlags(w.finish(), q);
+}
+
+function writeSection(w: MessageWriter, section: 1 | 2 | 3, entries: readonly AnswerEntry[], mandatory: boolean): boolean {
+  for (const e of entries) {
+    if (!w.writeRRset(section, e.owner, e.rrset.type, e.rrset.ttl, e.rrset.rdata) && (mandatory || e.required)) return false;
+  }
+  return true;
+}
+
+/** RFC 1035 §4.1.1: RD is copied into the response. CD is not (NSD clears it for authoritative answers). */
+export function withQueryFlags(message: Uint8Array, q: Query): Uint8Array {
+  message[2]! |= (q.flags >> 8) & (Flag.RD >> 8);
+  return message;
+}
+
+/**
+ * An error response: header, the question when it could be read, and our OPT record when the
+ * query had a valid one (RFC 6891 §7: BADVERS is signalled through it).
+ */
+export function errorResponse(
+  msg: Uint8Array,
+  id: number,
+  queryFlags: number,
+  questionEnd: number,
+  edns: Edns | null,
+  rcode: number,
+): Uint8Array {
+  const opcode = (queryFlags >> 11) & 0xf;
+  const flags = (opcode << 11) | (queryFlags & Flag.RD) | (rcode & 0xf);
+  const w = new MessageWriter(id, flags, MAX_TCP_SIZE);
+  if (questionEnd > 12) {
+    const key = Name.fromWireString(latin1Question(msg, questionEnd)).key;
+    w.copyQuestion(msg, questionEnd, key);
+  }
+  if (edns) w.writeOpt(rcode >> 4, edns.dnssecOk);
+  return w.finish();
+}
+
+function latin1Question(msg: Uint8Array, questionEnd: number): string {
+  let s = '';
+  for (let i = 12; i < questionEnd - 4; i++) s += String.fromCharCode(msg[i]!);
+  return s;
+}

@@ -1,0 +1,177 @@
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import { once } from 'node:events';
+import type { Responder } from '../nameserver/respond';
+import { transferMessages } from '../nameserver/axfr';
+import { errorResponse } from '../nameserver/respond';
+import type { AddressList } from '../nameserver/acl';
+import { Rcode } from '../dns/constants';
+import type { Logger } from './log';
+
+/**
+ * UDP and TCP listeners around a Responder. All DNS logic lives in the Responder; this file only
+ * moves bytes, frames TCP messages (RFC 1035 §4.2.2) and enforces connection limits (RFC 7766).
+ */
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface DnsServerOptions {
+  readonly listen: readonly ListenAddress[];
+  readonly responder: Responder;
+  /** Who may transfer zones out (AXFR/IXFR). Empty: nobody. */
+  readonly transferAcl: AddressList;
+  readonly log: Logger;
+  /** RFC 7766 §6.2.3: close TCP connections idle this long. */
+  readonly tcpIdleMs?: number;
+  readonly maxTcpConnections?: number;
+}
+
+export interface ServerStats {
+  udpQueries: number;
+  tcpQueries: number;
+  dropped: number;
+  transfers: number;
+  transfersRefused: number;
+}
+
+export class DnsServer {
+  private readonly udp: dgram.Socket[] = [];
+  private readonly tcp: net.Server[] = [];
+  private readonly connections = new Set<net.Socket>();
+  readonly stats: ServerStats = { udpQueries: 0, tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0 };
+  /** Where each listener ended up (port 0 asks the system for a free one). */
+  readonly bound: ListenAddress[] = [];
+
+  constructor(private readonly options: DnsServerOptions) {}
+
+  async start(): Promise<void> {
+    for (const address of this.options.listen) {
+      const udpPort = await this.startUdp(address);
+      // TCP takes the same port as UDP, also when the system chose it.
+      await this.startTcp({ host: address.host, port: udpPort });
+      this.bound.push({ host: address.host, port: udpPort });
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.connections) socket.destroy();
+    await Promise.all([
+      ...this.udp.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+      ...this.tcp.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+    ]);
+  }
+
+  private async startUdp(address: ListenAddress): Promise<number> {
+    const type = net.isIPv6(address.host) ? 'udp6' : 'udp4';
+    // Answering to an IP literal needs no name lookup: a synchronous lookup saves a tick per send.
+    const lookup = (host: string, _opts: unknown, cb: (err: Error | null, addr: string, family: number) => void): void =>
+      cb(null, host, type === 'udp6' ? 6 : 4);
+    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', lookup: lookup as never });
+    const responder = this.options.responder;
+    const stats = this.stats;
+    socket.on('message', (msg, rinfo) => {
+      stats.udpQueries++;
+      const outcome = responder.respond(msg, 'udp');
+      if (outcome.kind === 'response') socket.send(outcome.message, rinfo.port, rinfo.address);
+      else stats.dropped++;
+    });
+    socket.on('error', (err) => this.options.log.error('udp socket error', { error: err.message, host: address.host }));
+    socket.bind(address.port, address.host);
+    await once(socket, 'listening');
+    // Bursts from a load generator must not overflow the kernel's default buffers.
+    trySetBuffers(socket, 4 * 1024 * 1024);
+    this.udp.push(socket);
+    return socket.address().port;
+  }
+
+  private async startTcp(address: ListenAddress): Promise<void> {
+    const server = net.createServer({ noDelay: true }, (socket) => this.serveConnection(socket));
+    server.maxConnections = this.options.maxTcpConnections ?? 1000;
+    server.on('error', (err) => this.options.log.error('tcp server error', { error: err.message }));
+    server.listen({ host: address.host, port: address.port, ipv6Only: net.isIPv6(address.host) });
+    await once(server, 'listening');
+    this.tcp.push(server);
+  }
+
+  /**
+   * One TCP connection: any number of queries, pipelined (RFC 7766 §6.2.1.1), answered in order.
+   * A zone transfer streams with backpressure before the next query is read from the buffer.
+   */
+  private serveConnection(socket: net.Socket): void {
+    this.connections.add(socket);
+    socket.setTimeout(this.options.tcpIdleMs ?? 10_000, () => socket.destroy());
+    let pending: Buffer = Buffer.alloc(0);
+    let busy = false;
+    const pump = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        while (pending.length >= 2) {
+          const length = pending.readUInt16BE(0);
+          if (pending.length < 2 + length) break;
+          const msg = pending.subarray(2, 2 + length);
+          pending = pending.subarray(2 + length);
+          await this.answerTcp(socket, msg);
+          if (socket.destroyed) return;
+        }
+      } catch (err) {
+        this.options.log.error('tcp connection failed', { error: (err as Error).message });
+        socket.destroy();
+      } finally {
+        busy = false;
+      }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      void pump();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.connections.delete(socket));
+  }
+
+  private async answerTcp(socket: net.Socket, msg: Buffer): Promise<void> {
+    this.stats.tcpQueries++;
+    const outcome = this.options.responder.respond(msg, 'tcp');
+    if (outcome.kind === 'drop') {
+      this.stats.dropped++;
+      return;
+    }
+    if (outcome.kind === 'response') {
+      writeFramed(socket, outcome.message);
+      return;
+    }
+    const { query, zone } = outcome;
+    const peer = socket.remoteAddress ?? '';
+    if (!this.options.transferAcl.allows(peer)) {
+      this.stats.transfersRefused++;
+      this.options.log.info('zone transfer refused', { zone: zone.origin.toString(), client: peer });
+      writeFramed(socket, errorResponse(msg, query.id, query.flags, query.questionEnd, query.edns, Rcode.REFUSED));
+      return;
+    }
+    this.stats.transfers++;
+    this.options.log.info('zone transfer', { zone: zone.origin.toString(), client: peer, serial: zone.serial });
+    for (const message of transferMessages(zone, query, msg)) {
+      if (!writeFramed(socket, message)) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+      if (socket.destroyed) return;
+    }
+  }
+}
+
+function writeFramed(socket: net.Socket, message: Uint8Array): boolean {
+  const framed = Buffer.allocUnsafe(message.length + 2);
+  framed.writeUInt16BE(message.length, 0);
+  framed.set(message, 2);
+  return socket.write(framed);
+}
+
+function trySetBuffers(socket: dgram.Socket, size: number): void {
+  try {
+    socket.setRecvBufferSize(size);
+    socket.setSendBufferSize(size);
+  } catch {
+    // The kernel caps these (net.core.rmem_max); the defaults still work.
+  }
+}

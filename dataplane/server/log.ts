@@ -1,0 +1,33 @@
+/**
+ * Structured logs: one JSON object per line on stderr, the format log collectors in Kubernetes
+ * read without configuration.
+ */
+export type Fields = Record<string, string | number | boolean | undefined>;
+
+export interface Logger {
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+}
+
+export function jsonLogger(stream: NodeJS.WritableStream = process.stderr, clock: () => Date = () => new Date()): Logger {
+  const write = (level: string, msg: string, fields?: Fields): void => {
+    stream.write(JSON.stringify({ time: clock().toISOString(), level, msg, ...fields }) + '\n');
+  };
+  return {
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+  };
+}
+
+/** A logger that keeps lines in memory, for tests. */
+export function memoryLogger(): Logger & { lines: Array<{ level: string; msg: string; fields?: Fields }> } {
+  const lines: Array<{ level: string; msg: string; fields?: Fields }> = [];
+  return {
+    lines,
+    info: (msg, fields) => lines.push({ level: 'info', msg, fields }),
+    warn: (msg, fields) => lines.push({ level: 'warn', msg, fields }),
+    error: (msg, fields) => lines.push({ level: 'error', msg, fields }),
+  };
+}

@@ -1,0 +1,202 @@
+import { Name } from '../dns/name';
+import { RRClass, RRType, typeToString, isMetaType } from '../dns/constants';
+import { Zone, ZoneNode, type RRset, type SourceRef } from './zone';
+
+/** One record on its way into a zone. */
+export interface ZoneRecord {
+  readonly owner: Name;
+  readonly type: number;
+  readonly ttl: number;
+  readonly class?: number;
+  readonly rdata: Uint8Array;
+  readonly source?: SourceRef;
+}
+
+export interface ZoneProblem {
+  readonly message: string;
+  readonly source?: SourceRef;
+}
+
+/** A zone that fails its checks. It is rejected whole: the caller keeps serving the previous one. */
+export class ZoneCheckError extends Error {
+  constructor(
+    readonly zone: string,
+    readonly problems: readonly ZoneProblem[],
+  ) {
+    super(`zone ${zone} rejected: ${problems.map(formatProblem).join('; ')}`);
+    this.name = 'ZoneCheckError';
+  }
+}
+
+export function formatProblem(p: ZoneProblem): string {
+  if (!p.source) return p.message;
+  return p.source.line !== undefined ? `${p.source.source}:${p.source.line}: ${p.message}` : `${p.source.source}: ${p.message}`;
+}
+
+/** RFC 2181 §8: TTLs are unsigned 31-bit numbers. */
+const MAX_TTL = 0x7fffffff;
+
+interface PendingSet {
+  owner: Name;
+  type: number;
+  ttl: number;
+  rdata: Uint8Array[];
+  seen: Set<string>;
+  source: SourceRef | undefined;
+}
+
+/**
+ * Collects records, then checks and freezes them into a `Zone`. Warnings are kept for the caller
+ * to log; problems reject the zone.
+ */
+export class ZoneBuilder {
+  private readonly sets = new Map<string, Map<number, PendingSet>>();
+  private readonly problems: ZoneProblem[] = [];
+  readonly warnings: ZoneProblem[] = [];
+  private count = 0;
+
+  constructor(readonly origin: Name) {}
+
+  add(record: ZoneRecord): this {
+    const where = record.source;
+    if ((record.class ?? RRClass.IN) !== RRClass.IN) {
+      this.problems.push({ message: `class ${record.class} is not IN`, source: where });
+      return this;
+    }
+    if (!record.owner.isSubdomainOf(this.origin)) {
+      this.problems.push({ message: `${record.owner} is out of zone ${this.origin}`, source: where });
+      return this;
+    }
+    if (isMetaType(record.type) || record.type === RRType.AXFR || record.type === RRType.IXFR) {
+      this.problems.push({ message: `${typeToString(record.type)} cannot be zone data`, source: where });
+      return this;
+    }
+    if (!Number.isInteger(record.ttl) || record.ttl < 0 || record.ttl > MAX_TTL) {
+      this.problems.push({ message: `TTL ${record.ttl} outside 0..${MAX_TTL}`, source: where });
+      return this;
+    }
+    let byType = this.sets.get(record.owner.key);
+    if (!byType) this.sets.set(record.owner.key, (byType = new Map()));
+    const set = byType.get(record.type);
+    const rdataKey = bytesKey(record.rdata);
+    if (!set) {
+      byType.set(record.type, {
+        owner: record.owner,
+        type: record.type,
+        ttl: record.ttl,
+        rdata: [record.rdata],
+        seen: new Set([rdataKey]),
+        source: where,
+      });
+      this.count++;
+      return this;
+    }
+    // RFC 2181 §5: an RRset holds no duplicate records.
+    if (set.seen.has(rdataKey)) return this;
+    if (set.ttl !== record.ttl) {
+      // RFC 2181 §5.2: the TTLs of an RRset must match; we keep the lowest, as resolvers would.
+      this.warnings.push({
+        message: `${record.owner} ${typeToString(record.type)}: TTL ${record.ttl} differs from ${set.ttl} in the same RRset; using the lower`,
+        source: where,
+      });
+      set.ttl = Math.min(set.ttl, record.ttl);
+    }
+    set.seen.add(rdataKey);
+    set.rdata.push(record.rdata);
+    this.count++;
+    return this;
+  }
+
+  /** Runs the zone checks and returns the frozen zone, or throws ZoneCheckError listing every problem. */
+  build(): Zone {
+    const problems = [...this.problems];
+    const nodes = new Map<string, ZoneNode>();
+    for (const [key, byType] of this.sets) {
+      const first = byType.values().next().value as PendingSet;
+      const node = new ZoneNode(first.owner);
+      for (const set of byType.values()) {
+        const rrset: RRset = { owner: set.owner, type: set.type, ttl: set.ttl, rdata: set.rdata };
+        node.rrsets.set(set.type, rrset);
+      }
+      nodes.set(key, node);
+      checkNode(node, this.origin, byType, problems);
+    }
+
+    const apex = nodes.get(this.origin.key);
+    const soa = apex?.rrsets.get(RRType.SOA);
+    if (!soa) {
+      problems.push({ message: `zone ${this.origin} has no SOA record at its apex` });
+    } else if (soa.rdata.length > 1) {
+      const src = this.sets.get(this.origin.key)?.get(RRType.SOA)?.source;
+      problems.push({ message: `zone ${this.origin} has ${soa.rdata.length} SOA records; exactly one is allowed`, source: src });
+    }
+    if (apex && !apex.rrsets.has(RRType.NS)) {
+      this.warnings.push({ message: `zone ${this.origin} has no NS records at its apex` });
+    }
+    if (problems.length > 0) throw new ZoneCheckError(this.origin.toString(), problems);
+
+    addEmptyNonTerminals(nodes, this.origin);
+    markDelegations(nodes, this.origin);
+    return new Zone(this.origin, nodes, soa!, this.count);
+  }
+}
+
+function checkNode(node: ZoneNode, origin: Name, byType: Map<number, PendingSet>, problems: ZoneProblem[]): void {
+  const where = (type: number): SourceRef | undefined => byType.get(type)?.source;
+  const isApex = node.name.key === origin.key;
+  if (!isApex && node.rrsets.has(RRType.SOA)) {
+    problems.push({ message: `SOA record at ${node.name}, which is not the zone apex ${origin}`, source: where(RRType.SOA) });
+  }
+  const cname = node.rrsets.get(RRType.CNAME);
+  if (cname) {
+    if (cname.rdata.length > 1) {
+      problems.push({ message: `${node.name} has ${cname.rdata.length} CNAME records; only one is allowed (RFC 2181 §10.1)`, source: where(RRType.CNAME) });
+    }
+    // RFC 1034 §3.6.2, RFC 2181 §10.1: a CNAME owner has no other data, except DNSSEC records (RFC 4035 §2.5).
+    const others = [...node.rrsets.keys()].filter(
+      (t) => t !== RRType.CNAME && t !== RRType.RRSIG && t !== RRType.NSEC && t !== RRType.NSEC3,
+    );
+    if (others.length > 0) {
+      problems.push({
+        message: `${node.name} has a CNAME beside other data (${others.map(typeToString).join(', ')})`,
+        source: where(RRType.CNAME),
+      });
+    }
+  }
+  const dname = node.rrsets.get(RRType.DNAME);
+  if (dname && dname.rdata.length > 1) {
+    // RFC 6672 §2.4: at most one DNAME per owner.
+    problems.push({ message: `${node.name} has ${dname.rdata.length} DNAME records; only one is allowed (RFC 6672 §2.4)`, source: where(RRType.DNAME) });
+  }
+}
+
+/** RFC 4592 §2.2.2: every ancestor of an owner, up to the apex, exists, with or without data. */
+function addEmptyNonTerminals(nodes: Map<string, ZoneNode>, origin: Name): void {
+  for (const node of [...nodes.values()]) {
+    for (let name = node.name.parent(); name && name.key.length >= origin.key.length; name = name.parent()) {
+      if (nodes.has(name.key)) break;
+      nodes.set(name.key, new ZoneNode(name));
+    }
+  }
+}
+
+/** Marks delegation points and everything below them (glue and occluded data). */
+function markDelegations(nodes: Map<string, ZoneNode>, origin: Name): void {
+  for (const node of nodes.values()) {
+    if (node.name.key !== origin.key && node.rrsets.has(RRType.NS)) node.isDelegation = true;
+  }
+  for (const node of nodes.values()) {
+    for (let name = node.name.parent(); name && name.key.length > origin.key.length; name = name.parent()) {
+      if (nodes.get(name.key)?.isDelegation) {
+        node.belowCut = true;
+        break;
+      }
+    }
+  }
+}
+
+function bytesKey(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}

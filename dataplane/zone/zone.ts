@@ -1,0 +1,110 @@
+import { Name, canonicalCompare } from '../dns/name';
+import { RRType } from '../dns/constants';
+
+/**
+ * The zone model: an immutable snapshot of one zone, built by `ZoneBuilder` (zone-builder.ts) and
+ * swapped whole when the zone changes, so readers never see half an update.
+ */
+
+/** Where a record came from, so that checks can name the place (file and line). */
+export interface SourceRef {
+  readonly source: string;
+  readonly line?: number;
+}
+
+/** All records of one owner, class and type (RFC 2181 §5): one TTL, rdata without duplicates. */
+export interface RRset {
+  readonly owner: Name;
+  readonly type: number;
+  readonly ttl: number;
+  /** Uncompressed wire rdata, names in original case, in the order they were added. */
+  readonly rdata: readonly Uint8Array[];
+}
+
+/** A name in the zone tree. A node without RRsets is an empty non-terminal (RFC 4592 §2.2.2). */
+export class ZoneNode {
+  readonly rrsets = new Map<number, RRset>();
+  /** Set at build time: a delegation point (NS at a name other than the apex, RFC 1034 §4.2.1). */
+  isDelegation = false;
+  /** Set at build time: the node is at or below a delegation point, so its data is glue or occluded. */
+  belowCut = false;
+
+  constructor(readonly name: Name) {}
+
+  get isEmptyNonTerminal(): boolean {
+    return this.rrsets.size === 0;
+  }
+}
+
+export class Zone {
+  private sortedCache: ZoneNode[] | undefined;
+  private negativeSoaCache: RRset | undefined;
+
+  constructor(
+    readonly origin: Name,
+    readonly nodes: ReadonlyMap<string, ZoneNode>,
+    readonly soa: RRset,
+    readonly recordCount: number,
+  ) {}
+
+  /** SOA serial (RFC 1035 §3.3.13): the third field after the two names. */
+  get serial(): number {
+    return soaSerial(this.soa.rdata[0]!);
+  }
+
+  /**
+   * The SOA as it goes into negative answers: its TTL is the lower of the SOA's own TTL and its
+   * MINIMUM field (RFC 2308 §3).
+   */
+  get negativeSoa(): RRset {
+    if (!this.negativeSoaCache) {
+      const ttl = Math.min(this.soa.ttl, soaMinimum(this.soa.rdata[0]!));
+      this.negativeSoaCache = ttl === this.soa.ttl ? this.soa : { ...this.soa, ttl };
+    }
+    return this.negativeSoaCache;
+  }
+
+  get apex(): ZoneNode {
+    return this.nodes.get(this.origin.key)!;
+  }
+
+  node(name: Name): ZoneNode | undefined {
+    return this.nodes.get(name.key);
+  }
+
+  /** Nodes in canonical order (RFC 4034 §6.1), computed once per snapshot. */
+  sortedNodes(): readonly ZoneNode[] {
+    if (!this.sortedCache) {
+      this.sortedCache = [...this.nodes.values()].sort((a, b) => canonicalCompare(a.name, b.name));
+    }
+    return this.sortedCache;
+  }
+
+  /** Every RRset, apex first and then in canonical order, SOA first at the apex. */
+  *rrsets(): IterableIterator<RRset> {
+    for (const node of this.sortedNodes()) {
+      const soa = node.rrsets.get(RRType.SOA);
+      if (soa) yield soa;
+      for (const rrset of node.rrsets.values()) if (rrset !== soa) yield rrset;
+    }
+  }
+}
+
+/** Reads the serial out of SOA rdata: it follows MNAME and RNAME. */
+export function soaSerial(rdata: Uint8Array): number {
+  let i = skipWireName(rdata, 0);
+  i = skipWireName(rdata, i);
+  return ((rdata[i]! << 24) | (rdata[i + 1]! << 16) | (rdata[i + 2]! << 8) | rdata[i + 3]!) >>> 0;
+}
+
+/** Reads the MINIMUM field, the last of SOA's five counters (RFC 2308 §4). */
+export function soaMinimum(rdata: Uint8Array): number {
+  const i = rdata.length - 4;
+  return ((rdata[i]! << 24) | (rdata[i + 1]! << 16) | (rdata[i + 2]! << 8) | rdata[i + 3]!) >>> 0;
+}
+
+export function skipWireName(bytes: Uint8Array, offset: number): number {
+  let i = offset;
+  while (bytes[i] !== 0) i += bytes[i]! + 1;
+  return i + 1;
+}
