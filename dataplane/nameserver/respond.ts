@@ -5,7 +5,7 @@ import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
 import type { ZoneSet } from '../zone/zone-set';
 import type { Zone } from '../zone/zone';
 import { answerQuery, type Answer, type AnswerEntry } from './answer';
-import { ResponseCache } from './response-cache';
+import { ResponseCache, EdnsVariant, patchCached } from './response-cache';
 
 /**
  * Turns one query message into what the server does with it: send a response, drop it, or start
@@ -25,7 +25,8 @@ export const MAX_TCP_SIZE = 65535;
 
 export class Responder {
   private zoneSet: ZoneSet;
-  private readonly cache: ResponseCache;
+  /** Shared with the UDP fast path of the server layer, which reads it without parsing. */
+  readonly cache: ResponseCache;
 
   constructor(zones: ZoneSet, options: { cacheEntries?: number } = {}) {
     this.zoneSet = zones;
@@ -66,15 +67,17 @@ export class Responder {
     const limit = transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(q.edns);
     // ANY depends on the transport (RFC 8482), so it is never cached.
     const cacheable = q.qtype !== RRType.ANY;
+    const nameEnd = q.questionEnd - 4;
+    const variant = !q.edns ? EdnsVariant.None : q.edns.dnssecOk ? EdnsVariant.EdnsDo : EdnsVariant.Edns;
     if (cacheable) {
-      const hit = this.cache.lookup(q, msg, limit);
-      if (hit) return response(hit);
+      const hit = this.cache.find(msg, nameEnd, q.questionEnd, variant);
+      if (hit && hit.length <= limit) return response(patchCached(hit, msg, nameEnd, new Uint8Array(hit.length)));
     }
     const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype, { minimalAny: transport === 'udp' });
     if (cacheable) {
       const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
-      this.cache.store(q, full);
-      if (full.length <= limit) return response(withQueryFlags(full, q));
+      this.cache.store(msg, nameEnd, q.questionEnd, variant, full.slice());
+      if (full.length <= limit) return response(full);
     }
     return response(encodeAnswer(msg, q, answer, limit));
   }

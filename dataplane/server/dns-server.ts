@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { Responder } from '../nameserver/respond';
 import { transferMessages } from '../nameserver/axfr';
 import { errorResponse } from '../nameserver/respond';
+import { answerFromCache } from './udp-fast-path';
 import type { AddressList } from '../nameserver/acl';
 import { Rcode } from '../dns/constants';
 import type { Logger } from './log';
@@ -74,13 +75,20 @@ export class DnsServer {
     const stats = this.stats;
     socket.on('message', (msg, rinfo) => {
       stats.udpQueries++;
+      const cached = answerFromCache(msg, responder.cache);
+      if (cached) {
+        socket.send(cached, rinfo.port, rinfo.address);
+        return;
+      }
       const outcome = responder.respond(msg, 'udp');
       if (outcome.kind === 'response') socket.send(outcome.message, rinfo.port, rinfo.address);
       else stats.dropped++;
     });
     socket.on('error', (err) => this.options.log.error('udp socket error', { error: err.message, host: address.host }));
+    // Subscribe first: with a synchronous lookup, bind() may report 'listening' before it returns.
+    const listening = once(socket, 'listening');
     socket.bind(address.port, address.host);
-    await once(socket, 'listening');
+    await listening;
     // Bursts from a load generator must not overflow the kernel's default buffers.
     trySetBuffers(socket, 4 * 1024 * 1024);
     this.udp.push(socket);
@@ -91,8 +99,9 @@ export class DnsServer {
     const server = net.createServer({ noDelay: true }, (socket) => this.serveConnection(socket));
     server.maxConnections = this.options.maxTcpConnections ?? 1000;
     server.on('error', (err) => this.options.log.error('tcp server error', { error: err.message }));
+    const listening = once(server, 'listening');
     server.listen({ host: address.host, port: address.port, ipv6Only: net.isIPv6(address.host) });
-    await once(server, 'listening');
+    await listening;
     this.tcp.push(server);
   }
 
