@@ -12,12 +12,13 @@ import type { ZoneSet } from '../zone/zone-set';
  * delegation or DNAME on the way ends the walk), then answer the name found, or the wildcard that
  * covers it, or say that it does not exist.
  *
- * Where RFCs leave room, the choices follow NSD, which the differential test compares us with:
- * - after a CNAME or DNAME, a target that does not exist or has no data adds nothing (no SOA,
- *   rcode stays NOERROR), and AA stays set even when the chain ends in a referral;
+ * Where RFCs leave room, the choices follow NSD 4.6, which the differential test compares us with:
+ * - a chain of CNAMEs and DNAMEs ends with the rcode and SOA of its last name (RFC 6604 §3), and
+ *   AA stays set even when the chain ends in a referral;
  * - a CNAME is followed into any zone we serve, not only its own;
- * - the apex NS RRset is not added to positive answers (minimal responses; RFC 1034 allows both).
- * Deliberate differences from NSD 4.6, each in an RFC's favour, are listed in docs/answers.md.
+ * - ANY is answered with one RRset, the first the name holds (RFC 8482 §4.1), over UDP and TCP;
+ * - the apex NS RRset is not added to positive answers (minimal responses, which NSD does not do;
+ *   RFC 1034 allows both).
  */
 
 export type Section = 'answer' | 'authority' | 'additional';
@@ -42,19 +43,11 @@ export interface Answer {
   readonly additional: AnswerEntry[];
 }
 
-export interface AnswerOptions {
-  /**
-   * RFC 8482 §4.1: answer ANY with one RRset instead of all of them. The server sets it for UDP,
-   * where large ANY answers are what reflection attacks are made of; TCP gets every RRset.
-   */
-  readonly minimalAny?: boolean;
-}
-
 /** A CNAME/DNAME chain longer than this is cut short (loops are caught earlier, see `add`). */
 const MAX_CHAIN = 16;
 
-export function answerQuery(zones: ZoneSet, qname: Name, qtype: number, options: AnswerOptions = {}): Answer {
-  const state = new AnswerState(zones, qtype, options);
+export function answerQuery(zones: ZoneSet, qname: Name, qtype: number): Answer {
+  const state = new AnswerState(zones, qtype);
   state.resolve(qname);
   return state.result;
 }
@@ -75,7 +68,6 @@ class AnswerState {
   constructor(
     private readonly zones: ZoneSet,
     private readonly qtype: number,
-    private readonly options: AnswerOptions,
   ) {}
 
   resolve(qname: Name): void {
@@ -137,19 +129,15 @@ class AnswerState {
     this.nodata(zone);
   }
 
-  /** RFC 8482: ANY gets all RRsets over TCP, and one RRset where `minimalAny` asks for it. */
+  /**
+   * RFC 8482 §4.1: ANY gets one RRset, not all of them; large ANY answers are what reflection
+   * attacks are made of. Like NSD, the first RRset the name holds (zone order).
+   */
   private answerAny(zone: Zone, node: ZoneNode, owner: Name): void {
-    if (node.rrsets.size === 0) return this.nodata(zone);
-    if (this.options.minimalAny) {
-      let first: RRset | undefined;
-      for (const rrset of node.rrsets.values()) if (!first || rrset.type < first.type) first = rrset;
-      this.add('answer', owner, first!);
-      return;
-    }
-    for (const rrset of node.rrsets.values()) {
-      this.add('answer', owner, rrset);
-      this.addAdditional(zone, rrset);
-    }
+    const first = node.rrsets.values().next();
+    if (first.done) return this.nodata(zone);
+    this.add('answer', owner, first.value);
+    this.addAdditional(zone, first.value);
   }
 
   /** RFC 6672 §3.3: add the DNAME, synthesize the CNAME for the query name, follow it. */
@@ -166,6 +154,8 @@ class AnswerState {
     // RFC 6672 §3.4 (which replaced RFC 2672's TTL of zero): the CNAME takes the DNAME's TTL.
     const synthesized: RRset = { owner: qname, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName.toWire()] };
     this.add('answer', qname, synthesized);
+    // A query for CNAME is answered by the synthesized CNAME itself (RFC 1034 §4.3.2 step 3a).
+    if (this.qtype === RRType.CNAME) return;
     this.chain++;
     this.resolve(newName);
   }
@@ -183,16 +173,15 @@ class AnswerState {
     }
   }
 
+  /** RFC 2308 §2.2: NODATA carries the SOA of the zone of the last name in the chain. */
   private nodata(zone: Zone): void {
     this.result.outcome = 'nodata';
-    // RFC 2308 §2.2: NODATA carries the SOA, unless NSD's rule for chains applies (see above).
-    if (this.chain === 0) this.add('authority', zone.apex.name, zone.negativeSoa);
+    this.add('authority', zone.apex.name, zone.negativeSoa);
   }
 
+  /** RFC 2308 §2.1, RFC 6604 §3: name error, also when it is the end of a CNAME chain. */
   private nxdomain(zone: Zone): void {
     this.result.outcome = 'nxdomain';
-    if (this.chain > 0) return;
-    // RFC 2308 §2.1: name error with the SOA in the authority section.
     this.result.rcode = Rcode.NXDOMAIN;
     this.add('authority', zone.apex.name, zone.negativeSoa);
   }

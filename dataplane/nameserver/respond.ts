@@ -65,21 +65,14 @@ export class Responder {
     }
 
     const limit = transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(q.edns);
-    // ANY depends on the transport (RFC 8482), so it is never cached.
-    const cacheable = q.qtype !== RRType.ANY;
     const nameEnd = q.questionEnd - 4;
     const variant = !q.edns ? EdnsVariant.None : q.edns.dnssecOk ? EdnsVariant.EdnsDo : EdnsVariant.Edns;
-    if (cacheable) {
-      const hit = this.cache.find(msg, nameEnd, q.questionEnd, variant);
-      if (hit && hit.length <= limit) return response(patchCached(hit, msg, nameEnd, new Uint8Array(hit.length)));
-    }
-    const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype, { minimalAny: transport === 'udp' });
-    if (cacheable) {
-      const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
-      this.cache.store(msg, nameEnd, q.questionEnd, variant, full.slice());
-      if (full.length <= limit) return response(full);
-    }
-    return response(encodeAnswer(msg, q, answer, limit));
+    const hit = this.cache.find(msg, nameEnd, q.questionEnd, variant);
+    if (hit && hit.length <= limit) return response(patchCached(hit, msg, nameEnd, new Uint8Array(hit.length)));
+    const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype);
+    const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
+    this.cache.store(msg, nameEnd, q.questionEnd, variant, full.slice());
+    return response(full.length <= limit ? full : encodeAnswer(msg, q, answer, limit));
   }
 
   private transfer(msg: Uint8Array, q: Query, transport: Transport): Outcome {
