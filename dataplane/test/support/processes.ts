@@ -99,6 +99,8 @@ export function run(command: string, args: readonly string[], options: { input?:
       clearTimeout(timer);
       resolve({ stdout, stderr, code: code ?? -1 });
     });
+    // A program that does not read its input may exit first: that is not an error here.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
