@@ -1,0 +1,106 @@
+import { strict as assert } from 'node:assert';
+import { readManifestDocuments, ManifestError } from './documents';
+import { buildZone, validateZoneDocument } from './zone-manifest';
+import { RRType } from '../dns/constants';
+import { rdataToText } from '../dns/rdata/registry';
+import { Name } from '../dns/name';
+
+const NOW = 1_800_000_000;
+
+function load(yaml: string, previous?: Parameters<typeof buildZone>[2], now = NOW) {
+  const [doc] = readManifestDocuments(yaml, 'zones.yaml');
+  return buildZone(doc!, validateZoneDocument(doc!), previous, now);
+}
+
+function failure(yaml: string): ManifestError {
+  try {
+    load(yaml);
+  } catch (err) {
+    assert.ok(err instanceof ManifestError, `expected a ManifestError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the manifest to be rejected');
+}
+
+const ZONE = `apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata:
+  name: example-com
+spec:
+  zoneName: example.com
+  rrsets:
+    - name: "@"
+      type: NS
+      records: [ns1.example.com., ns2.example.net.]
+    - { name: www, type: A, ttl: 60, records: [192.0.2.1] }
+    - { name: "@", type: MX, records: ["10 mail"] }
+`;
+
+describe('Zone manifests', () => {
+  it('builds the zone from rrsets with a managed SOA', () => {
+    const { zone, managedSerial } = load(ZONE);
+    assert.equal(zone.origin.toString(), 'example.com.');
+    assert.equal(zone.serial, NOW);
+    assert.equal(managedSerial?.serial, NOW);
+    const soa = rdataToText(RRType.SOA, zone.soa.rdata[0]!);
+    assert.equal(soa, `ns1.example.com. hostmaster.example.com. ${NOW} 3600 600 1209600 3600`, 'MNAME is the first apex NS');
+    assert.equal(zone.node(Name.fromText('www.example.com.'))!.rrsets.get(RRType.A)!.ttl, 60);
+    assert.equal(zone.node(Name.fromText('example.com.'))!.rrsets.get(RRType.MX)!.ttl, 3600, 'default TTL');
+  });
+
+  it('keeps the serial while the spec is unchanged, and raises it when it changes (RFC 1982)', () => {
+    const first = load(ZONE);
+    const same = load(ZONE, first.managedSerial, NOW + 100);
+    assert.equal(same.zone.serial, NOW);
+    const changed = load(ZONE.replace('192.0.2.1', '192.0.2.2'), first.managedSerial, NOW + 100);
+    assert.equal(changed.zone.serial, NOW + 100);
+    const clockBehind = load(ZONE.replace('192.0.2.1', '192.0.2.3'), changed.managedSerial, NOW);
+    assert.equal(clockBehind.zone.serial, NOW + 101, 'previous + 1 when the clock is not ahead');
+  });
+
+  it('keeps a SOA given in the zone data, serial and all', () => {
+    const { zone, managedSerial, warnings } = load(`apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: x }
+spec:
+  zoneName: example.org.
+  soa: { rname: ignored.example.org. }
+  zoneFile: |
+    $TTL 300
+    @ SOA ns hostmaster 42 1 2 3 4
+    @ NS ns
+`);
+    assert.equal(zone.serial, 42);
+    assert.equal(managedSerial, undefined);
+    assert.match(warnings.join('\n'), /spec.soa is ignored/);
+  });
+
+  it('merges rrsets and zoneFile into one zone', () => {
+    const { zone } = load(ZONE.replace('  rrsets:', '  zoneFile: |\n    txt 300 TXT "from the zone file"\n  rrsets:'));
+    assert.ok(zone.node(Name.fromText('txt.example.com.'))!.rrsets.has(RRType.TXT));
+  });
+
+  const errors: Array<[string, string, RegExp]> = [
+    ['a record that does not parse', ZONE.replace('"10 mail"', '"mail"'), /^zones\.yaml:12: spec\.rrsets\[2\]\.records\[0\]: MX "mail": MX: preference: expected a number/],
+    ['an unknown type', ZONE.replace('type: A,', 'type: AX,'), /^zones\.yaml:11: spec\.rrsets\[1\]\.type: unknown record type "AX"/],
+    ['a bad owner', ZONE.replace('name: www', 'name: "a..b"'), /^zones\.yaml:11: spec\.rrsets\[1\]\.name: .*empty label/],
+    ['a TTL out of range', ZONE.replace('ttl: 60', 'ttl: -1'), /^zones\.yaml:11: spec\.rrsets\[1\]\.ttl: must be an integer from 0 to 2147483647/],
+    ['an unknown field', ZONE.replace('  zoneName:', '  zonename: x\n  zoneName:'), /^zones\.yaml:6: spec\.zonename: unknown field/],
+    ['a wrong apiVersion', ZONE.replace('v1alpha1', 'v1'), /^zones\.yaml:1: apiVersion: must be dnsfleet\.io\/v1alpha1/],
+    ['an empty records list', ZONE.replace('records: [192.0.2.1]', 'records: []'), /^zones\.yaml:11: spec\.rrsets\[1\]\.records: must be a non-empty list/],
+    ['a CNAME beside other data', ZONE.replace('type: A, ttl: 60, records: [192.0.2.1] }', 'type: A, records: [192.0.2.1] }\n    - { name: www, type: CNAME, records: [x.example.net.] }'), /CNAME beside other data \(A\)/],
+    ['out-of-zone data', ZONE.replace('name: www', 'name: www.example.net.'), /www\.example\.net\. is out of zone example\.com\./],
+    ['two SOA records', ZONE.replace('  rrsets:', '  zoneFile: |\n    @ 300 SOA a b 1 2 3 4 5\n    @ 300 SOA c d 1 2 3 4 5\n  rrsets:'), /has 2 SOA records/],
+    ['a broken zone file', ZONE.replace('  rrsets:', '  zoneFile: |\n    ok 300 A 192.0.2.9\n    bad 300 A 999.1.1.1\n  rrsets:'), /^zones\.yaml:7: spec\.zoneFile: zones\.yaml: spec\.zoneFile:2: A: "999\.1\.1\.1" is not an IPv4 address/],
+  ];
+  for (const [what, yaml, message] of errors) {
+    it(`rejects ${what}, naming file, line and field`, () => {
+      const err = failure(yaml);
+      assert.match(err.message, message);
+    });
+  }
+
+  it('reports YAML syntax errors with their line', () => {
+    assert.throws(() => readManifestDocuments('kind: Zone\nspec:\n  rrsets: [\n', 'broken.yaml'), /^ManifestError: broken\.yaml:\d+: invalid YAML/);
+  });
+});

@@ -1,0 +1,101 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Name } from '../dns/name';
+import { memoryLogger } from '../server/log';
+import { ZoneCatalog } from './catalog';
+
+const zone = (name: string, address: string): string => `apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: ${name.replace(/\./g, '-')} }
+spec:
+  zoneName: ${name}
+  rrsets:
+    - { name: "@", type: NS, records: [ns1.${name}.] }
+    - { name: www, type: A, records: [${address}] }
+`;
+
+describe('ZoneCatalog', () => {
+  let dir: string;
+  let clock = 1_800_000_000;
+  const log = memoryLogger();
+  const catalog = (): ZoneCatalog => new ZoneCatalog([dir], log, () => clock);
+  const wwwOf = (c: ZoneCatalog, origin: string): string | undefined => {
+    const z = c.zones.get(Name.fromText(origin));
+    const rd = z?.node(Name.fromText(`www.${origin}`))?.rrsets.get(1)?.rdata[0];
+    return rd ? [...rd].join('.') : undefined;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dnsfleet-catalog-'));
+    log.lines.length = 0;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads every zone of every manifest file in a directory, multi-document files included', () => {
+    writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1') + '---\n' + zone('b.test', '192.0.2.2'));
+    writeFileSync(join(dir, 'c.yml'), zone('c.test', '192.0.2.3'));
+    writeFileSync(join(dir, 'notes.txt'), 'not a manifest');
+    const c = catalog();
+    const report = c.reload();
+    assert.equal(report.zones, 3);
+    assert.deepEqual(report.errors, []);
+    assert.equal(wwwOf(c, 'b.test.'), '192.0.2.2');
+  });
+
+  it('keeps serving the last good version of a zone whose new version fails its checks', () => {
+    writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1'));
+    const c = catalog();
+    c.reload();
+    const serial = c.zones.get(Name.fromText('a.test.'))!.serial;
+    writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.999'));
+    clock += 10;
+    const report = c.reload();
+    assert.equal(report.errors.length, 1);
+    assert.match(report.errors[0]!, /a\.yaml:8: spec\.rrsets\[1\]\.records\[0\]: A "192\.0\.2\.999".*\(still serving serial \d+\)/);
+    assert.equal(wwwOf(c, 'a.test.'), '192.0.2.1');
+    assert.equal(c.zones.get(Name.fromText('a.test.'))!.serial, serial);
+    assert.ok(log.lines.some((l) => l.level === 'error' && /still serving/.test(String(l.fields?.error))));
+  });
+
+  it('keeps every zone of a file that is no longer valid YAML', () => {
+    writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1') + '---\n' + zone('b.test', '192.0.2.2'));
+    const c = catalog();
+    c.reload();
+    writeFileSync(join(dir, 'a.yaml'), 'kind: Zone\nspec: [unclosed\n');
+    const report = c.reload();
+    assert.equal(report.zones, 2);
+    assert.match(report.errors[0]!, /a\.yaml:\d+: invalid YAML.*keeping 2 zone\(s\)/);
+  });
+
+  it('raises the serial when a zone changes and drops zones removed from the files', () => {
+    writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1'));
+    writeFileSync(join(dir, 'b.yaml'), zone('b.test', '192.0.2.2'));
+    const c = catalog();
+    c.reload();
+    writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.5'));
+    unlinkSync(join(dir, 'b.yaml'));
+    clock += 60;
+    const report = c.reload();
+    assert.deepEqual([...report.changed].sort(), ['a.test.', 'b.test.']);
+    assert.equal(c.zones.get(Name.fromText('a.test.'))!.serial, clock);
+    assert.equal(c.zones.get(Name.fromText('b.test.')), undefined);
+  });
+
+  it('serves the first of two definitions of the same zone and reports the second', () => {
+    writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1'));
+    writeFileSync(join(dir, 'b.yaml'), zone('a.test', '192.0.2.2'));
+    const c = catalog();
+    const report = c.reload();
+    assert.equal(wwwOf(c, 'a.test.'), '192.0.2.1');
+    assert.match(report.errors.join('\n'), /b\.yaml: zone a\.test\. is defined more than once/);
+  });
+
+  it('skips kinds it does not serve, with a warning', () => {
+    writeFileSync(join(dir, 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n---\n' + zone('a.test', '192.0.2.1'));
+    const report = catalog().reload();
+    assert.equal(report.zones, 1);
+    assert.match(report.warnings.join('\n'), /kind "ConfigMap" is not served/);
+  });
+});
