@@ -1,0 +1,157 @@
+import { strict as assert } from 'node:assert';
+import * as net from 'node:net';
+import * as dgram from 'node:dgram';
+import * as dnsPacket from 'dns-packet';
+import { Name } from '../dns/name';
+import { readZoneFile } from '../dns/zonefile/reader';
+import { ZoneBuilder } from '../zone/zone-builder';
+import { ZoneSet } from '../zone/zone-set';
+import { Responder } from '../nameserver/respond';
+import { AddressList } from '../nameserver/acl';
+import { DnsServer } from './dns-server';
+import { memoryLogger } from './log';
+import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../test/support/dns-client';
+
+// The listeners on real loopback sockets: framing, pipelining, limits, transfers.
+
+const dataOf = (a: dnsPacket.Answer): unknown => (a as { data?: unknown }).data;
+
+function zoneSet(): ZoneSet {
+  const origin = Name.fromText('srv.test.');
+  const lines = ['$TTL 300', '@ SOA ns hm 7 3600 600 86400 60', '@ NS ns', 'ns A 192.0.2.1'];
+  for (let i = 0; i < 3000; i++) lines.push(`h${i} A 10.0.${i >> 8}.${i & 255}`);
+  for (let i = 0; i < 60; i++) lines.push(`big AAAA 2001:db8::${i + 1}`);
+  for (let i = 0; i < 30; i++) lines.push(`mid AAAA 2001:db8::${i + 1}`);
+  const b = new ZoneBuilder(origin);
+  for (const r of readZoneFile(lines.join('\n'), { origin, source: 'test' })) b.add(r);
+  return new ZoneSet([b.build()]);
+}
+
+describe('DnsServer on loopback', function () {
+  this.timeout(20_000);
+  const log = memoryLogger();
+  const server = new DnsServer({
+    listen: [
+      { host: '127.0.0.1', port: 0 },
+      { host: '::1', port: 0 },
+    ],
+    responder: new Responder(zoneSet()),
+    transferAcl: AddressList.parse(['127.0.0.1/32']),
+    log,
+    tcpIdleMs: 300,
+  });
+  let port4 = 0;
+  let port6 = 0;
+
+  before(async () => {
+    await server.start();
+    port4 = server.bound[0]!.port;
+    port6 = server.bound[1]!.port;
+  });
+  after(() => server.stop());
+
+  it('answers over UDP on IPv4 and IPv6', async () => {
+    const v4 = await query('127.0.0.1', port4, 'ns.srv.test', 'A');
+    assert.deepEqual(v4.packet.answers?.map(dataOf), ['192.0.2.1']);
+    const v6 = await query('::1', port6, 'ns.srv.test', 'A');
+    assert.deepEqual(v6.packet.answers?.map(dataOf), ['192.0.2.1']);
+  });
+
+  it('echoes the ID, the RD bit and the case of the question, also from the cache', async () => {
+    for (let round = 0; round < 2; round++) {
+      const msg = Buffer.from(buildQuery('Ns.SRV.test', 'A'));
+      msg[2] |= 0x01;
+      const reply = dnsPacket.decode(await exchangeUdp('127.0.0.1', port4, msg));
+      assert.equal(reply.id, msg.readUInt16BE(0));
+      assert.ok((reply.flags ?? 0) & dnsPacket.RECURSION_DESIRED, 'RD copied');
+      assert.equal(reply.questions?.[0]?.name, 'Ns.SRV.test');
+    }
+  });
+
+  it('fits UDP answers to the EDNS size and truncates without EDNS (RFC 6891, RFC 1035 §4.2.1)', async () => {
+    const small = await query('127.0.0.1', port4, 'mid.srv.test', 'AAAA', { edns: null });
+    assert.ok(small.raw.length <= 512);
+    assert.ok((small.packet.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE);
+    const fits = await query('127.0.0.1', port4, 'mid.srv.test', 'AAAA', { edns: 1232 });
+    assert.equal(fits.packet.answers?.length, 30);
+    const capped = await query('127.0.0.1', port4, 'big.srv.test', 'AAAA', { edns: 4096 });
+    assert.ok(capped.raw.length <= 1232, `capped at 1232 octets, got ${capped.raw.length}`);
+    assert.ok((capped.packet.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE);
+    const tcp = await query('127.0.0.1', port4, 'big.srv.test', 'AAAA', { tcp: true, edns: null });
+    assert.equal(tcp.packet.answers?.length, 60);
+    assert.ok(!((tcp.packet.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE));
+  });
+
+  it('answers pipelined TCP queries on one connection, in order (RFC 7766 §6.2.1.1)', async () => {
+    const msgs = ['h1', 'h2', 'nope', 'h3'].map((h) => buildQuery(`${h}.srv.test`, 'A'));
+    const replies = await exchangeTcpMany('127.0.0.1', port4, msgs, msgs.length);
+    assert.deepEqual(replies.map((r) => r.readUInt16BE(0)), msgs.map((m) => m.readUInt16BE(0)));
+    assert.equal((dnsPacket.decode(replies[2]!) as { rcode?: string }).rcode, 'NXDOMAIN');
+  });
+
+  it('reassembles a TCP message that arrives in pieces', async () => {
+    const msg = buildQuery('h7.srv.test', 'A');
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const s = net.connect(port4, '127.0.0.1', () => {
+        const framed = Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 255]), msg]);
+        s.write(framed.subarray(0, 1));
+        setTimeout(() => s.write(framed.subarray(1, 9)), 20);
+        setTimeout(() => s.write(framed.subarray(9)), 40);
+      });
+      s.on('data', (d) => {
+        s.destroy();
+        resolve(d.subarray(2));
+      });
+      s.on('error', reject);
+    });
+    assert.deepEqual(dnsPacket.decode(reply).answers?.map(dataOf), ['10.0.0.7']);
+  });
+
+  it('closes idle TCP connections (RFC 7766 §6.2.3)', async () => {
+    const closedAfter = await new Promise<number>((resolve) => {
+      const started = Date.now();
+      const s = net.connect(port4, '127.0.0.1');
+      s.on('close', () => resolve(Date.now() - started));
+      s.on('error', () => undefined);
+    });
+    assert.ok(closedAfter >= 250 && closedAfter < 3000, `closed after ${closedAfter} ms`);
+  });
+
+  it('survives malformed packets and keeps answering', async () => {
+    const sock = dgram.createSocket('udp4');
+    for (const junk of [Buffer.alloc(0), Buffer.from([1, 2, 3]), Buffer.alloc(12, 0xff), Buffer.from('not dns at all, just text')]) {
+      sock.send(junk, port4, '127.0.0.1');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    sock.close();
+    const still = await query('127.0.0.1', port4, 'ns.srv.test', 'A');
+    assert.equal(still.packet.answers?.length, 1);
+  });
+
+  it('streams a large AXFR in several messages, SOA first and last (RFC 5936 §2.2)', async () => {
+    const msg = buildQuery('srv.test', 'AXFR', { edns: null });
+    const collected: dnsPacket.Answer[] = [];
+    const messages = await new Promise<number>((resolve, reject) => {
+      let count = 0;
+      let pending = Buffer.alloc(0);
+      const s = net.connect(port4, '127.0.0.1', () => s.write(Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 255]), msg])));
+      s.on('data', (d) => {
+        pending = Buffer.concat([pending, d]);
+        while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+          const m = dnsPacket.decode(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+          pending = pending.subarray(2 + pending.readUInt16BE(0));
+          count++;
+          collected.push(...(m.answers ?? []));
+          if (collected.length > 1 && collected[collected.length - 1]!.type === 'SOA') {
+            s.destroy();
+            resolve(count);
+          }
+        }
+      });
+      s.on('error', reject);
+    });
+    assert.ok(messages > 1, `${messages} messages`);
+    assert.equal(collected[0]!.type, 'SOA');
+    assert.equal(collected.length, 3000 + 60 + 30 + 3 + 1);
+  });
+});
