@@ -1,0 +1,58 @@
+import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDnsfleet, zoneManifest, type RunningPeer } from '../support/peers';
+import { stopAll, waitFor } from '../support/processes';
+import { query } from '../support/dns-client';
+
+/**
+ * `dnsfleet serve` as users run it: it reloads a manifest when the file changes, swaps the zone
+ * in whole, and keeps the last good version when an edit is broken, saying where the mistake is.
+ */
+
+const ORIGIN = 'reload.test.';
+const zoneText = (address: string, serial: number): string =>
+  `$TTL 300\n@ SOA ns hostmaster ${serial} 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\nwww A ${address}\n`;
+
+async function www(peer: RunningPeer): Promise<{ address: string | undefined; serial: number | undefined }> {
+  const a = await query(peer.host, peer.port, `www.${ORIGIN}`, 'A');
+  const soa = await query(peer.host, peer.port, ORIGIN, 'SOA');
+  return {
+    address: (a.packet.answers?.[0] as { data?: string } | undefined)?.data,
+    serial: (soa.packet.answers?.[0] as { data?: { serial: number } } | undefined)?.data?.serial,
+  };
+}
+
+describe('dnsfleet serve reloads @integration', function () {
+  this.timeout(30_000);
+  let peer: RunningPeer & { dir: string };
+
+  before(async () => {
+    peer = await startDnsfleet([{ name: ORIGIN, text: zoneText('192.0.2.10', 1) }]);
+  });
+  after(async () => {
+    await peer?.stop();
+    await stopAll();
+  });
+
+  it('answers the new data after the file changes', async () => {
+    writeFileSync(join(peer.dir, 'zone0.yaml'), zoneManifest({ name: ORIGIN, text: zoneText('192.0.2.20', 2) }));
+    await waitFor('the new address', async () => (await www(peer)).address === '192.0.2.20', 5000);
+    assert.equal((await www(peer)).serial, 2);
+  });
+
+  it('keeps serving the last good zone when an edit is broken, and logs file, line and field', async () => {
+    writeFileSync(join(peer.dir, 'zone0.yaml'), zoneManifest({ name: ORIGIN, text: zoneText('192.0.2.300', 3) }));
+    await waitFor('the error in the log', async () => /still serving serial 2/.test(peer.process.output()), 5000);
+    assert.match(peer.process.output(), /zone0\.yaml:\d+: spec\.zoneFile: .*spec\.zoneFile:5: A: \\"192\.0\.2\.300\\" is not an IPv4 address/);
+    assert.deepEqual(await www(peer), { address: '192.0.2.20', serial: 2 });
+  });
+
+  it('stops serving a zone whose manifest is removed from the files (REFUSED)', async () => {
+    writeFileSync(join(peer.dir, 'zone0.yaml'), '# emptied\n');
+    await waitFor('REFUSED', async () => {
+      const reply = await query(peer.host, peer.port, `www.${ORIGIN}`, 'A');
+      return (reply.packet as { rcode?: string }).rcode === 'REFUSED';
+    }, 5000);
+  });
+});
