@@ -1,0 +1,194 @@
+/**
+ * `npm run bench`: dnsfleet against NSD, measured in the same run on the same machine.
+ *
+ * Part 1, throughput: a zone of 10,000 names and a query mix of hits (70%), NXDOMAINs (15%) and
+ * NODATAs (15%), served by NSD (one server process, RRL off) and by `dnsfleet serve` (one
+ * process), loaded by dnsperf on loopback. Rounds alternate between the servers; the best round of
+ * each counts. A third server, a Node.js UDP socket that sends a fixed response of the same size
+ * for every query, shows the ceiling of any Node.js server on this machine.
+ *
+ * Part 2, size: a zone of 1,000,000 records: time until `dnsfleet serve` answers, and its peak
+ * memory (VmHWM).
+ *
+ * Options: --seconds N (per round, default 10), --rounds N (default 2), --skip-large, --skip-qps.
+ */
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startDnsfleet, startNsd, zoneManifest, CLI } from '../test/support/peers';
+import { freePort, run, start, stopAll, tempDir, waitFor } from '../test/support/processes';
+import { query } from '../test/support/dns-client';
+
+const ORIGIN = 'bench.test.';
+
+interface Args {
+  seconds: number;
+  rounds: number;
+  skipLarge: boolean;
+  skipQps: boolean;
+}
+
+function parse(): Args {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '2' },
+      'skip-large': { type: 'boolean', default: false },
+      'skip-qps': { type: 'boolean', default: false },
+    },
+  });
+  return { seconds: Number(values.seconds), rounds: Number(values.rounds), skipLarge: !!values['skip-large'], skipQps: !!values['skip-qps'] };
+}
+
+/** A deterministic pseudo-random sequence, so every run asks the same questions. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const TYPES = ['A', 'AAAA', 'MX', 'TXT'] as const;
+
+export function benchZone(names: number): string {
+  const lines = [`$ORIGIN ${ORIGIN}`, '$TTL 300', '@ SOA ns1 hostmaster 1 3600 600 86400 300', '@ NS ns1', 'ns1 A 192.0.2.1'];
+  for (let i = 0; i < names; i++) {
+    switch (i % 4) {
+      case 0:
+        lines.push(`host${i} A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+        break;
+      case 1:
+        lines.push(`host${i} AAAA 2001:db8::${i.toString(16)}`);
+        break;
+      case 2:
+        lines.push(`host${i} MX 10 mail${i}`);
+        break;
+      default:
+        lines.push(`host${i} TXT "v=spf1 include:_spf${i}.example -all"`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function queryMix(names: number, count: number): string {
+  const rnd = lcg(42);
+  const out: string[] = [];
+  for (let j = 0; j < count; j++) {
+    const r = rnd();
+    const i = Math.floor(rnd() * names);
+    if (r < 0.7) out.push(`host${i}.${ORIGIN} ${TYPES[i % 4]}`);
+    else if (r < 0.85) out.push(`nx${i}-${j}.${ORIGIN} A`);
+    else out.push(`host${i}.${ORIGIN} ${TYPES[(i + 1) % 4]}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+async function dnsperf(port: number, file: string, seconds: number): Promise<{ qps: number; lost: number }> {
+  const out = await run('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-c', '2', '-q', '100', '-l', String(seconds)], {
+    timeoutMs: (seconds + 30) * 1000,
+  });
+  const qps = /Queries per second:\s+([\d.]+)/.exec(out.stdout);
+  const lost = /Queries lost:\s+(\d+)/.exec(out.stdout);
+  if (!qps) throw new Error(`dnsperf printed no result:\n${out.stdout}\n${out.stderr}`);
+  return { qps: Number(qps[1]), lost: Number(lost?.[1] ?? 0) };
+}
+
+/** A Node.js UDP server that answers every query with one fixed response: the floor of cost. */
+async function startNodeFloor(responseSize: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const script = `
+    const dgram = require('node:dgram');
+    const s = dgram.createSocket({ type: 'udp4', lookup: (h, o, cb) => cb(null, h, 4) });
+    const fixed = Buffer.alloc(${responseSize});
+    s.on('message', (m, r) => { const o = Buffer.allocUnsafe(fixed.length); fixed.copy(o); o[0] = m[0]; o[1] = m[1]; o[2] = 0x84; o[5] = 1; s.send(o, r.port, r.address); });
+    s.bind(${port}, '127.0.0.1', () => { try { s.setRecvBufferSize(4 << 20); s.setSendBufferSize(4 << 20); } catch {} });`;
+  const p = start(process.execPath, ['-e', script]);
+  await new Promise((r) => setTimeout(r, 500));
+  return { port, stop: () => p.stop() };
+}
+
+async function throughput(args: Args): Promise<void> {
+  const dir = tempDir('bench');
+  try {
+    const names = 10_000;
+    const zone = { name: ORIGIN, text: benchZone(names) };
+    const queries = join(dir.path, 'queries.txt');
+    writeFileSync(queries, queryMix(names, 50_000));
+    const nsd = await startNsd([zone]);
+    const fleet = await startDnsfleet([zone], ['--no-watch']);
+    // The response size of a typical answer, for the Node.js floor.
+    const sample = await query(fleet.host, fleet.port, `host0.${ORIGIN}`, 'A');
+    const floor = await startNodeFloor(sample.raw.length + 30);
+    const servers: Array<[string, number]> = [
+      ['NSD 4.6 (1 process)', nsd.port],
+      ['dnsfleet serve', fleet.port],
+      ['Node.js fixed-response floor', floor.port],
+    ];
+    console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100 -l ${args.seconds}, ${args.rounds} rounds`);
+    for (const [, port] of servers) await dnsperf(port, queries, 2); // warm-up: caches, JIT
+    const best = new Map<string, { qps: number; lost: number }>();
+    for (let round = 1; round <= args.rounds; round++) {
+      for (const [label, port] of servers) {
+        const r = await dnsperf(port, queries, args.seconds);
+        console.log(`  round ${round}  ${label.padEnd(30)} ${r.qps.toFixed(0).padStart(8)} QPS  lost ${r.lost}`);
+        if (!best.has(label) || r.qps > best.get(label)!.qps) best.set(label, r);
+      }
+    }
+    const nsdQps = best.get(servers[0]![0])!.qps;
+    console.log('\n  server                          best QPS   ratio to NSD');
+    for (const [label] of servers) {
+      const qps = best.get(label)!.qps;
+      console.log(`  ${label.padEnd(30)} ${qps.toFixed(0).padStart(9)}   ${(qps / nsdQps).toFixed(2)}x`);
+    }
+    const ratio = best.get('dnsfleet serve')!.qps / nsdQps;
+    console.log(`\nRESULT dnsfleet/NSD = ${ratio.toFixed(2)}x (goal 0.80x)`);
+    await Promise.all([nsd.stop(), fleet.stop(), floor.stop()]);
+  } finally {
+    dir.remove();
+  }
+}
+
+async function largeZone(): Promise<void> {
+  const dir = tempDir('bench-large');
+  try {
+    const origin = 'large.test.';
+    const lines = [`$ORIGIN ${origin}`, '$TTL 300', '@ SOA ns1 hostmaster 1 3600 600 86400 300', '@ NS ns1', 'ns1 A 192.0.2.1'];
+    for (let i = 0; i < 500_000; i++) lines.push(`h${i} A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, `h${i} TXT "record ${i}"`);
+    const records = lines.length - 2;
+    writeFileSync(join(dir.path, 'large.yaml'), zoneManifest({ name: origin, text: lines.join('\n') }));
+    const port = await freePort();
+    const started = Date.now();
+    const server = start(process.execPath, [CLI, 'serve', '-f', dir.path, '--listen', `127.0.0.1:${port}`, '--no-watch']);
+    await waitFor('the large zone to answer', async () => {
+      const r = await query('127.0.0.1', port, origin, 'SOA', { timeoutMs: 500 });
+      return (r.packet.answers?.length ?? 0) > 0;
+    }, 300_000);
+    const seconds = (Date.now() - started) / 1000;
+    const status = readFileSync(`/proc/${server.process.pid}/status`, 'utf8');
+    const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    console.log(`\nlarge zone: ${records.toLocaleString('en')} records (500,000 names, A + TXT) in one manifest`);
+    console.log(`  time from start to first answer: ${seconds.toFixed(1)} s`);
+    console.log(`  peak memory (VmHWM): ${hwm.toFixed(0)} MiB; resident after load: ${rss.toFixed(0)} MiB`);
+    const sample = await query('127.0.0.1', port, `h123456.${origin}`, 'TXT');
+    console.log(`  check: h123456 TXT answers ${JSON.stringify((sample.packet.answers?.[0] as { data?: Buffer[] })?.data?.map(String))}`);
+    await server.stop();
+  } finally {
+    dir.remove();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parse();
+  try {
+    if (!args.skipQps) await throughput(args);
+    if (!args.skipLarge) await largeZone();
+  } finally {
+    await stopAll();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
