@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Name, NameError } from '../dns/name';
 import { RRType, typeFromString, typeToString } from '../dns/constants';
-import { RdataError, type Token } from '../dns/rdata/codec';
+import { RdataError } from '../dns/rdata/codec';
 import { parseRdata } from '../dns/rdata/registry';
-import { readZoneFile, ZoneFileError } from '../dns/zonefile/reader';
-import { tokenizeRdata } from '../dns/zonefile/tokenizer';
+import { readZoneRecords, ZoneFileError } from '../dns/zonefile/reader';
+import { tokenizeRdata, TokenizeError } from '../dns/zonefile/tokenizer';
 import { ZoneBuilder, ZoneCheckError, formatProblem, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
 import type { Zone } from '../zone/zone';
 import { nextSerial } from '../zone/serial';
@@ -90,14 +90,20 @@ export function buildZone(doc: ManifestDocument, resource: ZoneResource, previou
     return fail(['spec', 'zoneName'], (err as Error).message);
   }
   const defaultTtl = spec.defaultTTL ?? DEFAULT_TTL;
-  const records: ZoneRecord[] = [];
+  // Records go straight into the builder: a zone of a million records is not held twice.
+  const builder = new ZoneBuilder(origin);
+  let hasSoa = false;
+  let apexNs: Uint8Array | undefined;
+  const add = (record: ZoneRecord, source: string): void => {
+    if (record.type === RRType.SOA) hasSoa = true;
+    else if (!apexNs && record.type === RRType.NS && record.owner.key === origin.key) apexNs = record.rdata;
+    builder.add(record, source);
+  };
 
   if (spec.zoneFile !== undefined) {
     const source = `${doc.source}: spec.zoneFile`;
     try {
-      for (const r of readZoneFile(spec.zoneFile, { origin, source, defaultTtl })) {
-        records.push({ owner: r.owner, type: r.type, ttl: r.ttl, class: r.class, rdata: r.rdata, source: { source, line: r.line } });
-      }
+      for (const r of readZoneRecords(spec.zoneFile, { origin, source, defaultTtl })) add(r, source);
     } catch (err) {
       if (err instanceof ZoneFileError) throw new ManifestError(doc.source, doc.lineOf(['spec', 'zoneFile']), 'spec.zoneFile', err.message);
       throw err;
@@ -118,30 +124,29 @@ export function buildZone(doc: ManifestDocument, resource: ZoneResource, previou
       const recordPath = [...path, 'records', j];
       let rdata: Uint8Array;
       try {
-        rdata = parseRdata(type, tokensOf(text), origin);
+        rdata = parseRdata(type, tokenizeRdata(text), origin);
       } catch (err) {
-        if (err instanceof RdataError || err instanceof NameError || err instanceof ZoneFileError) {
+        if (err instanceof RdataError || err instanceof NameError || err instanceof ZoneFileError || err instanceof TokenizeError) {
           return fail(recordPath, `${typeToString(type)} "${text}": ${err.message}`);
         }
         throw err;
       }
-      records.push({ owner, type, ttl: rrset.ttl ?? defaultTtl, rdata, source: { source: `${doc.source}: ${formatPath(recordPath)}`, line: doc.lineOf(recordPath) } });
+      add({ owner, type, ttl: rrset.ttl ?? defaultTtl, rdata, line: doc.lineOf(recordPath) }, `${doc.source}: ${formatPath(recordPath)}`);
     });
   });
 
   const warnings: string[] = [];
   let managedSerial: ManagedSerial | undefined;
-  if (!records.some((r) => r.type === RRType.SOA)) {
+  if (!hasSoa) {
     const specDigest = digest(spec);
     const serial = previous?.specDigest === specDigest ? previous.serial : nextSerial(previous?.serial, nowSeconds);
     managedSerial = { specDigest, serial };
-    records.push(managedSoa(origin, spec.soa ?? {}, records, serial, doc));
+    const soaRecord = managedSoa(origin, spec.soa ?? {}, apexNs, serial, doc);
+    builder.add(soaRecord, `${doc.source}: spec.soa`);
   } else if (spec.soa) {
     warnings.push(`${doc.source}: spec.soa is ignored because the zone data has its own SOA record`);
   }
 
-  const builder = new ZoneBuilder(origin);
-  for (const r of records) builder.add(r);
   try {
     const zone = builder.build();
     warnings.push(...builder.warnings.map(formatProblem));
@@ -154,9 +159,8 @@ export function buildZone(doc: ManifestDocument, resource: ZoneResource, previou
   }
 }
 
-function managedSoa(origin: Name, soa: SOASpec, records: readonly ZoneRecord[], serial: number, doc: ManifestDocument): ZoneRecord {
-  const apexNs = records.find((r) => r.type === RRType.NS && r.owner.equals(origin));
-  const mname = soa.mname ?? (apexNs ? Name.fromWire(apexNs.rdata).toString() : `ns1.${origin}`);
+function managedSoa(origin: Name, soa: SOASpec, apexNs: Uint8Array | undefined, serial: number, doc: ManifestDocument): ZoneRecord {
+  const mname = soa.mname ?? (apexNs ? Name.fromWire(apexNs).toString() : `ns1.${origin}`);
   const rname = soa.rname ?? `hostmaster.${origin}`;
   const fields = [
     mname,
@@ -169,14 +173,10 @@ function managedSoa(origin: Name, soa: SOASpec, records: readonly ZoneRecord[], 
   ];
   try {
     const rdata = parseRdata(RRType.SOA, fields.map((text) => ({ text, quoted: false })), origin);
-    return { owner: origin, type: RRType.SOA, ttl: soa.ttl ?? SOA_DEFAULTS.ttl, rdata, source: { source: `${doc.source}: spec.soa`, line: doc.lineOf(['spec', 'soa']) } };
+    return { owner: origin, type: RRType.SOA, ttl: soa.ttl ?? SOA_DEFAULTS.ttl, rdata, line: doc.lineOf(['spec', 'soa']) };
   } catch (err) {
     throw new ManifestError(doc.source, doc.lineOf(['spec', 'soa']), 'spec.soa', (err as Error).message);
   }
-}
-
-function tokensOf(text: string): Token[] {
-  return tokenizeRdata(text);
 }
 
 function digest(spec: ZoneSpec): string {

@@ -2,14 +2,14 @@ import { Name } from '../dns/name';
 import { RRClass, RRType, typeToString, isMetaType } from '../dns/constants';
 import { Zone, ZoneNode, type RRset, type SourceRef } from './zone';
 
-/** One record on its way into a zone. */
+/** One record on its way into a zone; `line` is where it was written, when that is known. */
 export interface ZoneRecord {
   readonly owner: Name;
   readonly type: number;
   readonly ttl: number;
   readonly class?: number;
   readonly rdata: Uint8Array;
-  readonly source?: SourceRef;
+  readonly line?: number;
 }
 
 export interface ZoneProblem {
@@ -41,9 +41,13 @@ interface PendingSet {
   type: number;
   ttl: number;
   rdata: Uint8Array[];
-  seen: Set<string>;
+  /** Built only for large RRsets; small ones are checked for duplicates by comparison. */
+  seen: Set<string> | undefined;
   source: SourceRef | undefined;
 }
+
+/** Above this many records an RRset keeps a set of its rdata to find duplicates. */
+const LINEAR_DUPLICATE_CHECK = 16;
 
 /**
  * Collects records, then checks and freezes them into a `Zone`. Warnings are kept for the caller
@@ -57,8 +61,9 @@ export class ZoneBuilder {
 
   constructor(readonly origin: Name) {}
 
-  add(record: ZoneRecord): this {
-    const where = record.source;
+  /** Adds a record; `source` names where it came from (a file, a field) for error messages. */
+  add(record: ZoneRecord, source?: string): this {
+    const where: SourceRef | undefined = source === undefined ? undefined : { source, line: record.line };
     if ((record.class ?? RRClass.IN) !== RRClass.IN) {
       this.problems.push({ message: `class ${record.class} is not IN`, source: where });
       return this;
@@ -78,21 +83,22 @@ export class ZoneBuilder {
     let byType = this.sets.get(record.owner.key);
     if (!byType) this.sets.set(record.owner.key, (byType = new Map()));
     const set = byType.get(record.type);
-    const rdataKey = bytesKey(record.rdata);
     if (!set) {
+      // All RRsets of a name share one Name object: a million records need not mean a million names.
+      const sibling = byType.values().next();
       byType.set(record.type, {
-        owner: record.owner,
+        owner: sibling.done ? record.owner : sibling.value.owner,
         type: record.type,
         ttl: record.ttl,
         rdata: [record.rdata],
-        seen: new Set([rdataKey]),
+        seen: undefined,
         source: where,
       });
       this.count++;
       return this;
     }
     // RFC 2181 §5: an RRset holds no duplicate records.
-    if (set.seen.has(rdataKey)) return this;
+    if (isDuplicate(set, record.rdata)) return this;
     if (set.ttl !== record.ttl) {
       // RFC 2181 §5.2: the TTLs of an RRset must match; we keep the lowest, as resolvers would.
       this.warnings.push({
@@ -101,8 +107,8 @@ export class ZoneBuilder {
       });
       set.ttl = Math.min(set.ttl, record.ttl);
     }
-    set.seen.add(rdataKey);
     set.rdata.push(record.rdata);
+    set.seen?.add(bytesKey(record.rdata));
     this.count++;
     return this;
   }
@@ -116,7 +122,7 @@ export class ZoneBuilder {
       const node = new ZoneNode(first.owner);
       for (const set of byType.values()) {
         const rrset: RRset = { owner: set.owner, type: set.type, ttl: set.ttl, rdata: set.rdata };
-        node.rrsets.set(set.type, rrset);
+        node.rrsets.set(rrset);
       }
       nodes.set(key, node);
       checkNode(node, this.origin, byType, problems);
@@ -153,7 +159,7 @@ function checkNode(node: ZoneNode, origin: Name, byType: Map<number, PendingSet>
       problems.push({ message: `${node.name} has ${cname.rdata.length} CNAME records; only one is allowed (RFC 2181 §10.1)`, source: where(RRType.CNAME) });
     }
     // RFC 1034 §3.6.2, RFC 2181 §10.1: a CNAME owner has no other data, except DNSSEC records (RFC 4035 §2.5).
-    const others = [...node.rrsets.keys()].filter(
+    const others = node.rrsets.types().filter(
       (t) => t !== RRType.CNAME && t !== RRType.RRSIG && t !== RRType.NSEC && t !== RRType.NSEC3,
     );
     if (others.length > 0) {
@@ -193,6 +199,18 @@ function markDelegations(nodes: Map<string, ZoneNode>, origin: Name): void {
       }
     }
   }
+}
+
+function isDuplicate(set: PendingSet, rdata: Uint8Array): boolean {
+  if (set.rdata.length < LINEAR_DUPLICATE_CHECK) return set.rdata.some((existing) => sameBytes(existing, rdata));
+  if (!set.seen) set.seen = new Set(set.rdata.map(bytesKey));
+  return set.seen.has(bytesKey(rdata));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function bytesKey(bytes: Uint8Array): string {

@@ -3,7 +3,7 @@ import { RRClass, classFromString, typeFromString, typeToString } from '../const
 import { RdataError, type Token } from '../rdata/codec';
 import { parseRdata } from '../rdata/registry';
 import { parseTtl } from '../rdata/fields';
-import { tokenize, TokenizeError } from './tokenizer';
+import { entries, TokenizeError, type Entry } from './tokenizer';
 
 /**
  * RFC 1035 §5 master files: directives, owners, TTLs, classes and rdata, with every error naming
@@ -41,22 +41,28 @@ export class ZoneFileError extends Error {
 }
 
 export function readZoneFile(text: string, options: ReadOptions): ZoneFileRecord[] {
+  return [...readZoneRecords(text, options)];
+}
+
+/** The records of a zone file one at a time; errors as in `readZoneFile`. */
+export function* readZoneRecords(text: string, options: ReadOptions): Generator<ZoneFileRecord> {
   const { source } = options;
-  let entries;
-  try {
-    entries = tokenize(text);
-  } catch (err) {
-    if (err instanceof TokenizeError) throw new ZoneFileError(source, err.line, err.detail);
-    throw err;
-  }
+  const tokenized = entries(text);
+  const next = (): Entry | undefined => {
+    try {
+      const r = tokenized.next();
+      return r.done ? undefined : r.value;
+    } catch (err) {
+      if (err instanceof TokenizeError) throw new ZoneFileError(source, err.line, err.detail);
+      throw err;
+    }
+  };
 
   let origin = options.origin;
   let dollarTtl: number | undefined;
   let lastTtl: number | undefined;
   let lastOwner: Name | undefined;
-  const records: ZoneFileRecord[] = [];
-
-  for (const entry of entries) {
+  for (let entry = next(); entry; entry = next()) {
     const fail = (detail: string): never => {
       throw new ZoneFileError(source, entry.line, detail);
     };
@@ -134,9 +140,8 @@ export function readZoneFile(text: string, options: ReadOptions): ZoneFileRecord
     else ttl = dollarTtl ?? lastTtl ?? options.defaultTtl;
     if (ttl === undefined) fail('no TTL: give one on the record or set $TTL first');
     lastOwner = owner;
-    records.push({ owner, ttl: ttl!, class: cls ?? options.defaultClass ?? RRClass.IN, type: type!, rdata: rdata!, line: entry.line });
+    yield { owner, ttl: ttl!, class: cls ?? options.defaultClass ?? RRClass.IN, type: type!, rdata: rdata!, line: entry.line };
   }
-  return records;
 }
 
 function nameOrFail(text: string, origin: Name, fail: (d: string) => never, what: string): Name {

@@ -31,7 +31,11 @@ export class TokenizeError extends Error {
 }
 
 export function tokenize(text: string): Entry[] {
-  const entries: Entry[] = [];
+  return [...entries(text)];
+}
+
+/** The entries of a text one at a time, so a zone of a million records is never held twice. */
+export function* entries(text: string): Generator<Entry> {
   let tokens: Token[] = [];
   let entryLine = 1;
   let ownerOmitted = false;
@@ -41,15 +45,13 @@ export function tokenize(text: string): Entry[] {
   let atLineStart = true;
   let i = 0;
 
-  const endEntry = (): void => {
-    if (tokens.length > 0) entries.push({ tokens, line: entryLine, ownerOmitted });
-    tokens = [];
-  };
-
   while (i < text.length) {
     const c = text[i]!;
     if (c === '\n') {
-      if (depth === 0) endEntry();
+      if (depth === 0 && tokens.length > 0) {
+        yield { tokens, line: entryLine, ownerOmitted };
+        tokens = [];
+      }
       line++;
       i++;
       atLineStart = true;
@@ -134,8 +136,7 @@ export function tokenize(text: string): Entry[] {
     startedQuoted = false;
   }
   if (depth > 0) throw new TokenizeError(parenLine, 'parenthesis opened here is never closed');
-  endEntry();
-  return entries;
+  if (tokens.length > 0) yield { tokens, line: entryLine, ownerOmitted };
 }
 
 /** Tokens of one record's rdata written on its own, as manifests hold it (`10 mail`, `"a" "b"`). */
