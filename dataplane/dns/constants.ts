@@ -78,31 +78,25 @@ export function typeToString(type: number): string {
 
 /** Parses a type mnemonic or `TYPEnnn` (RFC 3597 §5); undefined when it is neither. */
 export function typeFromString(text: string): number | undefined {
-  const upper = text.toUpperCase();
-  const known = TYPE_BY_NAME.get(upper);
-  if (known !== undefined) return known;
-  const m = /^TYPE(\d{1,5})$/.exec(upper);
-  if (m) {
-    const n = Number(m[1]);
-    if (n <= 0xffff) return n;
-  }
-  return undefined;
+  return fromMnemonic(TYPE_BY_NAME, 'TYPE', text);
 }
 
 export function classToString(cls: number): string {
   return CLASS_BY_NUMBER.get(cls) ?? `CLASS${cls}`;
 }
 
+/** Parses a class mnemonic or `CLASSnnn` (RFC 3597 §5). */
 export function classFromString(text: string): number | undefined {
+  return fromMnemonic(CLASS_BY_NAME, 'CLASS', text);
+}
+
+function fromMnemonic(known: ReadonlyMap<string, number>, prefix: string, text: string): number | undefined {
   const upper = text.toUpperCase();
-  const known = CLASS_BY_NAME.get(upper);
-  if (known !== undefined) return known;
-  const m = /^CLASS(\d{1,5})$/.exec(upper);
-  if (m) {
-    const n = Number(m[1]);
-    if (n <= 0xffff) return n;
-  }
-  return undefined;
+  const value = known.get(upper);
+  if (value !== undefined) return value;
+  if (!upper.startsWith(prefix)) return undefined;
+  const digits = upper.slice(prefix.length);
+  return /^\d{1,5}$/.test(digits) && Number(digits) <= 0xffff ? Number(digits) : undefined;
 }
 
 export function rcodeToString(rcode: number): string {

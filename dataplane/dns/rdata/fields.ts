@@ -280,30 +280,39 @@ export function formatIPv6(b: Uint8Array, pos: number): string {
   return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
 }
 
-/** One character-string (RFC 1035 §3.3): at most 255 octets, quoted or not. */
-export function charString(what: string): Field {
+/**
+ * A field of one length octet and then that many octets, written as one token: character-strings,
+ * NSEC3 salts and hashes, CAA tags.
+ */
+function lengthPrefixed(
+  what: string,
+  minLength: number,
+  toBytes: (text: string, fail: Fail) => number[],
+  toText: (rdata: Uint8Array, start: number, end: number) => string,
+): Field {
   return {
     parse(tokens, i, _origin, out, fail) {
-      const t = take(tokens, i, what, fail);
-      pushCharString(out, t.text, fail, what);
+      const bytes = toBytes(take(tokens, i, what, fail).text, (m) => fail(`${what}: ${m}`));
+      if (bytes.length > 255) fail(`${what} holds at most 255 octets, got ${bytes.length}`);
+      if (bytes.length < minLength) fail(`${what} must not be empty`);
+      out.push(bytes.length, ...bytes);
       return i + 1;
     },
     format(rdata, pos) {
-      const len = rdata[pos]!;
-      return [quoteString(rdata, pos + 1, pos + 1 + len), pos + 1 + len];
+      const end = pos + 1 + rdata[pos]!;
+      return [toText(rdata, pos + 1, end), end];
     },
     read(msg, pos, end, out, fail) {
-      if (pos >= end || pos + 1 + msg[pos]! > end) fail(`${what} runs past the rdata`);
+      if (pos >= end || msg[pos]! < minLength || pos + 1 + msg[pos]! > end) fail(`${what} runs past the rdata`);
       return readFixed(1 + msg[pos]!, what)(msg, pos, end, out, fail);
     },
     skip: (rdata, pos) => pos + 1 + rdata[pos]!,
   };
 }
 
-function pushCharString(out: number[], text: string, fail: Fail, what: string): void {
-  const bytes = decodeEscapes(text, (m) => fail(`${what}: ${m}`));
-  if (bytes.length > 255) fail(`${what}: a character-string holds at most 255 octets, got ${bytes.length}`);
-  out.push(bytes.length, ...bytes);
+/** One character-string (RFC 1035 §3.3): at most 255 octets, quoted or not. */
+export function charString(what: string): Field {
+  return lengthPrefixed(what, 0, decodeEscapes, quoteString);
 }
 
 /** One or more character-strings up to the end of the rdata (TXT). */
@@ -491,63 +500,23 @@ export function decodeTypeBitmap(b: Uint8Array, pos: number, end: number): numbe
 }
 
 /** NSEC3 salt (RFC 5155 §3.3): length octet and hex, `-` for none. */
-export const salt: Field = {
-  parse(tokens, i, _origin, out, fail) {
-    const t = take(tokens, i, 'salt', fail);
-    const bytes = t.text === '-' ? [] : fromHex(t.text, (m) => fail(`salt: ${m}`));
-    if (bytes.length > 255) fail('salt longer than 255 octets');
-    out.push(bytes.length, ...bytes);
-    return i + 1;
-  },
-  format(rdata, pos) {
-    const len = rdata[pos]!;
-    return [len === 0 ? '-' : toHex(rdata, pos + 1, pos + 1 + len), pos + 1 + len];
-  },
-  read(msg, pos, end, out, fail) {
-    if (pos >= end || pos + 1 + msg[pos]! > end) fail('salt runs past the rdata');
-    return readFixed(1 + msg[pos]!, 'salt')(msg, pos, end, out, fail);
-  },
-  skip: (rdata, pos) => pos + 1 + rdata[pos]!,
-};
+export const salt: Field = lengthPrefixed(
+  'salt',
+  0,
+  (text, fail) => (text === '-' ? [] : fromHex(text, fail)),
+  (rdata, start, end) => (start === end ? '-' : toHex(rdata, start, end)),
+);
 
 /** NSEC3 next hashed owner name (RFC 5155 §3.3): length octet and base32hex. */
-export const hashedOwner: Field = {
-  parse(tokens, i, _origin, out, fail) {
-    const t = take(tokens, i, 'next hashed owner name', fail);
-    const bytes = fromBase32Hex(t.text, (m) => fail(`next hashed owner name: ${m}`));
-    if (bytes.length < 1 || bytes.length > 255) fail('next hashed owner name must be 1..255 octets');
-    out.push(bytes.length, ...bytes);
-    return i + 1;
-  },
-  format(rdata, pos) {
-    const len = rdata[pos]!;
-    return [toBase32Hex(rdata, pos + 1, pos + 1 + len), pos + 1 + len];
-  },
-  read(msg, pos, end, out, fail) {
-    if (pos >= end || msg[pos] === 0 || pos + 1 + msg[pos]! > end) fail('next hashed owner name runs past the rdata');
-    return readFixed(1 + msg[pos]!, 'next hashed owner name')(msg, pos, end, out, fail);
-  },
-  skip: (rdata, pos) => pos + 1 + rdata[pos]!,
-};
+export const hashedOwner: Field = lengthPrefixed('next hashed owner name', 1, fromBase32Hex, toBase32Hex);
 
 /** CAA tag (RFC 8659 §4.1): letters and digits, 1..255 octets, length-prefixed. */
-export const caaTag: Field = {
-  parse(tokens, i, _origin, out, fail) {
-    const t = take(tokens, i, 'tag', fail);
-    if (!/^[A-Za-z0-9]{1,255}$/.test(t.text)) fail(`tag "${abbreviate(t.text)}" must be 1-255 letters and digits`);
-    out.push(t.text.length, ...Array.from(t.text, (c) => c.charCodeAt(0)));
-    return i + 1;
-  },
-  format(rdata, pos) {
-    const len = rdata[pos]!;
-    return [String.fromCharCode(...rdata.subarray(pos + 1, pos + 1 + len)), pos + 1 + len];
-  },
-  read(msg, pos, end, out, fail) {
-    if (pos >= end || msg[pos] === 0 || pos + 1 + msg[pos]! > end) fail('tag runs past the rdata');
-    return readFixed(1 + msg[pos]!, 'tag')(msg, pos, end, out, fail);
-  },
-  skip: (rdata, pos) => pos + 1 + rdata[pos]!,
-};
+export const caaTag: Field = lengthPrefixed(
+  'tag',
+  1,
+  (text, fail) => (/^[A-Za-z0-9]+$/.test(text) ? Array.from(text, (c) => c.charCodeAt(0)) : fail(`"${abbreviate(text)}" must be letters and digits`)),
+  (rdata, start, end) => String.fromCharCode(...rdata.subarray(start, end)),
+);
 
 /** CAA value (RFC 8659 §4.1.1): the rest of the rdata, written as one quoted string. */
 export const caaValue: Field = {
