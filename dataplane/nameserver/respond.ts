@@ -70,6 +70,7 @@ export class Responder {
     const hit = this.cache.find(msg, nameEnd, q.questionEnd, variant);
     if (hit && hit.length <= limit) return response(patchCached(hit, msg, nameEnd, new Uint8Array(hit.length)));
     const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype);
+    if (hit) return response(encodeAnswer(msg, q, answer, limit)); // cached, but too big for this client
     const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
     this.cache.store(msg, nameEnd, q.questionEnd, variant, full.slice());
     return response(full.length <= limit ? full : encodeAnswer(msg, q, answer, limit));
