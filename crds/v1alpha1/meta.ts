@@ -7,6 +7,7 @@ export interface ObjectMeta {
   namespace?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** @asType integer */
   generation?: number;
   resourceVersion?: string;
   uid?: string;
@@ -19,6 +20,7 @@ export interface Condition {
   status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
+  /** @asType integer */
   observedGeneration?: number;
   /** RFC 3339 time of the last change of `status`. */
   lastTransitionTime: string;

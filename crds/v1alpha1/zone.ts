@@ -20,6 +20,7 @@ export interface ZoneSpec {
   zoneName: string;
   /**
    * TTL for records that give none.
+   * @asType integer
    * @minimum 0
    * @maximum 2147483647
    */
@@ -37,15 +38,15 @@ export interface SOASpec {
   mname?: string;
   /** Responsible mailbox in name form (RNAME). Default: `hostmaster.<zone>`. */
   rname?: string;
-  /** @minimum 0 @maximum 2147483647 */
+  /** @asType integer @minimum 0 @maximum 2147483647 */
   refresh?: number;
-  /** @minimum 0 @maximum 2147483647 */
+  /** @asType integer @minimum 0 @maximum 2147483647 */
   retry?: number;
-  /** @minimum 0 @maximum 2147483647 */
+  /** @asType integer @minimum 0 @maximum 2147483647 */
   expire?: number;
-  /** Negative-caching TTL (RFC 2308 §4). @minimum 0 @maximum 2147483647 */
+  /** Negative-caching TTL (RFC 2308 §4). @asType integer @minimum 0 @maximum 2147483647 */
   minimum?: number;
-  /** TTL of the SOA record itself. @minimum 0 @maximum 2147483647 */
+  /** TTL of the SOA record itself. @asType integer @minimum 0 @maximum 2147483647 */
   ttl?: number;
 }
 
@@ -57,15 +58,22 @@ export interface RRsetSpec {
    * @pattern ^([A-Z][A-Z0-9]*|TYPE[0-9]{1,5})$
    */
   type: string;
-  /** @minimum 0 @maximum 2147483647 */
+  /** @asType integer @minimum 0 @maximum 2147483647 */
   ttl?: number;
-  /** Rdata in presentation format, one entry per record (`10 mail`, `"v=spf1 -all"`, `\# 3 010203`). */
+  /**
+   * Rdata in presentation format, one entry per record (`10 mail`, `"v=spf1 -all"`, `\# 3 010203`).
+   * @minItems 1
+   */
   records: string[];
 }
 
 export interface ZoneStatus {
-  /** The SOA serial of the version being served. */
+  /**
+   * The SOA serial of the version being served.
+   * @asType integer
+   */
   serial?: number;
+  /** @asType integer */
   observedGeneration?: number;
   conditions?: Condition[];
 }
