@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control plane the operator's tests run against: kube-apiserver from
 # the k8s.io/kubernetes Go module and etcd from go.etcd.io/etcd/server/v3, once, into a cache
-# directory. Prints the directory holding both binaries (envtest's KUBEBUILDER_ASSETS layout).
+# directory, with kubectl from the same release. Prints the directory holding the binaries
+# (envtest's KUBEBUILDER_ASSETS layout). Only missing binaries are built.
 #
 #   e2e/control-plane/build.sh            # build if not cached, print the directory
 #   KUBEBUILDER_ASSETS=/path e2e/...      # use binaries you already have
@@ -14,14 +15,16 @@ set -euo pipefail
 K8S_VERSION=${K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 
-if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
+have_all() { [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ] && [ -x "$1/kubectl" ]; }
+
+if [ -n "${KUBEBUILDER_ASSETS:-}" ] && have_all "$KUBEBUILDER_ASSETS"; then
   echo "$KUBEBUILDER_ASSETS"
   exit 0
 fi
 
 CACHE_ROOT=${DNSFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dnsfleet}
 OUT="$CACHE_ROOT/control-plane/kube-apiserver-$K8S_VERSION-etcd-$ETCD_VERSION"
-if [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/etcd" ]; then
+if have_all "$OUT"; then
   echo "$OUT"
   exit 0
 fi
@@ -34,7 +37,7 @@ export GOTOOLCHAIN=local
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$OUT.partial"
+mkdir -p "$OUT"
 
 log() { echo "control-plane: $*" >&2; }
 
@@ -56,7 +59,11 @@ build_apiserver() {
   local v="k8s.io/component-base/version"
   go build -tags selinux,notest -trimpath \
     -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z" \
-    -o "$OUT.partial/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
+    -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
+  mv "$work/kube-apiserver" "$OUT/"
+  log "building kubectl"
+  go build -trimpath -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor" -o "$work/kubectl" k8s.io/kubernetes/cmd/kubectl >&2
+  mv "$work/kubectl" "$OUT/"
 }
 
 build_etcd() {
@@ -66,13 +73,13 @@ build_etcd() {
   log "resolving go.etcd.io/etcd/server/v3 $ETCD_VERSION"
   go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
   log "building etcd"
-  go build -trimpath -ldflags "-s -w" -o "$OUT.partial/etcd" go.etcd.io/etcd/server/v3 >&2
+  go build -trimpath -ldflags "-s -w" -o "$work/etcd" go.etcd.io/etcd/server/v3 >&2
+  mv "$work/etcd" "$OUT/"
 }
 
-build_etcd
-build_apiserver
-rm -rf "$OUT"
-mv "$OUT.partial" "$OUT"
+[ -x "$OUT/etcd" ] || build_etcd
+{ [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ]; } || build_apiserver
 "$OUT/kube-apiserver" --version >&2
+"$OUT/kubectl" version --client >&2
 "$OUT/etcd" --version | head -1 >&2
 echo "$OUT"
