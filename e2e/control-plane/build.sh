@@ -81,5 +81,5 @@ build_etcd() {
 { [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ]; } || build_apiserver
 "$OUT/kube-apiserver" --version >&2
 "$OUT/kubectl" version --client >&2
-"$OUT/etcd" --version | head -1 >&2
+"$OUT/etcd" --version >&2
 echo "$OUT"
