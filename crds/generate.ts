@@ -60,9 +60,9 @@ function schemaOf(typeName: string): Schema {
     additionalProperties: false,
   };
   generatorCache ??= createGenerator(config);
-  const full = generatorCache.createSchema(typeName) as Schema;
-  const definitions = (full.definitions ?? {}) as Record<string, Schema>;
-  return structural(inline(definitions[typeName] ?? full, definitions), definitions);
+  // With topRef off the type itself is the root, and the types it uses are `definitions`.
+  const { definitions = {}, ...root } = generatorCache.createSchema(typeName) as Schema & { definitions?: Record<string, Schema> };
+  return structural(inline(root, definitions), definitions);
 }
 
 /** Replaces `$ref`s with the definitions they name: CRD schemas cannot refer. */
