@@ -1,0 +1,6 @@
+import { MemoryZoneStore } from './memory-store';
+import { runZoneStoreSuite } from './zone-store.suite';
+
+describe('MemoryZoneStore', () => {
+  runZoneStoreSuite(async (keepChanges) => new MemoryZoneStore(keepChanges));
+});

@@ -1,0 +1,100 @@
+import { strict as assert } from 'node:assert';
+import type { ZoneSnapshot, ZoneStore } from './zone-store';
+
+/**
+ * One test suite for every ZoneStore (memory and Redis), so both keep the same promises.
+ * `newStore` gives a fresh, empty store; `keepChanges` is how many changes it keeps.
+ */
+export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<ZoneStore>): void {
+  const zone = (origin: string, serial: number, clouds: ZoneSnapshot['clouds'] = 'all'): ZoneSnapshot => ({
+    origin,
+    serial,
+    clouds,
+    text: `$ORIGIN ${origin}\n@ 300 IN SOA ns hm ${serial} 1 2 3 4\n`,
+  });
+  let store: ZoneStore;
+  beforeEach(async () => {
+    store = await newStore(100);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('stores and reads back a zone snapshot, with increasing versions', async () => {
+    const v1 = await store.putZone(zone('a.test.', 1, ['cloud-a']));
+    const v2 = await store.putZone(zone('b.test.', 7));
+    assert.ok(v2 > v1 && v1 > 0);
+    const a = await store.getZone('a.test.');
+    assert.deepEqual(a, { ...zone('a.test.', 1, ['cloud-a']), version: v1 });
+    assert.equal(await store.getZone('missing.test.'), undefined);
+  });
+
+  it('replaces a zone whole and lists every zone with the version it was read at', async () => {
+    await store.putZone(zone('a.test.', 1));
+    await store.putZone(zone('a.test.', 2));
+    await store.putZone(zone('b.test.', 5));
+    const { zones, version } = await store.listZones();
+    assert.deepEqual(zones.map((z) => `${z.origin}@${z.serial}`).sort(), ['a.test.@2', 'b.test.@5']);
+    assert.equal(version, 3);
+  });
+
+  it('deletes a zone and says nothing changed when it was not there', async () => {
+    await store.putZone(zone('a.test.', 1));
+    assert.ok((await store.deleteZone('a.test.')) > 0);
+    assert.equal(await store.getZone('a.test.'), undefined);
+    assert.equal(await store.deleteZone('a.test.'), 0);
+    assert.deepEqual((await store.listZones()).zones, []);
+  });
+
+  it('hands out every change after a version, in order', async () => {
+    const v0 = (await store.listZones()).version;
+    await store.putZone(zone('a.test.', 1));
+    await store.putZone(zone('b.test.', 2));
+    await store.deleteZone('a.test.');
+    const { changes, reset } = await store.changesSince(v0, 0);
+    assert.equal(reset, false);
+    assert.deepEqual(
+      changes.map((c) => (c.kind === 'put' ? `put ${c.origin} ${c.serial}` : `delete ${c.origin}`)),
+      ['put a.test. 1', 'put b.test. 2', 'delete a.test.'],
+    );
+    assert.deepEqual((await store.changesSince(changes[1]!.version, 0)).changes.map((c) => c.kind), ['delete']);
+  });
+
+  it('wakes a waiting reader when a change arrives', async () => {
+    const v0 = (await store.listZones()).version;
+    const started = Date.now();
+    const waiting = store.changesSince(v0, 5000);
+    setTimeout(() => void store.putZone(zone('late.test.', 9)), 100);
+    const { changes } = await waiting;
+    assert.deepEqual(changes.map((c) => c.origin), ['late.test.']);
+    assert.ok(Date.now() - started < 4000, 'woke before the wait ran out');
+  });
+
+  it('returns nothing after waiting when nothing changes', async () => {
+    const v0 = (await store.listZones()).version;
+    const { changes, reset } = await store.changesSince(v0, 200);
+    assert.deepEqual(changes, []);
+    assert.equal(reset, false);
+  });
+
+  it('tells a reader that fell too far behind to list again', async () => {
+    for (let i = 0; i < 400; i++) await store.putZone(zone(`z${i}.test.`, i));
+    const { reset } = await store.changesSince(1, 0);
+    assert.equal(reset, true);
+  });
+
+  it('keeps what each pod reports it serves, until the report expires', async () => {
+    await store.reportServed('cloud-a', 'pod-1', new Map([['a.test.', 3]]), 60);
+    await store.reportServed('cloud-a', 'pod-2', new Map([['a.test.', 2], ['b.test.', 1]]), 60);
+    await store.reportServed('cloud-b', 'pod-9', new Map(), 60);
+    await store.reportServed('cloud-a', 'pod-1', new Map([['a.test.', 4]]), 60);
+    const reports = (await store.servedBy('cloud-a')).sort((x, y) => x.pod.localeCompare(y.pod));
+    assert.deepEqual(reports.map((r) => [r.pod, [...r.serials]]), [
+      ['pod-1', [['a.test.', 4]]],
+      ['pod-2', [['a.test.', 2], ['b.test.', 1]]],
+    ]);
+    await store.reportServed('cloud-a', 'pod-1', new Map([['a.test.', 4]]), 1);
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.deepEqual((await store.servedBy('cloud-a')).map((r) => r.pod), ['pod-2']);
+  });
+}
