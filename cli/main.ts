@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { hostname } from 'node:os';
 import { serve } from '../dataplane/standalone/serve';
+import { runCloud } from '../dataplane/cloud/run-cloud';
+import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { jsonLogger } from '../dataplane/server/log';
 import type { ListenAddress } from '../dataplane/server/dns-server';
 
@@ -12,7 +15,8 @@ import type { ListenAddress } from '../dataplane/server/dns-server';
 const USAGE = `usage: dnsfleet <command> [options]
 
 commands:
-  serve    answer DNS for the zones in manifest files (no cluster needed)
+  serve      answer DNS for the zones in manifest files (no cluster needed)
+  dataplane  run a dataplane pod: --role cloud answers for the zones of a cloud, from Redis
 
 dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CIDR…]
                [--tcp-idle-timeout SECONDS] [--no-watch]
@@ -21,6 +25,15 @@ dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CI
       --allow-transfer CIDR  clients allowed to AXFR/IXFR zones out (repeatable; default: none)
       --tcp-idle-timeout S   close idle TCP connections after S seconds (default 10)
       --no-watch           do not reload when files change
+
+dnsfleet dataplane --role cloud --cloud NAME --redis URL [--pod NAME] [--listen HOST:PORT…]
+                   [--http HOST:PORT] [--allow-transfer CIDR…]
+      --role cloud         the pod's role (the control role comes with secondary zones)
+      --cloud NAME         the NameserverCloud this pod belongs to   (env DNSFLEET_CLOUD)
+      --redis URL          the zone store, e.g. redis://127.0.0.1:6379 (env DNSFLEET_REDIS_URL)
+      --pod NAME           the pod's name in its reports             (env POD_NAME, default: host name)
+  -l, --listen HOST:PORT   address to answer DNS on (repeatable; default 127.0.0.1:5300)
+      --http HOST:PORT     /healthz, /readyz and /zones (default 127.0.0.1:8080)
 `;
 
 export class UsageError extends Error {
@@ -41,9 +54,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);
+  if (command === 'serve') return serveCommand(rest);
+  if (command === 'dataplane') return dataplaneCommand(rest);
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
-    args: rest,
+    args,
     options: {
       file: { type: 'string', short: 'f', multiple: true },
       listen: { type: 'string', short: 'l', multiple: true },
@@ -65,14 +83,51 @@ async function main(argv: string[]): Promise<number> {
     tcpIdleMs: idle * 1000,
     log,
   });
+  onSignals(log, () => running.stop());
+  process.on('SIGHUP', () => running.reload());
+  return -1; // keep running
+}
+
+async function dataplaneCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      role: { type: 'string' },
+      cloud: { type: 'string' },
+      redis: { type: 'string' },
+      pod: { type: 'string' },
+      listen: { type: 'string', short: 'l', multiple: true },
+      http: { type: 'string' },
+      'allow-transfer': { type: 'string', multiple: true },
+    },
+    strict: true,
+  });
+  if (values.role !== 'cloud') throw new UsageError('dataplane needs --role cloud (the only role so far)');
+  const cloud = values.cloud ?? process.env.DNSFLEET_CLOUD;
+  const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
+  if (!cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
+  if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
+  const log = jsonLogger();
+  const running = await runCloud({
+    cloud,
+    pod: values.pod ?? process.env.POD_NAME ?? hostname(),
+    store: new RedisZoneStore(redis),
+    listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen),
+    http: parseListen(values.http ?? '127.0.0.1:8080'),
+    transferAcl: values['allow-transfer'] ?? [],
+    log,
+  });
+  onSignals(log, () => running.stop());
+  return -1;
+}
+
+function onSignals(log: ReturnType<typeof jsonLogger>, stop: () => Promise<void>): void {
   const shutdown = (signal: string): void => {
     log.info('stopping', { signal });
-    void running.stop().then(() => process.exit(0));
+    void stop().then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGHUP', () => running.reload());
-  return -1; // keep running
 }
 
 if (require.main === module) {

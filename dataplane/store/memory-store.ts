@@ -43,7 +43,7 @@ export class MemoryZoneStore implements ZoneStore {
 
   async changesSince(version: number, waitMs: number): Promise<{ changes: ZoneChange[]; reset: boolean }> {
     const first = this.log[0];
-    if (first && first.version > version + 1) return { changes: [], reset: true };
+    if (version > this.version || (first && first.version > version + 1)) return { changes: [], reset: true };
     let changes = this.log.filter((c) => c.version > version);
     if (changes.length === 0 && waitMs > 0) {
       const timeout = new AbortController();

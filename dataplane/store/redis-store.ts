@@ -99,6 +99,8 @@ export class RedisZoneStore implements ZoneStore {
     const stream = this.key('changes');
     const first = await this.client.xrange(stream, '-', '+', 'COUNT', 1);
     const current = Number((await this.client.get(this.key('version'))) ?? 0);
+    // A store that went back (Redis restarted empty) or lost the entries we need: list again.
+    if (current < version) return { changes: [], reset: true };
     if (current > version && first.length > 0 && versionOf(first[0]![0]) > version + 1) return { changes: [], reset: true };
     if (current > version && first.length === 0) return { changes: [], reset: true };
     const reply =

@@ -83,6 +83,12 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
     assert.equal(reset, true);
   });
 
+  it('tells a reader whose version the store never reached to list again (a store that restarted empty)', async () => {
+    await store.putZone(zone('a.test.', 1));
+    const { reset } = await store.changesSince(1000, 0);
+    assert.equal(reset, true);
+  });
+
   it('keeps what each pod reports it serves, until the report expires', async () => {
     await store.reportServed('cloud-a', 'pod-1', new Map([['a.test.', 3]]), 60);
     await store.reportServed('cloud-a', 'pod-2', new Map([['a.test.', 2], ['b.test.', 1]]), 60);

@@ -1,0 +1,120 @@
+import { strict as assert } from 'node:assert';
+import { Name } from '../dns/name';
+import { readZoneFile } from '../dns/zonefile/reader';
+import { ZoneBuilder } from '../zone/zone-builder';
+import { RedisZoneStore } from '../store/redis-store';
+import { snapshotOf } from '../store/snapshot';
+import type { ZoneSnapshot } from '../store/zone-store';
+import { memoryLogger } from '../server/log';
+import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
+import { query } from '../test/support/dns-client';
+import { runCloud, type RunningCloud } from './run-cloud';
+
+/**
+ * A cloud pod against a real Redis of its own (so the test can stop it): zones appear, change
+ * and disappear in the answers as the store changes, the pod reports what it serves, and it
+ * keeps answering while Redis is down.
+ */
+
+function snapshot(origin: string, serial: number, address: string, clouds: ZoneSnapshot['clouds'] = 'all'): ZoneSnapshot {
+  const o = Name.fromText(origin);
+  const b = new ZoneBuilder(o);
+  for (const r of readZoneFile(`$TTL 60\n@ SOA ns hm ${serial} 1 2 3 4\n@ NS ns\nwww A ${address}\n`, { origin: o, source: 'test' })) b.add(r);
+  return snapshotOf(b.build(), clouds);
+}
+
+async function startRedis(port: number): Promise<Started> {
+  const redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()), 10_000);
+  return redis;
+}
+
+describe('cloud pod against Redis @integration', function () {
+  this.timeout(60_000);
+  let redisPort: number;
+  let redis: Started;
+  let writer: RedisZoneStore;
+  let pod: RunningCloud;
+  const log = memoryLogger();
+
+  const answer = async (name: string): Promise<{ rcode?: string; address?: string }> => {
+    const port = pod.dns.bound[0]!.port;
+    const reply = await query('127.0.0.1', port, name, 'A', { timeoutMs: 1000 });
+    return { rcode: (reply.packet as { rcode?: string }).rcode, address: (reply.packet.answers?.[0] as { data?: string } | undefined)?.data };
+  };
+  const until = (what: string, check: () => Promise<boolean>, ms = 2000) => waitFor(what, check, ms);
+
+  before(async () => {
+    redisPort = await freePort();
+    redis = await startRedis(redisPort);
+    writer = new RedisZoneStore(`redis://127.0.0.1:${redisPort}`);
+    await writer.putZone(snapshot('before.test.', 1, '192.0.2.1'));
+    pod = await runCloud({
+      cloud: 'cloud-a',
+      pod: 'cloud-a-0',
+      store: new RedisZoneStore(`redis://127.0.0.1:${redisPort}`),
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      http: { host: '127.0.0.1', port: 0 },
+      log,
+      reportEveryMs: 200,
+    });
+  });
+  after(async () => {
+    await pod?.stop();
+    await writer?.close();
+    await stopAll();
+  });
+
+  it('loads the zones that exist before it starts, then reports ready', async () => {
+    assert.deepEqual(await answer('www.before.test'), { rcode: 'NOERROR', address: '192.0.2.1' });
+    const ready = await fetch(`http://127.0.0.1:${pod.httpPort}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${pod.httpPort}/healthz`)).status, 200);
+  });
+
+  it('answers a zone put into the store within 2 s, and its changes', async () => {
+    await writer.putZone(snapshot('new.test.', 1, '192.0.2.10'));
+    await until('new.test answered', async () => (await answer('www.new.test')).address === '192.0.2.10');
+    await writer.putZone(snapshot('new.test.', 2, '192.0.2.20'));
+    await until('the change answered', async () => (await answer('www.new.test')).address === '192.0.2.20');
+  });
+
+  it('does not serve zones meant for other clouds', async () => {
+    await writer.putZone(snapshot('other.test.', 1, '192.0.2.30', ['cloud-b']));
+    await writer.putZone(snapshot('mine.test.', 1, '192.0.2.31', ['cloud-a']));
+    await until('mine.test answered', async () => (await answer('www.mine.test')).address === '192.0.2.31');
+    assert.equal((await answer('www.other.test')).rcode, 'REFUSED');
+  });
+
+  it('reports the serials it serves', async () => {
+    await until('a report with new.test at serial 2', async () => {
+      const reports = await writer.servedBy('cloud-a');
+      return reports.some((r) => r.pod === 'cloud-a-0' && r.serials.get('new.test.') === 2);
+    });
+  });
+
+  it('stops serving a deleted zone (REFUSED)', async () => {
+    await writer.deleteZone('mine.test.');
+    await until('mine.test refused', async () => (await answer('www.mine.test')).rcode === 'REFUSED');
+  });
+
+  it('keeps the last good version when the store holds a broken snapshot', async () => {
+    await writer.putZone({ ...snapshot('new.test.', 3, '192.0.2.20'), text: '$ORIGIN new.test.\nwww 60 IN A 999.0.0.1\n' });
+    await until('the failure is visible', async () => {
+      const zones = (await (await fetch(`http://127.0.0.1:${pod.httpPort}/zones`)).json()) as { failures: Record<string, string> };
+      return /999\.0\.0\.1/.test(zones.failures['new.test.'] ?? '');
+    });
+    assert.equal((await answer('www.new.test')).address, '192.0.2.20');
+  });
+
+  it('keeps answering while Redis is down, and catches up when it is back empty', async () => {
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await answer('www.new.test')).address, '192.0.2.20', 'still serving');
+    redis = await startRedis(redisPort);
+    // The store restarted empty: the operator writes the zones again, from version 1.
+    await writer.putZone(snapshot('new.test.', 4, '192.0.2.40'));
+    await until('the zone after the restart', async () => (await answer('www.new.test')).address === '192.0.2.40', 10_000);
+    await until('zones gone from the restarted store are dropped', async () => (await answer('www.before.test')).rcode === 'REFUSED', 10_000);
+  });
+});

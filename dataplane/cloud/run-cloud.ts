@@ -1,0 +1,86 @@
+import express from 'express';
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import { DnsServer, type ListenAddress } from '../server/dns-server';
+import { Responder } from '../nameserver/respond';
+import { AddressList } from '../nameserver/acl';
+import { ZoneSet } from '../zone/zone-set';
+import type { Logger } from '../server/log';
+import type { ZoneStore } from '../store/zone-store';
+import { CloudSync } from './cloud-sync';
+
+/**
+ * `dnsfleet dataplane --role cloud`: one pod of a nameserver cloud. Answers DNS from memory, keeps
+ * its zones in step with the store, and tells Kubernetes over HTTP whether it is alive
+ * (`/healthz`) and whether it has loaded its zones (`/readyz`).
+ */
+
+export interface CloudOptions {
+  readonly cloud: string;
+  readonly pod: string;
+  readonly store: ZoneStore;
+  readonly listen: readonly ListenAddress[];
+  readonly http: ListenAddress;
+  readonly log: Logger;
+  readonly transferAcl?: readonly string[];
+  readonly reportEveryMs?: number;
+}
+
+export interface RunningCloud {
+  readonly dns: DnsServer;
+  readonly sync: CloudSync;
+  /** Where the HTTP endpoints listen (port 0 asks the system). */
+  readonly httpPort: number;
+  stop(): Promise<void>;
+}
+
+export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
+  const responder = new Responder(new ZoneSet([]));
+  const dns = new DnsServer({ listen: options.listen, responder, transferAcl: AddressList.parse(options.transferAcl ?? []), log: options.log });
+  const sync = new CloudSync({
+    store: options.store,
+    cloud: options.cloud,
+    pod: options.pod,
+    log: options.log,
+    apply: (zones) => responder.setZones(zones),
+    reportEveryMs: options.reportEveryMs,
+  });
+
+  const app = express();
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
+  app.get('/readyz', (_req, res) => {
+    // Ready means: every zone of the cloud is loaded and the DNS listeners are up.
+    if (sync.ready && dns.bound.length > 0) res.type('text/plain').send(`ready: ${sync.current.size} zones\n`);
+    else res.status(503).type('text/plain').send('loading zones\n');
+  });
+  app.get('/zones', (_req, res) => {
+    res.json({
+      cloud: options.cloud,
+      pod: options.pod,
+      zones: [...sync.current.zones()].map((z) => ({ zone: z.origin.toString(), serial: z.serial })),
+      failures: Object.fromEntries(sync.failures),
+    });
+  });
+  const http: Server = app.listen(options.http.port, options.http.host);
+  await once(http, 'listening');
+  const address = http.address();
+  const httpPort = typeof address === 'object' && address ? address.port : options.http.port;
+
+  await dns.start();
+  await sync.start();
+  options.log.info('cloud pod started', { cloud: options.cloud, pod: options.pod, zones: sync.current.size, ready: sync.ready });
+
+  return {
+    dns,
+    sync,
+    httpPort,
+    stop: async () => {
+      await sync.stop();
+      await dns.stop();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await options.store.close();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { Name } from '../dns/name';
+import { readZoneRecords } from '../dns/zonefile/reader';
+import { writeZoneFile } from '../dns/zonefile/writer';
+import { ZoneBuilder } from '../zone/zone-builder';
+import type { Zone } from '../zone/zone';
+import { storeOrigin, type CloudSelector, type ZoneSnapshot } from './zone-store';
+
+/** A zone as the store keeps it (master-file text), and back. Pure. */
+
+export function snapshotOf(zone: Zone, clouds: CloudSelector): ZoneSnapshot {
+  const records = [];
+  for (const rrset of zone.rrsets()) for (const rdata of rrset.rdata) records.push({ owner: rrset.owner, ttl: rrset.ttl, type: rrset.type, rdata });
+  return { origin: storeOrigin(zone.origin.toString()), serial: zone.serial, clouds, text: writeZoneFile(records, { origin: zone.origin }) };
+}
+
+/** Builds the zone of a snapshot; throws ZoneFileError or ZoneCheckError naming the zone. */
+export function zoneOf(snapshot: Pick<ZoneSnapshot, 'origin' | 'text'>): Zone {
+  const origin = Name.fromText(snapshot.origin);
+  const builder = new ZoneBuilder(origin);
+  const source = `store:${snapshot.origin}`;
+  for (const record of readZoneRecords(snapshot.text, { origin, source })) builder.add(record, source);
+  return builder.build();
+}
