@@ -15,7 +15,7 @@ set -euo pipefail
 K8S_VERSION=${K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 
-have_all() { [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ] && [ -x "$1/kubectl" ]; }
+have_all() { for b in kube-apiserver etcd kubectl; do [ -f "$1/$b" ] && [ -x "$1/$b" ] || return 1; done; }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ] && have_all "$KUBEBUILDER_ASSETS"; then
   echo "$KUBEBUILDER_ASSETS"
@@ -37,7 +37,7 @@ export GOTOOLCHAIN=local
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$work/bin"
 
 log() { echo "control-plane: $*" >&2; }
 
@@ -59,11 +59,11 @@ build_apiserver() {
   local v="k8s.io/component-base/version"
   go build -tags selinux,notest -trimpath \
     -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z" \
-    -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
-  mv "$work/kube-apiserver" "$OUT/"
+    -o "$work/bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
+  mv "$work/bin/kube-apiserver" "$OUT/"
   log "building kubectl"
-  go build -trimpath -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor" -o "$work/kubectl" k8s.io/kubernetes/cmd/kubectl >&2
-  mv "$work/kubectl" "$OUT/"
+  go build -trimpath -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor" -o "$work/bin/kubectl" k8s.io/kubernetes/cmd/kubectl >&2
+  mv "$work/bin/kubectl" "$OUT/"
 }
 
 build_etcd() {
@@ -73,8 +73,8 @@ build_etcd() {
   log "resolving go.etcd.io/etcd/server/v3 $ETCD_VERSION"
   go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
   log "building etcd"
-  go build -trimpath -ldflags "-s -w" -o "$work/etcd" go.etcd.io/etcd/server/v3 >&2
-  mv "$work/etcd" "$OUT/"
+  go build -trimpath -ldflags "-s -w" -o "$work/bin/etcd" go.etcd.io/etcd/server/v3 >&2
+  mv "$work/bin/etcd" "$OUT/"
 }
 
 [ -x "$OUT/etcd" ] || build_etcd
