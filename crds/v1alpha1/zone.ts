@@ -31,6 +31,12 @@ export interface ZoneSpec {
   rrsets?: RRsetSpec[];
   /** The zone's records as RFC 1035 master-file text; `$ORIGIN` defaults to the zone name. */
   zoneFile?: string;
+  /**
+   * The NameserverClouds that serve the zone, by name; every cloud when left out. `dnsfleet serve`
+   * has no clouds and ignores it.
+   * @minItems 1
+   */
+  nameserverClouds?: string[];
 }
 
 export interface SOASpec {
@@ -69,11 +75,32 @@ export interface RRsetSpec {
 
 export interface ZoneStatus {
   /**
-   * The SOA serial of the version being served.
+   * The SOA serial of the version written for the clouds.
+   * @asType integer
+   */
+  serial?: number;
+  /** Digest of the spec the managed serial was made for: an unchanged spec keeps its serial. */
+  specDigest?: string;
+  /** Per NameserverCloud that serves the zone: how many pods answer with `serial`. */
+  clouds?: CloudServingStatus[];
+  /** @asType integer */
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export interface CloudServingStatus {
+  /** The NameserverCloud's name. */
+  name: string;
+  /**
+   * The lowest serial any of its pods serves, when they report one.
    * @asType integer
    */
   serial?: number;
   /** @asType integer */
-  observedGeneration?: number;
-  conditions?: Condition[];
+  pods: number;
+  /**
+   * Pods that serve `status.serial` or newer.
+   * @asType integer
+   */
+  podsInSync: number;
 }

@@ -49,7 +49,11 @@ export function validateZoneDocument(doc: ManifestDocument): ZoneResource {
   v.string(meta.name, ['metadata', 'name']);
   const spec = v.object(root.spec, ['spec']);
   v.string(spec.zoneName, ['spec', 'zoneName']);
-  v.known(spec, ['spec'], ['zoneName', 'defaultTTL', 'soa', 'rrsets', 'zoneFile']);
+  v.known(spec, ['spec'], ['zoneName', 'defaultTTL', 'soa', 'rrsets', 'zoneFile', 'nameserverClouds']);
+  if (spec.nameserverClouds !== undefined) {
+    if (!Array.isArray(spec.nameserverClouds) || spec.nameserverClouds.length === 0) v.fail(['spec', 'nameserverClouds'], 'must be a non-empty list');
+    (spec.nameserverClouds as unknown[]).forEach((c, i) => v.string(c, ['spec', 'nameserverClouds', i]));
+  }
   if (spec.defaultTTL !== undefined) v.ttl(spec.defaultTTL, ['spec', 'defaultTTL']);
   if (spec.zoneFile !== undefined) v.string(spec.zoneFile, ['spec', 'zoneFile']);
   if (spec.soa !== undefined) {
@@ -75,10 +79,25 @@ export function validateZoneDocument(doc: ManifestDocument): ZoneResource {
 }
 
 /**
- * Builds the zone of a validated manifest. `previous` is the managed serial of the version being
- * served, so an unchanged spec keeps its serial and a changed one gets a newer one (RFC 1982).
+ * Where a resource came from, for error messages: a manifest file (with lines) or an object of
+ * the API server (`Zone default/example-com`, no lines).
  */
-export function buildZone(doc: ManifestDocument, resource: ZoneResource, previous: ManagedSerial | undefined, nowSeconds: number): BuiltZone {
+export interface ResourceLocator {
+  readonly source: string;
+  lineOf(path: readonly PathSegment[]): number | undefined;
+}
+
+/** The locator of an object read from the API server. */
+export function apiObjectLocator(kind: string, namespace: string | undefined, name: string): ResourceLocator {
+  return { source: `${kind} ${namespace ? `${namespace}/` : ''}${name}`, lineOf: () => undefined };
+}
+
+/**
+ * Builds the zone of a validated Zone resource. `previous` is the managed serial of the version
+ * being served, so an unchanged spec keeps its serial and a changed one gets a newer one
+ * (RFC 1982). Used by `dnsfleet serve` for manifests and by the operator for API objects.
+ */
+export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous: ManagedSerial | undefined, nowSeconds: number): BuiltZone {
   const spec = resource.spec;
   const fail = (path: readonly PathSegment[], detail: string): never => {
     throw new ManifestError(doc.source, doc.lineOf(path), formatPath(path), detail);
@@ -159,7 +178,7 @@ export function buildZone(doc: ManifestDocument, resource: ZoneResource, previou
   }
 }
 
-function managedSoa(origin: Name, soa: SOASpec, apexNs: Uint8Array | undefined, serial: number, doc: ManifestDocument): ZoneRecord {
+function managedSoa(origin: Name, soa: SOASpec, apexNs: Uint8Array | undefined, serial: number, doc: ResourceLocator): ZoneRecord {
   const mname = soa.mname ?? (apexNs ? Name.fromWire(apexNs).toString() : `ns1.${origin}`);
   const rname = soa.rname ?? `hostmaster.${origin}`;
   const fields = [
