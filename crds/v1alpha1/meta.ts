@@ -11,6 +11,9 @@ export interface ObjectMeta {
   generation?: number;
   resourceVersion?: string;
   uid?: string;
+  finalizers?: string[];
+  /** Set by the API server when a delete waits for finalizers. */
+  deletionTimestamp?: string;
 }
 
 /** A status condition after the Kubernetes API conventions (metav1.Condition). */

@@ -1,0 +1,93 @@
+import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { Zone as ZoneResource, ZoneStatus } from '../../crds/v1alpha1/zone';
+import { API_GROUP } from '../../crds/v1alpha1/meta';
+
+/**
+ * The operator's view of the API server, over @kubernetes/client-node. The library is an ES
+ * module and this package is CommonJS, so it is loaded with a dynamic import (types with
+ * `resolution-mode: import`); everything else in the operator sees only this small interface,
+ * which keeps the reconcile code testable and the library in one place.
+ */
+
+const VERSION = 'v1alpha1';
+const ZONES = 'zones';
+
+export interface ZoneEvents {
+  onChange(zone: ZoneResource): void;
+  onDelete(zone: ZoneResource): void;
+  onError(err: unknown): void;
+}
+
+export interface KubeClient {
+  /** Watches Zones in every namespace; the informer lists, watches, re-lists on 410 and reconnects. */
+  watchZones(events: ZoneEvents): Promise<() => Promise<void>>;
+  getZone(namespace: string, name: string): Promise<ZoneResource | undefined>;
+  /** Merge-patches the status subresource (the patch needs the merge-patch content type). */
+  patchZoneStatus(namespace: string, name: string, status: ZoneStatus): Promise<void>;
+  setZoneFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string | undefined): Promise<void>;
+}
+
+type Lib = typeof K8s;
+
+let lib: Promise<Lib> | undefined;
+function load(): Promise<Lib> {
+  lib ??= import('@kubernetes/client-node');
+  return lib;
+}
+
+/** A client from a kubeconfig file, or from the default places (in-cluster, $KUBECONFIG, ~/.kube). */
+export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
+  const k8s = await load();
+  const kc = new k8s.KubeConfig();
+  if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
+  else kc.loadFromDefault();
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+  const ref = (namespace: string, name: string) => ({ group: API_GROUP, version: VERSION, namespace, plural: ZONES, name });
+
+  return {
+    async watchZones(events) {
+      const informer = k8s.makeInformer<ZoneResource & K8s.KubernetesObject>(
+        kc,
+        `/apis/${API_GROUP}/${VERSION}/${ZONES}`,
+        () => api.listClusterCustomObject({ group: API_GROUP, version: VERSION, plural: ZONES }) as Promise<K8s.KubernetesListObject<ZoneResource & K8s.KubernetesObject>>,
+      );
+      informer.on('add', (z) => events.onChange(z));
+      informer.on('update', (z) => events.onChange(z));
+      informer.on('delete', (z) => events.onDelete(z));
+      informer.on('error', (err) => {
+        events.onError(err);
+        // The informer stops on error; start it again after a pause (it lists afresh).
+        setTimeout(() => void informer.start().catch((e: unknown) => events.onError(e)), 1000);
+      });
+      await informer.start();
+      return () => informer.stop();
+    },
+
+    async getZone(namespace, name) {
+      try {
+        return (await api.getNamespacedCustomObject(ref(namespace, name))) as ZoneResource;
+      } catch (err) {
+        if (statusCode(err) === 404) return undefined;
+        throw err;
+      }
+    },
+
+    async patchZoneStatus(namespace, name, status) {
+      await api.patchNamespacedCustomObjectStatus({ ...ref(namespace, name), body: { status } }, mergePatch);
+    },
+
+    async setZoneFinalizers(namespace, name, finalizers, resourceVersion) {
+      // The resourceVersion makes the patch fail on conflict instead of overwriting a newer list.
+      const metadata: Record<string, unknown> = { finalizers: [...finalizers] };
+      if (resourceVersion) metadata.resourceVersion = resourceVersion;
+      await api.patchNamespacedCustomObject({ ...ref(namespace, name), body: { metadata } }, mergePatch);
+    },
+  };
+}
+
+export function statusCode(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
+  const code = e?.code ?? e?.statusCode ?? e?.response?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}

@@ -1,0 +1,102 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { ZoneStatus } from '../../crds/v1alpha1/zone';
+import { ManifestError } from '../../dataplane/manifest/documents';
+import { apiObjectLocator, buildZone } from '../../dataplane/manifest/zone-manifest';
+import { snapshotOf } from '../../dataplane/store/snapshot';
+import { storeOrigin, type PodReport, type ZoneStore } from '../../dataplane/store/zone-store';
+import type { Logger } from '../../dataplane/server/log';
+import type { KubeClient } from '../kube/client';
+import type { ReconcileResult } from '../queue';
+import { setCondition } from '../conditions';
+import { cloudProgress, readyCondition, type BuildOutcome } from './zone-status';
+
+/**
+ * Reconciles one Zone: a straight list of steps that each return early (CloudNativePG's shape).
+ * It owns the Zone's `Ready` condition and `status.serial`, `status.clouds`.
+ *
+ * 1. gone → nothing; being deleted → remove it from the store, then the finalizer;
+ * 2. make sure the finalizer is there, so a deletion reaches step 1;
+ * 3. build the zone (the same code as `dnsfleet serve`), keeping the managed serial while the spec
+ *    is unchanged; an invalid zone leaves the store alone, so the last good version keeps serving;
+ * 4. write the snapshot when the store does not have it;
+ * 5. read what the clouds' pods serve, decide `Ready`, and write the status if it changed;
+ *    until every pod serves the serial, look again soon.
+ */
+
+export const ZONE_FINALIZER = 'dnsfleet.io/zone-cleanup';
+
+export interface ZoneControllerOptions {
+  readonly kube: KubeClient;
+  readonly store: ZoneStore;
+  readonly log: Logger;
+  /** The clouds that exist, for zones that do not name theirs (until NameserverCloud objects do). */
+  readonly clouds: () => readonly string[];
+  readonly now?: () => Date;
+  /** How soon to look again while pods catch up. */
+  readonly progressPollMs?: number;
+}
+
+export class ZoneController {
+  constructor(private readonly o: ZoneControllerOptions) {}
+
+  static key(namespace: string, name: string): string {
+    return `${namespace}/${name}`;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const zone = await this.o.kube.getZone(namespace, name);
+    if (!zone) return;
+    const finalizers = zone.metadata.finalizers ?? [];
+
+    if (zone.metadata.deletionTimestamp) {
+      if (!finalizers.includes(ZONE_FINALIZER)) return;
+      const version = await this.o.store.deleteZone(storeOrigin(zone.spec.zoneName));
+      this.o.log.info('zone removed from the clouds', { zone: zone.spec.zoneName, key, version });
+      await this.o.kube.setZoneFinalizers(namespace, name, finalizers.filter((f) => f !== ZONE_FINALIZER), zone.metadata.resourceVersion);
+      return;
+    }
+
+    if (!finalizers.includes(ZONE_FINALIZER)) {
+      await this.o.kube.setZoneFinalizers(namespace, name, [...finalizers, ZONE_FINALIZER], zone.metadata.resourceVersion);
+    }
+
+    const origin = storeOrigin(zone.spec.zoneName);
+    const status = zone.status ?? {};
+    const previous = status.serial !== undefined && status.specDigest ? { serial: status.serial, specDigest: status.specDigest } : undefined;
+    let build: BuildOutcome;
+    let next: ZoneStatus = { ...status };
+    try {
+      const now = this.o.now?.() ?? new Date();
+      const built = buildZone(apiObjectLocator('Zone', namespace, name), zone, previous, Math.floor(now.getTime() / 1000));
+      build = { ok: true, serial: built.zone.serial };
+      next = { ...next, serial: built.zone.serial, ...(built.managedSerial ? { specDigest: built.managedSerial.specDigest } : {}) };
+      const snapshot = snapshotOf(built.zone, zone.spec.nameserverClouds ?? 'all');
+      const stored = await this.o.store.getZone(origin);
+      if (!stored || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds)) {
+        const version = await this.o.store.putZone(snapshot);
+        this.o.log.info('zone written for the clouds', { zone: origin, serial: snapshot.serial, version, key });
+      }
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      build = { ok: false, message: err.message };
+      this.o.log.warn('zone rejected; the last good version keeps serving', { key, error: err.message });
+    }
+
+    const clouds = zone.spec.nameserverClouds ?? [...this.o.clouds()];
+    const reports = new Map<string, PodReport[]>();
+    for (const cloud of clouds) reports.set(cloud, await this.o.store.servedBy(cloud));
+    const serial = next.serial ?? 0;
+    const progress = build.ok ? cloudProgress(origin, serial, clouds, reports) : (status.clouds ?? []);
+    const ready = readyCondition(build, progress);
+    next = {
+      ...next,
+      clouds: progress,
+      observedGeneration: zone.metadata.generation,
+      conditions: setCondition(status.conditions, ready, zone.metadata.generation, this.o.now),
+    };
+    if (!isDeepStrictEqual(next, status)) await this.o.kube.patchZoneStatus(namespace, name, next);
+    if (build.ok && ready.status !== 'True') return { requeueAfterMs: this.o.progressPollMs ?? 500 };
+    return undefined;
+  }
+}
