@@ -54,6 +54,7 @@ export async function runOperator(o: OperatorOptions): Promise<RunningOperator> 
       clearInterval(resync);
       queue.stop();
       await stopWatch();
+      await o.store.close();
     },
   };
 }

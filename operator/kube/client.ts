@@ -52,16 +52,23 @@ export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
         `/apis/${API_GROUP}/${VERSION}/${ZONES}`,
         () => api.listClusterCustomObject({ group: API_GROUP, version: VERSION, plural: ZONES }) as Promise<K8s.KubernetesListObject<ZoneResource & K8s.KubernetesObject>>,
       );
+      let stopped = false;
+      let restart: NodeJS.Timeout | undefined;
       informer.on('add', (z) => events.onChange(z));
       informer.on('update', (z) => events.onChange(z));
       informer.on('delete', (z) => events.onDelete(z));
       informer.on('error', (err) => {
+        if (stopped) return;
         events.onError(err);
         // The informer stops on error; start it again after a pause (it lists afresh).
-        setTimeout(() => void informer.start().catch((e: unknown) => events.onError(e)), 1000);
+        restart = setTimeout(() => void informer.start().catch((e: unknown) => events.onError(e)), 1000);
       });
       await informer.start();
-      return () => informer.stop();
+      return async () => {
+        stopped = true;
+        if (restart) clearTimeout(restart);
+        await informer.stop();
+      };
     },
 
     async getZone(namespace, name) {
