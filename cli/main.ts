@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { serve } from '../dataplane/standalone/serve';
 import { runCloud } from '../dataplane/cloud/run-cloud';
+import { runOperator } from '../operator/operator';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { jsonLogger } from '../dataplane/server/log';
 import type { ListenAddress } from '../dataplane/server/dns-server';
@@ -17,6 +18,7 @@ const USAGE = `usage: dnsfleet <command> [options]
 commands:
   serve      answer DNS for the zones in manifest files (no cluster needed)
   dataplane  run a dataplane pod: --role cloud answers for the zones of a cloud, from Redis
+  operator   reconcile Zone resources into Redis for the clouds (out of cluster or in a pod)
 
 dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CIDR…]
                [--tcp-idle-timeout SECONDS] [--no-watch]
@@ -34,6 +36,11 @@ dnsfleet dataplane --role cloud --cloud NAME --redis URL [--pod NAME] [--listen 
       --pod NAME           the pod's name in its reports             (env POD_NAME, default: host name)
   -l, --listen HOST:PORT   address to answer DNS on (repeatable; default 127.0.0.1:5300)
       --http HOST:PORT     /healthz, /readyz and /zones (default 127.0.0.1:8080)
+
+dnsfleet operator --redis URL --clouds NAME[,NAME…] [--kubeconfig PATH]
+      --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
+      --clouds LIST        the nameserver clouds, for zones that name none (env DNSFLEET_CLOUDS)
+      --kubeconfig PATH    default: in-cluster config, $KUBECONFIG or ~/.kube/config
 `;
 
 export class UsageError extends Error {
@@ -56,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve') return serveCommand(rest);
   if (command === 'dataplane') return dataplaneCommand(rest);
+  if (command === 'operator') return operatorCommand(rest);
   throw new UsageError(`unknown command "${command}"`);
 }
 
@@ -117,6 +125,22 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     transferAcl: values['allow-transfer'] ?? [],
     log,
   });
+  onSignals(log, () => running.stop());
+  return -1;
+}
+
+async function operatorCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { redis: { type: 'string' }, clouds: { type: 'string' }, kubeconfig: { type: 'string' } },
+    strict: true,
+  });
+  const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
+  const clouds = (values.clouds ?? process.env.DNSFLEET_CLOUDS ?? '').split(',').filter(Boolean);
+  if (!redis) throw new UsageError('operator needs --redis URL (or DNSFLEET_REDIS_URL)');
+  if (clouds.length === 0) throw new UsageError('operator needs --clouds NAME[,NAME…] (or DNSFLEET_CLOUDS)');
+  const log = jsonLogger();
+  const running = await runOperator({ store: new RedisZoneStore(redis), log, kubeconfig: values.kubeconfig, clouds });
   onSignals(log, () => running.stop());
   return -1;
 }
