@@ -41,6 +41,21 @@ export const KINDS: readonly KindSpec[] = [
       AGE_COLUMN,
     ],
   },
+  {
+    kind: 'NameserverCloud',
+    plural: 'nameserverclouds',
+    shortNames: ['nscloud'],
+    specType: 'NameserverCloudSpec',
+    statusType: 'NameserverCloudStatus',
+    description: 'A set of dnsfleet dataplane pods behind one service address, answering for its zones.',
+    printerColumns: [
+      { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+      { name: 'Available', type: 'integer', jsonPath: '.status.readyReplicas' },
+      { name: 'Nameservers', type: 'string', jsonPath: '.spec.nameservers' },
+      READY_COLUMN,
+      AGE_COLUMN,
+    ],
+  },
 ];
 
 /** Repository root, from dist/crds or from crds. */
@@ -88,6 +103,12 @@ function structural(node: unknown, definitions: Record<string, Schema>): Schema 
   if (!node || typeof node !== 'object') return node as Schema;
   const obj: Schema = { ...(node as Schema) };
   if (obj.additionalProperties === false) delete obj.additionalProperties;
+  const extra = obj.additionalProperties;
+  if (extra === true || (extra && typeof extra === 'object' && Object.keys(extra).length === 0)) {
+    // A free-form object (affinity, tolerations): kept as written, as in core types.
+    delete obj.additionalProperties;
+    obj['x-kubernetes-preserve-unknown-fields'] = true;
+  }
   delete obj.markdownDescription;
   delete obj.$schema;
   if (obj.const !== undefined) {

@@ -33,7 +33,7 @@ describe('CRDs on a real API server @integration', function () {
   it('installs the CRDs and they become established', async () => {
     const apply = await cp.kubectl(['apply', '-f', join(ROOT, 'crds')]);
     assert.equal(apply.code, 0, apply.stderr);
-    const wait = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io']);
+    const wait = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io']);
     assert.equal(wait.code, 0, wait.stderr);
   });
 
@@ -66,4 +66,29 @@ describe('CRDs on a real API server @integration', function () {
       assert.match(apply.stderr, message);
     });
   }
+
+  it('accepts a NameserverCloud with placement and service settings, and refuses one without nameservers', async () => {
+    const cloud = `apiVersion: dnsfleet.io/v1alpha1
+kind: NameserverCloud
+metadata: { name: cloud-a }
+spec:
+  replicas: 3
+  nameservers: [a.ns.example.net.]
+  addresses: { ipv4: [192.0.2.53], ipv6: ["2001:db8::53"] }
+  service: { type: LoadBalancer, externalTrafficPolicy: Local, annotations: { metallb.universe.tf/address-pool: anycast } }
+  placement:
+    nodeSelector: { dnsfleet.io/cloud: a }
+    tolerations: [{ key: dns, operator: Exists, effect: NoSchedule }]
+    affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } }
+  resources: { requests: { cpu: 500m, memory: 256Mi } }
+`;
+    const ok = await cp.kubectl(['apply', '-f', '-'], cloud);
+    assert.equal(ok.code, 0, ok.stderr);
+    const back = await cp.kubectl(['get', 'nscloud', 'cloud-a', '-o', 'jsonpath={.spec.placement.tolerations[0].key} {.spec.placement.affinity.podAntiAffinity}']);
+    assert.match(back.stdout, /^dns \{/, 'free-form placement fields are kept as written');
+    const bad = await cp.kubectl(['apply', '-f', '-'], 'apiVersion: dnsfleet.io/v1alpha1\nkind: NameserverCloud\nmetadata: { name: bad }\nspec: { replicas: 0 }\n');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /spec\.nameservers: Required value/);
+    assert.match(bad.stderr, /spec\.replicas: Invalid value: 0: spec\.replicas in body should be greater than or equal to 1/);
+  });
 });

@@ -1,3 +1,4 @@
 /** The dnsfleet.io/v1alpha1 API: the single source of the CRDs in crds/ and of the manifests `dnsfleet serve` reads. */
 export * from './meta';
 export * from './zone';
+export * from './nameservercloud';

@@ -1,0 +1,75 @@
+import type { Condition, ObjectMeta } from './meta';
+
+/**
+ * `NameserverCloud`: a set of dataplane pods behind one service address. dnsfleet runs two
+ * independent clouds (RcodeZero's A- and B-cloud); each answers for every Zone that names it, or
+ * for every Zone when the Zone names none.
+ */
+export interface NameserverCloud {
+  apiVersion: 'dnsfleet.io/v1alpha1';
+  kind: 'NameserverCloud';
+  metadata: ObjectMeta;
+  spec: NameserverCloudSpec;
+  status?: NameserverCloudStatus;
+}
+
+export interface NameserverCloudSpec {
+  /**
+   * Dataplane pods of this cloud.
+   * @asType integer
+   * @minimum 1
+   * @maximum 100
+   */
+  replicas?: number;
+  /**
+   * The nameserver host names this cloud announces (the NS targets zones delegate to).
+   * @minItems 1
+   */
+  nameservers: string[];
+  /** The cloud's service addresses (its anycast addresses), IPv4 and IPv6. */
+  addresses?: CloudAddresses;
+  service?: CloudService;
+  placement?: CloudPlacement;
+  /** Requests and limits of the dataplane container, as in a Pod spec. */
+  resources?: ResourceRequirements;
+}
+
+export interface CloudAddresses {
+  ipv4?: string[];
+  ipv6?: string[];
+}
+
+export interface CloudService {
+  /**
+   * How the addresses are announced: `LoadBalancer` gives them to the load balancer (MetalLB,
+   * BGP, a cloud LB) as `spec.loadBalancerIP`s; `ClusterIP` sets them as `externalIPs`.
+   */
+  type?: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
+  /** Annotations for the Service, e.g. for MetalLB or a cloud load balancer. */
+  annotations?: Record<string, string>;
+  /** `Local` keeps client source addresses (needed for ACLs and useful for anycast). */
+  externalTrafficPolicy?: 'Local' | 'Cluster';
+}
+
+export interface CloudPlacement {
+  nodeSelector?: Record<string, string>;
+  /** A Pod affinity, as in a Pod spec. */
+  affinity?: Record<string, unknown>;
+  tolerations?: Array<Record<string, unknown>>;
+  topologySpreadConstraints?: Array<Record<string, unknown>>;
+}
+
+export interface ResourceRequirements {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export interface NameserverCloudStatus {
+  /** @asType integer */
+  replicas?: number;
+  /** @asType integer */
+  readyReplicas?: number;
+  /** @asType integer */
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
