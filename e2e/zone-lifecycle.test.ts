@@ -114,6 +114,16 @@ describe('Zone lifecycle on a real API server @integration', function () {
     assert.deepEqual((await answers('www.example.com')).map((a) => a.address), ['192.0.2.2', '192.0.2.2']);
   });
 
+  it('moves a renamed Zone: the new name is served and the old one leaves both clouds', async () => {
+    const renamed = zoneManifest('192.0.2.2').replace('zoneName: example.com', 'zoneName: example.org');
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], renamed)).code, 0);
+    await waitFor('the new name answered', async () => (await answers('www.example.org')).every((a) => a.address === '192.0.2.2'), 5000);
+    await waitFor('the old name refused', async () => (await answers('www.example.com')).every((a) => a.rcode === 'REFUSED'), 5000);
+    const back = zoneManifest('192.0.2.2');
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], back)).code, 0);
+    await waitFor('back to example.com', async () => (await answers('www.example.com')).every((a) => a.address === '192.0.2.2'), 5000);
+  });
+
   it('removes a deleted Zone from both clouds and from Redis', async () => {
     const del = await cp.kubectl(['delete', 'zone', 'example-com', '--timeout=30s']);
     assert.equal(del.code, 0, del.stderr);

@@ -81,6 +81,8 @@ export interface ZoneStatus {
   serial?: number;
   /** Digest of the spec the managed serial was made for: an unchanged spec keeps its serial. */
   specDigest?: string;
+  /** The zone name last written for the clouds, so a renamed Zone can remove its old name. */
+  writtenZoneName?: string;
   /** Per NameserverCloud that serves the zone: how many pods answer with `serial`. */
   clouds?: CloudServingStatus[];
   /** @asType integer */

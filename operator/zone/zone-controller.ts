@@ -51,6 +51,7 @@ export class ZoneController {
 
     if (zone.metadata.deletionTimestamp) {
       if (!finalizers.includes(ZONE_FINALIZER)) return;
+      if (zone.status?.writtenZoneName) await this.o.store.deleteZone(zone.status.writtenZoneName);
       const version = await this.o.store.deleteZone(storeOrigin(zone.spec.zoneName));
       this.o.log.info('zone removed from the clouds', { zone: zone.spec.zoneName, key, version });
       await this.o.kube.setZoneFinalizers(namespace, name, finalizers.filter((f) => f !== ZONE_FINALIZER), zone.metadata.resourceVersion);
@@ -72,6 +73,12 @@ export class ZoneController {
       build = { ok: true, serial: built.zone.serial };
       next = { ...next, serial: built.zone.serial, ...(built.managedSerial ? { specDigest: built.managedSerial.specDigest } : {}) };
       const snapshot = snapshotOf(built.zone, zone.spec.nameserverClouds ?? 'all');
+      if (status.writtenZoneName && status.writtenZoneName !== origin) {
+        // The Zone was renamed: its old name leaves the clouds.
+        await this.o.store.deleteZone(status.writtenZoneName);
+        this.o.log.info('renamed zone: old name removed from the clouds', { old: status.writtenZoneName, zone: origin, key });
+      }
+      next = { ...next, writtenZoneName: origin };
       const stored = await this.o.store.getZone(origin);
       if (!stored || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds)) {
         const version = await this.o.store.putZone(snapshot);
