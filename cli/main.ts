@@ -41,6 +41,8 @@ dnsfleet operator --redis URL --clouds NAME[,NAME…] [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
       --clouds LIST        the nameserver clouds, for zones that name none (env DNSFLEET_CLOUDS)
       --kubeconfig PATH    default: in-cluster config, $KUBECONFIG or ~/.kube/config
+      --leader-elect-namespace NS  run as one of several replicas: lead through the Lease
+                           dnsfleet-operator in NS (env POD_NAMESPACE)
 `;
 
 export class UsageError extends Error {
@@ -132,7 +134,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
 async function operatorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { redis: { type: 'string' }, clouds: { type: 'string' }, kubeconfig: { type: 'string' } },
+    options: { redis: { type: 'string' }, clouds: { type: 'string' }, kubeconfig: { type: 'string' }, 'leader-elect-namespace': { type: 'string' } },
     strict: true,
   });
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
@@ -140,7 +142,15 @@ async function operatorCommand(args: string[]): Promise<number> {
   if (!redis) throw new UsageError('operator needs --redis URL (or DNSFLEET_REDIS_URL)');
   if (clouds.length === 0) throw new UsageError('operator needs --clouds NAME[,NAME…] (or DNSFLEET_CLOUDS)');
   const log = jsonLogger();
-  const running = await runOperator({ store: new RedisZoneStore(redis), log, kubeconfig: values.kubeconfig, clouds });
+  // With a namespace for the Lease, several replicas can run; one leads (Kubernetes Lease).
+  const leaseNamespace = values['leader-elect-namespace'] ?? process.env.POD_NAMESPACE;
+  const running = await runOperator({
+    store: new RedisZoneStore(redis),
+    log,
+    kubeconfig: values.kubeconfig,
+    clouds,
+    ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}` } } : {}),
+  });
   onSignals(log, () => running.stop());
   return -1;
 }

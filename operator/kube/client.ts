@@ -18,6 +18,14 @@ export interface ZoneEvents {
   onError(err: unknown): void;
 }
 
+/** What a coordination.k8s.io Lease says about the current leader. */
+export interface LeaseState {
+  readonly holder: string | undefined;
+  readonly renewTime: Date | undefined;
+  readonly durationSeconds: number;
+  readonly resourceVersion: string | undefined;
+}
+
 export interface KubeClient {
   /** Watches Zones in every namespace; the informer lists, watches, re-lists on 410 and reconnects. */
   watchZones(events: ZoneEvents): Promise<() => Promise<void>>;
@@ -25,6 +33,12 @@ export interface KubeClient {
   /** Merge-patches the status subresource (the patch needs the merge-patch content type). */
   patchZoneStatus(namespace: string, name: string, status: ZoneStatus): Promise<void>;
   setZoneFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string | undefined): Promise<void>;
+  readLease(namespace: string, name: string): Promise<LeaseState | undefined>;
+  /**
+   * Creates the Lease (no `resourceVersion`) or replaces the version read (optimistic lock).
+   * Returns false when someone else wrote it first (409 Conflict).
+   */
+  writeLease(namespace: string, name: string, holder: string, durationSeconds: number, acquired: boolean, resourceVersion: string | undefined): Promise<boolean>;
 }
 
 type Lib = typeof K8s;
@@ -42,6 +56,7 @@ export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
   if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
   else kc.loadFromDefault();
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const leases = kc.makeApiClient(k8s.CoordinationV1Api);
   const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
   const ref = (namespace: string, name: string) => ({ group: API_GROUP, version: VERSION, namespace, plural: ZONES, name });
 
@@ -82,6 +97,39 @@ export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
 
     async patchZoneStatus(namespace, name, status) {
       await api.patchNamespacedCustomObjectStatus({ ...ref(namespace, name), body: { status } }, mergePatch);
+    },
+
+    async readLease(namespace, name) {
+      try {
+        const lease = await leases.readNamespacedLease({ namespace, name });
+        return {
+          holder: lease.spec?.holderIdentity,
+          renewTime: lease.spec?.renewTime ? new Date(lease.spec.renewTime) : undefined,
+          durationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
+          resourceVersion: lease.metadata?.resourceVersion,
+        };
+      } catch (err) {
+        if (statusCode(err) === 404) return undefined;
+        throw err;
+      }
+    },
+
+    async writeLease(namespace, name, holder, durationSeconds, acquired, resourceVersion) {
+      const now = new k8s.V1MicroTime();
+      const body: K8s.V1Lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+        spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, renewTime: now, ...(acquired ? { acquireTime: now } : {}) },
+      };
+      try {
+        if (resourceVersion) await leases.replaceNamespacedLease({ namespace, name, body });
+        else await leases.createNamespacedLease({ namespace, body });
+        return true;
+      } catch (err) {
+        if (statusCode(err) === 409) return false;
+        throw err;
+      }
     },
 
     async setZoneFinalizers(namespace, name, finalizers, resourceVersion) {
