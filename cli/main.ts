@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
+import express from 'express';
 import { serve } from '../dataplane/standalone/serve';
 import { runCloud } from '../dataplane/cloud/run-cloud';
 import { runOperator } from '../operator/operator';
@@ -43,6 +44,7 @@ dnsfleet operator --redis URL --clouds NAME[,NAME…] [--kubeconfig PATH]
       --kubeconfig PATH    default: in-cluster config, $KUBECONFIG or ~/.kube/config
       --leader-elect-namespace NS  run as one of several replicas: lead through the Lease
                            dnsfleet-operator in NS (env POD_NAMESPACE)
+      --metrics HOST:PORT  /metrics (Prometheus) and /healthz (default 127.0.0.1:8081)
 `;
 
 export class UsageError extends Error {
@@ -134,7 +136,13 @@ async function dataplaneCommand(args: string[]): Promise<number> {
 async function operatorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { redis: { type: 'string' }, clouds: { type: 'string' }, kubeconfig: { type: 'string' }, 'leader-elect-namespace': { type: 'string' } },
+    options: {
+      redis: { type: 'string' },
+      clouds: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'leader-elect-namespace': { type: 'string' },
+      metrics: { type: 'string' },
+    },
     strict: true,
   });
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
@@ -151,7 +159,20 @@ async function operatorCommand(args: string[]): Promise<number> {
     clouds,
     ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}` } } : {}),
   });
-  onSignals(log, () => running.stop());
+  // Prometheus scrapes /metrics; /healthz tells Kubernetes the process is alive.
+  const http = parseListen(values.metrics ?? '127.0.0.1:8081');
+  const app = express();
+  app.get('/metrics', (_req, res) => {
+    void running.metrics.registry.metrics().then((text) => res.type(running.metrics.registry.contentType).send(text));
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send(running.isLeader ? 'ok: leader\n' : 'ok: follower\n');
+  });
+  const server = app.listen(http.port, http.host);
+  onSignals(log, async () => {
+    server.close();
+    await running.stop();
+  });
   return -1;
 }
 

@@ -94,6 +94,9 @@ describe('Zone lifecycle on a real API server @integration', function () {
     assert.ok(s.serial && s.serial > 1_700_000_000, `serial ${s.serial}`);
     const list = await cp.kubectl(['get', 'zones']);
     assert.match(list.stdout, new RegExp(`example-com\\s+example\\.com\\s+${s.serial}\\s+True`));
+    const metrics = await operator.metrics.registry.metrics();
+    assert.match(metrics, /dnsfleet_zones\{reason="Serving"\} 1/);
+    assert.match(metrics, /dnsfleet_reconcile_total\{kind="Zone",result="success"\} [1-9]/);
   });
 
   it('answers a changed record with a new serial from both clouds', async () => {

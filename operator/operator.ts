@@ -2,6 +2,7 @@ import { kubeClient, type KubeClient } from './kube/client';
 import { WorkQueue } from './queue';
 import { ZoneController } from './zone/zone-controller';
 import { LeaderElector } from './leader';
+import { OperatorMetrics } from './metrics';
 import type { ZoneStore } from '../dataplane/store/zone-store';
 import type { Logger } from '../dataplane/server/log';
 
@@ -18,6 +19,8 @@ export interface OperatorOptions {
   /** The nameserver clouds, for zones that do not name theirs. */
   readonly clouds: readonly string[];
   readonly resyncMs?: number;
+  /** Where the controllers report; one is made when not given. */
+  readonly metrics?: OperatorMetrics;
   /** With this set, the controllers run only while this replica holds the Lease. */
   readonly leaderElection?: { readonly namespace: string; readonly name?: string; readonly identity: string; readonly leaseSeconds?: number; readonly renewEveryMs?: number; readonly retryEveryMs?: number };
 }
@@ -25,15 +28,20 @@ export interface OperatorOptions {
 export interface RunningOperator {
   /** True while this replica runs the controllers. */
   readonly isLeader: boolean;
+  readonly metrics: OperatorMetrics;
   stop(): Promise<void>;
 }
 
-export async function runOperator(o: OperatorOptions): Promise<RunningOperator> {
-  const kube = o.kube ?? (await kubeClient(o.kubeconfig));
+export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
+  const kube = options.kube ?? (await kubeClient(options.kubeconfig));
+  let depth = (): number => 0;
+  const metrics = options.metrics ?? new OperatorMetrics(() => depth());
+  const o: OperatorOptions & { metrics: OperatorMetrics; setDepth: (f: () => number) => void } = { ...options, metrics, setDepth: (f) => (depth = f) };
   if (!o.leaderElection) {
     const stop = await startControllers(kube, o);
     return {
       isLeader: true,
+      metrics,
       stop: async () => {
         await stop();
         await o.store.close();
@@ -62,6 +70,7 @@ export async function runOperator(o: OperatorOptions): Promise<RunningOperator> 
     },
   );
   return {
+    metrics,
     get isLeader() {
       return elector.isLeader;
     },
@@ -73,11 +82,15 @@ export async function runOperator(o: OperatorOptions): Promise<RunningOperator> 
   };
 }
 
-async function startControllers(kube: KubeClient, o: OperatorOptions): Promise<() => Promise<void>> {
-  const controller = new ZoneController({ kube, store: o.store, log: o.log, clouds: () => o.clouds });
-  const queue = new WorkQueue((key) => controller.reconcile(key), {
+async function startControllers(
+  kube: KubeClient,
+  o: OperatorOptions & { metrics: OperatorMetrics; setDepth: (f: () => number) => void },
+): Promise<() => Promise<void>> {
+  const controller = new ZoneController({ kube, store: o.store, log: o.log, clouds: () => o.clouds, onState: (key, reason) => o.metrics.zoneState(key, reason) });
+  const queue = new WorkQueue((key) => o.metrics.observe('Zone', () => controller.reconcile(key)), {
     onError: (key, err, retryInMs) => o.log.warn('reconcile failed; retrying', { key, error: String(err), retryInMs }),
   });
+  o.setDepth(() => queue.depth);
   const known = new Set<string>();
   const stopWatch = await kube.watchZones({
     onChange: (z) => {

@@ -34,6 +34,8 @@ export interface ZoneControllerOptions {
   readonly now?: () => Date;
   /** How soon to look again while pods catch up. */
   readonly progressPollMs?: number;
+  /** Told the Ready reason of each Zone after a reconcile, and undefined when it is gone. */
+  readonly onState?: (key: string, reason: string | undefined) => void;
 }
 
 export class ZoneController {
@@ -46,7 +48,10 @@ export class ZoneController {
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const zone = await this.o.kube.getZone(namespace, name);
-    if (!zone) return;
+    if (!zone) {
+      this.o.onState?.(key, undefined);
+      return;
+    }
     const finalizers = zone.metadata.finalizers ?? [];
 
     if (zone.metadata.deletionTimestamp) {
@@ -103,6 +108,7 @@ export class ZoneController {
       conditions: setCondition(status.conditions, ready, zone.metadata.generation, this.o.now),
     };
     if (!isDeepStrictEqual(next, status)) await this.o.kube.patchZoneStatus(namespace, name, next);
+    this.o.onState?.(key, ready.reason);
     if (build.ok && ready.status !== 'True') return { requeueAfterMs: this.o.progressPollMs ?? 500 };
     return undefined;
   }

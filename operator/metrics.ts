@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The operator's Prometheus metrics: reconciles by kind and result, their duration, the work
+ * queue's depth, and Zones by the reason of their Ready condition (`Serving`, `Propagating`,
+ * `InvalidZone`, …), so a dashboard shows at a glance how many zones are not served as written.
+ */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  private readonly reconciles: Counter<'kind' | 'result'>;
+  private readonly duration: Histogram<'kind'>;
+  private readonly zoneReasons = new Map<string, string>();
+
+  constructor(queueDepth: () => number) {
+    this.reconciles = new Counter({
+      name: 'dnsfleet_reconcile_total',
+      help: 'Reconciles run, by kind and result (success or error).',
+      labelNames: ['kind', 'result'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'dnsfleet_reconcile_duration_seconds',
+      help: 'Time one reconcile takes, by kind.',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'dnsfleet_workqueue_depth',
+      help: 'Objects waiting for or in a reconcile.',
+      registers: [this.registry],
+      collect() {
+        this.set(queueDepth());
+      },
+    });
+    const reasons = this.zoneReasons;
+    new Gauge({
+      name: 'dnsfleet_zones',
+      help: 'Zones by the reason of their Ready condition.',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const reason of reasons.values()) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+        for (const [reason, n] of counts) this.set({ reason }, n);
+      },
+    });
+  }
+
+  /** Times a reconcile and counts its result; errors are rethrown. */
+  async observe<T>(kind: string, run: () => Promise<T>): Promise<T> {
+    const end = this.duration.startTimer({ kind });
+    try {
+      const result = await run();
+      this.reconciles.inc({ kind, result: 'success' });
+      return result;
+    } catch (err) {
+      this.reconciles.inc({ kind, result: 'error' });
+      throw err;
+    } finally {
+      end();
+    }
+  }
+
+  /** The Ready reason of a Zone, or undefined once it is gone. */
+  zoneState(key: string, reason: string | undefined): void {
+    if (reason === undefined) this.zoneReasons.delete(key);
+    else this.zoneReasons.set(key, reason);
+  }
+}
