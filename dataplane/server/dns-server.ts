@@ -50,10 +50,20 @@ export class DnsServer {
 
   async start(): Promise<void> {
     for (const address of this.options.listen) {
-      const udpPort = await this.startUdp(address);
-      // TCP takes the same port as UDP, also when the system chose it.
-      await this.startTcp({ host: address.host, port: udpPort });
-      this.bound.push({ host: address.host, port: udpPort });
+      // TCP takes the same port as UDP, also when the system chose it (port 0). A port the system
+      // found free for UDP may be taken for TCP: then both are given up and another one is tried.
+      for (let attempt = 1; ; attempt++) {
+        const udpPort = await this.startUdp(address);
+        try {
+          await this.startTcp({ host: address.host, port: udpPort });
+          this.bound.push({ host: address.host, port: udpPort });
+          break;
+        } catch (err) {
+          const udp = this.udp.pop()!;
+          await new Promise<void>((resolve) => udp.close(() => resolve()));
+          if (address.port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw err;
+        }
+      }
     }
   }
 
@@ -98,10 +108,11 @@ export class DnsServer {
   private async startTcp(address: ListenAddress): Promise<void> {
     const server = net.createServer({ noDelay: true }, (socket) => this.serveConnection(socket));
     server.maxConnections = this.options.maxTcpConnections ?? 1000;
-    server.on('error', (err) => this.options.log.error('tcp server error', { error: err.message }));
+    // once() rejects on 'error', so a port in use fails start(); later errors are logged.
     const listening = once(server, 'listening');
     server.listen({ host: address.host, port: address.port, ipv6Only: net.isIPv6(address.host) });
     await listening;
+    server.on('error', (err) => this.options.log.error('tcp server error', { error: err.message }));
     this.tcp.push(server);
   }
 
