@@ -1,179 +1,260 @@
-import { Name, NameError, MAX_NAME_LENGTH, MAX_LABEL_LENGTH } from '../name';
-import { typeFromString, typeToString } from '../constants';
+import { Name, NameError, MAX_NAME_LENGTH, bytesToLatin1, escapeLabel } from '../name';
 import type { Token } from './codec';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './address';
 import {
   abbreviate,
+  base64ToBytes,
   decodeEscapes,
-  fromBase32Hex,
-  fromBase64,
-  fromHex,
+  hexToBytes,
+  parseDecimal,
   quoteString,
-  toBase32Hex,
   toBase64,
   toHex,
+  type Fail,
 } from './text';
 
+export type { Fail } from './text';
+
 /**
- * The building blocks of rdata: each field knows its presentation format, its wire format, and
- * how far it reaches in uncompressed rdata. A record type is a list of fields (see types.ts).
+ * The building blocks of rdata. Each field knows its presentation format, its wire format, and
+ * how far it reaches in uncompressed rdata; a record type is a list of fields (types.ts).
+ * Fields are made once, when the type table is built, and hold no per-record state.
  */
-
-export type Fail = (message: string) => never;
-
 export interface Field {
   /** Parses tokens from `i`, appends wire octets to `out`, returns the next token index. */
   parse(tokens: readonly Token[], i: number, origin: Name, out: number[], fail: Fail): number;
-  /** Presentation text of the field at `pos` in uncompressed rdata, and where the next one starts. */
-  format(rdata: Uint8Array, pos: number): [string, number];
+  /** Pushes the text of the field at `pos` of valid uncompressed rdata (nothing when it has none); returns where the next field starts. */
+  format(rdata: Uint8Array, pos: number, parts: string[]): number;
   /**
-   * Reads the field at `pos` of a whole message (rdata ends at `end`), appending uncompressed octets
-   * to `out`; returns the position after it. Throws through `fail` when malformed.
+   * Reads the field at `pos` of a whole message (the rdata ends at `end`), checks it, appends its
+   * uncompressed octets to `out` and returns the position after it.
    */
   read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number;
-  /** Offset after the field in uncompressed rdata. */
+  /** The offset after the field in valid uncompressed rdata. */
   skip(rdata: Uint8Array, pos: number): number;
-  /** A domain name that RFC 3597 §4 lets an encoder compress. */
-  readonly compressible?: boolean;
-  readonly isName?: boolean;
+  /** A domain name that an encoder may compress (RFC 3597 §4: only in RFC 1035 types). */
+  readonly compressible: boolean;
 }
 
-function take(tokens: readonly Token[], i: number, what: string, fail: Fail): Token {
+/** The token at `i`, which must exist and, unless the field is a string, must not be quoted. */
+export function plainToken(tokens: readonly Token[], i: number, what: string, fail: Fail): string {
   const t = tokens[i];
-  if (!t) fail(`missing ${what}`);
-  return t!;
+  if (t === undefined) fail(`missing ${what}`);
+  if (t.quoted) fail(`${what} must not be quoted, got "${abbreviate(t.text)}"`);
+  return t.text;
 }
 
-function readFixed(size: number, what: string) {
-  return (msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number => {
-    if (pos + size > end) fail(`rdata ends inside ${what}`);
-    for (let k = 0; k < size; k++) out.push(msg[pos + k]!);
-    return pos + size;
-  };
+/** All tokens from `i` joined: hex and base64 may be split by spaces (RFC 4034 §2.2, §5.3). */
+function joinRest(tokens: readonly Token[], i: number, what: string, fail: Fail): string {
+  let text = '';
+  for (let k = i; k < tokens.length; k++) text += plainToken(tokens, k, what, fail);
+  return text;
 }
 
-function integer(size: 1 | 2 | 4, what: string): Field {
-  const max = size === 4 ? 0xffffffff : (1 << (8 * size)) - 1;
-  return {
-    parse(tokens, i, _origin, out, fail) {
-      const t = take(tokens, i, what, fail);
-      if (t.quoted || !/^\d{1,10}$/.test(t.text) || Number(t.text) > max) {
-        fail(`${what}: expected a number from 0 to ${max}, got "${abbreviate(t.text)}"`);
-      }
-      pushInt(out, Number(t.text), size);
-      return i + 1;
-    },
-    format(rdata, pos) {
-      return [String(readInt(rdata, pos, size)), pos + size];
-    },
-    read: readFixed(size, what),
-    skip: (_rdata, pos) => pos + size,
-  };
+/** Copies `size` octets from the message, failing when they run past the rdata. */
+export function copyOctets(msg: Uint8Array, pos: number, end: number, size: number, out: number[], what: string, fail: Fail): number {
+  if (pos + size > end) fail(`rdata ends inside ${what}`);
+  for (let k = 0; k < size; k++) out.push(msg[pos + k]!);
+  return pos + size;
 }
 
-function pushInt(out: number[], v: number, size: number): void {
-  for (let k = size - 1; k >= 0; k--) out.push(Math.floor(v / 2 ** (8 * k)) & 0xff);
-}
-
-function readInt(b: Uint8Array, pos: number, size: number): number {
+export function readUint(b: Uint8Array, pos: number, size: number): number {
   let v = 0;
   for (let k = 0; k < size; k++) v = v * 256 + b[pos + k]!;
   return v;
 }
 
-export const u8 = (what: string): Field => integer(1, what);
-export const u16 = (what: string): Field => integer(2, what);
-export const u32 = (what: string): Field => integer(4, what);
+export function pushUint(out: number[], v: number, size: number): void {
+  for (let k = size - 1; k >= 0; k--) out.push(Math.floor(v / 2 ** (8 * k)) & 0xff);
+}
 
-const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+/** An unsigned integer of 1, 2 or 4 octets in network order (RFC 1035 §2.3.2), decimal in text. */
+export class UintField implements Field {
+  readonly compressible = false;
+  protected readonly max: number;
 
-/** Parses a TTL: seconds, or BIND's units (`1h30m`, `2d`, `1w`). RFC 2181 §8 caps it at 2^31-1. */
-export function parseTtl(text: string): number | undefined {
-  if (/^\d+$/.test(text)) {
-    const v = Number(text);
-    return v <= 0x7fffffff ? v : undefined;
+  constructor(
+    protected readonly size: 1 | 2 | 4,
+    protected readonly what: string,
+  ) {
+    this.max = 2 ** (8 * size) - 1;
   }
-  const m = text.toLowerCase().match(/^(\d+[smhdw])+$/);
-  if (!m) return undefined;
+
+  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
+    const text = plainToken(tokens, i, this.what, fail);
+    pushUint(out, this.valueOf(text, fail), this.size);
+    return i + 1;
+  }
+
+  /** The numeric value of the field's text; subclasses accept other notations. */
+  protected valueOf(text: string, fail: Fail): number {
+    const v = parseDecimal(text, this.max);
+    if (v < 0) fail(`${this.what}: expected a number from 0 to ${this.max}, got "${abbreviate(text)}"`);
+    return v;
+  }
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    parts.push(String(readUint(rdata, pos, this.size)));
+    return pos + this.size;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    return copyOctets(msg, pos, end, this.size, out, this.what, fail);
+  }
+
+  skip(_rdata: Uint8Array, pos: number): number {
+    return pos + this.size;
+  }
+}
+
+export const u8 = (what: string): Field => new UintField(1, what);
+export const u16 = (what: string): Field => new UintField(2, what);
+export const u32 = (what: string): Field => new UintField(4, what);
+
+const TTL_UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/**
+ * Parses a TTL: plain seconds, or the unit notation master-file readers accept (`1h30m`, `2d`,
+ * `1w`). Undefined when malformed or above 2^31-1 (RFC 2181 §8).
+ */
+export function parseTtl(text: string): number | undefined {
+  const plain = parseDecimal(text, 0x7fffffff);
+  if (plain >= 0) return plain;
+  if (text.length === 0) return undefined;
   let total = 0;
-  for (const part of text.toLowerCase().match(/\d+[smhdw]/g)!) total += Number(part.slice(0, -1)) * TTL_UNITS[part.slice(-1)]!;
-  return total <= 0x7fffffff ? total : undefined;
+  let value = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      value = (value < 0 ? 0 : value) * 10 + (c - 0x30);
+      if (value > 0x7fffffff) return undefined;
+      continue;
+    }
+    const unit = TTL_UNIT_SECONDS[String.fromCharCode(c | 0x20)];
+    if (unit === undefined || value < 0) return undefined;
+    total += value * unit;
+    value = -1;
+  }
+  if (value >= 0 || total > 0x7fffffff) return undefined;
+  return total;
 }
 
-/** A 32-bit time interval as SOA timers use: seconds or BIND units. */
-export function interval(what: string): Field {
-  const base = integer(4, what);
-  return {
-    ...base,
-    parse(tokens, i, _origin, out, fail) {
-      const t = take(tokens, i, what, fail);
-      const v = t.quoted ? undefined : /^\d+$/.test(t.text) && Number(t.text) <= 0xffffffff ? Number(t.text) : parseTtl(t.text);
-      if (v === undefined) fail(`${what}: expected a number or a duration like 1h, got "${abbreviate(t.text)}"`);
-      pushInt(out, v!, 4);
-      return i + 1;
-    },
-  };
+/** A 32-bit interval, as SOA timers are written: seconds or units like `1h` (see parseTtl). */
+class IntervalField extends UintField {
+  constructor(what: string) {
+    super(4, what);
+  }
+
+  protected override valueOf(text: string, fail: Fail): number {
+    const v = parseDecimal(text, this.max);
+    if (v >= 0) return v;
+    const ttl = parseTtl(text);
+    if (ttl === undefined) fail(`${this.what}: expected a number or a duration like 1h, got "${abbreviate(text)}"`);
+    return ttl;
+  }
 }
 
-/** A domain name; `compressible` only for the RFC 1035 types (RFC 3597 §4). */
-export function name(what: string, compressible: boolean): Field {
-  return {
-    compressible,
-    isName: true,
-    parse(tokens, i, origin, out, fail) {
-      const t = take(tokens, i, what, fail);
-      let n: Name;
-      try {
-        n = Name.fromText(t.text, origin);
-      } catch (err) {
-        if (err instanceof NameError) fail(`${what}: ${err.message}`);
-        throw err;
-      }
-      for (let k = 0; k < n!.cased.length; k++) out.push(n!.cased.charCodeAt(k));
-      return i + 1;
-    },
-    format(rdata, pos) {
-      const end = nameEnd(rdata, pos);
-      return [Name.fromWire(rdata.subarray(pos, end)).toString(), end];
-    },
-    read(msg, pos, end, out, fail) {
-      return readName(msg, pos, end, out, compressible, fail, what);
-    },
-    skip: (rdata, pos) => nameEnd(rdata, pos),
-  };
+export const interval = (what: string): Field => new IntervalField(what);
+
+/**
+ * A domain name, held uncompressed in its original case. `compressible` only for the names of
+ * RFC 1035 types (RFC 3597 §4); the others must arrive uncompressed too.
+ */
+class NameField implements Field {
+  constructor(
+    private readonly what: string,
+    readonly compressible: boolean,
+  ) {}
+
+  parse(tokens: readonly Token[], i: number, origin: Name, out: number[], fail: Fail): number {
+    const text = plainToken(tokens, i, this.what, fail);
+    let name: Name;
+    try {
+      name = Name.fromText(text, origin);
+    } catch (err) {
+      if (err instanceof NameError) fail(`${this.what}: ${err.message}`);
+      throw err;
+    }
+    const wire = name.cased;
+    for (let k = 0; k < wire.length; k++) out.push(wire.charCodeAt(k));
+    return i + 1;
+  }
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    let text = '';
+    let i = pos;
+    for (let len = rdata[i]!; len !== 0; len = rdata[i]!) {
+      text += formatLabel(rdata, i + 1, i + 1 + len) + '.';
+      i += len + 1;
+    }
+    parts.push(text === '' ? '.' : text);
+    return i + 1;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    return readName(msg, pos, end, out, this.compressible, this.what, fail);
+  }
+
+  skip(rdata: Uint8Array, pos: number): number {
+    return nameEnd(rdata, pos);
+  }
 }
 
-function nameEnd(rdata: Uint8Array, pos: number): number {
+export const name = (what: string, compressible: boolean): Field => new NameField(what, compressible);
+
+/** One label in presentation form; escaping is left to name.ts unless the label plainly needs none. */
+function formatLabel(b: Uint8Array, start: number, end: number): string {
+  let plain = '';
+  for (let k = start; k < end; k++) {
+    const c = b[k]!;
+    const l = c | 0x20;
+    if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x2a)) {
+      return escapeLabel(bytesToLatin1(b, start, end));
+    }
+    plain += String.fromCharCode(c);
+  }
+  return plain;
+}
+
+/** The offset after the uncompressed name at `pos` of valid rdata. */
+export function nameEnd(rdata: Uint8Array, pos: number): number {
   let i = pos;
   while (rdata[i] !== 0) i += rdata[i]! + 1;
   return i + 1;
 }
 
 /**
- * Reads a name from a message, following compression pointers when allowed (RFC 1035 §4.1.4):
- * each pointer must go backwards, which also rules out loops.
+ * Reads the name at `pos` of a message whose rdata ends at `end`, appending it uncompressed to
+ * `out`; returns the position after it in the message. With `allowPointers`, follows compression
+ * pointers (RFC 1035 §4.1.4), each of which must point before the start of the labels it ends:
+ * the starts then strictly decrease, so no chain of pointers can loop.
  */
-export function readName(msg: Uint8Array, pos: number, end: number, out: number[], allowPointers: boolean, fail: Fail, what = 'name'): number {
+export function readName(msg: Uint8Array, pos: number, end: number, out: number[], allowPointers: boolean, what: string, fail: Fail): number {
   let i = pos;
+  let segmentStart = pos;
   let after = -1;
-  let length = 0;
   let limit = end;
+  let length = 0;
   for (;;) {
     if (i >= limit) fail(`${what} runs past the rdata`);
     const len = msg[i]!;
-    if ((len & 0xc0) === 0xc0) {
+    const kind = len & 0xc0;
+    if (kind === 0xc0) {
       if (!allowPointers) fail(`${what} is compressed, which its type does not allow (RFC 3597 §4)`);
-      if (i + 1 >= limit) fail(`${what} has a truncated pointer`);
+      if (i + 1 >= limit) fail(`${what} has a truncated compression pointer`);
       const target = ((len & 0x3f) << 8) | msg[i + 1]!;
+      if (target >= segmentStart) fail(`${what} has a compression pointer that does not point backwards`);
       if (after < 0) after = i + 2;
-      if (target >= i) fail(`${what} has a pointer that does not point backwards`);
-      i = target;
+      i = segmentStart = target;
       limit = msg.length;
       continue;
     }
-    if (len > MAX_LABEL_LENGTH) fail(`${what} has an unknown label type`);
+    // RFC 1035 §4.1.4: the 01 and 10 prefixes are reserved (RFC 6891 §5 retired extended labels).
+    if (kind !== 0) fail(`${what} has an unknown label type 0x${len.toString(16)}`);
     if (i + 1 + len > limit) fail(`${what} runs past the rdata`);
     length += len + 1;
-    if (length + 1 > MAX_NAME_LENGTH) fail(`${what} is longer than 255 octets`);
+    // RFC 1035 §2.3.4: 255 octets at most, root label included.
+    if (length > MAX_NAME_LENGTH) fail(`${what} is longer than ${MAX_NAME_LENGTH} octets`);
     for (let k = 0; k <= len; k++) out.push(msg[i + k]!);
     if (len === 0) break;
     i += len + 1;
@@ -181,352 +262,276 @@ export function readName(msg: Uint8Array, pos: number, end: number, out: number[
   return after >= 0 ? after : i + 1;
 }
 
-export const ipv4: Field = {
-  parse(tokens, i, _origin, out, fail) {
-    const t = take(tokens, i, 'IPv4 address', fail);
-    const bytes = parseIPv4(t.text);
-    if (!bytes || t.quoted) fail(`"${abbreviate(t.text)}" is not an IPv4 address`);
-    out.push(...bytes!);
+/** An IPv4 address (A, RFC 1035 §3.4.1). */
+class Ipv4Field implements Field {
+  readonly compressible = false;
+
+  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
+    const text = plainToken(tokens, i, 'IPv4 address', fail);
+    if (!parseIPv4(text, out)) fail(`"${abbreviate(text)}" is not an IPv4 address (four decimals 0..255, no leading zeros)`);
     return i + 1;
-  },
-  format: (rdata, pos) => [`${rdata[pos]}.${rdata[pos + 1]}.${rdata[pos + 2]}.${rdata[pos + 3]}`, pos + 4],
-  read: readFixed(4, 'an IPv4 address'),
-  skip: (_r, pos) => pos + 4,
-};
-
-export function parseIPv4(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    // Leading zeros are refused: some parsers read them as octal.
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    out.push(Number(p));
   }
-  return out;
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    parts.push(formatIPv4(rdata, pos));
+    return pos + 4;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    return copyOctets(msg, pos, end, 4, out, 'an IPv4 address', fail);
+  }
+
+  skip(_rdata: Uint8Array, pos: number): number {
+    return pos + 4;
+  }
 }
 
-export const ipv6: Field = {
-  parse(tokens, i, _origin, out, fail) {
-    const t = take(tokens, i, 'IPv6 address', fail);
-    const bytes = parseIPv6(t.text);
-    if (!bytes || t.quoted) fail(`"${abbreviate(t.text)}" is not an IPv6 address`);
-    out.push(...bytes!);
+/** An IPv6 address (AAAA, RFC 3596 §2.2), written in the RFC 5952 form. */
+class Ipv6Field implements Field {
+  readonly compressible = false;
+
+  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
+    const text = plainToken(tokens, i, 'IPv6 address', fail);
+    if (!parseIPv6(text, out)) fail(`"${abbreviate(text)}" is not an IPv6 address`);
     return i + 1;
-  },
-  format: (rdata, pos) => [formatIPv6(rdata, pos), pos + 16],
-  read: readFixed(16, 'an IPv6 address'),
-  skip: (_r, pos) => pos + 16,
-};
-
-export function parseIPv6(text: string): number[] | undefined {
-  if (!/^[0-9A-Fa-f:.]+$/.test(text)) return undefined;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const pieces = part.split(':');
-    for (let k = 0; k < pieces.length; k++) {
-      const p = pieces[k]!;
-      if (p.includes('.')) {
-        // RFC 4291 §2.2: an IPv4 tail, only as the last piece.
-        if (k !== pieces.length - 1) return undefined;
-        const v4 = parseIPv4(p);
-        if (!v4) return undefined;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        if (!/^[0-9A-Fa-f]{1,4}$/.test(p)) return undefined;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (!head || !tail) return undefined;
-  let all: number[];
-  if (halves.length === 2) {
-    if (head.length + tail.length > 7) return undefined;
-    all = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  } else {
-    if (head.length !== 8) return undefined;
-    all = head;
   }
-  return all.flatMap((g) => [g >> 8, g & 0xff]);
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    parts.push(formatIPv6(rdata, pos));
+    return pos + 16;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    return copyOctets(msg, pos, end, 16, out, 'an IPv6 address', fail);
+  }
+
+  skip(_rdata: Uint8Array, pos: number): number {
+    return pos + 16;
+  }
 }
 
-/** RFC 5952 §4: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
-export function formatIPv6(b: Uint8Array, pos: number): string {
-  const g: number[] = [];
-  for (let k = 0; k < 8; k++) g.push((b[pos + 2 * k]! << 8) | b[pos + 2 * k + 1]!);
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let k = 0; k < 8; ) {
-    if (g[k] !== 0) {
-      k++;
-      continue;
-    }
-    let e = k;
-    while (e < 8 && g[e] === 0) e++;
-    if (e - k > bestLen) {
-      bestStart = k;
-      bestLen = e - k;
-    }
-    k = e;
-  }
-  const hex = (from: number, to: number): string => g.slice(from, to).map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
-}
+export const ipv4: Field = new Ipv4Field();
+export const ipv6: Field = new Ipv6Field();
 
 /**
- * A field of one length octet and then that many octets, written as one token: character-strings,
- * NSEC3 salts and hashes, CAA tags.
+ * One length octet and then that many octets, written as one token: character-strings
+ * (RFC 1035 §3.3), NSEC3 salts and hashes (RFC 5155 §3.3), CAA tags (RFC 8659 §4.1).
  */
-function lengthPrefixed(
-  what: string,
-  minLength: number,
-  toBytes: (text: string, fail: Fail) => number[],
-  toText: (rdata: Uint8Array, start: number, end: number) => string,
-): Field {
-  return {
-    parse(tokens, i, _origin, out, fail) {
-      const bytes = toBytes(take(tokens, i, what, fail).text, (m) => fail(`${what}: ${m}`));
-      if (bytes.length > 255) fail(`${what} holds at most 255 octets, got ${bytes.length}`);
-      if (bytes.length < minLength) fail(`${what} must not be empty`);
-      out.push(bytes.length, ...bytes);
-      return i + 1;
-    },
-    format(rdata, pos) {
-      const end = pos + 1 + rdata[pos]!;
-      return [toText(rdata, pos + 1, end), end];
-    },
-    read(msg, pos, end, out, fail) {
-      if (pos >= end || msg[pos]! < minLength || pos + 1 + msg[pos]! > end) fail(`${what} runs past the rdata`);
-      return readFixed(1 + msg[pos]!, what)(msg, pos, end, out, fail);
-    },
-    skip: (rdata, pos) => pos + 1 + rdata[pos]!,
-  };
+export abstract class LengthPrefixedField implements Field {
+  readonly compressible = false;
+
+  constructor(
+    protected readonly what: string,
+    private readonly minLength: number,
+    private readonly quotable: boolean,
+  ) {}
+
+  /** Appends the octets that `text` (a raw token) stands for. */
+  protected abstract encode(text: string, out: number[], fail: Fail): void;
+  /** The text of the octets in [start, end). */
+  protected abstract decode(rdata: Uint8Array, start: number, end: number): string;
+  /** Checks octets that arrived in wire form; the default accepts any. */
+  protected checkWire(_msg: Uint8Array, _start: number, _end: number, _fail: Fail): void {}
+
+  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
+    const token = tokens[i];
+    if (token === undefined) fail(`missing ${this.what}`);
+    if (token.quoted && !this.quotable) fail(`${this.what} must not be quoted, got "${abbreviate(token.text)}"`);
+    const lengthAt = out.length;
+    out.push(0);
+    this.encode(token.text, out, fail);
+    const length = out.length - lengthAt - 1;
+    if (length > 255) fail(`${this.what} holds at most 255 octets, got ${length}`);
+    if (length < this.minLength) fail(`${this.what} must not be empty`);
+    out[lengthAt] = length;
+    return i + 1;
+  }
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    const end = pos + 1 + rdata[pos]!;
+    parts.push(this.decode(rdata, pos + 1, end));
+    return end;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    if (pos >= end) fail(`missing ${this.what}: the rdata ends before it`);
+    const length = msg[pos]!;
+    if (length < this.minLength) fail(`${this.what} must not be empty`);
+    if (pos + 1 + length > end) fail(`${this.what} runs past the rdata`);
+    this.checkWire(msg, pos + 1, pos + 1 + length, fail);
+    return copyOctets(msg, pos, end, 1 + length, out, this.what, fail);
+  }
+
+  skip(rdata: Uint8Array, pos: number): number {
+    return pos + 1 + rdata[pos]!;
+  }
 }
 
-/** One character-string (RFC 1035 §3.3): at most 255 octets, quoted or not. */
-export function charString(what: string): Field {
-  return lengthPrefixed(what, 0, decodeEscapes, quoteString);
+/** A character-string (RFC 1035 §3.3, §5.1): up to 255 octets, quoted or not, with escapes. */
+class CharStringField extends LengthPrefixedField {
+  constructor(what: string) {
+    super(what, 0, true);
+  }
+
+  protected encode(text: string, out: number[], fail: Fail): void {
+    decodeEscapes(text, out, this.what, fail);
+  }
+
+  protected decode(rdata: Uint8Array, start: number, end: number): string {
+    return quoteString(rdata, start, end);
+  }
 }
 
-/** One or more character-strings up to the end of the rdata (TXT). */
-export function charStrings(what: string): Field {
-  const one = charString(what);
-  return {
-    parse(tokens, i, origin, out, fail) {
-      if (i >= tokens.length) fail(`missing ${what}`);
-      let k = i;
-      while (k < tokens.length) k = one.parse(tokens, k, origin, out, fail);
-      return k;
-    },
-    format(rdata, pos) {
-      const parts: string[] = [];
-      let p = pos;
-      while (p < rdata.length) {
-        const [text, next] = one.format(rdata, p);
-        parts.push(text);
-        p = next;
-      }
-      return [parts.join(' '), p];
-    },
-    read(msg, pos, end, out, fail) {
-      if (pos >= end) fail(`${what}: empty rdata`);
-      let p = pos;
-      while (p < end) p = one.read(msg, p, end, out, fail);
-      return p;
-    },
-    skip: (rdata) => rdata.length,
-  };
-}
+export const charString = (what: string): Field => new CharStringField(what);
 
-/** Octets to the end of the rdata, written as hex that may be split into several tokens. */
-export function hexRest(what: string, allowEmpty: boolean): Field {
-  return {
-    parse(tokens, i, _origin, out, fail) {
-      const text = tokens.slice(i).map((t) => t.text).join('');
-      if (!allowEmpty && text.length === 0) fail(`missing ${what}`);
-      out.push(...fromHex(text, (m) => fail(`${what}: ${m}`)));
-      return tokens.length;
-    },
-    format: (rdata, pos) => [toHex(rdata, pos), rdata.length],
-    read(msg, pos, end, out, fail) {
-      if (!allowEmpty && pos >= end) fail(`missing ${what}`);
-      return readFixed(end - pos, what)(msg, pos, end, out, fail);
-    },
-    skip: (rdata) => rdata.length,
-  };
-}
+/** One or more character-strings filling the rest of the rdata (TXT, RFC 1035 §3.3.14). */
+class CharStringsField implements Field {
+  readonly compressible = false;
+  private readonly one: CharStringField;
 
-/** Octets to the end of the rdata in base64 (keys, signatures), possibly split into tokens. */
-export function base64Rest(what: string): Field {
-  return {
-    parse(tokens, i, _origin, out, fail) {
-      const text = tokens.slice(i).map((t) => t.text).join('');
-      if (text.length === 0) fail(`missing ${what}`);
-      out.push(...fromBase64(text, (m) => fail(`${what}: ${m}`)));
-      return tokens.length;
-    },
-    format: (rdata, pos) => [toBase64(rdata, pos), rdata.length],
-    read(msg, pos, end, out, fail) {
-      if (pos >= end) fail(`missing ${what}`);
-      return readFixed(end - pos, what)(msg, pos, end, out, fail);
-    },
-    skip: (rdata) => rdata.length,
-  };
-}
+  constructor(private readonly what: string) {
+    this.one = new CharStringField(what);
+  }
 
-/** A record type as a mnemonic or TYPEnnn (RRSIG's type covered). */
-export function typeField(what: string): Field {
-  const base = integer(2, what);
-  return {
-    ...base,
-    parse(tokens, i, _origin, out, fail) {
-      const t = take(tokens, i, what, fail);
-      const type = typeFromString(t.text);
-      if (type === undefined) fail(`${what}: unknown type "${abbreviate(t.text)}"`);
-      pushInt(out, type!, 2);
-      return i + 1;
-    },
-    format: (rdata, pos) => [typeToString((rdata[pos]! << 8) | rdata[pos + 1]!), pos + 2],
-  };
-}
+  parse(tokens: readonly Token[], i: number, origin: Name, out: number[], fail: Fail): number {
+    if (i >= tokens.length) fail(`missing ${this.what}`);
+    let k = i;
+    while (k < tokens.length) k = this.one.parse(tokens, k, origin, out, fail);
+    return k;
+  }
 
-/**
- * RRSIG times (RFC 4034 §3.2): YYYYMMDDHHmmSS in UTC, or seconds since the epoch. The wire value is
- * the time modulo 2^32 (serial arithmetic, RFC 4034 §3.1.5).
- */
-export function timeField(what: string): Field {
-  const base = integer(4, what);
-  return {
-    ...base,
-    parse(tokens, i, _origin, out, fail) {
-      const t = take(tokens, i, what, fail);
-      let v: number;
-      const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(t.text);
-      if (m) {
-        const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-        v = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) / 1000;
-        const back = new Date(v * 1000);
-        if (back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d! || h! > 23 || mi! > 59 || s! > 59) fail(`${what}: "${t.text}" is not a valid time`);
-        v = ((v % 2 ** 32) + 2 ** 32) % 2 ** 32;
-      } else if (/^\d{1,10}$/.test(t.text) && Number(t.text) <= 0xffffffff) {
-        v = Number(t.text);
-      } else {
-        fail(`${what}: expected YYYYMMDDHHmmSS or seconds, got "${abbreviate(t.text)}"`);
-      }
-      pushInt(out, v!, 4);
-      return i + 1;
-    },
-    format(rdata, pos) {
-      const v = readInt(rdata, pos, 4);
-      const d = new Date(v * 1000);
-      const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-      const text = `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
-      return [text, pos + 4];
-    },
-  };
-}
-
-/** The type bit map of NSEC and NSEC3 (RFC 4034 §4.1.2): windows of up to 32 octets, in order. */
-export const typeBitmap: Field = {
-  parse(tokens, i, _origin, out, fail) {
-    const types = new Set<number>();
-    for (let k = i; k < tokens.length; k++) {
-      const type = typeFromString(tokens[k]!.text);
-      if (type === undefined) fail(`type bit map: unknown type "${abbreviate(tokens[k]!.text)}"`);
-      types.add(type!);
-    }
-    out.push(...encodeTypeBitmap([...types]));
-    return tokens.length;
-  },
-  format(rdata, pos) {
-    return [decodeTypeBitmap(rdata, pos, rdata.length).map(typeToString).join(' '), rdata.length];
-  },
-  read(msg, pos, end, out, fail) {
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
     let p = pos;
-    let lastWindow = -1;
-    while (p < end) {
-      if (p + 2 > end) fail('type bit map: truncated window header');
-      const window = msg[p]!;
-      const len = msg[p + 1]!;
-      if (window <= lastWindow) fail('type bit map: windows out of order');
-      if (len < 1 || len > 32) fail(`type bit map: window length ${len} outside 1..32`);
-      if (p + 2 + len > end) fail('type bit map: window runs past the rdata');
-      lastWindow = window;
-      p += 2 + len;
-    }
-    return readFixed(end - pos, 'type bit map')(msg, pos, end, out, fail);
-  },
-  skip: (rdata) => rdata.length,
-};
-
-export function encodeTypeBitmap(types: readonly number[]): number[] {
-  const sorted = [...new Set(types)].sort((a, b) => a - b);
-  const out: number[] = [];
-  let k = 0;
-  while (k < sorted.length) {
-    const window = sorted[k]! >> 8;
-    const bits = new Array<number>(32).fill(0);
-    let used = 0;
-    while (k < sorted.length && sorted[k]! >> 8 === window) {
-      const low = sorted[k]! & 0xff;
-      bits[low >> 3]! |= 0x80 >> (low & 7);
-      used = (low >> 3) + 1;
-      k++;
-    }
-    out.push(window, used, ...bits.slice(0, used));
+    while (p < rdata.length) p = this.one.format(rdata, p, parts);
+    return p;
   }
-  return out;
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    if (pos >= end) fail(`missing ${this.what}: the rdata holds no character-string`);
+    let p = pos;
+    while (p < end) p = this.one.read(msg, p, end, out, fail);
+    return p;
+  }
+
+  skip(rdata: Uint8Array): number {
+    return rdata.length;
+  }
 }
 
-export function decodeTypeBitmap(b: Uint8Array, pos: number, end: number): number[] {
-  const types: number[] = [];
-  let p = pos;
-  while (p + 2 <= end) {
-    const window = b[p]!;
-    const len = b[p + 1]!;
-    for (let i = 0; i < len; i++) {
-      for (let bit = 0; bit < 8; bit++) if (b[p + 2 + i]! & (0x80 >> bit)) types.push(window * 256 + i * 8 + bit);
-    }
-    p += 2 + len;
+export const charStrings = (what: string): Field => new CharStringsField(what);
+
+/** Octets filling the rest of the rdata, in an encoding whose text may be split into tokens. */
+abstract class RestField implements Field {
+  readonly compressible = false;
+
+  constructor(protected readonly what: string) {}
+
+  protected abstract encode(text: string, out: number[], fail: Fail): void;
+  protected abstract decode(rdata: Uint8Array, start: number): string;
+
+  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
+    const text = joinRest(tokens, i, this.what, fail);
+    if (text.length === 0) fail(`missing ${this.what}`);
+    this.encode(text, out, fail);
+    return tokens.length;
   }
-  return types;
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    parts.push(this.decode(rdata, pos));
+    return rdata.length;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    if (pos >= end) fail(`missing ${this.what}`);
+    return copyOctets(msg, pos, end, end - pos, out, this.what, fail);
+  }
+
+  skip(rdata: Uint8Array): number {
+    return rdata.length;
+  }
 }
 
-/** NSEC3 salt (RFC 5155 §3.3): length octet and hex, `-` for none. */
-export const salt: Field = lengthPrefixed(
-  'salt',
-  0,
-  (text, fail) => (text === '-' ? [] : fromHex(text, fail)),
-  (rdata, start, end) => (start === end ? '-' : toHex(rdata, start, end)),
-);
+/** Hex to the end of the rdata: DS digests (RFC 4034 §5.3), TLSA data, SSHFP fingerprints. */
+class HexRestField extends RestField {
+  protected encode(text: string, out: number[], fail: Fail): void {
+    hexToBytes(text, out, this.what, fail);
+  }
 
-/** NSEC3 next hashed owner name (RFC 5155 §3.3): length octet and base32hex. */
-export const hashedOwner: Field = lengthPrefixed('next hashed owner name', 1, fromBase32Hex, toBase32Hex);
+  protected decode(rdata: Uint8Array, start: number): string {
+    return toHex(rdata, start);
+  }
+}
 
-/** CAA tag (RFC 8659 §4.1): letters and digits, 1..255 octets, length-prefixed. */
-export const caaTag: Field = lengthPrefixed(
-  'tag',
-  1,
-  (text, fail) => (/^[A-Za-z0-9]+$/.test(text) ? Array.from(text, (c) => c.charCodeAt(0)) : fail(`"${abbreviate(text)}" must be letters and digits`)),
-  (rdata, start, end) => String.fromCharCode(...rdata.subarray(start, end)),
-);
+/** Base64 to the end of the rdata: keys and signatures (RFC 4034 §2.2, §3.2). */
+class Base64RestField extends RestField {
+  protected encode(text: string, out: number[], fail: Fail): void {
+    base64ToBytes(text, out, this.what, fail);
+  }
 
-/** CAA value (RFC 8659 §4.1.1): the rest of the rdata, written as one quoted string. */
-export const caaValue: Field = {
-  parse(tokens, i, _origin, out, fail) {
-    const t = take(tokens, i, 'value', fail);
-    if (i + 1 < tokens.length) fail('value must be one (quoted) string');
-    out.push(...decodeEscapes(t.text, (m) => fail(`value: ${m}`)));
+  protected decode(rdata: Uint8Array, start: number): string {
+    return toBase64(rdata, start);
+  }
+}
+
+export const hexRest = (what: string): Field => new HexRestField(what);
+export const base64Rest = (what: string): Field => new Base64RestField(what);
+
+/** CAA tag (RFC 8659 §4.1): 1..255 ASCII letters and digits, an unquoted token. */
+class CaaTagField extends LengthPrefixedField {
+  constructor() {
+    super('tag', 1, false);
+  }
+
+  protected encode(text: string, out: number[], fail: Fail): void {
+    for (let k = 0; k < text.length; k++) {
+      const c = text.charCodeAt(k);
+      if (!isAlnum(c)) fail(`tag "${abbreviate(text)}" must be letters and digits only (RFC 8659 §4.1)`);
+      out.push(c);
+    }
+  }
+
+  protected decode(rdata: Uint8Array, start: number, end: number): string {
+    return bytesToLatin1(rdata, start, end);
+  }
+
+  protected override checkWire(msg: Uint8Array, start: number, end: number, fail: Fail): void {
+    for (let k = start; k < end; k++) if (!isAlnum(msg[k]!)) fail('tag must be letters and digits only (RFC 8659 §4.1)');
+  }
+}
+
+function isAlnum(c: number): boolean {
+  const l = c | 0x20;
+  return (c >= 0x30 && c <= 0x39) || (l >= 0x61 && l <= 0x7a);
+}
+
+/**
+ * CAA value (RFC 8659 §4.1.1): the rest of the rdata, no length octet; one token in text, quoted
+ * or not, always written quoted.
+ */
+class CaaValueField implements Field {
+  readonly compressible = false;
+
+  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
+    const token = tokens[i];
+    if (token === undefined) fail('missing value');
+    if (i + 1 < tokens.length) fail('value must be a single token; quote it if it holds spaces');
+    decodeEscapes(token.text, out, 'value', fail);
     return i + 1;
-  },
-  format: (rdata, pos) => [quoteString(rdata, pos), rdata.length],
-  read: (msg, pos, end, out, fail) => readFixed(end - pos, 'value')(msg, pos, end, out, fail),
-  skip: (rdata) => rdata.length,
-};
+  }
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    parts.push(quoteString(rdata, pos));
+    return rdata.length;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    return copyOctets(msg, pos, end, end - pos, out, 'value', fail);
+  }
+
+  skip(rdata: Uint8Array): number {
+    return rdata.length;
+  }
+}
+
+export const caaTag: Field = new CaaTagField();
+export const caaValue: Field = new CaaValueField();

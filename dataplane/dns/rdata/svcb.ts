@@ -1,22 +1,36 @@
-import type { Field, Fail } from './fields';
-import { formatIPv6, parseIPv4, parseIPv6 } from './fields';
-import { decodeEscapes, fromBase64, quoteString, toBase64, abbreviate } from './text';
+import type { Name } from '../name';
+import type { Token } from './codec';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './address';
+import { copyOctets, type Field } from './fields';
+import { abbreviate, base64ToBytes, decodeEscapes, parseDecimal, quoteString, toBase64, type Fail } from './text';
 
 /**
- * SvcParams of SVCB and HTTPS records (RFC 9460 §2.1, §7): `key=value` pairs in any order in
- * text, sorted by key number on the wire, each key at most once.
+ * The SvcParams of SVCB and HTTPS (RFC 9460 §2.1, §7): `key=value` pairs in any order in text,
+ * sorted by key number on the wire, each key at most once. Text is checked for self-consistency
+ * (§2.4.3, a SHOULD for zone files); wire data only for its structure, so that a zone transfer
+ * is not refused over a record a client would merely ignore.
  */
 
-const KEY_NAMES = ['mandatory', 'alpn', 'no-default-alpn', 'port', 'ipv4hint', 'ech', 'ipv6hint'];
+const MANDATORY = 0;
+const ALPN = 1;
+const NO_DEFAULT_ALPN = 2;
+const PORT = 3;
+const IPV4HINT = 4;
+const ECH = 5;
+const IPV6HINT = 6;
+/** RFC 9460 §14.3.2: key65535 is reserved ("invalid key"). */
+const INVALID_KEY = 65535;
 
-function keyNumber(text: string, fail: Fail): number {
+const KEY_NAMES: readonly string[] = ['mandatory', 'alpn', 'no-default-alpn', 'port', 'ipv4hint', 'ech', 'ipv6hint'];
+
+function keyFromText(text: string, fail: Fail): number {
   const known = KEY_NAMES.indexOf(text);
   if (known >= 0) return known;
-  const m = /^key(\d{1,5})$/.exec(text);
-  if (!m || Number(m[1]) > 65535) fail(`unknown SvcParamKey "${abbreviate(text)}"`);
-  // RFC 9460 §14.3.2: key65535 is reserved.
-  if (Number(m![1]) === 65535) fail('SvcParamKey 65535 is reserved');
-  return Number(m![1]);
+  // RFC 9460 §2.1: any key may be written keyNNNNN.
+  const number = text.startsWith('key') ? parseDecimal(text.slice(3), 0xffff) : -1;
+  if (number < 0) fail(`unknown SvcParamKey "${abbreviate(text)}"`);
+  if (number === INVALID_KEY) fail('SvcParamKey key65535 is reserved (RFC 9460 §14.3.2)');
+  return number;
 }
 
 function keyName(key: number): string {
@@ -24,190 +38,243 @@ function keyName(key: number): string {
 }
 
 /**
- * Splits a value list on commas; a comma or backslash preceded by a backslash is literal
- * (RFC 9460 Appendix A.1, applied after character-string escapes are decoded).
+ * Splits a decoded value into the items of a value-list (RFC 9460 Appendix A.1): items are
+ * separated by commas, and `\,` or `\\` stands for a literal comma or backslash inside one.
  */
-function splitList(bytes: number[]): number[][] {
-  const items: number[][] = [[]];
+function splitValueList(bytes: readonly number[], key: number, fail: Fail): number[][] {
+  const items: number[][] = [];
+  let item: number[] = [];
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b === 0x5c && i + 1 < bytes.length) items[items.length - 1]!.push(bytes[++i]!);
-    else if (b === 0x2c) items.push([]);
-    else items[items.length - 1]!.push(b);
+    if (b === 0x5c) {
+      if (i + 1 >= bytes.length) fail(`${keyName(key)}: value ends with a lone backslash`);
+      item.push(bytes[++i]!);
+    } else if (b === 0x2c) {
+      items.push(item);
+      item = [];
+    } else {
+      item.push(b);
+    }
   }
+  items.push(item);
+  for (const it of items) if (it.length === 0) fail(`${keyName(key)}: empty item in the value list`);
   return items;
 }
 
-function ascii(bytes: number[]): string {
+function ascii(bytes: readonly number[]): string {
   return String.fromCharCode(...bytes);
 }
 
-function encodeValue(key: number, raw: string | undefined, fail: Fail): number[] {
-  const bytes = raw === undefined ? [] : decodeEscapes(raw, (m) => fail(`${keyName(key)}: ${m}`));
-  const list = (): string[] => splitList(bytes).map(ascii);
+/** Appends the wire value of `key` written as `raw` (undefined when there was no `=`). */
+function encodeValue(key: number, raw: string | undefined, out: number[], fail: Fail): void {
+  const bytes: number[] = [];
+  if (raw !== undefined) decodeEscapes(raw, bytes, keyName(key), fail);
+  const needsValue = key === MANDATORY || key === ALPN || key === PORT || key === IPV4HINT || key === IPV6HINT;
+  if (needsValue && bytes.length === 0) fail(`${keyName(key)} needs a value (RFC 9460 §7)`);
   switch (key) {
-    case 0: {
-      // mandatory: key names, sorted, no duplicates, never "mandatory" itself (RFC 9460 §8).
-      const keys = list().map((k) => keyNumber(k, fail));
-      if (keys.includes(0)) fail('mandatory must not list itself');
-      const sorted = [...new Set(keys)].sort((a, b) => a - b);
-      if (sorted.length !== keys.length) fail('mandatory lists a key twice');
-      return sorted.flatMap((k) => [k >> 8, k & 0xff]);
-    }
-    case 1: {
-      const ids = splitList(bytes);
-      if (ids.some((id) => id.length === 0 || id.length > 255)) fail('alpn: each protocol id is 1..255 octets');
-      return ids.flatMap((id) => [id.length, ...id]);
-    }
-    case 2:
-      if (raw !== undefined) fail('no-default-alpn takes no value');
-      return [];
-    case 3: {
-      const text = ascii(bytes);
-      if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) fail(`port "${abbreviate(text)}" is not a number 0..65535`);
-      return [Number(text) >> 8, Number(text) & 0xff];
-    }
-    case 4:
-      return list().flatMap((a) => parseIPv4(a) ?? fail(`ipv4hint: "${abbreviate(a)}" is not an IPv4 address`));
-    case 5:
-      return fromBase64(ascii(bytes), (m) => fail(`ech: ${m}`));
-    case 6:
-      return list().flatMap((a) => parseIPv6(a) ?? fail(`ipv6hint: "${abbreviate(a)}" is not an IPv6 address`));
-    default:
-      return bytes;
-  }
-}
-
-function formatValue(key: number, v: Uint8Array): string | undefined {
-  switch (key) {
-    case 0: {
-      const keys: string[] = [];
-      for (let i = 0; i + 1 < v.length; i += 2) keys.push(keyName((v[i]! << 8) | v[i + 1]!));
-      return keys.join(',');
-    }
-    case 1: {
-      const ids: string[] = [];
-      for (let i = 0; i < v.length; i += 1 + v[i]!) {
-        // Escape list separators inside an id; quoteString escapes the backslash once more.
-        let id = '';
-        for (const b of v.subarray(i + 1, i + 1 + v[i]!)) id += b === 0x2c || b === 0x5c ? `\\${String.fromCharCode(b)}` : String.fromCharCode(b);
-        ids.push(id);
+    case MANDATORY: {
+      // RFC 9460 §8: a list of keys, never "mandatory" itself, no repeats; sorted on the wire.
+      const keys = splitValueList(bytes, key, fail).map((item) => keyFromText(ascii(item), fail));
+      if (keys.includes(MANDATORY)) fail('mandatory must not list itself (RFC 9460 §8)');
+      keys.sort(byNumber);
+      for (let k = 0; k < keys.length; k++) {
+        if (k > 0 && keys[k] === keys[k - 1]) fail(`mandatory lists ${keyName(keys[k]!)} twice (RFC 9460 §8)`);
+        out.push(keys[k]! >> 8, keys[k]! & 0xff);
       }
-      return quoteString(Uint8Array.from(ids.join(','), (c) => c.charCodeAt(0)));
+      return;
     }
-    case 2:
-      return undefined;
-    case 3:
-      return String((v[0]! << 8) | v[1]!);
-    case 4: {
-      const out: string[] = [];
-      for (let i = 0; i < v.length; i += 4) out.push(`${v[i]}.${v[i + 1]}.${v[i + 2]}.${v[i + 3]}`);
-      return out.join(',');
+    case ALPN:
+      // RFC 9460 §7.1.1: each alpn-id is a length octet and 1..255 octets.
+      for (const id of splitValueList(bytes, key, fail)) {
+        if (id.length > 255) fail(`alpn: protocol id longer than 255 octets`);
+        out.push(id.length, ...id);
+      }
+      return;
+    case NO_DEFAULT_ALPN:
+      // RFC 9460 §7.1.1: the value MUST be empty.
+      if (bytes.length !== 0) fail('no-default-alpn takes no value (RFC 9460 §7.1.1)');
+      return;
+    case PORT: {
+      const port = parseDecimal(ascii(bytes), 0xffff);
+      if (port < 0) fail(`port "${abbreviate(ascii(bytes))}" is not a number from 0 to 65535`);
+      out.push(port >> 8, port & 0xff);
+      return;
     }
-    case 5:
-      return toBase64(v);
-    case 6: {
-      const out: string[] = [];
-      for (let i = 0; i < v.length; i += 16) out.push(formatIPv6(v, i));
-      return out.join(',');
-    }
+    case IPV4HINT:
+      for (const item of splitValueList(bytes, key, fail)) {
+        if (!parseIPv4(ascii(item), out)) fail(`ipv4hint: "${abbreviate(ascii(item))}" is not an IPv4 address`);
+      }
+      return;
+    case ECH:
+      base64ToBytes(ascii(bytes), out, 'ech', fail);
+      return;
+    case IPV6HINT:
+      for (const item of splitValueList(bytes, key, fail)) {
+        if (!parseIPv6(ascii(item), out)) fail(`ipv6hint: "${abbreviate(ascii(item))}" is not an IPv6 address`);
+      }
+      return;
     default:
-      return quoteString(v);
+      // RFC 9460 §2.1: other keys hold their octets as a character-string.
+      for (const b of bytes) out.push(b);
   }
 }
 
-/** Checks the value of one key in wire form (RFC 9460 §7). */
-function checkWireValue(key: number, v: Uint8Array, fail: Fail): void {
-  const ok = ((): boolean => {
-    switch (key) {
-      case 0:
-        if (v.length === 0 || v.length % 2 !== 0) return false;
-        for (let i = 2; i < v.length; i += 2) if (((v[i]! << 8) | v[i + 1]!) <= ((v[i - 2]! << 8) | v[i - 1]!)) return false;
-        return true;
-      case 1: {
-        if (v.length === 0) return false;
-        let i = 0;
-        while (i < v.length) {
-          if (v[i] === 0) return false;
-          i += 1 + v[i]!;
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+/** The presentation value of a key whose non-empty wire value is in [start, end). */
+function formatValue(key: number, v: Uint8Array, start: number, end: number): string {
+  switch (key) {
+    case MANDATORY: {
+      let out = '';
+      for (let i = start; i < end; i += 2) out += (i > start ? ',' : '') + keyName((v[i]! << 8) | v[i + 1]!);
+      return out;
+    }
+    case ALPN: {
+      // Escape list separators inside each id; quoteString then escapes those backslashes once more.
+      const chars: number[] = [];
+      for (let i = start; i < end; i += 1 + v[i]!) {
+        if (i > start) chars.push(0x2c);
+        for (let k = i + 1; k <= i + v[i]!; k++) {
+          if (v[k] === 0x2c || v[k] === 0x5c) chars.push(0x5c);
+          chars.push(v[k]!);
         }
-        return i === v.length;
       }
-      case 2:
-        return v.length === 0;
-      case 3:
-        return v.length === 2;
-      case 4:
-        return v.length > 0 && v.length % 4 === 0;
-      case 6:
-        return v.length > 0 && v.length % 16 === 0;
-      default:
-        return true;
+      return quoteString(Uint8Array.from(chars));
     }
-  })();
-  if (!ok) fail(`malformed value for SvcParamKey ${keyName(key)}`);
+    case PORT:
+      return String((v[start]! << 8) | v[start + 1]!);
+    case IPV4HINT: {
+      let out = '';
+      for (let i = start; i < end; i += 4) out += (i > start ? ',' : '') + formatIPv4(v, i);
+      return out;
+    }
+    case ECH:
+      return toBase64(v, start, end);
+    case IPV6HINT: {
+      let out = '';
+      for (let i = start; i < end; i += 16) out += (i > start ? ',' : '') + formatIPv6(v, i);
+      return out;
+    }
+    default:
+      return quoteString(v, start, end);
+  }
 }
 
-export const svcParams: Field = {
-  parse(tokens, i, _origin, out, fail) {
-    const params = new Map<number, number[]>();
-    for (let k = i; k < tokens.length; k++) {
-      const t = tokens[k]!;
-      const eq = t.text.indexOf('=');
-      let keyText = eq < 0 ? t.text : t.text.slice(0, eq);
-      let value: string | undefined = eq < 0 ? undefined : t.text.slice(eq + 1);
-      // `key="quoted value"` arrives as `key=` followed by a quoted token.
-      if (value === '' && k + 1 < tokens.length && tokens[k + 1]!.quoted) value = tokens[++k]!.text;
-      keyText = keyText.toLowerCase();
-      const key = keyNumber(keyText, fail);
-      if (params.has(key)) fail(`SvcParamKey ${keyText} appears twice`);
-      if (value === '' && key !== 2) value = '';
-      params.set(key, encodeValue(key, value, fail));
-    }
-    const keys = [...params.keys()].sort((a, b) => a - b);
-    const mandatory = params.get(0);
-    if (mandatory) {
-      for (let m = 0; m < mandatory.length; m += 2) {
-        const needed = (mandatory[m]! << 8) | mandatory[m + 1]!;
-        if (!params.has(needed)) fail(`mandatory lists ${keyName(needed)}, which is not present`);
+/** Checks the wire value of one key (RFC 9460 §7, §8); returns a problem or undefined. */
+function wireValueProblem(key: number, v: Uint8Array, start: number, end: number): string | undefined {
+  const length = end - start;
+  switch (key) {
+    case MANDATORY:
+      if (length === 0 || length % 2 !== 0) return 'mandatory must hold one or more two-octet keys';
+      for (let i = start; i < end; i += 2) {
+        const listed = (v[i]! << 8) | v[i + 1]!;
+        if (listed === MANDATORY) return 'mandatory must not list itself (RFC 9460 §8)';
+        if (i > start && listed <= ((v[i - 2]! << 8) | v[i - 1]!)) return 'mandatory keys must be in increasing order (RFC 9460 §8)';
       }
+      return undefined;
+    case ALPN: {
+      if (length === 0) return 'alpn must hold one or more protocol ids';
+      let i = start;
+      while (i < end) {
+        if (v[i] === 0) return 'alpn holds an empty protocol id';
+        i += 1 + v[i]!;
+      }
+      return i === end ? undefined : 'alpn protocol id runs past its value';
     }
-    for (const key of keys) {
-      const v = params.get(key)!;
-      if (v.length > 65535) fail(`value of ${keyName(key)} is too long`);
-      checkWireValue(key, Uint8Array.from(v), fail);
-      out.push(key >> 8, key & 0xff, v.length >> 8, v.length & 0xff, ...v);
+    case NO_DEFAULT_ALPN:
+      return length === 0 ? undefined : 'no-default-alpn must have an empty value';
+    case PORT:
+      return length === 2 ? undefined : 'port must be two octets';
+    case IPV4HINT:
+      return length > 0 && length % 4 === 0 ? undefined : 'ipv4hint must hold one or more 4-octet addresses';
+    case IPV6HINT:
+      return length > 0 && length % 16 === 0 ? undefined : 'ipv6hint must hold one or more 16-octet addresses';
+    default:
+      return key === INVALID_KEY ? 'SvcParamKey 65535 is reserved (RFC 9460 §14.3.2)' : undefined;
+  }
+}
+
+class SvcParamsField implements Field {
+  readonly compressible = false;
+
+  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
+    const params: Array<{ key: number; value: number[] }> = [];
+    const seen = new Set<number>();
+    for (let k = i; k < tokens.length; k++) {
+      const text = tokens[k]!.text;
+      const eq = text.indexOf('=');
+      const key = keyFromText((eq < 0 ? text : text.slice(0, eq)).toLowerCase(), fail);
+      let raw = eq < 0 ? undefined : text.slice(eq + 1);
+      // `key= "quoted value"` arrives as `key=` and then a quoted token.
+      if (raw === '' && k + 1 < tokens.length && tokens[k + 1]!.quoted) raw = tokens[++k]!.text;
+      // RFC 9460 §2.2: each key at most once.
+      if (seen.has(key)) fail(`SvcParamKey ${keyName(key)} appears twice (RFC 9460 §2.2)`);
+      seen.add(key);
+      const value: number[] = [];
+      encodeValue(key, raw, value, fail);
+      if (value.length > 0xffff) fail(`value of ${keyName(key)} is longer than 65535 octets`);
+      params.push({ key, value });
+    }
+    checkConsistency(params, seen, fail);
+    // RFC 9460 §2.2: on the wire, SvcParams in strictly increasing key order.
+    params.sort(byKey);
+    for (const { key, value } of params) {
+      out.push(key >> 8, key & 0xff, value.length >> 8, value.length & 0xff);
+      for (const b of value) out.push(b);
     }
     return tokens.length;
-  },
-  format(rdata, pos) {
-    const parts: string[] = [];
-    let p = pos;
-    while (p + 4 <= rdata.length) {
+  }
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    for (let p = pos; p + 4 <= rdata.length; ) {
       const key = (rdata[p]! << 8) | rdata[p + 1]!;
-      const len = (rdata[p + 2]! << 8) | rdata[p + 3]!;
-      const value = formatValue(key, rdata.subarray(p + 4, p + 4 + len));
-      parts.push(value === undefined ? keyName(key) : `${keyName(key)}=${value}`);
-      p += 4 + len;
+      const end = p + 4 + ((rdata[p + 2]! << 8) | rdata[p + 3]!);
+      parts.push(end === p + 4 ? keyName(key) : `${keyName(key)}=${formatValue(key, rdata, p + 4, end)}`);
+      p = end;
     }
-    return [parts.join(' '), rdata.length];
-  },
-  read(msg, pos, end, out, fail) {
-    let p = pos;
+    return rdata.length;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
     let last = -1;
-    while (p < end) {
+    for (let p = pos; p < end; ) {
       if (p + 4 > end) fail('SvcParam header runs past the rdata');
       const key = (msg[p]! << 8) | msg[p + 1]!;
-      const len = (msg[p + 2]! << 8) | msg[p + 3]!;
+      const valueEnd = p + 4 + ((msg[p + 2]! << 8) | msg[p + 3]!);
       // RFC 9460 §2.2: keys in strictly increasing order.
-      if (key <= last) fail('SvcParamKeys out of order or repeated');
-      if (p + 4 + len > end) fail(`value of ${keyName(key)} runs past the rdata`);
-      checkWireValue(key, msg.subarray(p + 4, p + 4 + len), fail);
+      if (key <= last) fail(`SvcParamKey ${keyName(key)} out of order or repeated (RFC 9460 §2.2)`);
+      if (valueEnd > end) fail(`value of ${keyName(key)} runs past the rdata`);
+      const problem = wireValueProblem(key, msg, p + 4, valueEnd);
+      if (problem !== undefined) fail(problem);
       last = key;
-      p += 4 + len;
+      p = valueEnd;
     }
-    for (let k = pos; k < end; k++) out.push(msg[k]!);
-    return end;
-  },
-  skip: (rdata) => rdata.length,
-};
+    return copyOctets(msg, pos, end, end - pos, out, 'SvcParams', fail);
+  }
+
+  skip(rdata: Uint8Array): number {
+    return rdata.length;
+  }
+}
+
+function byKey(a: { key: number }, b: { key: number }): number {
+  return a.key - b.key;
+}
+
+/** RFC 9460 §2.4.3 self-consistency of the params of one record given in text. */
+function checkConsistency(params: ReadonlyArray<{ key: number; value: number[] }>, present: ReadonlySet<number>, fail: Fail): void {
+  const mandatory = params.find((p) => p.key === MANDATORY);
+  if (mandatory) {
+    // RFC 9460 §8: every key that mandatory lists must be present.
+    for (let m = 0; m < mandatory.value.length; m += 2) {
+      const listed = (mandatory.value[m]! << 8) | mandatory.value[m + 1]!;
+      if (!present.has(listed)) fail(`mandatory lists ${keyName(listed)}, which is not present (RFC 9460 §8)`);
+    }
+  }
+  // RFC 9460 §7.1.1: no-default-alpn only makes sense next to alpn.
+  if (present.has(NO_DEFAULT_ALPN) && !present.has(ALPN)) fail('no-default-alpn needs alpn (RFC 9460 §7.1.1)');
+}
+
+export const svcParams: Field = new SvcParamsField();
