@@ -1,10 +1,9 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { Name } from '../name';
-import { RRType, typeToString } from '../constants';
+import { RRClass, RRType, typeToString } from '../constants';
 import { rdataToText } from '../rdata/registry';
-import { readZoneFile, ZoneFileError, type ZoneFileRecord } from './reader';
-import { writeZoneFile } from './writer';
+import { readZoneFile, readZoneRecords, ZoneFileError, type ZoneFileRecord } from './reader';
 
 const origin = Name.fromText('example.com.');
 const read = (text: string, defaultTtl?: number): ZoneFileRecord[] => readZoneFile(text, { origin, source: 'test.zone', defaultTtl });
@@ -17,6 +16,15 @@ function failsAt(text: string, line: number, message: RegExp): void {
     (err: unknown) => err instanceof ZoneFileError && err.line === line && err.message.startsWith(`test.zone:${line}: `) && message.test(err.message),
     `expected an error at line ${line} matching ${message}`,
   );
+}
+
+/** The only failure a reader may have is a ZoneFileError: no other exception, no hang. */
+function readsOrFailsCleanly(readIt: () => unknown): void {
+  try {
+    readIt();
+  } catch (err) {
+    assert.ok(err instanceof ZoneFileError, `unexpected ${(err as Error).name}: ${(err as Error).message}`);
+  }
 }
 
 describe('zone file reader (RFC 1035 §5)', () => {
@@ -69,39 +77,113 @@ describe('zone file reader (RFC 1035 §5)', () => {
     assert.deepEqual(records[0]!.owner.labels().slice(0, 1), ['a.b;c']);
   });
 
-  it('names the line of every error', () => {
-    failsAt('$TTL 60\na A 192.0.2.1\nb A (192.0.2.2\n', 3, /parenthesis opened here is never closed/);
-    failsAt('$TTL 60\n\nb TXT "unterminated\n', 3, /unterminated quoted string/);
-    failsAt('$TTL 60\na A 192.0.2.1\nb BOGUS 1\n', 3, /unknown record type "BOGUS"/);
-    failsAt('a 99999999999 A 192.0.2.1\n', 1, /not a valid TTL/);
-    failsAt('$TTL 60\na MX\n', 2, /MX record without rdata/);
-    failsAt('$TTL 60\na MX mail\n', 2, /MX: preference: expected a number from 0 to 65535, got "mail"/);
-    failsAt('$TTL 60\n a A 192.0.2.1\n', 2, /first record has no owner/);
-    failsAt('$TTL 60\n$INCLUDE other.zone\n', 2, /\$INCLUDE is not supported/);
-    failsAt('$TTL 60\n$FOO\n', 2, /unknown directive \$FOO/);
-    failsAt('a A 192.0.2.1\n', 1, /no TTL/);
-    failsAt('$TTL 60\nx.. A 192.0.2.1\n', 2, /owner: empty label/);
-    failsAt('$TTL 60\na A 192.0.2.1 )\n', 2, /closing parenthesis without an opening one/);
+  it('reads TYPEnnn for known and unknown types, and CLASSnnn', () => {
+    const records = read('$TTL 60\na CLASS1 TYPE1 192.0.2.1\nb TYPE1 \\# 4 C0000202\nc TYPE1234 \\# 0\n');
+    assert.deepEqual(show(records), ['a.example.com. 60 A 192.0.2.1', 'b.example.com. 60 A 192.0.2.2', 'c.example.com. 60 TYPE1234 \\# 0']);
+    assert.deepEqual(records.map((r) => r.class), [RRClass.IN, RRClass.IN, RRClass.IN]);
   });
 
-  it('round-trips through the writer', () => {
-    const text = `$TTL 3600
-@ SOA ns1 hostmaster 1 7200 900 1209600 300
-@ NS ns1
-@ MX 10 mail
-ns1 A 192.0.2.1
-ns1 AAAA 2001:db8::1
-*.wild TXT "wild card" "two"
-_sip._tcp SRV 10 60 5060 sip
-caa CAA 0 issue "ca.example"
-svc HTTPS 1 . alpn="h3,h2" port=443
-ds DS 12345 13 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE2A0CD56C8F0F1B31CE3EBB0A
-alias TYPE65401 \\# 2 ABCD
-`;
-    const first = read(text);
-    const written = writeZoneFile(first, { origin });
-    const second = readZoneFile(written, { origin: Name.root, source: 'written' });
-    assert.deepEqual(show(second), show(first));
+  it('accepts every BIND TTL unit, on records and in $TTL', () => {
+    assert.deepEqual(read('a 1w2d3h4m5s A 192.0.2.1\n$TTL 2H\nb A 192.0.2.2\nc 0 A 192.0.2.3\n').map((r) => r.ttl), [788645, 7200, 0]);
+  });
+
+  it('gives an omitted class the zone class, and refuses a second class (RFC 1035 §5.1, §5.2)', () => {
+    const chaos = read('$TTL 60\nversion CH TXT "1.0"\nid TXT "ns1"\n');
+    assert.deepEqual(chaos.map((r) => r.class), [RRClass.CH, RRClass.CH]);
+    failsAt('$TTL 60\na A 192.0.2.1\nb CH TXT "x"\n', 3, /class CH differs from the zone's class IN/);
+    const byOption = readZoneFile('$TTL 60\nversion TXT "1.0"\n', { origin, source: 'test.zone', defaultClass: RRClass.CH });
+    assert.equal(byOption[0]!.class, RRClass.CH);
+  });
+
+  it('resolves @, relative and absolute names in owners and rdata against the current origin', () => {
+    const records = read('$TTL 60\n@ MX 10 mail\nmail CNAME @\nx.y CNAME other.net.\n$ORIGIN sub\n@ NS ns\n  NS ns.example.org.\n');
+    assert.deepEqual(show(records), [
+      'example.com. 60 MX 10 mail.example.com.',
+      'mail.example.com. 60 CNAME example.com.',
+      'x.y.example.com. 60 CNAME other.net.',
+      'sub.example.com. 60 NS ns.sub.example.com.',
+      'sub.example.com. 60 NS ns.example.org.',
+    ]);
+  });
+
+  it('keeps the previous owner, absolute, across an $ORIGIN change', () => {
+    const records = read('$TTL 60\nwww A 192.0.2.1\n$ORIGIN other.net.\n  A 192.0.2.2\n');
+    assert.deepEqual(records.map((r) => r.owner.toString()), ['www.example.com.', 'www.example.com.']);
+  });
+
+  it('numbers each record by the line it starts on', () => {
+    const records = read('$TTL 60\n\n; comment\na A 192.0.2.1\nb TXT (\n "x"\n )\n  AAAA ::1\n');
+    assert.deepEqual(records.map((r) => r.line), [4, 5, 8]);
+  });
+
+  it('reads a file without an origin when names are absolute or follow $ORIGIN', () => {
+    const records = readZoneFile('$TTL 60\nexample.net. MX 10 mail.example.net.\n$ORIGIN example.org.\n@ MX 10 mail\n', { source: 'test.zone' });
+    assert.deepEqual(show(records), ['example.net. 60 MX 10 mail.example.net.', 'example.org. 60 MX 10 mail.example.org.']);
+  });
+
+  it('refuses relative names and @ when there is no origin', () => {
+    const noOrigin = (text: string): ZoneFileRecord[] => readZoneFile(text, { source: 'test.zone', defaultTtl: 60 });
+    const failsWithoutOrigin = (text: string, line: number, message: RegExp): void =>
+      assert.throws(
+        () => noOrigin(text),
+        (err: unknown) => err instanceof ZoneFileError && err.line === line && err.message.startsWith(`test.zone:${line}: `) && message.test(err.message),
+      );
+    failsWithoutOrigin('www A 192.0.2.1\n', 1, /owner: relative name without an origin: "www"/);
+    failsWithoutOrigin('a.example. A 192.0.2.1\n@ A 192.0.2.1\n', 2, /owner: "@" needs an origin/);
+    failsWithoutOrigin('a.example. MX 10 mail\n', 1, /MX: a relative name or "@" needs an origin/);
+    failsWithoutOrigin('a.example. CNAME @\n', 1, /CNAME: a relative name or "@" needs an origin/);
+    failsWithoutOrigin('$ORIGIN sub\n', 1, /\$ORIGIN: relative name without an origin/);
+  });
+
+  it('hands out records before it reaches a later error', () => {
+    const records = readZoneRecords('$TTL 60\na A 192.0.2.1\nb A bogus\n', { origin, source: 'test.zone' });
+    assert.equal(records.next().value?.owner.toString(), 'a.example.com.');
+    assert.throws(() => records.next(), /test\.zone:3: A: /);
+  });
+
+  describe('names the source and line of every error', () => {
+    const cases: Array<[string, string, number, RegExp]> = [
+      ['parenthesis never closed', '$TTL 60\na A 192.0.2.1\nb A (192.0.2.2\n', 3, /parenthesis opened here is never closed/],
+      ['closing parenthesis without an opening one', '$TTL 60\na A 192.0.2.1 )\n', 2, /closing parenthesis without an opening one/],
+      ['unterminated quoted string', '$TTL 60\n\nb TXT "unterminated\n', 3, /unterminated quoted string/],
+      ['unknown type', '$TTL 60\na A 192.0.2.1\nb BOGUS 1\n', 3, /unknown record type "BOGUS"/],
+      ['missing type', '$TTL 60\na 60 IN\n', 2, /missing record type/],
+      ['quoted string where the type should be', '$TTL 60\na "A" 192.0.2.1\n', 2, /expected a TTL, class or type, got the quoted string "A"/],
+      ['TTL above 2^31-1 (RFC 2181 §8)', 'a 2147483648 A 192.0.2.1\n', 1, /TTL: "2147483648" is not a valid TTL/],
+      ['TTL with a bad unit', '$TTL 60\na 12x A 192.0.2.1\n', 2, /TTL: "12x" is not a valid TTL/],
+      ['two TTLs', '$TTL 60\na 1h 2h A 192.0.2.1\n', 2, /a second TTL "2h"/],
+      ['bad $TTL', '$TTL 1y\n', 1, /\$TTL: "1y" is not a valid TTL/],
+      ['$TTL without its argument', '$TTL\n', 1, /\$TTL takes one TTL, got 0 arguments/],
+      ['no TTL at all', 'a A 192.0.2.1\n', 1, /no TTL: give one on the record or set \$TTL first/],
+      ['missing rdata', '$TTL 60\na MX\n', 2, /MX record without rdata/],
+      ['bad rdata, wrapped from the rdata layer', '$TTL 60\na MX mail\n', 2, /^test\.zone:2: MX: preference: expected a number from 0 to 65535, got "mail"$/],
+      ['rdata left over', '$TTL 60\na A 192.0.2.1 192.0.2.2\n', 2, /^test\.zone:2: A: /],
+      ['bad name in rdata', '$TTL 60\na CNAME x..y\n', 2, /^test\.zone:2: CNAME: .*empty label/],
+      ['bad owner name', '$TTL 60\nx.. A 192.0.2.1\n', 2, /owner: empty label/],
+      ['first record without an owner', '$TTL 60\n a A 192.0.2.1\n', 2, /the first record has no owner name/],
+      ['$INCLUDE', '$TTL 60\n$INCLUDE other.zone\n', 2, /\$INCLUDE is not supported/],
+      ['unknown directive', '$TTL 60\n$FOO\n', 2, /unknown directive \$FOO/],
+      ['$ORIGIN with two names', '$TTL 60\n$ORIGIN a b\n', 2, /\$ORIGIN takes one domain name/],
+      ['bad $ORIGIN', '$ORIGIN a..b.\n', 1, /\$ORIGIN: empty label/],
+      ['record of another class', '$TTL 60\na A 192.0.2.1\nb CH TXT "x"\n', 3, /class CH differs from the zone's class IN/],
+    ];
+    for (const [name, text, line, message] of cases) {
+      it(`${name} (line ${line})`, () => failsAt(text, line, message));
+    }
+
+    it('relative name without an origin (line 2)', () => {
+      assert.throws(
+        () => readZoneFile('$TTL 60\nwww A 192.0.2.1\n', { source: 'test.zone' }),
+        (err: unknown) => err instanceof ZoneFileError && err.line === 2 && err.message === 'test.zone:2: owner: relative name without an origin: "www"',
+      );
+    });
+
+    it('cuts long input short in messages, its own and those of lower layers', () => {
+      const short = (err: unknown): boolean => err instanceof ZoneFileError && err.message.length < 300;
+      assert.throws(() => read(`$TTL 60\na ${'X'.repeat(10000)} 1\n`), short);
+      assert.throws(() => read(`$TTL 60\n${'x'.repeat(10000)} A 192.0.2.1\n`), short);
+      assert.throws(() => read(`$TTL 60\na CNAME ${'x'.repeat(10000)}\n`), short);
+    });
   });
 
   describe('properties', () => {
@@ -109,11 +191,8 @@ alias TYPE65401 \\# 2 ABCD
       const alphabet = fc.constantFrom(...'abc019 \t\n;()"\\$@.*-_'.split(''), ' A ', ' TXT ', ' MX ', ' IN ', '$TTL ', '$ORIGIN ', ' 3600 ', ' \\# ');
       fc.assert(
         fc.property(fc.array(alphabet, { maxLength: 200 }).map((a) => a.join('')), (text) => {
-          try {
-            read(text, 60);
-          } catch (err) {
-            assert.ok(err instanceof ZoneFileError, `unexpected ${(err as Error).name}: ${(err as Error).message}`);
-          }
+          readsOrFailsCleanly(() => read(text, 60));
+          readsOrFailsCleanly(() => readZoneFile(text, { source: 'no-origin.zone', defaultTtl: 60 }));
         }),
         { numRuns: 3000 },
       );
@@ -128,11 +207,7 @@ alias TYPE65401 \\# 2 ABCD
             const i = at % text.length;
             text = text.slice(0, i) + ch + text.slice(i + 1);
           }
-          try {
-            read(text);
-          } catch (err) {
-            assert.ok(err instanceof ZoneFileError, `unexpected ${(err as Error).name}: ${(err as Error).message}`);
-          }
+          readsOrFailsCleanly(() => read(text));
         }),
         { numRuns: 3000 },
       );

@@ -58,6 +58,7 @@ export function* entries(text: string): Generator<Entry> {
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\r') {
+      // RFC 1035 §5.1: a blank at the start of an entry means the owner is omitted.
       if (atLineStart && depth === 0 && tokens.length === 0) {
         ownerOmitted = true;
         entryLine = line;
@@ -75,6 +76,7 @@ export function* entries(text: string): Generator<Entry> {
       while (i < text.length && text[i] !== '\n') i++;
       continue;
     }
+    // RFC 1035 §5.1: parentheses continue an entry over line ends.
     if (c === '(') {
       if (depth === 0) parenLine = line;
       depth++;
@@ -87,13 +89,14 @@ export function* entries(text: string): Generator<Entry> {
       i++;
       continue;
     }
+    // After an empty `( … )` group the entry really starts with this token.
     if (tokens.length === 0 && depth === 0 && entryLine !== line) entryLine = line;
     // A token: quoted, or unquoted up to a separator (possibly with a quoted part inside).
     let value = '';
-    let quoted = false;
-    let startedQuoted = c === '"';
+    const startedQuoted = c === '"';
     while (i < text.length) {
       const ch = text[i]!;
+      // RFC 1035 §5.1: `\X` quotes X, so an escaped blank, `;` or parenthesis is part of the token.
       if (ch === '\\') {
         if (i + 1 >= text.length || text[i + 1] === '\n') throw new TokenizeError(line, 'backslash at the end of a line');
         value += ch + text[i + 1]!;
@@ -123,7 +126,6 @@ export function* entries(text: string): Generator<Entry> {
           i++;
         }
         if (!closed) throw new TokenizeError(start, 'unterminated quoted string');
-        quoted = true;
         if (startedQuoted) break;
         continue;
       }
@@ -132,8 +134,7 @@ export function* entries(text: string): Generator<Entry> {
       i++;
     }
     // `key="value"` is one unquoted token for the SvcParams reader; a plain "…" is a quoted token.
-    tokens.push({ text: value, quoted: startedQuoted && quoted });
-    startedQuoted = false;
+    tokens.push({ text: value, quoted: startedQuoted });
   }
   if (depth > 0) throw new TokenizeError(parenLine, 'parenthesis opened here is never closed');
   if (tokens.length > 0) yield { tokens, line: entryLine, ownerOmitted };

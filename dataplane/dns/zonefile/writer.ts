@@ -1,20 +1,39 @@
 import type { Name } from '../name';
-import { classToString, typeToString } from '../constants';
+import { RRClass, classToString, typeToString } from '../constants';
 import { rdataToText } from '../rdata/registry';
 
-/** Writes records as master-file text (RFC 1035 §5) that `readZoneFile` reads back to the same records. */
+/**
+ * Writes records as master-file text (RFC 1035 §5) that `readZoneFile` reads back to the same
+ * records: a `$ORIGIN` line, then one record per line with every field written out (owner
+ * relative to the origin where it can be, TTL, class, type, rdata), so no default of the reader
+ * comes into play. Records keep the order they are given in.
+ */
+
 export interface WritableRecord {
   readonly owner: Name;
   readonly ttl: number;
+  /** IN when left out. */
   readonly class?: number;
   readonly type: number;
   readonly rdata: Uint8Array;
 }
 
-export function writeZoneFile(records: Iterable<WritableRecord>, options: { origin: Name }): string {
-  const lines = [`$ORIGIN ${options.origin}`];
-  for (const r of records) {
-    lines.push(`${r.owner.toRelativeString(options.origin)}\t${r.ttl}\t${classToString(r.class ?? 1)}\t${typeToString(r.type)}\t${rdataToText(r.type, r.rdata)}`);
-  }
+export interface WriteOptions {
+  /** Written as `$ORIGIN`; owners at or below it are written relative to it. */
+  readonly origin: Name;
+}
+
+export function writeZoneFile(records: Iterable<WritableRecord>, options: WriteOptions): string {
+  const lines = [`$ORIGIN ${options.origin.toString()}`];
+  for (const record of records) lines.push(recordLine(record, options.origin));
   return lines.join('\n') + '\n';
+}
+
+/** One record as one master-file line, owner relative to `origin` (`@` for the origin itself). */
+export function recordLine(record: WritableRecord, origin: Name): string {
+  const owner = record.owner.toRelativeString(origin);
+  const cls = classToString(record.class ?? RRClass.IN);
+  // A record line needs rdata tokens; RFC 3597 §5 allows `\# 0` for any type with empty rdata.
+  const rdata = rdataToText(record.type, record.rdata) || '\\# 0';
+  return `${owner}\t${record.ttl}\t${cls}\t${typeToString(record.type)}\t${rdata}`;
 }
