@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDnsfleet, startNsd, zoneManifest, CLI } from '../test/support/peers';
 import { freePort, run, start, stopAll, tempDir, waitFor } from '../test/support/processes';
-import { query } from '../test/support/dns-client';
+import { buildQuery, exchangeUdp, query } from '../test/support/dns-client';
 
 const ORIGIN = 'bench.test.';
 
@@ -37,7 +37,17 @@ function parse(): Args {
       'skip-qps': { type: 'boolean', default: false },
     },
   });
-  return { seconds: Number(values.seconds), rounds: Number(values.rounds), skipLarge: !!values['skip-large'], skipQps: !!values['skip-qps'] };
+  const positive = (flag: string, text: string | undefined): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number of at least 1, not "${text}"`);
+    return n;
+  };
+  return {
+    seconds: positive('seconds', values.seconds),
+    rounds: positive('rounds', values.rounds),
+    skipLarge: !!values['skip-large'],
+    skipQps: !!values['skip-qps'],
+  };
 }
 
 /** A deterministic pseudo-random sequence, so every run asks the same questions. */
@@ -101,8 +111,29 @@ async function startNodeFloor(responseSize: number): Promise<{ port: number; sto
     s.on('message', (m, r) => { const o = Buffer.allocUnsafe(fixed.length); fixed.copy(o); o[0] = m[0]; o[1] = m[1]; o[2] = 0x84; o[5] = 1; s.send(o, r.port, r.address); });
     s.bind(${port}, '127.0.0.1', () => { try { s.setRecvBufferSize(4 << 20); s.setSendBufferSize(4 << 20); } catch {} });`;
   const p = start(process.execPath, ['-e', script]);
-  await new Promise((r) => setTimeout(r, 500));
+  await waitFor('the Node.js floor to answer', async () => (await exchangeUdp('127.0.0.1', port, buildQuery(`host0.${ORIGIN}`, 'A'), 300)).length > 0);
   return { port, stop: () => p.stop() };
+}
+
+async function measure(args: Args, queries: string, names: number, servers: ReadonlyArray<readonly [string, number]>): Promise<void> {
+  console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100 -l ${args.seconds}, ${args.rounds} rounds`);
+  for (const [, port] of servers) await dnsperf(port, queries, 2); // warm-up: caches, JIT
+  const best = new Map<string, { qps: number; lost: number }>();
+  for (let round = 1; round <= args.rounds; round++) {
+    for (const [label, port] of servers) {
+      const r = await dnsperf(port, queries, args.seconds);
+      console.log(`  round ${round}  ${label.padEnd(30)} ${r.qps.toFixed(0).padStart(8)} QPS  lost ${r.lost}`);
+      if (!best.has(label) || r.qps > best.get(label)!.qps) best.set(label, r);
+    }
+  }
+  const nsdQps = best.get(servers[0]![0])!.qps;
+  console.log('\n  server                          best QPS   ratio to NSD');
+  for (const [label] of servers) {
+    const qps = best.get(label)!.qps;
+    console.log(`  ${label.padEnd(30)} ${qps.toFixed(0).padStart(9)}   ${(qps / nsdQps).toFixed(2)}x`);
+  }
+  const ratio = best.get('dnsfleet serve')!.qps / nsdQps;
+  console.log(`\nRESULT dnsfleet/NSD = ${ratio.toFixed(2)}x (goal 0.80x)`);
 }
 
 async function throughput(args: Args): Promise<void> {
@@ -112,35 +143,25 @@ async function throughput(args: Args): Promise<void> {
     const zone = { name: ORIGIN, text: benchZone(names) };
     const queries = join(dir.path, 'queries.txt');
     writeFileSync(queries, queryMix(names, 50_000));
-    const nsd = await startNsd([zone]);
-    const fleet = await startDnsfleet([zone], ['--no-watch']);
-    // The response size of a typical answer, for the Node.js floor.
-    const sample = await query(fleet.host, fleet.port, `host0.${ORIGIN}`, 'A');
-    const floor = await startNodeFloor(sample.raw.length + 30);
-    const servers: Array<[string, number]> = [
-      ['NSD 4.6 (1 process)', nsd.port],
-      ['dnsfleet serve', fleet.port],
-      ['Node.js fixed-response floor', floor.port],
-    ];
-    console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100 -l ${args.seconds}, ${args.rounds} rounds`);
-    for (const [, port] of servers) await dnsperf(port, queries, 2); // warm-up: caches, JIT
-    const best = new Map<string, { qps: number; lost: number }>();
-    for (let round = 1; round <= args.rounds; round++) {
-      for (const [label, port] of servers) {
-        const r = await dnsperf(port, queries, args.seconds);
-        console.log(`  round ${round}  ${label.padEnd(30)} ${r.qps.toFixed(0).padStart(8)} QPS  lost ${r.lost}`);
-        if (!best.has(label) || r.qps > best.get(label)!.qps) best.set(label, r);
-      }
+    // Every server started is stopped in `finally`, also when dnsperf fails half-way.
+    const stops: Array<() => Promise<void>> = [];
+    try {
+      const nsd = await startNsd([zone]);
+      stops.push(() => nsd.stop());
+      const fleet = await startDnsfleet([zone], ['--no-watch']);
+      stops.push(() => fleet.stop());
+      // The response size of a typical answer, for the Node.js floor.
+      const sample = await query(fleet.host, fleet.port, `host0.${ORIGIN}`, 'A');
+      const floor = await startNodeFloor(sample.raw.length + 30);
+      stops.push(() => floor.stop());
+      await measure(args, queries, names, [
+        ['NSD 4.6 (1 process)', nsd.port],
+        ['dnsfleet serve', fleet.port],
+        ['Node.js fixed-response floor', floor.port],
+      ]);
+    } finally {
+      await Promise.all(stops.map((stop) => stop()));
     }
-    const nsdQps = best.get(servers[0]![0])!.qps;
-    console.log('\n  server                          best QPS   ratio to NSD');
-    for (const [label] of servers) {
-      const qps = best.get(label)!.qps;
-      console.log(`  ${label.padEnd(30)} ${qps.toFixed(0).padStart(9)}   ${(qps / nsdQps).toFixed(2)}x`);
-    }
-    const ratio = best.get('dnsfleet serve')!.qps / nsdQps;
-    console.log(`\nRESULT dnsfleet/NSD = ${ratio.toFixed(2)}x (goal 0.80x)`);
-    await Promise.all([nsd.stop(), fleet.stop(), floor.stop()]);
   } finally {
     dir.remove();
   }
@@ -157,20 +178,23 @@ async function largeZone(): Promise<void> {
     const port = await freePort();
     const started = Date.now();
     const server = start(process.execPath, [CLI, 'serve', '-f', dir.path, '--listen', `127.0.0.1:${port}`, '--no-watch']);
-    await waitFor('the large zone to answer', async () => {
-      const r = await query('127.0.0.1', port, origin, 'SOA', { timeoutMs: 500 });
-      return (r.packet.answers?.length ?? 0) > 0;
-    }, 300_000);
-    const seconds = (Date.now() - started) / 1000;
-    const status = readFileSync(`/proc/${server.process.pid}/status`, 'utf8');
-    const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    console.log(`\nlarge zone: ${records.toLocaleString('en')} records (500,000 names, A + TXT) in one manifest`);
-    console.log(`  time from start to first answer: ${seconds.toFixed(1)} s`);
-    console.log(`  peak memory (VmHWM): ${hwm.toFixed(0)} MiB; resident after load: ${rss.toFixed(0)} MiB`);
-    const sample = await query('127.0.0.1', port, `h123456.${origin}`, 'TXT');
-    console.log(`  check: h123456 TXT answers ${JSON.stringify((sample.packet.answers?.[0] as { data?: Buffer[] })?.data?.map(String))}`);
-    await server.stop();
+    try {
+      await waitFor('the large zone to answer', async () => {
+        const r = await query('127.0.0.1', port, origin, 'SOA', { timeoutMs: 500 });
+        return (r.packet.answers?.length ?? 0) > 0;
+      }, 300_000);
+      const seconds = (Date.now() - started) / 1000;
+      const status = readFileSync(`/proc/${server.process.pid}/status`, 'utf8');
+      const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+      console.log(`\nlarge zone: ${records.toLocaleString('en')} records (500,000 names, A + TXT) in one manifest`);
+      console.log(`  time from start to first answer: ${seconds.toFixed(1)} s`);
+      console.log(`  peak memory (VmHWM): ${hwm.toFixed(0)} MiB; resident after load: ${rss.toFixed(0)} MiB`);
+      const sample = await query('127.0.0.1', port, `h123456.${origin}`, 'TXT');
+      console.log(`  check: h123456 TXT answers ${JSON.stringify((sample.packet.answers?.[0] as { data?: Buffer[] })?.data?.map(String))}`);
+    } finally {
+      await server.stop();
+    }
   } finally {
     dir.remove();
   }

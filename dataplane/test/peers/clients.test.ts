@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDnsfleet, type RunningPeer } from '../support/peers';
 import { run, stopAll, tempDir } from '../support/processes';
-import { query } from '../support/dns-client';
+import { query, rcodeOf } from '../support/dns-client';
 
 /**
  * Real clients from Debian against `dnsfleet serve`: dig and kdig over UDP and TCP, and AXFR
@@ -13,7 +13,7 @@ import { query } from '../support/dns-client';
 const ORIGIN = 'diff.test.';
 const ZONE_TEXT = readFileSync(join(__dirname, '../../../../dataplane/test/differential/zone.db'), 'utf8');
 
-/** `ldns-read-zone -z` sorts and canonicalises (lower case, absolute names); `-s` drops DNSSEC. */
+/** `ldns-read-zone -z` sorts and canonicalises: lower case, absolute names, one form of rdata. */
 async function canonical(zoneText: string): Promise<string[]> {
   const dir = tempDir('ldns');
   try {
@@ -21,11 +21,25 @@ async function canonical(zoneText: string): Promise<string[]> {
     writeFileSync(file, zoneText);
     const out = await run('ldns-read-zone', ['-z', file]);
     assert.equal(out.code, 0, `ldns-read-zone failed: ${out.stderr}`);
-    // The SOA appears once in a zone file but twice in an AXFR; keep one of each record.
-    return [...new Set(out.stdout.split('\n').filter((l) => l.trim() && !l.startsWith(';')).map((l) => l.replace(/\s+/g, ' ').trim()))].sort();
+    return out.stdout
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith(';'))
+      .map((l) => l.replace(/\s+/g, ' ').trim())
+      .sort();
   } finally {
     dir.remove();
   }
+}
+
+/** The records of `dig AXFR` output, checked to start and end with the SOA (RFC 5936 §2.2). */
+function transferredRecords(digOutput: string): string {
+  const records = digOutput.split('\n').filter((l) => l.trim() && !l.startsWith(';'));
+  const isSoa = (l: string | undefined): boolean => /^\S+\s+\d+\s+IN\s+SOA\s/.test(l ?? '');
+  assert.ok(records.length >= 2 && isSoa(records[0]) && isSoa(records[records.length - 1]), 'AXFR starts and ends with the SOA');
+  assert.equal(records[0], records[records.length - 1], 'the closing SOA is the opening one');
+  // The zone file holds the SOA once: drop the closing copy, but keep any other duplicate, which
+  // would be a bug.
+  return records.slice(0, -1).join('\n');
 }
 
 describe('dig and kdig against dnsfleet serve @integration', function () {
@@ -63,6 +77,13 @@ describe('dig and kdig against dnsfleet serve @integration', function () {
     assert.equal((retried.stdout.match(/\sIN\s+A\s+192\.0\.2\./g) ?? []).length, 40);
   });
 
+  it('answers kdig +dnssec with the DO bit echoed and the EDNS size of the server', async () => {
+    const out = await kdig(`web.${ORIGIN}`, 'A', '+dnssec', '+bufsize=4096');
+    assert.match(out.stdout, /Version: 0; flags: do; UDP size: 1232 B/);
+    assert.match(out.stdout, /Flags: qr aa;/);
+    assert.match(out.stdout, /web\.diff\.test\.\s+3600\s+IN\s+A\s+192\.0\.2\.3/);
+  });
+
   it('answers kdig over UDP and TCP, with +bufsize', async () => {
     const udp = await kdig(`mail.${ORIGIN}`, 'A', '+bufsize=4096');
     assert.match(udp.stdout, /status: NOERROR/);
@@ -87,8 +108,7 @@ describe('dig and kdig against dnsfleet serve @integration', function () {
   it('transfers the zone with AXFR, and the transfer re-read by ldns-read-zone equals the zone', async () => {
     const out = await dig(ORIGIN, 'AXFR');
     assert.doesNotMatch(out.stdout, /Transfer failed/);
-    const transferred = out.stdout.split('\n').filter((l) => l && !l.startsWith(';')).join('\n');
-    const [fromTransfer, fromFile] = await Promise.all([canonical(transferred), canonical(ZONE_TEXT)]);
+    const [fromTransfer, fromFile] = await Promise.all([canonical(transferredRecords(out.stdout)), canonical(ZONE_TEXT)]);
     assert.ok(fromFile.length > 80, `the zone has ${fromFile.length} records`);
     assert.deepEqual(fromTransfer, fromFile);
   });
@@ -96,6 +116,15 @@ describe('dig and kdig against dnsfleet serve @integration', function () {
   it('refuses AXFR to a client outside --allow-transfer', async () => {
     const out = await dig(ORIGIN, 'AXFR', '-b', '127.0.0.2');
     assert.match(out.stdout, /Transfer failed/);
+    assert.doesNotMatch(out.stdout, /\sIN\s+SOA\s/);
+    // dig does not print the rcode of a failed transfer: ask again with our client, from the same
+    // address, and from an allowed one for contrast.
+    const refused = await query(fleet.host, fleet.port, ORIGIN, 'AXFR', { tcp: true, source: '127.0.0.2' });
+    assert.equal(rcodeOf(refused), 'REFUSED');
+    assert.equal(refused.packet.answers?.length ?? 0, 0);
+    const allowed = await query(fleet.host, fleet.port, ORIGIN, 'AXFR', { tcp: true, source: '127.0.0.1' });
+    assert.equal(rcodeOf(allowed), 'NOERROR');
+    assert.equal(allowed.packet.answers?.[0]?.type, 'SOA');
   });
 
   it('answers AXFR over UDP with NOTIMP (RFC 5936 §4.2)', async () => {

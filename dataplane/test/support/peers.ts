@@ -1,5 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { freePort, start, tempDir, waitFor, type Started } from './processes';
 import { query } from './dns-client';
 
@@ -21,25 +23,83 @@ export interface ZoneText {
   readonly text: string;
 }
 
+/** A peer that would not start or answer; `output` is what it printed (and logged). */
+export class PeerStartError extends Error {
+  constructor(
+    readonly peer: string,
+    readonly reason: string,
+    readonly output: string,
+  ) {
+    super(`${peer}: ${reason}\n--- output ---\n${output}`);
+    this.name = 'PeerStartError';
+  }
+}
+
 /** Where the compiled CLI is, from dist/dataplane/test/support. */
 export const CLI = resolve(__dirname, '../../../cli/main.js');
 
-async function waitUntilAnswering(host: string, port: number, zone: string, peer: Started): Promise<void> {
-  try {
-    await waitFor(`${zone} SOA on ${host}:${port}`, async () => {
+/** Readiness is a UDP SOA query that gets an answer: logs are not parsed. */
+async function waitUntilAnswering(host: string, port: number, zone: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    `${zone} SOA on ${host}:${port}`,
+    async () => {
       const reply = await query(host, port, zone, 'SOA', { timeoutMs: 300 });
       return (reply.packet as { rcode?: string }).rcode === 'NOERROR' && (reply.packet.answers?.length ?? 0) > 0;
-    });
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * Starts a peer and waits until it answers. If it does not, stops it, removes its scratch
+ * directory and throws with what it printed, so a failing `before` hook leaks nothing.
+ */
+async function startAndWait(
+  peer: string,
+  launch: () => Started,
+  ready: () => Promise<void>,
+  cleanup: () => void,
+  extraOutput: () => string = () => '',
+): Promise<Started> {
+  const proc = launch();
+  try {
+    await ready();
+    return proc;
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- output ---\n${peer.output()}`);
+    const output = proc.output() + extraOutput();
+    await proc.stop();
+    cleanup();
+    throw new PeerStartError(peer, (err as Error).message, output);
   }
+}
+
+let versionText: string | undefined;
+
+/** What `nsd -v` prints (version and configure options), on stderr with NSD 4.6. */
+function nsdVersionText(): string {
+  if (versionText === undefined) {
+    const run = spawnSync('nsd', ['-v'], { encoding: 'utf8', timeout: 5000 });
+    versionText = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+  }
+  return versionText;
+}
+
+/** The NSD version line, for reports (`NSD version 4.6.1`). */
+export function nsdVersion(): string {
+  return nsdVersionText().split('\n')[0] || 'NSD (unknown version)';
+}
+
+/** NSD rejects `rrl-*` options when built without --enable-ratelimit. */
+function nsdHasRrl(): boolean {
+  return nsdVersionText().includes('--enable-ratelimit');
 }
 
 /**
  * NSD with one server process and response rate limiting off (it ships on and would drop
- * queries in tests and benchmarks).
+ * queries in tests and benchmarks). `allowTransfer` is an NSD ACL such as `127.0.0.1/32`.
  */
 export async function startNsd(zones: readonly ZoneText[], options: { allowTransfer?: string } = {}): Promise<RunningPeer> {
+  if (zones.length === 0) throw new Error('startNsd: no zones given');
   const dir = tempDir('nsd');
   const host = '127.0.0.1';
   const port = await freePort(host);
@@ -50,6 +110,7 @@ export async function startNsd(zones: readonly ZoneText[], options: { allowTrans
       return `zone:\n  name: "${z.name}"\n  zonefile: "zone${i}.db"${xfr}\n`;
     })
     .join('');
+  const logfile = join(dir.path, 'nsd.log');
   writeFileSync(
     join(dir.path, 'nsd.conf'),
     `server:
@@ -62,15 +123,19 @@ export async function startNsd(zones: readonly ZoneText[], options: { allowTrans
   xfrdfile: "${dir.path}/xfrd.state"
   zonelistfile: "${dir.path}/zone.list"
   database: ""
-  rrl-ratelimit: 0
-  verbosity: 1
-  logfile: "${dir.path}/nsd.log"
+${nsdHasRrl() ? '  rrl-ratelimit: 0\n' : ''}  verbosity: 1
+  logfile: "${logfile}"
 remote-control:
   control-enable: no
 ${zoneConfig}`,
   );
-  const nsd = start('nsd', ['-d', '-c', join(dir.path, 'nsd.conf')]);
-  await waitUntilAnswering(host, port, zones[0]!.name, nsd);
+  const nsd = await startAndWait(
+    'nsd',
+    () => start('nsd', ['-d', '-c', join(dir.path, 'nsd.conf')]),
+    () => waitUntilAnswering(host, port, zones[0]!.name),
+    () => dir.remove(),
+    () => readLog(logfile),
+  );
   return {
     host,
     port,
@@ -82,24 +147,71 @@ ${zoneConfig}`,
   };
 }
 
-/** Writes Zone manifests for the zones and starts `dnsfleet serve` on them. */
-export async function startDnsfleet(zones: readonly ZoneText[], extraArgs: readonly string[] = []): Promise<RunningPeer & { dir: string }> {
-  const dir = tempDir('serve');
-  zones.forEach((z, i) => writeFileSync(join(dir.path, `zone${i}.yaml`), zoneManifest(z)));
+function readLog(file: string): string {
+  try {
+    return `\n--- ${file} ---\n${readFileSync(file, 'utf8')}`;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Starts `dnsfleet serve` on zones (written as Zone manifests into a scratch directory, removed
+ * by stop()) or on a manifest file or directory given by path. Readiness is the SOA of
+ * `readyZone`: by default the first zone given, or the first `spec.zoneName` under the path.
+ * `dir` is the manifest path served, which tests may edit to make the server reload.
+ */
+export async function startDnsfleet(
+  zonesOrPath: readonly ZoneText[] | string,
+  extraArgs: readonly string[] = [],
+  options: { readyZone?: string; readyTimeoutMs?: number } = {},
+): Promise<RunningPeer & { dir: string }> {
+  let scratch: { path: string; remove(): void } | undefined;
+  let manifests: string;
+  let readyZone: string;
+  if (typeof zonesOrPath === 'string') {
+    manifests = resolve(zonesOrPath);
+    readyZone = options.readyZone ?? firstZoneName(manifests);
+  } else {
+    if (zonesOrPath.length === 0) throw new Error('startDnsfleet: no zones given');
+    const into = (scratch = tempDir('serve')).path;
+    zonesOrPath.forEach((z, i) => writeFileSync(join(into, `zone${i}.yaml`), zoneManifest(z)));
+    manifests = into;
+    readyZone = options.readyZone ?? zonesOrPath[0]!.name;
+  }
   const host = '127.0.0.1';
   const port = await freePort(host);
-  const server = start(process.execPath, [CLI, 'serve', '-f', dir.path, '--listen', `${host}:${port}`, ...extraArgs]);
-  await waitUntilAnswering(host, port, zones[0]!.name, server);
+  const server = await startAndWait(
+    'dnsfleet serve',
+    () => start(process.execPath, [CLI, 'serve', '-f', manifests, '--listen', `${host}:${port}`, ...extraArgs]),
+    () => waitUntilAnswering(host, port, readyZone, options.readyTimeoutMs),
+    () => scratch?.remove(),
+  );
   return {
     host,
     port,
-    dir: dir.path,
+    dir: manifests,
     process: server,
     stop: async () => {
       await server.stop();
-      dir.remove();
+      scratch?.remove();
     },
   };
+}
+
+/** The first `spec.zoneName` of a Zone manifest in a file, or in a directory's YAML files. */
+function firstZoneName(path: string): string {
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f))
+    : [path];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8')) as Iterable<{ toJS(): unknown }>) {
+      const value = doc.toJS() as { kind?: unknown; spec?: { zoneName?: unknown } } | null;
+      const zoneName = value?.kind === 'Zone' ? value.spec?.zoneName : undefined;
+      if (typeof zoneName === 'string') return zoneName.endsWith('.') ? zoneName : `${zoneName}.`;
+    }
+  }
+  throw new Error(`no Zone manifest with spec.zoneName under ${path}`);
 }
 
 export function zoneManifest(z: ZoneText): string {

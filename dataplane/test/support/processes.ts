@@ -23,15 +23,28 @@ export function start(command: string, args: readonly string[], options: { cwd?:
   const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
+  let ended = false;
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => running.delete(child));
+  const exited = new Promise<void>((resolve) => {
+    const end = (): void => {
+      ended = true;
+      running.delete(child);
+      resolve();
+    };
+    child.once('exit', end);
+    // A program that cannot be started (ENOENT, EACCES) emits 'error' and never 'exit'; without
+    // this listener the error would crash the whole test run instead of failing one test.
+    child.on('error', (err) => {
+      output += `\n[${command}: ${err.message}]\n`;
+      if (child.pid === undefined) end();
+    });
+  });
   return {
     process: child,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (!ended) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
         await exited;
@@ -94,7 +107,10 @@ export function run(command: string, args: readonly string[], options: { input?:
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-    child.on('error', reject);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ stdout, stderr, code: code ?? -1 });
