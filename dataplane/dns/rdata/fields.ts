@@ -262,56 +262,43 @@ export function readName(msg: Uint8Array, pos: number, end: number, out: number[
   return after >= 0 ? after : i + 1;
 }
 
-/** An IPv4 address (A, RFC 1035 §3.4.1). */
-class Ipv4Field implements Field {
+/**
+ * An address of fixed size: IPv4 (A, RFC 1035 §3.4.1) or IPv6 (AAAA, RFC 3596 §2.2, written in
+ * the RFC 5952 form).
+ */
+class AddressField implements Field {
   readonly compressible = false;
 
+  constructor(
+    private readonly size: 4 | 16,
+    private readonly what: string,
+    private readonly rule: string,
+    private readonly parseText: (text: string, out: number[]) => boolean,
+    private readonly formatBytes: (rdata: Uint8Array, pos: number) => string,
+  ) {}
+
   parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
-    const text = plainToken(tokens, i, 'IPv4 address', fail);
-    if (!parseIPv4(text, out)) fail(`"${abbreviate(text)}" is not an IPv4 address (four decimals 0..255, no leading zeros)`);
+    const text = plainToken(tokens, i, this.what, fail);
+    if (!this.parseText(text, out)) fail(`"${abbreviate(text)}" is not an ${this.what}${this.rule}`);
     return i + 1;
   }
 
   format(rdata: Uint8Array, pos: number, parts: string[]): number {
-    parts.push(formatIPv4(rdata, pos));
-    return pos + 4;
+    parts.push(this.formatBytes(rdata, pos));
+    return pos + this.size;
   }
 
   read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
-    return copyOctets(msg, pos, end, 4, out, 'an IPv4 address', fail);
+    return copyOctets(msg, pos, end, this.size, out, `an ${this.what}`, fail);
   }
 
   skip(_rdata: Uint8Array, pos: number): number {
-    return pos + 4;
+    return pos + this.size;
   }
 }
 
-/** An IPv6 address (AAAA, RFC 3596 §2.2), written in the RFC 5952 form. */
-class Ipv6Field implements Field {
-  readonly compressible = false;
-
-  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
-    const text = plainToken(tokens, i, 'IPv6 address', fail);
-    if (!parseIPv6(text, out)) fail(`"${abbreviate(text)}" is not an IPv6 address`);
-    return i + 1;
-  }
-
-  format(rdata: Uint8Array, pos: number, parts: string[]): number {
-    parts.push(formatIPv6(rdata, pos));
-    return pos + 16;
-  }
-
-  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
-    return copyOctets(msg, pos, end, 16, out, 'an IPv6 address', fail);
-  }
-
-  skip(_rdata: Uint8Array, pos: number): number {
-    return pos + 16;
-  }
-}
-
-export const ipv4: Field = new Ipv4Field();
-export const ipv6: Field = new Ipv6Field();
+export const ipv4: Field = new AddressField(4, 'IPv4 address', ' (four decimals 0..255, no leading zeros)', (text, out) => parseIPv4(text, out), formatIPv4);
+export const ipv6: Field = new AddressField(16, 'IPv6 address', '', (text, out) => parseIPv6(text, out), formatIPv6);
 
 /**
  * One length octet and then that many octets, written as one token: character-strings
