@@ -1,4 +1,4 @@
-import { Name } from './name';
+import { Name, bytesToLatin1 } from './name';
 import { RRClass, RRType } from './constants';
 import { codecFor } from './rdata/registry';
 import { Flag, HEADER_LENGTH, MAX_UDP_SIZE } from './message';
@@ -168,9 +168,7 @@ export class MessageWriter {
   }
 
   private writeWireName(bytes: Uint8Array, start: number, end: number): void {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-    this.writeName(Name.fromWireString(s), true);
+    this.writeName(Name.fromWireString(bytesToLatin1(bytes, start, end)), true);
   }
 
   private rememberSuffixes(key: string, offset: number): void {

@@ -64,8 +64,7 @@ export class Name {
 
   /** Parses an uncompressed wire-format name that fills `bytes` exactly. */
   static fromWire(bytes: Uint8Array): Name {
-    let text = '';
-    for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+    const text = bytesToLatin1(bytes);
     const end = wireNameEnd(text, 0);
     if (end !== text.length) throw new NameError('malformed wire-format name', text);
     return Name.fromWireString(text);

@@ -166,7 +166,8 @@ class AnswerState {
     if (this.chain === 0) this.result.authoritative = false;
     this.result.outcome = 'referral';
     this.add('authority', cut.name, ns);
-    for (const target of nsTargets(ns)) {
+    const targets = ns.rdata.flatMap((rdata) => codecFor(RRType.NS).additionalNames(rdata));
+    for (const target of targets) {
       // RFC 9471 §3: glue for names in the delegated zone must fit; other addresses we hold may.
       const required = target.isSubdomainOf(cut.name);
       this.addAddresses(zone, target, required);
@@ -219,9 +220,6 @@ class AnswerState {
   }
 }
 
-function nsTargets(ns: RRset): Name[] {
-  return ns.rdata.map((rdata) => Name.fromWire(rdata));
-}
 
 /** Offsets where each label of `key` starts, for the labels below a suffix of `originLength` octets. */
 function labelStartsBelow(key: string, originLength: number): number[] {

@@ -1,4 +1,4 @@
-import { Name } from '../dns/name';
+import { Name, bytesToLatin1 } from '../dns/name';
 import { Opcode, Rcode, RRClass, RRType } from '../dns/constants';
 import { CLASSIC_UDP_SIZE, Flag, MAX_UDP_SIZE, parseQuery, type Edns, type Query } from '../dns/message';
 import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
@@ -159,15 +159,10 @@ export function errorResponse(
   const flags = (opcode << 11) | (queryFlags & Flag.RD) | (rcode & 0xf);
   const w = new MessageWriter(id, flags, MAX_TCP_SIZE);
   if (questionEnd > 12) {
-    const key = Name.fromWireString(latin1Question(msg, questionEnd)).key;
+    const key = Name.fromWireString(bytesToLatin1(msg, 12, questionEnd - 4)).key;
     w.copyQuestion(msg, questionEnd, key);
   }
   if (edns) w.writeOpt(rcode >> 4, edns.dnssecOk);
   return w.finish();
 }
 
-function latin1Question(msg: Uint8Array, questionEnd: number): string {
-  let s = '';
-  for (let i = 12; i < questionEnd - 4; i++) s += String.fromCharCode(msg[i]!);
-  return s;
-}

@@ -56,8 +56,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
 
   const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
   if (options.watch) {
-    let timer: NodeJS.Timeout | undefined;
     const schedule = (): void => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(reload, RELOAD_DEBOUNCE_MS);
@@ -71,21 +71,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         log.warn('cannot watch for changes', { path: dir, error: (err as Error).message });
       }
     }
-    const stopTimer = (): void => {
-      if (timer) clearTimeout(timer);
-    };
-    return {
-      server,
-      catalog,
-      reload,
-      stop: async () => {
-        stopTimer();
-        for (const w of watchers) w.close();
-        await server.stop();
-      },
-    };
   }
-  return { server, catalog, reload, stop: () => server.stop() };
+  return {
+    server,
+    catalog,
+    reload,
+    stop: async () => {
+      if (timer) clearTimeout(timer);
+      for (const w of watchers) w.close();
+      await server.stop();
+    },
+  };
 }
 
 function isDirectory(path: string): boolean {

@@ -1,4 +1,4 @@
-import { Name } from '../dns/name';
+import { Name, bytesToLatin1 } from '../dns/name';
 import { RRClass, RRType, typeToString, isMetaType } from '../dns/constants';
 import { Zone, ZoneNode, type RRset, type SourceRef } from './zone';
 
@@ -108,7 +108,7 @@ export class ZoneBuilder {
       set.ttl = Math.min(set.ttl, record.ttl);
     }
     set.rdata.push(record.rdata);
-    set.seen?.add(bytesKey(record.rdata));
+    set.seen?.add(bytesToLatin1(record.rdata));
     this.count++;
     return this;
   }
@@ -203,8 +203,8 @@ function markDelegations(nodes: Map<string, ZoneNode>, origin: Name): void {
 
 function isDuplicate(set: PendingSet, rdata: Uint8Array): boolean {
   if (set.rdata.length < LINEAR_DUPLICATE_CHECK) return set.rdata.some((existing) => sameBytes(existing, rdata));
-  if (!set.seen) set.seen = new Set(set.rdata.map(bytesKey));
-  return set.seen.has(bytesKey(rdata));
+  if (!set.seen) set.seen = new Set(set.rdata.map((r) => bytesToLatin1(r)));
+  return set.seen.has(bytesToLatin1(rdata));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -213,8 +213,3 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function bytesKey(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
-}
