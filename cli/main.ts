@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
+import { isIP } from 'node:net';
 import express from 'express';
 import { serve } from '../dataplane/standalone/serve';
 import { runCloud } from '../dataplane/cloud/run-cloud';
@@ -37,10 +38,17 @@ dnsfleet dataplane --role cloud --cloud NAME --redis URL [--pod NAME] [--listen 
       --pod NAME           the pod's name in its reports             (env POD_NAME, default: host name)
   -l, --listen HOST:PORT   address to answer DNS on (repeatable; default 127.0.0.1:5300)
       --http HOST:PORT     /healthz, /readyz and /zones (default 127.0.0.1:8080)
+      --listen-ips IP[,IP…]  instead of --listen and --http: answer DNS on each of these
+                           addresses at --port, and HTTP on the first at --http-port (a pod
+                           passes its status.podIPs)
+      --port N             DNS port with --listen-ips (default 5353)
+      --http-port N        HTTP port with --listen-ips (default 8080)
 
-dnsfleet operator --redis URL --clouds NAME[,NAME…] [--kubeconfig PATH]
+dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
-      --clouds LIST        the nameserver clouds, for zones that name none (env DNSFLEET_CLOUDS)
+      --image IMAGE        the dnsfleet image of the dataplane pods    (env DNSFLEET_IMAGE)
+      --pod-redis-url URL  the zone store as the pods reach it (env DNSFLEET_POD_REDIS_URL,
+                           default: --redis)
       --kubeconfig PATH    default: in-cluster config, $KUBECONFIG or ~/.kube/config
       --leader-elect-namespace NS  run as one of several replicas: lead through the Lease
                            dnsfleet-operator in NS (env POD_NAMESPACE)
@@ -49,6 +57,20 @@ dnsfleet operator --redis URL --clouds NAME[,NAME…] [--kubeconfig PATH]
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** `--listen-ips`: a pod's addresses (status.podIPs, comma-separated), IPv4 or IPv6. */
+export function podAddresses(ips: string, port = '5353', httpPort = '8080'): { listen: ListenAddress[]; http: ListenAddress } {
+  const hosts = ips.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = hosts.find((h) => isIP(h) === 0);
+  if (hosts.length === 0 || bad !== undefined) throw new UsageError(`--listen-ips ${ips}: expected IP addresses separated by commas`);
+  const portOf = (text: string, flag: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${flag} ${text}: expected a port from 1 to 65535`);
+    return n;
+  };
+  const dns = portOf(port, '--port');
+  return { listen: hosts.map((host) => ({ host, port: dns })), http: { host: hosts[0]!, port: portOf(httpPort, '--http-port') } };
 }
 
 export function parseListen(text: string): ListenAddress {
@@ -110,6 +132,9 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       pod: { type: 'string' },
       listen: { type: 'string', short: 'l', multiple: true },
       http: { type: 'string' },
+      'listen-ips': { type: 'string' },
+      port: { type: 'string' },
+      'http-port': { type: 'string' },
       'allow-transfer': { type: 'string', multiple: true },
     },
     strict: true,
@@ -119,13 +144,14 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
   if (!cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
+  const { listen, http } = values['listen-ips'] !== undefined ? podAddresses(values['listen-ips'], values.port, values['http-port']) : { listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen), http: parseListen(values.http ?? '127.0.0.1:8080') };
   const log = jsonLogger();
   const running = await runCloud({
     cloud,
     pod: values.pod ?? process.env.POD_NAME ?? hostname(),
     store: new RedisZoneStore(redis),
-    listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen),
-    http: parseListen(values.http ?? '127.0.0.1:8080'),
+    listen,
+    http,
     transferAcl: values['allow-transfer'] ?? [],
     log,
   });
@@ -138,7 +164,8 @@ async function operatorCommand(args: string[]): Promise<number> {
     args,
     options: {
       redis: { type: 'string' },
-      clouds: { type: 'string' },
+      image: { type: 'string' },
+      'pod-redis-url': { type: 'string' },
       kubeconfig: { type: 'string' },
       'leader-elect-namespace': { type: 'string' },
       metrics: { type: 'string' },
@@ -146,9 +173,9 @@ async function operatorCommand(args: string[]): Promise<number> {
     strict: true,
   });
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
-  const clouds = (values.clouds ?? process.env.DNSFLEET_CLOUDS ?? '').split(',').filter(Boolean);
+  const image = values.image ?? process.env.DNSFLEET_IMAGE;
   if (!redis) throw new UsageError('operator needs --redis URL (or DNSFLEET_REDIS_URL)');
-  if (clouds.length === 0) throw new UsageError('operator needs --clouds NAME[,NAME…] (or DNSFLEET_CLOUDS)');
+  if (!image) throw new UsageError('operator needs --image IMAGE (or DNSFLEET_IMAGE): the dataplane pods run it');
   const log = jsonLogger();
   // With a namespace for the Lease, several replicas can run; one leads (Kubernetes Lease).
   const leaseNamespace = values['leader-elect-namespace'] ?? process.env.POD_NAMESPACE;
@@ -156,7 +183,7 @@ async function operatorCommand(args: string[]): Promise<number> {
     store: new RedisZoneStore(redis),
     log,
     kubeconfig: values.kubeconfig,
-    clouds,
+    pods: { image, redisUrl: values['pod-redis-url'] ?? process.env.DNSFLEET_POD_REDIS_URL ?? redis },
     ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}` } } : {}),
   });
   // Prometheus scrapes /metrics; /healthz tells Kubernetes the process is alive.

@@ -36,7 +36,7 @@ describe('operator leader election @integration', function () {
         store,
         log,
         kubeconfig: cp.kubeconfig,
-        clouds: ['cloud-a'],
+        pods: { image: 'dnsfleet:test', redisUrl: 'redis://127.0.0.1:1' },
         leaderElection: { namespace: 'default', identity: name, leaseSeconds: 3, renewEveryMs: 500, retryEveryMs: 300 },
       });
       replicas.push({ name, op, store, log });

@@ -2,21 +2,21 @@ import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
+import { runDeploymentPods, readDeployment, type TestPod } from './support/kubelet';
 import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/test/support/processes';
 import { query } from '../dataplane/test/support/dns-client';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
-import { runCloud, type RunningCloud } from '../dataplane/cloud/run-cloud';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/server/log';
 
 /**
- * The spine on a real API server: `kubectl apply` a Zone, the operator writes it to Redis, the
- * pods of two clouds answer it, and the Zone turns Ready with its serial; a change reaches both
- * clouds with a new serial; a zone that fails its checks is reported and the last good one keeps
- * serving; a deleted Zone is gone from both clouds and from Redis.
- *
- * The cloud pods run in this process (there is no kubelet here); the NameserverCloud controller
- * that will create their Deployments comes later in issue #3.
+ * The spine on a real API server. Two NameserverClouds are applied; the operator — running as a
+ * ServiceAccount bound to exactly operator/rbac.yaml — creates their Deployments, Services and
+ * PodDisruptionBudgets; the test plays the kubelet and starts the pods from those Deployments'
+ * templates (support/kubelet.ts). Then: `kubectl apply` a Zone, both clouds answer it and it turns
+ * Ready with its serial; a change reaches both clouds with a new serial; a zone that fails its
+ * checks is reported (condition and Event) and the last good one keeps serving; a renamed Zone
+ * moves; a deleted Zone is gone from both clouds and from Redis.
  */
 
 const ROOT = resolve(__dirname, '../..');
@@ -34,25 +34,58 @@ spec:
     - { name: www, type: A, records: [${address}] }
 ${extra}`;
 
+const cloudManifest = (name: string, replicas: number, extraSpec = ''): string => `apiVersion: dnsfleet.io/v1alpha1
+kind: NameserverCloud
+metadata: { name: ${name}, namespace: dnsfleet-system }
+spec:
+  replicas: ${replicas}
+  nameservers: [ns1.${name}.example.net.]
+  addresses: { ipv4: ["192.0.2.${name === 'cloud-a' ? 53 : 54}"], ipv6: ["2001:db8::${name === 'cloud-a' ? 53 : 54}"] }
+  service: { type: ClusterIP }
+${extraSpec}`;
+
+const serviceAccount = `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: dnsfleet-operator, namespace: dnsfleet-system }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: dnsfleet-operator }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: dnsfleet-operator }
+subjects: [{ kind: ServiceAccount, name: dnsfleet-operator, namespace: dnsfleet-system }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: dnsfleet-operator-leader-election, namespace: dnsfleet-system }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: dnsfleet-operator-leader-election }
+subjects: [{ kind: ServiceAccount, name: dnsfleet-operator, namespace: dnsfleet-system }]
+`;
+
 describe('Zone lifecycle on a real API server @integration', function () {
   this.timeout(300_000);
   let cp: ControlPlane;
   let redis: Started;
   let redisUrl: string;
   let operator: RunningOperator;
-  const clouds: RunningCloud[] = [];
+  const pods = new Map<string, TestPod[]>();
   const log = memoryLogger();
 
+  const allPods = (): TestPod[] => [...pods.values()].flat();
   const answers = async (name: string): Promise<Array<{ rcode?: string; address?: string }>> =>
     Promise.all(
-      clouds.map(async (c) => {
-        const reply = await query('127.0.0.1', c.dns.bound[0]!.port, name, 'A', { timeoutMs: 1000 });
+      allPods().map(async (p) => {
+        const reply = await query(p.ip, p.dnsPort, name, 'A', { timeoutMs: 1000 });
         return { rcode: (reply.packet as { rcode?: string }).rcode, address: (reply.packet.answers?.[0] as { data?: string } | undefined)?.data };
       }),
     );
+  const getJson = async <T>(...args: string[]): Promise<T> => {
+    const out = await cp.kubectl(['get', ...args, '-o', 'json']);
+    assert.equal(out.code, 0, out.stderr);
+    return JSON.parse(out.stdout) as T;
+  };
+  type Cond = { type: string; status: string; reason: string; message: string };
   const status = async (): Promise<{ serial?: number; ready?: string; reason?: string; message?: string }> => {
-    const out = await cp.kubectl(['get', 'zone', 'example-com', '-o', 'json']);
-    const z = JSON.parse(out.stdout) as { status?: { serial?: number; conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
+    const z = await getJson<{ status?: { serial?: number; conditions?: Cond[] } }>('zone', 'example-com');
     const ready = z.status?.conditions?.find((c) => c.type === 'Ready');
     return { serial: z.status?.serial, ready: ready?.status, reason: ready?.reason, message: ready?.message };
   };
@@ -60,23 +93,56 @@ describe('Zone lifecycle on a real API server @integration', function () {
   before(async () => {
     cp = await startControlPlane();
     assert.equal((await cp.kubectl(['apply', '-f', join(ROOT, 'crds')])).code, 0);
-    await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io']);
+    await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io']);
+    assert.equal((await cp.kubectl(['create', 'namespace', 'dnsfleet-system'])).code, 0);
+    const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
+    assert.equal(rbac.code, 0, rbac.stderr);
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], serviceAccount)).code, 0);
     const port = await freePort();
     redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
     await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
     redisUrl = `redis://127.0.0.1:${port}`;
-    for (const [cloud, pod] of [['cloud-a', 'cloud-a-0'], ['cloud-b', 'cloud-b-0']] as const) {
-      clouds.push(
-        await runCloud({ cloud, pod, store: new RedisZoneStore(redisUrl), listen: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, log, reportEveryMs: 200 }),
-      );
+    const clouds = await cp.kubectl(['apply', '-f', '-'], `${cloudManifest('cloud-a', 2)}---\n${cloudManifest('cloud-b', 1)}`);
+    assert.equal(clouds.code, 0, clouds.stderr);
+    operator = await runOperator({
+      store: new RedisZoneStore(redisUrl),
+      log,
+      kubeconfig: await cp.serviceAccountKubeconfig('dnsfleet-system', 'dnsfleet-operator'),
+      pods: { image: 'dnsfleet:test', redisUrl },
+      resyncMs: 5000,
+      leaderElection: { namespace: 'dnsfleet-system', identity: 'operator-under-test', leaseSeconds: 5, renewEveryMs: 1000, retryEveryMs: 500 },
+    });
+    for (const cloud of ['cloud-a', 'cloud-b']) {
+      await waitFor(`the operator creates ${cloud}'s Deployment`, async () => (await cp.kubectl(['get', 'deployment', `dnsfleet-${cloud}`, '-n', 'dnsfleet-system'])).code === 0, 20_000);
+      pods.set(cloud, await runDeploymentPods(cp, 'dnsfleet-system', `dnsfleet-${cloud}`));
     }
-    operator = await runOperator({ store: new RedisZoneStore(redisUrl), log, kubeconfig: cp.kubeconfig, clouds: ['cloud-a', 'cloud-b'], resyncMs: 5000 });
   });
   after(async () => {
     await operator?.stop();
-    for (const c of clouds) await c.stop();
     await cp?.stop();
     await stopAll();
+  });
+
+  it('creates each cloud\'s Deployment, Service and PodDisruptionBudget, owned by the NameserverCloud', async () => {
+    const d = await readDeployment(cp, 'dnsfleet-system', 'dnsfleet-cloud-a');
+    assert.equal(d.spec.replicas, 2);
+    assert.deepEqual(d.metadata.ownerReferences?.map((o) => [o.kind, o.name, o.controller]), [['NameserverCloud', 'cloud-a', true]]);
+    const args = d.spec.template.spec.containers[0]!.args!;
+    assert.deepEqual(args.slice(0, 4), ['dataplane', '--role', 'cloud', '--cloud']);
+    type Svc = { spec: { type: string; externalIPs?: string[]; ipFamilyPolicy?: string; ports: Array<{ port: number; protocol: string; targetPort: string }> } };
+    const svc = await getJson<Svc>('service', 'dnsfleet-cloud-b', '-n', 'dnsfleet-system');
+    assert.equal(svc.spec.type, 'ClusterIP');
+    assert.deepEqual(svc.spec.externalIPs, ['192.0.2.54', '2001:db8::54']);
+    assert.deepEqual(svc.spec.ports.map((p) => `${p.port}/${p.protocol}->${p.targetPort}`), ['53/UDP->dns-udp', '53/TCP->dns-tcp']);
+    const pdb = await getJson<{ spec: { maxUnavailable: number } }>('pdb', 'dnsfleet-cloud-a', '-n', 'dnsfleet-system');
+    assert.equal(pdb.spec.maxUnavailable, 1);
+  });
+
+  it('marks each NameserverCloud Ready once its pods report serving', async () => {
+    const wait = await cp.kubectl(['wait', '--for=condition=Ready', '--timeout=30s', '-n', 'dnsfleet-system', 'nameservercloud/cloud-a', 'nameservercloud/cloud-b']);
+    assert.equal(wait.code, 0, wait.stderr);
+    const a = await getJson<{ status: { podsServing: number; replicas: number } }>('nameservercloud', 'cloud-a', '-n', 'dnsfleet-system');
+    assert.deepEqual([a.status.podsServing, a.status.replicas], [2, 2]);
   });
 
   it('serves an applied Zone from both clouds within 2 s, and marks it Ready with its serial', async () => {
@@ -84,19 +150,21 @@ describe('Zone lifecycle on a real API server @integration', function () {
     const apply = await cp.kubectl(['apply', '-f', '-'], zoneManifest('192.0.2.1'));
     assert.equal(apply.code, 0, apply.stderr);
     const created = Date.now();
-    await waitFor('both clouds answer', async () => (await answers('www.example.com')).every((a) => a.address === '192.0.2.1'), 2000);
+    await waitFor('all pods of both clouds answer', async () => (await answers('www.example.com')).every((a) => a.address === '192.0.2.1'), 2000);
     // kubectl itself (discovery, then the request) takes most of the first figure.
-    console.log(`      kubectl apply took ${created - applied} ms; both clouds answered ${Date.now() - created} ms after it returned`);
+    console.log(`      kubectl apply took ${created - applied} ms; all ${allPods().length} pods answered ${Date.now() - created} ms after it returned`);
     const wait = await cp.kubectl(['wait', '--for=condition=Ready', '--timeout=30s', 'zone/example-com']);
     assert.equal(wait.code, 0, wait.stderr);
     const s = await status();
     assert.equal(s.reason, 'Serving');
+    assert.equal(s.message, `serial ${s.serial} served by 3 pods in 2 clouds`);
     assert.ok(s.serial && s.serial > 1_700_000_000, `serial ${s.serial}`);
     const list = await cp.kubectl(['get', 'zones']);
     assert.match(list.stdout, new RegExp(`example-com\\s+example\\.com\\s+${s.serial}\\s+True`));
     const metrics = await operator.metrics.registry.metrics();
     assert.match(metrics, /dnsfleet_zones\{reason="Serving"\} 1/);
     assert.match(metrics, /dnsfleet_reconcile_total\{kind="Zone",result="success"\} [1-9]/);
+    assert.match(metrics, /dnsfleet_reconcile_total\{kind="NameserverCloud",result="success"\} [1-9]/);
   });
 
   it('answers a changed record with a new serial from both clouds', async () => {
@@ -109,12 +177,16 @@ describe('Zone lifecycle on a real API server @integration', function () {
     }, 10_000);
   });
 
-  it('reports a zone that fails its checks and keeps serving the last good one', async () => {
+  it('reports a zone that fails its checks, with an Event, and keeps serving the last good one', async () => {
     const broken = zoneManifest('192.0.2.3', '    - { name: www, type: CNAME, records: [other.example.net.] }\n');
     assert.equal((await cp.kubectl(['apply', '-f', '-'], broken)).code, 0, 'the schema cannot see this; the zone checks do');
     await waitFor('InvalidZone', async () => (await status()).reason === 'InvalidZone', 10_000);
     assert.match((await status()).message ?? '', /www\.example\.com\. has a CNAME beside other data/);
-    assert.deepEqual((await answers('www.example.com')).map((a) => a.address), ['192.0.2.2', '192.0.2.2']);
+    assert.deepEqual((await answers('www.example.com')).map((a) => a.address), ['192.0.2.2', '192.0.2.2', '192.0.2.2']);
+    await waitFor('kubectl describe shows the Events', async () => {
+      const describe = (await cp.kubectl(['describe', 'zone', 'example-com'])).stdout;
+      return /Warning\s+InvalidZone\s+.*CNAME beside other data/.test(describe) && /Normal\s+Serving\s+/.test(describe) && /Normal\s+Updated\s+.*written for the nameserver clouds/.test(describe);
+    }, 10_000);
   });
 
   it('moves a renamed Zone: the new name is served and the old one leaves both clouds', async () => {
@@ -125,6 +197,15 @@ describe('Zone lifecycle on a real API server @integration', function () {
     const back = zoneManifest('192.0.2.2');
     assert.equal((await cp.kubectl(['apply', '-f', '-'], back)).code, 0);
     await waitFor('back to example.com', async () => (await answers('www.example.com')).every((a) => a.address === '192.0.2.2'), 5000);
+  });
+
+  it('rolls a changed NameserverCloud into its Deployment\'s pod template', async () => {
+    const changed = cloudManifest('cloud-b', 1, '  resources: { limits: { memory: 512Mi } }\n');
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], changed)).code, 0);
+    await waitFor('the new template', async () => {
+      const d = await readDeployment(cp, 'dnsfleet-system', 'dnsfleet-cloud-b');
+      return (d.spec.template.spec.containers[0] as { resources?: { limits?: { memory?: string } } }).resources?.limits?.memory === '512Mi';
+    }, 10_000);
   });
 
   it('removes a deleted Zone from both clouds and from Redis', async () => {

@@ -50,7 +50,7 @@ export class LeaderElector {
         const won =
           mayTake(lease, this.o.identity, now()) &&
           (await this.o.kube.writeLease(this.o.namespace, this.o.name, this.o.identity, seconds, lease?.holder !== this.o.identity, lease?.resourceVersion));
-        if (won) {
+        if (won && !this.stopped) {
           this.lastRenew = now();
           if (!this.leading) {
             this.leading = true;
@@ -70,9 +70,13 @@ export class LeaderElector {
     void tick();
   }
 
-  stop(): void {
+  /** Stops campaigning; a leader gives the Lease up so a successor takes over at once. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (!this.leading) return;
+    this.leading = false;
+    await this.o.kube.releaseLease(this.o.namespace, this.o.name, this.o.identity).catch((err: unknown) => this.o.log.warn('could not release the lease; it will expire', { error: String(err) }));
   }
 
   private async stepDown(onLoss: () => void | Promise<void>, reason: string): Promise<void> {

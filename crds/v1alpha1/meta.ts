@@ -12,6 +12,8 @@ export interface ObjectMeta {
   resourceVersion?: string;
   uid?: string;
   finalizers?: string[];
+  /** Set by the API server; the older of two NameserverClouds with one name keeps it. */
+  creationTimestamp?: string;
   /** Set by the API server when a delete waits for finalizers. */
   deletionTimestamp?: string;
 }

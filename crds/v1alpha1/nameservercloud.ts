@@ -15,7 +15,7 @@ export interface NameserverCloud {
 
 export interface NameserverCloudSpec {
   /**
-   * Dataplane pods of this cloud.
+   * Dataplane pods of this cloud (default 2).
    * @asType integer
    * @minimum 1
    * @maximum 100
@@ -41,8 +41,10 @@ export interface CloudAddresses {
 
 export interface CloudService {
   /**
-   * How the addresses are announced: `LoadBalancer` gives them to the load balancer (MetalLB,
-   * BGP, a cloud LB) as `spec.loadBalancerIP`s; `ClusterIP` sets them as `externalIPs`.
+   * How the addresses are announced (default `LoadBalancer`): `LoadBalancer` asks the load
+   * balancer (MetalLB, BGP, a cloud LB) for the address as `spec.loadBalancerIP` when there is one
+   * (for several, use the load balancer's annotation, e.g. MetalLB's `metallb.io/loadBalancerIPs`);
+   * `ClusterIP` and `NodePort` set them as `externalIPs`.
    */
   type?: 'LoadBalancer' | 'ClusterIP' | 'NodePort';
   /** Annotations for the Service, e.g. for MetalLB or a cloud load balancer. */
@@ -64,11 +66,24 @@ export interface ResourceRequirements {
   limits?: Record<string, string>;
 }
 
+/** Written by the cloud controller (operator/cloud), which owns the `Ready` condition. */
 export interface NameserverCloudStatus {
-  /** @asType integer */
+  /**
+   * Pods asked for (`spec.replicas`, default 2).
+   * @asType integer
+   */
   replicas?: number;
-  /** @asType integer */
+  /**
+   * Ready pods, as the cloud's Deployment counts them.
+   * @asType integer
+   */
   readyReplicas?: number;
+  /**
+   * Pods that report serving the cloud's zones to the store (docs/redis.md): `Ready` needs
+   * `spec.replicas` of them.
+   * @asType integer
+   */
+  podsServing?: number;
   /** @asType integer */
   observedGeneration?: number;
   conditions?: Condition[];

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, run, start, tempDir, waitFor, type Started } from '../../dataplane/test/support/processes';
 
@@ -14,6 +14,11 @@ import { freePort, run, start, tempDir, waitFor, type Started } from '../../data
 export interface ControlPlane {
   readonly kubeconfig: string;
   readonly server: string;
+  /**
+   * A kubeconfig that acts as a ServiceAccount (a token from the TokenRequest API), so a test can
+   * run a component with exactly the RBAC rules it would have in a cluster.
+   */
+  serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
   /** Runs kubectl against this control plane. */
   kubectl(args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }>;
   stop(): Promise<void>;
@@ -98,6 +103,13 @@ current-context: test
       kubeconfig,
       server: `https://127.0.0.1:${apiPort}`,
       kubectl,
+      serviceAccountKubeconfig: async (namespace, name) => {
+        const out = await kubectl(['create', 'token', name, '-n', namespace, '--duration', '1h']);
+        if (out.code !== 0) throw new Error(`kubectl create token ${namespace}/${name}: ${out.stderr}`);
+        const path = join(dir.path, `kubeconfig-${namespace}-${name}`);
+        writeFileSync(path, readFileSync(kubeconfig, 'utf8').replace(/token: .*/, `token: ${out.stdout.trim()}`).replace('namespace: default', `namespace: ${namespace}`));
+        return path;
+      },
       stop: async () => {
         await apiserver?.stop();
         await etcd.stop();

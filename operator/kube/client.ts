@@ -1,6 +1,8 @@
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import type { Zone as ZoneResource, ZoneStatus } from '../../crds/v1alpha1/zone';
+import type { Zone } from '../../crds/v1alpha1/zone';
+import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import { API_GROUP } from '../../crds/v1alpha1/meta';
+import type { OwnedObject } from '../cloud/cloud-objects';
 
 /**
  * The operator's view of the API server, over @kubernetes/client-node. The library is an ES
@@ -10,11 +12,22 @@ import { API_GROUP } from '../../crds/v1alpha1/meta';
  */
 
 const VERSION = 'v1alpha1';
-const ZONES = 'zones';
+const FIELD_MANAGER = 'dnsfleet-operator';
 
-export interface ZoneEvents {
-  onChange(zone: ZoneResource): void;
-  onDelete(zone: ZoneResource): void;
+/** The dnsfleet kinds and their REST plural. */
+export const PLURALS = { Zone: 'zones', NameserverCloud: 'nameserverclouds' } as const;
+
+/** The TypeScript type of each dnsfleet kind. */
+export interface KindTypes {
+  Zone: Zone;
+  NameserverCloud: NameserverCloud;
+}
+export type DnsfleetKind = keyof KindTypes;
+export type StatusOf<K extends DnsfleetKind> = NonNullable<KindTypes[K]['status']>;
+
+export interface WatchEvents<T> {
+  onChange(obj: T): void;
+  onDelete(obj: T): void;
   onError(err: unknown): void;
 }
 
@@ -26,19 +39,50 @@ export interface LeaseState {
   readonly resourceVersion: string | undefined;
 }
 
+/** The part of a Deployment's status a controller reads. */
+export interface DeploymentState {
+  readonly replicas: number;
+  readonly readyReplicas: number;
+  readonly updatedReplicas: number;
+  readonly observedGeneration: number | undefined;
+  readonly generation: number | undefined;
+}
+
+/** The object an Event is about. */
+export interface EventSubject {
+  readonly kind: DnsfleetKind;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly uid?: string; readonly resourceVersion?: string };
+}
+
+export interface EventRecord {
+  readonly type: 'Normal' | 'Warning';
+  /** The same words as the condition reasons (cert-manager's habit). */
+  readonly reason: string;
+  /** What the controller did, machine-readable (events.k8s.io/v1 `action`). */
+  readonly action: string;
+  readonly note: string;
+}
+
 export interface KubeClient {
-  /** Watches Zones in every namespace; the informer lists, watches, re-lists on 410 and reconnects. */
-  watchZones(events: ZoneEvents): Promise<() => Promise<void>>;
-  getZone(namespace: string, name: string): Promise<ZoneResource | undefined>;
+  /** Watches a kind in every namespace; the informer lists, watches, re-lists on 410 and reconnects. */
+  watch<K extends DnsfleetKind>(kind: K, events: WatchEvents<KindTypes[K]>): Promise<() => Promise<void>>;
+  get<K extends DnsfleetKind>(kind: K, namespace: string, name: string): Promise<KindTypes[K] | undefined>;
   /** Merge-patches the status subresource (the patch needs the merge-patch content type). */
-  patchZoneStatus(namespace: string, name: string, status: ZoneStatus): Promise<void>;
-  setZoneFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string | undefined): Promise<void>;
+  patchStatus<K extends DnsfleetKind>(kind: K, namespace: string, name: string, status: StatusOf<K>): Promise<void>;
+  setFinalizers(kind: DnsfleetKind, namespace: string, name: string, finalizers: readonly string[], resourceVersion: string | undefined): Promise<void>;
+  /** Server-side apply as the operator's field manager: creates or updates the fields it owns. */
+  apply(object: OwnedObject): Promise<void>;
+  readDeployment(namespace: string, name: string): Promise<DeploymentState | undefined>;
+  /** Records an events.k8s.io/v1 Event about `subject` (shown by `kubectl describe`). */
+  recordEvent(subject: EventSubject, event: EventRecord): Promise<void>;
   readLease(namespace: string, name: string): Promise<LeaseState | undefined>;
   /**
    * Creates the Lease (no `resourceVersion`) or replaces the version read (optimistic lock).
    * Returns false when someone else wrote it first (409 Conflict).
    */
   writeLease(namespace: string, name: string, holder: string, durationSeconds: number, acquired: boolean, resourceVersion: string | undefined): Promise<boolean>;
+  /** Gives the Lease up (holder cleared) if `holder` still has it, so a successor need not wait for it to expire. */
+  releaseLease(namespace: string, name: string, holder: string): Promise<void>;
 }
 
 type Lib = typeof K8s;
@@ -50,33 +94,46 @@ function load(): Promise<Lib> {
 }
 
 /** A client from a kubeconfig file, or from the default places (in-cluster, $KUBECONFIG, ~/.kube). */
-export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
+export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAGER): Promise<KubeClient> {
   const k8s = await load();
   const kc = new k8s.KubeConfig();
   if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
   else kc.loadFromDefault();
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const leases = kc.makeApiClient(k8s.CoordinationV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const events = kc.makeApiClient(k8s.EventsV1Api);
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-  const ref = (namespace: string, name: string) => ({ group: API_GROUP, version: VERSION, namespace, plural: ZONES, name });
+  const ref = (kind: DnsfleetKind, namespace: string, name: string) => ({ group: API_GROUP, version: VERSION, namespace, plural: PLURALS[kind], name });
+  const notFoundAsUndefined = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw err;
+    }
+  };
 
   return {
-    async watchZones(events) {
-      const informer = k8s.makeInformer<ZoneResource & K8s.KubernetesObject>(
+    async watch(kind, handlers) {
+      type Obj = KindTypes[typeof kind] & K8s.KubernetesObject;
+      const plural = PLURALS[kind];
+      const informer = k8s.makeInformer<Obj>(
         kc,
-        `/apis/${API_GROUP}/${VERSION}/${ZONES}`,
-        () => api.listClusterCustomObject({ group: API_GROUP, version: VERSION, plural: ZONES }) as Promise<K8s.KubernetesListObject<ZoneResource & K8s.KubernetesObject>>,
+        `/apis/${API_GROUP}/${VERSION}/${plural}`,
+        () => api.listClusterCustomObject({ group: API_GROUP, version: VERSION, plural }) as Promise<K8s.KubernetesListObject<Obj>>,
       );
       let stopped = false;
       let restart: NodeJS.Timeout | undefined;
-      informer.on('add', (z) => events.onChange(z));
-      informer.on('update', (z) => events.onChange(z));
-      informer.on('delete', (z) => events.onDelete(z));
+      informer.on('add', (o) => handlers.onChange(o));
+      informer.on('update', (o) => handlers.onChange(o));
+      informer.on('delete', (o) => handlers.onDelete(o));
       informer.on('error', (err) => {
         if (stopped) return;
-        events.onError(err);
+        handlers.onError(err);
         // The informer stops on error; start it again after a pause (it lists afresh).
-        restart = setTimeout(() => void informer.start().catch((e: unknown) => events.onError(e)), 1000);
+        restart = setTimeout(() => void informer.start().catch((e: unknown) => handlers.onError(e)), 1000);
       });
       await informer.start();
       return async () => {
@@ -86,32 +143,65 @@ export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
       };
     },
 
-    async getZone(namespace, name) {
-      try {
-        return (await api.getNamespacedCustomObject(ref(namespace, name))) as ZoneResource;
-      } catch (err) {
-        if (statusCode(err) === 404) return undefined;
-        throw err;
-      }
+    async get(kind, namespace, name) {
+      return notFoundAsUndefined(async () => (await api.getNamespacedCustomObject(ref(kind, namespace, name))) as KindTypes[typeof kind]);
     },
 
-    async patchZoneStatus(namespace, name, status) {
-      await api.patchNamespacedCustomObjectStatus({ ...ref(namespace, name), body: { status } }, mergePatch);
+    async patchStatus(kind, namespace, name, status) {
+      await api.patchNamespacedCustomObjectStatus({ ...ref(kind, namespace, name), body: { status } }, mergePatch);
+    },
+
+    async setFinalizers(kind, namespace, name, finalizers, resourceVersion) {
+      // The resourceVersion makes the patch fail on conflict instead of overwriting a newer list.
+      const metadata: Record<string, unknown> = { finalizers: [...finalizers] };
+      if (resourceVersion) metadata.resourceVersion = resourceVersion;
+      await api.patchNamespacedCustomObject({ ...ref(kind, namespace, name), body: { metadata } }, mergePatch);
+    },
+
+    async apply(object) {
+      await objects.patch(object as unknown as K8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    },
+
+    async readDeployment(namespace, name) {
+      const d = await notFoundAsUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
+      if (!d) return undefined;
+      return {
+        replicas: d.status?.replicas ?? 0,
+        readyReplicas: d.status?.readyReplicas ?? 0,
+        updatedReplicas: d.status?.updatedReplicas ?? 0,
+        observedGeneration: d.status?.observedGeneration,
+        generation: d.metadata?.generation,
+      };
+    },
+
+    async recordEvent(subject, event) {
+      const namespace = subject.metadata.namespace ?? 'default';
+      await events.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${subject.metadata.name}.`, namespace },
+          // events.k8s.io/v1 needs a MicroTime here; a Date serialises with second precision and is refused.
+          eventTime: new k8s.V1MicroTime(),
+          type: event.type,
+          reason: event.reason,
+          action: event.action,
+          note: event.note.slice(0, 1024),
+          reportingController: `${API_GROUP}/operator`,
+          reportingInstance: identity,
+          regarding: { apiVersion: `${API_GROUP}/${VERSION}`, kind: subject.kind, name: subject.metadata.name, namespace, uid: subject.metadata.uid, resourceVersion: subject.metadata.resourceVersion },
+        },
+      });
     },
 
     async readLease(namespace, name) {
-      try {
-        const lease = await leases.readNamespacedLease({ namespace, name });
-        return {
-          holder: lease.spec?.holderIdentity,
-          renewTime: lease.spec?.renewTime ? new Date(lease.spec.renewTime) : undefined,
-          durationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
-          resourceVersion: lease.metadata?.resourceVersion,
-        };
-      } catch (err) {
-        if (statusCode(err) === 404) return undefined;
-        throw err;
-      }
+      const lease = await notFoundAsUndefined(() => leases.readNamespacedLease({ namespace, name }));
+      if (!lease) return undefined;
+      return {
+        holder: lease.spec?.holderIdentity,
+        renewTime: lease.spec?.renewTime ? new Date(lease.spec.renewTime) : undefined,
+        durationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
+        resourceVersion: lease.metadata?.resourceVersion,
+      };
     },
 
     async writeLease(namespace, name, holder, durationSeconds, acquired, resourceVersion) {
@@ -132,11 +222,16 @@ export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
       }
     },
 
-    async setZoneFinalizers(namespace, name, finalizers, resourceVersion) {
-      // The resourceVersion makes the patch fail on conflict instead of overwriting a newer list.
-      const metadata: Record<string, unknown> = { finalizers: [...finalizers] };
-      if (resourceVersion) metadata.resourceVersion = resourceVersion;
-      await api.patchNamespacedCustomObject({ ...ref(namespace, name), body: { metadata } }, mergePatch);
+    async releaseLease(namespace, name, holder) {
+      const lease = await notFoundAsUndefined(() => leases.readNamespacedLease({ namespace, name }));
+      if (!lease?.spec || lease.spec.holderIdentity !== holder) return;
+      // client-go's ReleaseOnCancel: an empty holder and a 1 s duration let the next candidate in at once.
+      const body: K8s.V1Lease = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new k8s.V1MicroTime() } };
+      try {
+        await leases.replaceNamespacedLease({ namespace, name, body });
+      } catch (err) {
+        if (statusCode(err) !== 409) throw err;
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ZoneStatus } from '../../crds/v1alpha1/zone';
+import type { Zone, ZoneStatus } from '../../crds/v1alpha1/zone';
 import { ManifestError } from '../../dataplane/manifest/documents';
 import { apiObjectLocator, buildZone } from '../../dataplane/manifest/zone-manifest';
 import { snapshotOf } from '../../dataplane/store/snapshot';
@@ -7,8 +7,9 @@ import { storeOrigin, type PodReport, type ZoneStore } from '../../dataplane/sto
 import type { Logger } from '../../dataplane/server/log';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
-import { setCondition } from '../conditions';
-import { cloudProgress, readyCondition, type BuildOutcome } from './zone-status';
+import { getCondition, setCondition } from '../conditions';
+import type { EventRecord } from '../kube/client';
+import { cloudProgress, readyCondition, ZoneReason, type BuildOutcome } from './zone-status';
 
 /**
  * Reconciles one Zone: a straight list of steps that each return early (CloudNativePG's shape).
@@ -29,7 +30,7 @@ export interface ZoneControllerOptions {
   readonly kube: KubeClient;
   readonly store: ZoneStore;
   readonly log: Logger;
-  /** The clouds that exist, for zones that do not name theirs (until NameserverCloud objects do). */
+  /** The NameserverClouds that exist, for zones that do not name theirs. */
   readonly clouds: () => readonly string[];
   readonly now?: () => Date;
   /** How soon to look again while pods catch up. */
@@ -47,7 +48,7 @@ export class ZoneController {
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
-    const zone = await this.o.kube.getZone(namespace, name);
+    const zone = await this.o.kube.get('Zone', namespace, name);
     if (!zone) {
       this.o.onState?.(key, undefined);
       return;
@@ -59,12 +60,12 @@ export class ZoneController {
       if (zone.status?.writtenZoneName) await this.o.store.deleteZone(zone.status.writtenZoneName);
       const version = await this.o.store.deleteZone(storeOrigin(zone.spec.zoneName));
       this.o.log.info('zone removed from the clouds', { zone: zone.spec.zoneName, key, version });
-      await this.o.kube.setZoneFinalizers(namespace, name, finalizers.filter((f) => f !== ZONE_FINALIZER), zone.metadata.resourceVersion);
+      await this.o.kube.setFinalizers('Zone', namespace, name, finalizers.filter((f) => f !== ZONE_FINALIZER), zone.metadata.resourceVersion);
       return;
     }
 
     if (!finalizers.includes(ZONE_FINALIZER)) {
-      await this.o.kube.setZoneFinalizers(namespace, name, [...finalizers, ZONE_FINALIZER], zone.metadata.resourceVersion);
+      await this.o.kube.setFinalizers('Zone', namespace, name, [...finalizers, ZONE_FINALIZER], zone.metadata.resourceVersion);
     }
 
     const origin = storeOrigin(zone.spec.zoneName);
@@ -88,6 +89,7 @@ export class ZoneController {
       if (!stored || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds)) {
         const version = await this.o.store.putZone(snapshot);
         this.o.log.info('zone written for the clouds', { zone: origin, serial: snapshot.serial, version, key });
+        this.event(zone, { type: 'Normal', reason: ZoneReason.Updated, action: 'WriteZone', note: `serial ${snapshot.serial} written for the nameserver clouds` });
       }
     } catch (err) {
       if (!(err instanceof ManifestError)) throw err;
@@ -107,9 +109,19 @@ export class ZoneController {
       observedGeneration: zone.metadata.generation,
       conditions: setCondition(status.conditions, ready, zone.metadata.generation, this.o.now),
     };
-    if (!isDeepStrictEqual(next, status)) await this.o.kube.patchZoneStatus(namespace, name, next);
+    if (!isDeepStrictEqual(next, status)) await this.o.kube.patchStatus('Zone', namespace, name, next);
+    const was = getCondition(status.conditions, 'Ready');
+    // One Event per change of reason (or of the rejection's message), not one per reconcile.
+    if (was?.reason !== ready.reason || (ready.reason === ZoneReason.InvalidZone && was.message !== ready.message)) {
+      if (ready.reason !== ZoneReason.Propagating) this.event(zone, { type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, action: 'Reconcile', note: ready.message });
+    }
     this.o.onState?.(key, ready.reason);
     if (build.ok && ready.status !== 'True') return { requeueAfterMs: this.o.progressPollMs ?? 500 };
     return undefined;
+  }
+
+  /** Events are for people: a failure to record one is logged, never fails the reconcile. */
+  private event(zone: Zone, event: EventRecord): void {
+    void this.o.kube.recordEvent({ kind: 'Zone', metadata: zone.metadata }, event).catch((err: unknown) => this.o.log.warn('could not record an event', { zone: zone.metadata.name, error: String(err) }));
   }
 }

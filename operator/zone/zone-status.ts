@@ -15,6 +15,8 @@ export const ZoneReason = {
   Propagating: 'Propagating',
   InvalidZone: 'InvalidZone',
   NoNameserverCloud: 'NoNameserverCloud',
+  /** Not a condition reason: the Event of a new version written for the clouds. */
+  Updated: 'Updated',
 } as const;
 
 /** Per cloud: pods reporting, and how many serve `serial` or newer (RFC 1982 order). */

@@ -19,8 +19,8 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-export function start(command: string, args: readonly string[], options: { cwd?: string } = {}): Started {
-  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function start(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Started {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
   let ended = false;

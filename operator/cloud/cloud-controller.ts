@@ -1,0 +1,86 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { NameserverCloud, NameserverCloudStatus } from '../../crds/v1alpha1/nameservercloud';
+import type { ZoneStore } from '../../dataplane/store/zone-store';
+import type { Logger } from '../../dataplane/server/log';
+import type { KubeClient } from '../kube/client';
+import type { ReconcileResult } from '../queue';
+import { getCondition, setCondition } from '../conditions';
+import { buildCloudDeployment, buildCloudDisruptionBudget, buildCloudService, cloudObjectName, type PodSettings } from './cloud-objects';
+import { cloudReadyCondition, CloudReason } from './cloud-status';
+
+/**
+ * Reconciles one NameserverCloud, a straight list of steps (CloudNativePG's shape). It owns the
+ * cloud's `Ready` condition and `status`.
+ *
+ * 1. gone or being deleted → nothing: the owner references let Kubernetes' garbage collector
+ *    remove the Deployment, Service and PDB, and zones stop naming the cloud by themselves;
+ * 2. a name another namespace had first → `DuplicateName`, nothing applied (zones and the store
+ *    know clouds by name alone, so two pod sets must never report under one name);
+ * 3. apply the Deployment, Service and PodDisruptionBudget (server-side apply: only the fields the
+ *    builders set are the operator's; a rolling update follows any change of the pod template);
+ * 4. count the pods that report serving the cloud's zones, decide `Ready`, write the status if it
+ *    changed, and record an Event when the reason changes; look again soon while not ready.
+ */
+
+export interface CloudControllerOptions {
+  readonly kube: KubeClient;
+  readonly store: ZoneStore;
+  readonly log: Logger;
+  readonly pods: PodSettings;
+  /** Every NameserverCloud the operator knows of (the informer's cache). */
+  readonly known: () => Iterable<NameserverCloud>;
+  readonly now?: () => Date;
+  readonly pollNotReadyMs?: number;
+  readonly pollReadyMs?: number;
+}
+
+export class CloudController {
+  constructor(private readonly o: CloudControllerOptions) {}
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const cloud = await this.o.kube.get('NameserverCloud', namespace, name);
+    if (!cloud || cloud.metadata.deletionTimestamp) return;
+
+    const sameName = olderWithSameName(cloud, this.o.known());
+    let podsServing = 0;
+    let readyReplicas = 0;
+    if (sameName.length === 0) {
+      for (const object of [buildCloudDeployment(cloud, this.o.pods), buildCloudService(cloud), buildCloudDisruptionBudget(cloud)]) await this.o.kube.apply(object);
+      readyReplicas = (await this.o.kube.readDeployment(namespace, cloudObjectName(cloud)))?.readyReplicas ?? 0;
+      podsServing = (await this.o.store.servedBy(name)).length;
+    }
+    const replicas = cloud.spec.replicas ?? 2;
+    const ready = cloudReadyCondition({ replicas, podsServing, sameName });
+    const status: NameserverCloudStatus = cloud.status ?? {};
+    const next: NameserverCloudStatus = {
+      ...status,
+      replicas,
+      readyReplicas,
+      podsServing,
+      observedGeneration: cloud.metadata.generation,
+      conditions: setCondition(status.conditions, ready, cloud.metadata.generation, this.o.now),
+    };
+    if (!isDeepStrictEqual(next, status)) await this.o.kube.patchStatus('NameserverCloud', namespace, name, next);
+    if (getCondition(status.conditions, 'Ready')?.reason !== ready.reason) {
+      await this.o.kube
+        .recordEvent({ kind: 'NameserverCloud', metadata: cloud.metadata }, { type: ready.reason === CloudReason.DuplicateName ? 'Warning' : 'Normal', reason: ready.reason, action: 'Reconcile', note: ready.message })
+        .catch((err: unknown) => this.o.log.warn('could not record an event', { key, error: String(err) }));
+    }
+    return { requeueAfterMs: ready.status === 'True' ? (this.o.pollReadyMs ?? 30_000) : (this.o.pollNotReadyMs ?? 2000) };
+  }
+}
+
+/** Clouds elsewhere with this cloud's name that came first (created earlier, or same time and a lower namespace). */
+export function olderWithSameName(cloud: NameserverCloud, all: Iterable<NameserverCloud>): string[] {
+  const created = cloud.metadata.creationTimestamp ?? '';
+  const ns = cloud.metadata.namespace ?? 'default';
+  const out: string[] = [];
+  for (const other of all) {
+    const otherNs = other.metadata.namespace ?? 'default';
+    if (other.metadata.name !== cloud.metadata.name || otherNs === ns) continue;
+    const otherCreated = other.metadata.creationTimestamp ?? '';
+    if (otherCreated < created || (otherCreated === created && otherNs < ns)) out.push(`${otherNs}/${other.metadata.name}`);
+  }
+  return out;
+}

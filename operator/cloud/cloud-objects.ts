@@ -1,0 +1,168 @@
+import { isIPv6 } from 'node:net';
+import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
+import { API_VERSION } from '../../crds/v1alpha1/meta';
+
+/**
+ * Pure builders for the objects a NameserverCloud owns (CloudNativePG's `pkg/specs` habit): its
+ * Deployment of dataplane pods, its Service with the anycast addresses, its PodDisruptionBudget.
+ * They are plain objects in the shape of the Kubernetes API, applied with server-side apply, so
+ * a field left out here is a field the operator does not own.
+ */
+
+/** What the operator knows that the NameserverCloud does not say: how pods run in this install. */
+export interface PodSettings {
+  /** The dnsfleet image the dataplane pods run. */
+  readonly image: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** The Redis the pods read zones from and report to. */
+  readonly redisUrl: string;
+}
+
+/** Ports inside the pod: unprivileged, so the container needs no capability to bind them. */
+export const DNS_CONTAINER_PORT = 5353;
+export const HTTP_CONTAINER_PORT = 8080;
+
+export const CLOUD_LABEL = 'dnsfleet.io/cloud';
+const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'dnsfleet-operator' };
+
+/** A minimal, typed subset of the Kubernetes object shapes the builders produce. */
+export interface OwnedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string>; ownerReferences: OwnerReference[] };
+  spec: Record<string, unknown>;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller: boolean;
+  blockOwnerDeletion: boolean;
+}
+
+/** Name of the Deployment, Service and PDB of a cloud: the cloud's own name, so `kubectl get` lines up. */
+export function cloudObjectName(cloud: NameserverCloud): string {
+  return `dnsfleet-${cloud.metadata.name}`;
+}
+
+export function cloudSelectorLabels(cloud: NameserverCloud): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'dnsfleet', 'app.kubernetes.io/component': 'cloud', [CLOUD_LABEL]: cloud.metadata.name };
+}
+
+function ownerReference(cloud: NameserverCloud): OwnerReference {
+  if (!cloud.metadata.uid) throw new Error(`NameserverCloud ${cloud.metadata.name} has no uid: owned objects need one for their owner reference`);
+  return { apiVersion: API_VERSION, kind: 'NameserverCloud', name: cloud.metadata.name, uid: cloud.metadata.uid, controller: true, blockOwnerDeletion: true };
+}
+
+function metadataFor(cloud: NameserverCloud, annotations?: Record<string, string>): OwnedObject['metadata'] {
+  return {
+    name: cloudObjectName(cloud),
+    namespace: cloud.metadata.namespace ?? 'default',
+    labels: { ...cloudSelectorLabels(cloud), ...MANAGED_BY },
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    ownerReferences: [ownerReference(cloud)],
+  };
+}
+
+/**
+ * The pods of a cloud. They listen on every address of the pod (`status.podIPs`, dual-stack
+ * aware) and nowhere else, so the probes and the Service reach them and nothing else does. A
+ * rolling update never takes a pod away before its replacement reports ready (maxUnavailable 0):
+ * a cloud keeps its full capacity while its configuration changes.
+ */
+export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettings): OwnedObject {
+  const labels = cloudSelectorLabels(cloud);
+  const placement = cloud.spec.placement ?? {};
+  const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+  const podSpec: Record<string, unknown> = {
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [
+      {
+        name: 'dataplane',
+        image: settings.image,
+        imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
+        command: ['dnsfleet'],
+        args: ['dataplane', '--role', 'cloud', '--cloud', cloud.metadata.name, '--listen-ips', '$(POD_IPS)', '--port', String(DNS_CONTAINER_PORT), '--http-port', String(HTTP_CONTAINER_PORT)],
+        env: [
+          fieldEnv('POD_NAME', 'metadata.name'),
+          fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+          fieldEnv('POD_IPS', 'status.podIPs'),
+          { name: 'DNSFLEET_REDIS_URL', value: settings.redisUrl },
+        ],
+        ports: [
+          { name: 'dns-udp', containerPort: DNS_CONTAINER_PORT, protocol: 'UDP' },
+          { name: 'dns-tcp', containerPort: DNS_CONTAINER_PORT, protocol: 'TCP' },
+          { name: 'http', containerPort: HTTP_CONTAINER_PORT, protocol: 'TCP' },
+        ],
+        // Ready means every zone of the cloud is loaded (dataplane/cloud/run-cloud.ts).
+        readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 2, failureThreshold: 2 },
+        livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
+        // A large cloud loads for a while before /readyz: liveness must not kill it meanwhile.
+        startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 60 },
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        ...(cloud.spec.resources ? { resources: cloud.spec.resources } : {}),
+      },
+    ],
+    ...(placement.nodeSelector ? { nodeSelector: placement.nodeSelector } : {}),
+    ...(placement.affinity ? { affinity: placement.affinity } : {}),
+    ...(placement.tolerations ? { tolerations: placement.tolerations } : {}),
+    ...(placement.topologySpreadConstraints ? { topologySpreadConstraints: placement.topologySpreadConstraints } : {}),
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadataFor(cloud),
+    spec: {
+      replicas: cloud.spec.replicas ?? 2,
+      selector: { matchLabels: labels },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: { metadata: { labels }, spec: podSpec },
+    },
+  };
+}
+
+/**
+ * The cloud's Service: DNS on port 53, UDP and TCP, to the pods' unprivileged port. Its addresses
+ * are the cloud's anycast addresses: a `LoadBalancer` takes them as the requested load-balancer
+ * address (one per family; MetalLB or a cloud LB announces them, configured by the annotations),
+ * the other types as `externalIPs`, which the nodes accept and kube-proxy forwards.
+ */
+export function buildCloudService(cloud: NameserverCloud): OwnedObject {
+  const service = cloud.spec.service ?? {};
+  const type = service.type ?? 'LoadBalancer';
+  const addresses = [...(cloud.spec.addresses?.ipv4 ?? []), ...(cloud.spec.addresses?.ipv6 ?? [])];
+  const families = [...new Set(addresses.map((a) => (isIPv6(a) ? 'IPv6' : 'IPv4')))];
+  const spec: Record<string, unknown> = {
+    type,
+    selector: cloudSelectorLabels(cloud),
+    ports: [
+      { name: 'dns-udp', port: 53, targetPort: 'dns-udp', protocol: 'UDP' },
+      { name: 'dns-tcp', port: 53, targetPort: 'dns-tcp', protocol: 'TCP' },
+    ],
+  };
+  // Both families announced: the Service must be dual-stack, or one family's address is unusable.
+  if (families.length === 2) Object.assign(spec, { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4', 'IPv6'] });
+  if (type === 'LoadBalancer') {
+    // Client addresses matter to a DNS server (ACLs, logs, rate limits): keep them by default.
+    spec.externalTrafficPolicy = service.externalTrafficPolicy ?? 'Local';
+    if (addresses.length === 1) spec.loadBalancerIP = addresses[0];
+  } else {
+    if (type === 'NodePort' && service.externalTrafficPolicy) spec.externalTrafficPolicy = service.externalTrafficPolicy;
+    if (addresses.length > 0) spec.externalIPs = addresses;
+  }
+  return { apiVersion: 'v1', kind: 'Service', metadata: metadataFor(cloud, service.annotations), spec };
+}
+
+/** Voluntary disruptions (node drains) take at most one pod of a cloud at a time. */
+export function buildCloudDisruptionBudget(cloud: NameserverCloud): OwnedObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: metadataFor(cloud),
+    spec: { maxUnavailable: 1, selector: { matchLabels: cloudSelectorLabels(cloud) } },
+  };
+}
