@@ -7,6 +7,7 @@ import { serve } from '../dataplane/standalone/serve';
 import { runCloud } from '../dataplane/cloud/run-cloud';
 import { runOperator } from '../operator/operator';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
+import { CONTROL_SERVER } from '../dataplane/store/zone-store';
 import { jsonLogger } from '../dataplane/server/log';
 import type { ListenAddress } from '../dataplane/server/dns-server';
 
@@ -30,9 +31,11 @@ dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CI
       --tcp-idle-timeout S   close idle TCP connections after S seconds (default 10)
       --no-watch           do not reload when files change
 
-dnsfleet dataplane --role cloud --cloud NAME --redis URL [--pod NAME] [--listen HOST:PORT…]
-                   [--http HOST:PORT] [--allow-transfer CIDR…]
-      --role cloud         the pod's role (the control role comes with secondary zones)
+dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
+                   [--listen HOST:PORT…] [--http HOST:PORT] [--allow-transfer CIDR…]
+      --role cloud         one pod of a nameserver cloud: answers for the cloud's zones
+      --role control       the control server: holds every zone, transfers them out to
+                           --allow-transfer clients (secondary zones come with issue #4)
       --cloud NAME         the NameserverCloud this pod belongs to   (env DNSFLEET_CLOUD)
       --redis URL          the zone store, e.g. redis://127.0.0.1:6379 (env DNSFLEET_REDIS_URL)
       --pod NAME           the pod's name in its reports             (env POD_NAME, default: host name)
@@ -50,6 +53,11 @@ dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --pod-redis-url URL  the zone store as the pods reach it (env DNSFLEET_POD_REDIS_URL,
                            default: --redis)
       --kubeconfig PATH    default: in-cluster config, $KUBECONFIG or ~/.kube/config
+      --control-namespace NS  run the control server (Deployment and Service dnsfleet-control)
+                           in NS (env POD_NAMESPACE; none when neither is set)
+      --control-allow-transfer CIDR  clients that may transfer zones out of it (repeatable)
+      --control-service-type T  ClusterIP (default), LoadBalancer or NodePort
+      --control-addresses IP[,IP…]  its public addresses (externalIPs or load-balancer IP)
       --leader-elect-namespace NS  run as one of several replicas: lead through the Lease
                            dnsfleet-operator in NS (env POD_NAMESPACE)
       --metrics HOST:PORT  /metrics (Prometheus) and /healthz (default 127.0.0.1:8081)
@@ -139,8 +147,9 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  if (values.role !== 'cloud') throw new UsageError('dataplane needs --role cloud (the only role so far)');
-  const cloud = values.cloud ?? process.env.DNSFLEET_CLOUD;
+  if (values.role !== 'cloud' && values.role !== 'control') throw new UsageError('dataplane needs --role cloud or --role control');
+  // The control server holds every zone (to transfer them out); a cloud pod holds its cloud's.
+  const cloud = values.role === 'control' ? CONTROL_SERVER : (values.cloud ?? process.env.DNSFLEET_CLOUD);
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
   if (!cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
@@ -166,6 +175,10 @@ async function operatorCommand(args: string[]): Promise<number> {
       redis: { type: 'string' },
       image: { type: 'string' },
       'pod-redis-url': { type: 'string' },
+      'control-namespace': { type: 'string' },
+      'control-allow-transfer': { type: 'string', multiple: true },
+      'control-service-type': { type: 'string' },
+      'control-addresses': { type: 'string' },
       kubeconfig: { type: 'string' },
       'leader-elect-namespace': { type: 'string' },
       metrics: { type: 'string' },
@@ -179,11 +192,15 @@ async function operatorCommand(args: string[]): Promise<number> {
   const log = jsonLogger();
   // With a namespace for the Lease, several replicas can run; one leads (Kubernetes Lease).
   const leaseNamespace = values['leader-elect-namespace'] ?? process.env.POD_NAMESPACE;
+  const controlNamespace = values['control-namespace'] ?? process.env.POD_NAMESPACE;
+  const serviceType = values['control-service-type'] ?? 'ClusterIP';
+  if (serviceType !== 'ClusterIP' && serviceType !== 'LoadBalancer' && serviceType !== 'NodePort') throw new UsageError(`--control-service-type ${serviceType}: expected ClusterIP, LoadBalancer or NodePort`);
   const running = await runOperator({
     store: new RedisZoneStore(redis),
     log,
     kubeconfig: values.kubeconfig,
     pods: { image, redisUrl: values['pod-redis-url'] ?? process.env.DNSFLEET_POD_REDIS_URL ?? redis },
+    ...(controlNamespace ? { controlServer: { namespace: controlNamespace, allowTransfer: values['control-allow-transfer'] ?? [], serviceType, addresses: (values['control-addresses'] ?? '').split(',').filter(Boolean) } } : {}),
     ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}` } } : {}),
   });
   // Prometheus scrapes /metrics; /healthz tells Kubernetes the process is alive.

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { runDeploymentPods, readDeployment, type TestPod } from './support/kubelet';
-import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/test/support/processes';
+import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/test/support/processes';
 import { query } from '../dataplane/test/support/dns-client';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
@@ -68,6 +68,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
   let redisUrl: string;
   let operator: RunningOperator;
   const pods = new Map<string, TestPod[]>();
+  let control: TestPod;
   const log = memoryLogger();
 
   const allPods = (): TestPod[] => [...pods.values()].flat();
@@ -109,6 +110,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
       log,
       kubeconfig: await cp.serviceAccountKubeconfig('dnsfleet-system', 'dnsfleet-operator'),
       pods: { image: 'dnsfleet:test', redisUrl },
+      controlServer: { namespace: 'dnsfleet-system', allowTransfer: ['127.0.0.0/8'], addresses: ['192.0.2.10'] },
       resyncMs: 5000,
       leaderElection: { namespace: 'dnsfleet-system', identity: 'operator-under-test', leaseSeconds: 5, renewEveryMs: 1000, retryEveryMs: 500 },
     });
@@ -116,8 +118,11 @@ describe('Zone lifecycle on a real API server @integration', function () {
       await waitFor(`the operator creates ${cloud}'s Deployment`, async () => (await cp.kubectl(['get', 'deployment', `dnsfleet-${cloud}`, '-n', 'dnsfleet-system'])).code === 0, 20_000);
       pods.set(cloud, await runDeploymentPods(cp, 'dnsfleet-system', `dnsfleet-${cloud}`));
     }
+    await waitFor('the operator creates the control server', async () => (await cp.kubectl(['get', 'deployment', 'dnsfleet-control', '-n', 'dnsfleet-system'])).code === 0, 20_000);
+    control = (await runDeploymentPods(cp, 'dnsfleet-system', 'dnsfleet-control'))[0]!;
   });
   after(async () => {
+    if (process.env.DNSFLEET_E2E_LOG) for (const l of log.lines.filter((l) => l.level !== 'info')) console.log(JSON.stringify(l));
     await operator?.stop();
     await cp?.stop();
     await stopAll();
@@ -183,10 +188,11 @@ describe('Zone lifecycle on a real API server @integration', function () {
     await waitFor('InvalidZone', async () => (await status()).reason === 'InvalidZone', 10_000);
     assert.match((await status()).message ?? '', /www\.example\.com\. has a CNAME beside other data/);
     assert.deepEqual((await answers('www.example.com')).map((a) => a.address), ['192.0.2.2', '192.0.2.2', '192.0.2.2']);
+    let describe = '';
     await waitFor('kubectl describe shows the Events', async () => {
-      const describe = (await cp.kubectl(['describe', 'zone', 'example-com'])).stdout;
+      describe = (await cp.kubectl(['describe', 'zone', 'example-com'])).stdout;
       return /Warning\s+InvalidZone\s+.*CNAME beside other data/.test(describe) && /Normal\s+Serving\s+/.test(describe) && /Normal\s+Updated\s+.*written for the nameserver clouds/.test(describe);
-    }, 10_000);
+    }, 10_000).catch((err: Error) => assert.fail(`${err.message}\n${describe}`));
   });
 
   it('moves a renamed Zone: the new name is served and the old one leaves both clouds', async () => {
@@ -206,6 +212,15 @@ describe('Zone lifecycle on a real API server @integration', function () {
       const d = await readDeployment(cp, 'dnsfleet-system', 'dnsfleet-cloud-b');
       return (d.spec.template.spec.containers[0] as { resources?: { limits?: { memory?: string } } }).resources?.limits?.memory === '512Mi';
     }, 10_000);
+  });
+
+  it('transfers the zone out of the control server to an allowed secondary (dig AXFR)', async () => {
+    const axfr = await run('dig', ['+noall', '+answer', '+tcp', '-p', String(control.dnsPort), `@${control.ip}`, 'example.com', 'AXFR']);
+    assert.equal(axfr.code, 0, axfr.stderr);
+    assert.match(axfr.stdout, /^www\.example\.com\.\s+300\s+IN\s+A\s+192\.0\.2\.2$/m);
+    assert.equal(axfr.stdout.match(/\sSOA\s/g)?.length, 2, 'an AXFR opens and closes with the SOA');
+    const svc = await getJson<{ spec: { externalIPs?: string[] } }>('service', 'dnsfleet-control', '-n', 'dnsfleet-system');
+    assert.deepEqual(svc.spec.externalIPs, ['192.0.2.10']);
   });
 
   it('removes a deleted Zone from both clouds and from Redis', async () => {

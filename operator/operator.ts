@@ -1,8 +1,9 @@
-import { kubeClient, type DnsfleetKind, type KindTypes, type KubeClient } from './kube/client';
+import { describeKubeError, kubeClient, type DnsfleetKind, type KindTypes, type KubeClient } from './kube/client';
 import { WorkQueue } from './queue';
 import { ZoneController } from './zone/zone-controller';
 import { CloudController } from './cloud/cloud-controller';
 import type { PodSettings } from './cloud/cloud-objects';
+import { buildControlDeployment, buildControlService, CONTROL_NAME, type ControlServerSettings } from './control/control-objects';
 import { LeaderElector } from './leader';
 import { OperatorMetrics } from './metrics';
 import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
@@ -23,6 +24,8 @@ export interface OperatorOptions {
   readonly kube?: KubeClient;
   /** How the dataplane pods of the clouds run (image, the Redis they read). */
   readonly pods: PodSettings;
+  /** The control server to run; none when left out (e.g. a test of the clouds alone). */
+  readonly controlServer?: Omit<ControlServerSettings, 'pods'>;
   readonly resyncMs?: number;
   /** Where the controllers report; one is made when not given. */
   readonly metrics?: OperatorMetrics;
@@ -105,9 +108,10 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     (key) => {
       const [kind, rest] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
       if (kind === 'Zone') return o.metrics.observe('Zone', () => zoneController.reconcile(rest));
+      if (kind === 'ControlServer') return o.metrics.observe('ControlServer', () => ensureControlServer(kube, { ...o.controlServer!, pods: o.pods }));
       return o.metrics.observe('NameserverCloud', () => cloudController.reconcile(rest));
     },
-    { onError: (key, err, retryInMs) => o.log.warn('reconcile failed; retrying', { key, error: String(err), retryInMs }) },
+    { onError: (key, err, retryInMs) => o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs }) },
   );
   o.setDepth(() => queue.depth);
   const known = new Set<string>();
@@ -127,7 +131,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         onSeen(obj, true);
         queue.add(key);
       },
-      onError: (err) => o.log.warn(`${kind} watch failed; restarting it`, { error: String(err) }),
+      onError: (err) => o.log.warn(`${kind} watch failed; restarting it`, { error: describeKubeError(err) }),
     });
 
   // Clouds first, so the first Zone reconciles already know every cloud.
@@ -143,6 +147,12 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     if (deleted) zoneKeys.delete(key);
     else zoneKeys.add(key);
   });
+  if (o.controlServer) {
+    // Not a resource of its own: kept in shape by the same queue, at start and on every resync.
+    const key = `ControlServer/${o.controlServer.namespace}/${CONTROL_NAME}`;
+    known.add(key);
+    queue.add(key);
+  }
   const resync = setInterval(() => {
     for (const key of known) queue.add(key);
   }, o.resyncMs ?? 60_000);
@@ -153,4 +163,10 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     await stopZones();
     await stopClouds();
   };
+}
+
+/** Applies the control server's Deployment and Service (server-side apply: unchanged means no write). */
+async function ensureControlServer(kube: KubeClient, settings: ControlServerSettings): Promise<void> {
+  await kube.apply(buildControlDeployment(settings));
+  await kube.apply(buildControlService(settings));
 }

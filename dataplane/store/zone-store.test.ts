@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { servesCloud, storeOrigin } from './zone-store';
+import { CONTROL_SERVER, servesCloud, storeOrigin } from './zone-store';
 
 describe('zone store helpers', () => {
   it('keys zones by absolute lower-case name', () => {
@@ -11,5 +11,6 @@ describe('zone store helpers', () => {
     assert.ok(servesCloud({ clouds: 'all' }, 'x'));
     assert.ok(servesCloud({ clouds: ['a', 'b'] }, 'b'));
     assert.ok(!servesCloud({ clouds: ['a'] }, 'b'));
+    assert.ok(servesCloud({ clouds: ['a'] }, CONTROL_SERVER), 'the control server holds every zone');
   });
 });

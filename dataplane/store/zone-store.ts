@@ -64,6 +64,12 @@ export function storeOrigin(name: string): string {
   return absolute.toLowerCase();
 }
 
+/**
+ * The name the control server reports under. It holds every zone, whatever clouds serve it, to
+ * transfer zones out; Kubernetes names cannot begin with `@`, so no cloud can be called this.
+ */
+export const CONTROL_SERVER = '@control';
+
 export function servesCloud(zone: Pick<ZoneSnapshot, 'clouds'>, cloud: string): boolean {
-  return zone.clouds === 'all' || zone.clouds.includes(cloud);
+  return zone.clouds === 'all' || cloud === CONTROL_SERVER || zone.clouds.includes(cloud);
 }

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { NameserverCloud, NameserverCloudStatus } from '../../crds/v1alpha1/nameservercloud';
 import type { ZoneStore } from '../../dataplane/store/zone-store';
 import type { Logger } from '../../dataplane/server/log';
-import type { KubeClient } from '../kube/client';
+import { describeKubeError, type KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
 import { getCondition, setCondition } from '../conditions';
 import { buildCloudDeployment, buildCloudDisruptionBudget, buildCloudService, cloudObjectName, type PodSettings } from './cloud-objects';
@@ -65,7 +65,7 @@ export class CloudController {
     if (getCondition(status.conditions, 'Ready')?.reason !== ready.reason) {
       await this.o.kube
         .recordEvent({ kind: 'NameserverCloud', metadata: cloud.metadata }, { type: ready.reason === CloudReason.DuplicateName ? 'Warning' : 'Normal', reason: ready.reason, action: 'Reconcile', note: ready.message })
-        .catch((err: unknown) => this.o.log.warn('could not record an event', { key, error: String(err) }));
+        .catch((err: unknown) => this.o.log.warn('could not record an event', { key, error: describeKubeError(err) }));
     }
     return { requeueAfterMs: ready.status === 'True' ? (this.o.pollReadyMs ?? 30_000) : (this.o.pollNotReadyMs ?? 2000) };
   }

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { NameserverCloud, NameserverCloudSpec } from '../../crds/v1alpha1/nameservercloud';
 import { buildCloudDeployment, buildCloudDisruptionBudget, buildCloudService } from './cloud-objects';
 import { olderWithSameName } from './cloud-controller';
+import { buildControlDeployment, buildControlService } from '../control/control-objects';
 
 const cloud = (spec: Partial<NameserverCloudSpec> = {}, meta: Partial<NameserverCloud['metadata']> = {}): NameserverCloud => ({
   apiVersion: 'dnsfleet.io/v1alpha1',
@@ -71,6 +72,7 @@ describe('buildCloudService', () => {
     const s = buildCloudService(cloud({ addresses: { ipv4: ['198.51.100.53'], ipv6: ['2001:db8::53'] }, service: { type: 'ClusterIP' } }));
     assert.deepEqual(s.spec.externalIPs, ['198.51.100.53', '2001:db8::53']);
     assert.equal(s.spec.ipFamilyPolicy, 'PreferDualStack');
+    assert.equal(s.spec.ipFamilies, undefined, 'a single-stack cluster refuses named families');
     assert.equal(s.spec.loadBalancerIP, undefined);
     assert.equal(s.spec.externalTrafficPolicy, undefined, 'only for LoadBalancer and NodePort');
   });
@@ -100,5 +102,24 @@ describe('olderWithSameName', () => {
     const b = at('b', '2026-11-24T10:00:00Z');
     assert.deepEqual(olderWithSameName(a, [a, b]), []);
     assert.deepEqual(olderWithSameName(b, [a, b]), ['a/cloud-a']);
+  });
+});
+
+describe('control server objects', () => {
+  const s = { namespace: 'dnsfleet-system', pods: settings, allowTransfer: ['192.0.2.0/24', '2001:db8::/32'] };
+
+  it('runs one `dnsfleet dataplane --role control` with the transfer allow-list, replaced not rolled', () => {
+    const d = buildControlDeployment(s);
+    const c = podSpecOf(d).containers[0]!;
+    assert.deepEqual(c.args.slice(0, 7), ['dataplane', '--role', 'control', '--allow-transfer', '192.0.2.0/24', '--allow-transfer', '2001:db8::/32']);
+    assert.equal(d.spec.replicas, 1);
+    assert.deepEqual(d.spec.strategy, { type: 'Recreate' });
+    assert.deepEqual(d.metadata.ownerReferences, []);
+  });
+
+  it('gives the Service the control server\'s addresses', () => {
+    const svc = buildControlService({ ...s, addresses: ['198.51.100.10'] });
+    assert.equal(svc.spec.type, 'ClusterIP');
+    assert.deepEqual(svc.spec.externalIPs, ['198.51.100.10']);
   });
 });

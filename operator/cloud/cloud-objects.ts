@@ -66,17 +66,11 @@ function metadataFor(cloud: NameserverCloud, annotations?: Record<string, string
   };
 }
 
-/**
- * The pods of a cloud. They listen on every address of the pod (`status.podIPs`, dual-stack
- * aware) and nowhere else, so the probes and the Service reach them and nothing else does. A
- * rolling update never takes a pod away before its replacement reports ready (maxUnavailable 0):
- * a cloud keeps its full capacity while its configuration changes.
- */
-export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettings): OwnedObject {
-  const labels = cloudSelectorLabels(cloud);
-  const placement = cloud.spec.placement ?? {};
+/** The container and pod spec every dataplane pod shares; `roleArgs` say what the pod is. */
+export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSettings, options: { placement?: NameserverCloud['spec']['placement']; resources?: NameserverCloud['spec']['resources'] } = {}): Record<string, unknown> {
+  const placement = options.placement ?? {};
   const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
-  const podSpec: Record<string, unknown> = {
+  return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
@@ -86,7 +80,7 @@ export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettin
         image: settings.image,
         imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
         command: ['dnsfleet'],
-        args: ['dataplane', '--role', 'cloud', '--cloud', cloud.metadata.name, '--listen-ips', '$(POD_IPS)', '--port', String(DNS_CONTAINER_PORT), '--http-port', String(HTTP_CONTAINER_PORT)],
+        args: ['dataplane', ...roleArgs, '--listen-ips', '$(POD_IPS)', '--port', String(DNS_CONTAINER_PORT), '--http-port', String(HTTP_CONTAINER_PORT)],
         env: [
           fieldEnv('POD_NAME', 'metadata.name'),
           fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
@@ -98,13 +92,13 @@ export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettin
           { name: 'dns-tcp', containerPort: DNS_CONTAINER_PORT, protocol: 'TCP' },
           { name: 'http', containerPort: HTTP_CONTAINER_PORT, protocol: 'TCP' },
         ],
-        // Ready means every zone of the cloud is loaded (dataplane/cloud/run-cloud.ts).
+        // Ready means every zone of the pod is loaded (dataplane/cloud/run-cloud.ts).
         readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 2, failureThreshold: 2 },
         livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
-        // A large cloud loads for a while before /readyz: liveness must not kill it meanwhile.
+        // A large zone set loads for a while before /readyz: liveness must not kill it meanwhile.
         startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 60 },
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-        ...(cloud.spec.resources ? { resources: cloud.spec.resources } : {}),
+        ...(options.resources ? { resources: options.resources } : {}),
       },
     ],
     ...(placement.nodeSelector ? { nodeSelector: placement.nodeSelector } : {}),
@@ -112,6 +106,23 @@ export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettin
     ...(placement.tolerations ? { tolerations: placement.tolerations } : {}),
     ...(placement.topologySpreadConstraints ? { topologySpreadConstraints: placement.topologySpreadConstraints } : {}),
   };
+}
+
+/** DNS on port 53, UDP and TCP, to the pods' unprivileged port. */
+export const DNS_SERVICE_PORTS = [
+  { name: 'dns-udp', port: 53, targetPort: 'dns-udp', protocol: 'UDP' },
+  { name: 'dns-tcp', port: 53, targetPort: 'dns-tcp', protocol: 'TCP' },
+] as const;
+
+/**
+ * The pods of a cloud. They listen on every address of the pod (`status.podIPs`, dual-stack
+ * aware) and nowhere else, so the probes and the Service reach them and nothing else does. A
+ * rolling update never takes a pod away before its replacement reports ready (maxUnavailable 0):
+ * a cloud keeps its full capacity while its configuration changes.
+ */
+export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettings): OwnedObject {
+  const labels = cloudSelectorLabels(cloud);
+  const podSpec = dataplanePodSpec(['--role', 'cloud', '--cloud', cloud.metadata.name], settings, { placement: cloud.spec.placement, resources: cloud.spec.resources });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -139,13 +150,11 @@ export function buildCloudService(cloud: NameserverCloud): OwnedObject {
   const spec: Record<string, unknown> = {
     type,
     selector: cloudSelectorLabels(cloud),
-    ports: [
-      { name: 'dns-udp', port: 53, targetPort: 'dns-udp', protocol: 'UDP' },
-      { name: 'dns-tcp', port: 53, targetPort: 'dns-tcp', protocol: 'TCP' },
-    ],
+    ports: DNS_SERVICE_PORTS.map((p) => ({ ...p })),
   };
-  // Both families announced: the Service must be dual-stack, or one family's address is unusable.
-  if (families.length === 2) Object.assign(spec, { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv4', 'IPv6'] });
+  // Both families announced: dual-stack where the cluster has both (naming the families would be
+  // refused by a single-stack cluster, so the API server picks them).
+  if (families.length === 2) spec.ipFamilyPolicy = 'PreferDualStack';
   if (type === 'LoadBalancer') {
     // Client addresses matter to a DNS server (ACLs, logs, rate limits): keep them by default.
     spec.externalTrafficPolicy = service.externalTrafficPolicy ?? 'Local';

@@ -179,7 +179,8 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
       await events.createNamespacedEvent({
         namespace,
         body: {
-          metadata: { generateName: `${subject.metadata.name}.`, namespace },
+          // Named as client-go names Events: the object's name and a hex timestamp.
+          metadata: { name: `${subject.metadata.name}.${(process.hrtime.bigint() + BigInt(Date.now()) * 1_000_000n).toString(16)}`, namespace },
           // events.k8s.io/v1 needs a MicroTime here; a Date serialises with second precision and is refused.
           eventTime: new k8s.V1MicroTime(),
           type: event.type,
@@ -240,4 +241,23 @@ export function statusCode(err: unknown): number | undefined {
   const e = err as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
   const code = e?.code ?? e?.statusCode ?? e?.response?.statusCode;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * A one-line description of an API error: client-node's errors carry the whole response (body
+ * and headers); people reading logs and Events need the API server's message.
+ */
+export function describeKubeError(err: unknown): string {
+  const code = statusCode(err);
+  const body = (err as { body?: unknown })?.body;
+  let message: string | undefined;
+  const text = typeof body === 'string' ? body : undefined;
+  try {
+    const parsed = (text ? JSON.parse(text) : body) as { message?: unknown } | undefined;
+    if (parsed && typeof parsed.message === 'string') message = parsed.message;
+  } catch {
+    // not JSON: fall back below
+  }
+  if (message === undefined) message = (String((err as Error)?.message ?? err).split('\n').find((l) => l.startsWith('Message: ')) ?? String(err)).replace(/^Message: /, '');
+  return code !== undefined ? `${code}: ${message}` : message;
 }

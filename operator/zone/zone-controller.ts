@@ -8,7 +8,7 @@ import type { Logger } from '../../dataplane/server/log';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
 import { getCondition, setCondition } from '../conditions';
-import type { EventRecord } from '../kube/client';
+import { describeKubeError, type EventRecord } from '../kube/client';
 import { cloudProgress, readyCondition, ZoneReason, type BuildOutcome } from './zone-status';
 
 /**
@@ -122,6 +122,6 @@ export class ZoneController {
 
   /** Events are for people: a failure to record one is logged, never fails the reconcile. */
   private event(zone: Zone, event: EventRecord): void {
-    void this.o.kube.recordEvent({ kind: 'Zone', metadata: zone.metadata }, event).catch((err: unknown) => this.o.log.warn('could not record an event', { zone: zone.metadata.name, error: String(err) }));
+    void this.o.kube.recordEvent({ kind: 'Zone', metadata: zone.metadata }, event).catch((err: unknown) => this.o.log.warn('could not record an event', { zone: zone.metadata.name, error: describeKubeError(err) }));
   }
 }
