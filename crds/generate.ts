@@ -13,6 +13,8 @@ import { API_GROUP } from './v1alpha1/meta';
 
 type Schema = Record<string, unknown>;
 
+const VALIDATIONS = 'x-kubernetes-validations';
+
 interface KindSpec {
   readonly kind: string;
   readonly plural: string;
@@ -37,6 +39,7 @@ export const KINDS: readonly KindSpec[] = [
     printerColumns: [
       { name: 'Zone', type: 'string', jsonPath: '.spec.zoneName' },
       { name: 'Serial', type: 'integer', jsonPath: '.status.serial' },
+      { name: 'DNSSEC', type: 'string', jsonPath: '.status.dnssec.state' },
       READY_COLUMN,
       AGE_COLUMN,
     ],
@@ -73,6 +76,8 @@ function schemaOf(typeName: string): Schema {
     jsDoc: 'extended',
     skipTypeCheck: true,
     additionalProperties: false,
+    // CEL rules, written as `@x-kubernetes-validations [{rule: "…", message: "…"}]` (JSON5).
+    extraTags: [VALIDATIONS],
   };
   generatorCache ??= createGenerator(config);
   // With topRef off the type itself is the root, and the types it uses are `definitions`.
@@ -86,8 +91,14 @@ function inline(node: unknown, definitions: Record<string, Schema>): Schema {
   if (!node || typeof node !== 'object') return node as Schema;
   const obj = node as Schema;
   if (typeof obj.$ref === 'string') {
-    const name = decodeURIComponent(obj.$ref.replace('#/definitions/', ''));
-    return inline(definitions[name], definitions);
+    // The property's own doc comment and tags sit next to the `$ref` and win over the type's;
+    // CEL rules of both apply.
+    const { $ref, ...own } = obj;
+    const target = inline(definitions[decodeURIComponent($ref.replace('#/definitions/', ''))], definitions);
+    const merged: Schema = { ...target, ...inline(own, definitions) };
+    const rules = [...((target[VALIDATIONS] as unknown[] | undefined) ?? []), ...((own[VALIDATIONS] as unknown[] | undefined) ?? [])];
+    if (rules.length > 0) merged[VALIDATIONS] = rules;
+    return merged;
   }
   const out: Schema = {};
   for (const [k, v] of Object.entries(obj)) out[k] = inline(v, definitions);
