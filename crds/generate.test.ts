@@ -117,7 +117,7 @@ describe('CRDs generated from the TypeScript types', function () {
     assert.equal(at('DNSSECPolicy', 'spec.denial.nsec3.iterations').maximum, 50);
     // Parents default to {} so that the defaults of their fields apply to `spec: {}` as well.
     for (const p of ['keys', 'signatures', 'denial', 'dsConfirmation']) assert.deepEqual(at('DNSSECPolicy', `spec.${p}`).default, {}, p);
-    assert.ok(rules(at('DNSSECPolicy', 'spec.signatures')).includes('duration(self.refresh) < duration(self.validity)'));
+    assert.match(rules(at('DNSSECPolicy', 'spec.signatures'))[0]!, /duration\(self\.refresh\) < duration\(self\.validity\)$/);
     assert.ok(rules(at('DNSSECPolicy', 'spec.denial')).includes("!has(self.nsec3) || self.type == 'NSEC3'"));
     assert.match(rules(at('DNSSECPolicy', 'spec.keys')).join(' '), /kskLifetime/);
     assert.equal(at('DNSSECPolicy', 'status.zones').type, 'integer');

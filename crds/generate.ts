@@ -57,7 +57,8 @@ export const KINDS: readonly KindSpec[] = [
       { name: 'Problem', type: 'string', jsonPath: '.status.problem' },
       READY_COLUMN,
       AGE_COLUMN,
-      { name: 'Primaries', type: 'string', jsonPath: '.status.primaries[*].status', priority: 1 },
+      // A column shows the first value a path yields: the first failing primary.
+      { name: 'Failing', type: 'string', jsonPath: '.status.primaries[?(@.status=="FAILED")].address', priority: 1 },
       { name: 'Transferred', type: 'date', jsonPath: '.status.lastTransfer', priority: 1 },
     ],
   },

@@ -72,10 +72,12 @@ export interface KeyPolicy {
   cskLifetime?: Duration;
 }
 
+// The rules test has() only because the API server checks the `{}` default against them before
+// filling in its fields; in stored objects the fields are always there.
 /**
  * RRSIG timing. A signature is made valid for `validity` minus up to `jitter` (so re-signing
  * spreads out) and renewed when less than `refresh` of it remains.
- * @x-kubernetes-validations [{rule: "duration(self.refresh) < duration(self.validity)", message: "refresh must be less than validity"}, {rule: "duration(self.jitter) < duration(self.validity) - duration(self.refresh)", message: "jitter must be less than validity minus refresh"}]
+ * @x-kubernetes-validations [{rule: "!has(self.refresh) || !has(self.validity) || duration(self.refresh) < duration(self.validity)", message: "refresh must be less than validity"}, {rule: "!has(self.jitter) || !has(self.refresh) || !has(self.validity) || duration(self.jitter) < duration(self.validity) - duration(self.refresh)", message: "jitter must be less than validity minus refresh"}]
  */
 export interface SignaturePolicy {
   /** How long a new signature is valid (RRSIG expiration minus inception). @default "336h" */
