@@ -13,6 +13,8 @@ import { API_GROUP } from './v1alpha1/meta';
 
 type Schema = Record<string, unknown>;
 
+const VALIDATIONS = 'x-kubernetes-validations';
+
 interface KindSpec {
   readonly kind: string;
   readonly plural: string;
@@ -37,6 +39,41 @@ export const KINDS: readonly KindSpec[] = [
     printerColumns: [
       { name: 'Zone', type: 'string', jsonPath: '.spec.zoneName' },
       { name: 'Serial', type: 'integer', jsonPath: '.status.serial' },
+      { name: 'DNSSEC', type: 'string', jsonPath: '.status.dnssec.state' },
+      READY_COLUMN,
+      AGE_COLUMN,
+    ],
+  },
+  {
+    kind: 'SecondaryZone',
+    plural: 'secondaryzones',
+    shortNames: ['szone'],
+    specType: 'SecondaryZoneSpec',
+    statusType: 'SecondaryZoneStatus',
+    description: 'A DNS zone transferred from the customer\'s primaries and served by dnsfleet\'s nameserver clouds.',
+    printerColumns: [
+      { name: 'Zone', type: 'string', jsonPath: '.spec.zoneName' },
+      { name: 'Serial', type: 'integer', jsonPath: '.status.serial' },
+      { name: 'Problem', type: 'string', jsonPath: '.status.problem' },
+      READY_COLUMN,
+      AGE_COLUMN,
+      // A column shows the first value a path yields: the first failing primary.
+      { name: 'Failing', type: 'string', jsonPath: '.status.primaries[?(@.status=="FAILED")].address', priority: 1 },
+      { name: 'Transferred', type: 'date', jsonPath: '.status.lastTransfer', priority: 1 },
+    ],
+  },
+  {
+    kind: 'DNSSECPolicy',
+    plural: 'dnssecpolicies',
+    shortNames: ['dnssec'],
+    specType: 'DNSSECPolicySpec',
+    statusType: 'DNSSECPolicyStatus',
+    description: 'How dnsfleet signs the zones that name it: algorithm, keys and rollovers, signatures, NSEC or NSEC3, DS confirmation.',
+    printerColumns: [
+      { name: 'Algorithm', type: 'string', jsonPath: '.spec.algorithm' },
+      { name: 'Keys', type: 'string', jsonPath: '.spec.keys.strategy' },
+      { name: 'Denial', type: 'string', jsonPath: '.spec.denial.type' },
+      { name: 'Zones', type: 'integer', jsonPath: '.status.zones' },
       READY_COLUMN,
       AGE_COLUMN,
     ],
@@ -73,6 +110,8 @@ function schemaOf(typeName: string): Schema {
     jsDoc: 'extended',
     skipTypeCheck: true,
     additionalProperties: false,
+    // CEL rules, written as `@x-kubernetes-validations [{rule: "…", message: "…"}]` (JSON5).
+    extraTags: [VALIDATIONS],
   };
   generatorCache ??= createGenerator(config);
   // With topRef off the type itself is the root, and the types it uses are `definitions`.
@@ -86,8 +125,14 @@ function inline(node: unknown, definitions: Record<string, Schema>): Schema {
   if (!node || typeof node !== 'object') return node as Schema;
   const obj = node as Schema;
   if (typeof obj.$ref === 'string') {
-    const name = decodeURIComponent(obj.$ref.replace('#/definitions/', ''));
-    return inline(definitions[name], definitions);
+    // The property's own doc comment and tags sit next to the `$ref` and win over the type's;
+    // CEL rules of both apply.
+    const { $ref, ...own } = obj;
+    const target = inline(definitions[decodeURIComponent($ref.replace('#/definitions/', ''))], definitions);
+    const merged: Schema = { ...target, ...inline(own, definitions) };
+    const rules = [...((target[VALIDATIONS] as unknown[] | undefined) ?? []), ...((own[VALIDATIONS] as unknown[] | undefined) ?? [])];
+    if (rules.length > 0) merged[VALIDATIONS] = rules;
+    return merged;
   }
   const out: Schema = {};
   for (const [k, v] of Object.entries(obj)) out[k] = inline(v, definitions);

@@ -1,4 +1,4 @@
-import type { Condition, ObjectMeta } from './meta';
+import type { Condition, IPv4Address, IPv6Address, ObjectMeta } from './meta';
 
 /**
  * `NameserverCloud`: a set of dataplane pods behind one service address. dnsfleet runs two
@@ -13,6 +13,9 @@ export interface NameserverCloud {
   status?: NameserverCloudStatus;
 }
 
+/**
+ * @x-kubernetes-validations [{rule: "!has(self.service) || !has(self.service.type) || self.service.type != 'ClusterIP' || (has(self.addresses) && ((has(self.addresses.ipv4) && size(self.addresses.ipv4) > 0) || (has(self.addresses.ipv6) && size(self.addresses.ipv6) > 0)))", message: "service type ClusterIP needs at least one address in addresses.ipv4 or addresses.ipv6", fieldPath: ".addresses"}]
+ */
 export interface NameserverCloudSpec {
   /**
    * Dataplane pods of this cloud (default 2).
@@ -35,8 +38,10 @@ export interface NameserverCloudSpec {
 }
 
 export interface CloudAddresses {
-  ipv4?: string[];
-  ipv6?: string[];
+  /** @maxItems 16 */
+  ipv4?: IPv4Address[];
+  /** @maxItems 16 */
+  ipv6?: IPv6Address[];
 }
 
 export interface CloudService {

@@ -1,4 +1,4 @@
-import type { Condition, ObjectMeta } from './meta';
+import type { Condition, ObjectMeta, ObjectName, OutboundSecondary } from './meta';
 
 /**
  * `Zone`: a primary zone hosted by dnsfleet. The same type is the CRD the operator reconciles and
@@ -37,6 +37,19 @@ export interface ZoneSpec {
    * @minItems 1
    */
   nameserverClouds?: string[];
+  /**
+   * The DNSSECPolicy (same namespace) the zone is signed with; unsigned when left out. Remove the
+   * DS record at the parent before removing this, or validating resolvers will fail the zone.
+   * `dnsfleet serve` does not sign.
+   */
+  dnssecPolicy?: ObjectName;
+  /**
+   * Customer secondaries that may transfer the zone from the clouds and are sent NOTIFY.
+   * `dnsfleet serve` takes its `--allow-transfer` list instead.
+   * @maxItems 16
+   * @x-kubernetes-validations [{rule: "self.all(a, self.exists_one(b, b.port == a.port && (isIP(a.address) && isIP(b.address) ? ip(a.address) == ip(b.address) : a.address == b.address)))", message: "must not repeat an address and port"}]
+   */
+  secondaries?: OutboundSecondary[];
 }
 
 export interface SOASpec {
@@ -85,9 +98,33 @@ export interface ZoneStatus {
   writtenZoneName?: string;
   /** Per NameserverCloud that serves the zone: how many pods answer with `serial`. */
   clouds?: CloudServingStatus[];
+  /** Signing state, written by the DNSSEC controller when `spec.dnssecPolicy` is set. */
+  dnssec?: ZoneDNSSECStatus;
   /** @asType integer */
   observedGeneration?: number;
+  /**
+   * `Ready` is owned by the zone controller (operator/zone): True (`Serving`) when every pod of
+   * every cloud that should serve the zone answers with `serial`; False with `Propagating`,
+   * `InvalidZone` or `NoNameserverCloud` otherwise.
+   */
   conditions?: Condition[];
+}
+
+/**
+ * Where a zone is in the DNSSEC lifecycle (the states of RcodeZero's and ScaiDNS's signing
+ * services): `pending_ds` waits for the DS at the parent (DSUPDATE sent, DSSEEN not yet),
+ * `rotating_ksk` waits for the new DS during a KSK or CSK rollover, `rotating_zsk` needs nothing
+ * from the user.
+ */
+export type DNSSECState = 'disabled' | 'pending_ds' | 'active' | 'rotating_zsk' | 'rotating_ksk';
+
+export interface ZoneDNSSECStatus {
+  state: DNSSECState;
+  /**
+   * The DS records to publish at the parent, in presentation format
+   * (`example.com. 3600 IN DS 12345 13 2 A1B2…`); during a KSK rollover, the new one's too.
+   */
+  ds?: string[];
 }
 
 export interface CloudServingStatus {
