@@ -94,7 +94,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
   before(async () => {
     cp = await startControlPlane();
     assert.equal((await cp.kubectl(['apply', '-f', join(ROOT, 'crds')])).code, 0);
-    await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io']);
+    await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io', 'crd/secondaryzones.dnsfleet.io', 'crd/dnssecpolicies.dnsfleet.io']);
     assert.equal((await cp.kubectl(['create', 'namespace', 'dnsfleet-system'])).code, 0);
     const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
     assert.equal(rbac.code, 0, rbac.stderr);
@@ -221,6 +221,40 @@ describe('Zone lifecycle on a real API server @integration', function () {
     assert.equal(axfr.stdout.match(/\sSOA\s/g)?.length, 2, 'an AXFR opens and closes with the SOA');
     const svc = await getJson<{ spec: { externalIPs?: string[] } }>('service', 'dnsfleet-control', '-n', 'dnsfleet-system');
     assert.deepEqual(svc.spec.externalIPs, ['192.0.2.10']);
+  });
+
+  it('reports a DNSSECPolicy Valid with the zones that use it, and a SecondaryZone Pending with where it will be served', async () => {
+    const manifests = `apiVersion: dnsfleet.io/v1alpha1
+kind: DNSSECPolicy
+metadata: { name: default-policy, namespace: default }
+spec: { denial: { type: NSEC3 } }
+---
+apiVersion: dnsfleet.io/v1alpha1
+kind: SecondaryZone
+metadata: { name: example-net, namespace: default }
+spec:
+  zoneName: example.net
+  primaries: [{ address: 192.0.2.1 }]
+  dnssecPolicy: default-policy
+`;
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], manifests)).code, 0);
+    type Obj = { status?: { zones?: number; nameservers?: Array<{ cloud: string; nameservers: string[] }>; conditions?: Cond[] } };
+    await waitFor('the policy counts its zone', async () => {
+      const p = await getJson<Obj>('dnssecpolicy', 'default-policy');
+      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True' && ready.message === 'ECDSAP256SHA256, KSK+ZSK, NSEC3; used by 1 zone' && p.status?.zones === 1;
+    }, 10_000);
+    await waitFor('the secondary zone is Pending with both clouds', async () => {
+      const z = await getJson<Obj>('secondaryzone', 'example-net');
+      const ready = z.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.reason === 'Pending' && ready.status === 'Unknown' && z.status?.nameservers?.map((n) => n.cloud).join() === 'cloud-a,cloud-b';
+    }, 10_000);
+    const bad = await cp.kubectl(['apply', '-f', '-'], manifests.split('---')[0]!.replace('{ denial: { type: NSEC3 } }', '{ signatures: { validity: 24h, refresh: 23h58m, jitter: 0s } }'));
+    assert.equal(bad.code, 0, `the schema lets this through; the operator checks it: ${bad.stderr}`);
+    await waitFor('the policy is Invalid', async () => {
+      const ready = (await getJson<Obj>('dnssecpolicy', 'default-policy')).status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.reason === 'Invalid' && /spec\.signatures\.refresh: signatures are renewed 2m before they expire/.test(ready.message);
+    }, 10_000);
   });
 
   it('removes a deleted Zone from both clouds and from Redis', async () => {

@@ -1,12 +1,17 @@
 import { describeKubeError, kubeClient, type DnsfleetKind, type KindTypes, type KubeClient } from './kube/client';
-import { WorkQueue } from './queue';
+import { isDeepStrictEqual } from 'node:util';
+import { WorkQueue, type ReconcileResult } from './queue';
 import { ZoneController } from './zone/zone-controller';
 import { CloudController } from './cloud/cloud-controller';
+import { SecondaryZoneController } from './secondaryzone/secondaryzone-controller';
+import { PolicyController } from './dnssecpolicy/policy-controller';
 import type { PodSettings } from './cloud/cloud-objects';
 import { buildControlDeployment, buildControlService, CONTROL_NAME, type ControlServerSettings } from './control/control-objects';
 import { LeaderElector } from './leader';
 import { OperatorMetrics } from './metrics';
 import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
+import type { Zone } from '../crds/v1alpha1/zone';
+import type { SecondaryZone } from '../crds/v1alpha1/secondaryzone';
 import type { ZoneStore } from '../dataplane/store/zone-store';
 import type { Logger } from '../dataplane/server/log';
 
@@ -99,54 +104,78 @@ export function objectKey(kind: DnsfleetKind, namespace: string | undefined, nam
 }
 
 async function startControllers(kube: KubeClient, o: Options): Promise<() => Promise<void>> {
+  // The informers' view, for the controllers that look across objects.
   const clouds = new Map<string, NameserverCloud>();
+  const zones = new Map<string, Zone>();
+  const secondaries = new Map<string, SecondaryZone>();
   const cloudNames = (): string[] => [...new Set([...clouds.values()].map((c) => c.metadata.name))].sort();
+  const zonesUsing = (namespace: string, policy: string): number =>
+    [...zones.values(), ...secondaries.values()].filter((z) => (z.metadata.namespace ?? 'default') === namespace && z.spec.dnssecPolicy === policy).length;
+
   const zoneController = new ZoneController({ kube, store: o.store, log: o.log, clouds: cloudNames, onState: (key, reason) => o.metrics.zoneState(key, reason) });
   const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, known: () => clouds.values() });
+  const secondaryController = new SecondaryZoneController({ kube, log: o.log, clouds: () => clouds.values() });
+  const policyController = new PolicyController({ kube, log: o.log, zonesUsing });
+  const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {
+    Zone: (key) => zoneController.reconcile(key),
+    NameserverCloud: (key) => cloudController.reconcile(key),
+    SecondaryZone: (key) => secondaryController.reconcile(key),
+    DNSSECPolicy: (key) => policyController.reconcile(key),
+    ControlServer: () => ensureControlServer(kube, { ...o.controlServer!, pods: o.pods }),
+  };
 
   const queue = new WorkQueue(
     (key) => {
-      const [kind, rest] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-      if (kind === 'Zone') return o.metrics.observe('Zone', () => zoneController.reconcile(rest));
-      if (kind === 'ControlServer') return o.metrics.observe('ControlServer', () => ensureControlServer(kube, { ...o.controlServer!, pods: o.pods }));
-      return o.metrics.observe('NameserverCloud', () => cloudController.reconcile(rest));
+      const slash = key.indexOf('/');
+      const kind = key.slice(0, slash);
+      return o.metrics.observe(kind, () => reconcilers[kind]!(key.slice(slash + 1)));
     },
     { onError: (key, err, retryInMs) => o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs }) },
   );
   o.setDepth(() => queue.depth);
   const known = new Set<string>();
-  const zoneKeys = new Set<string>();
+  const requeueKind = (kind: DnsfleetKind): void => {
+    for (const key of known) if (key.startsWith(`${kind}/`)) queue.add(key);
+  };
 
-  const watchKind = <K extends DnsfleetKind>(kind: K, onSeen: (obj: KindTypes[K], deleted: boolean) => void) =>
+  const watchKind = <K extends DnsfleetKind>(kind: K, cache: Map<string, KindTypes[K]>, onChange?: (before: KindTypes[K] | undefined, after: KindTypes[K] | undefined) => void) =>
     kube.watch(kind, {
       onChange: (obj) => {
         const key = objectKey(kind, obj.metadata.namespace, obj.metadata.name);
+        const before = cache.get(key);
         known.add(key);
-        onSeen(obj, false);
+        cache.set(key, obj);
+        onChange?.(before, obj);
         queue.add(key);
       },
       onDelete: (obj) => {
         const key = objectKey(kind, obj.metadata.namespace, obj.metadata.name);
+        const before = cache.get(key);
         known.delete(key);
-        onSeen(obj, true);
+        cache.delete(key);
+        onChange?.(before, undefined);
         queue.add(key);
       },
       onError: (err) => o.log.warn(`${kind} watch failed; restarting it`, { error: describeKubeError(err) }),
     });
+  // A changed policy reference changes the count of the policies involved.
+  const policyUsers = (before: Zone | SecondaryZone | undefined, after: Zone | SecondaryZone | undefined): void => {
+    if (before?.spec.dnssecPolicy !== after?.spec.dnssecPolicy) requeueKind('DNSSECPolicy');
+  };
 
   // Clouds first, so the first Zone reconciles already know every cloud.
-  const stopClouds = await watchKind('NameserverCloud', (cloud, deleted) => {
-    const id = `${cloud.metadata.namespace ?? 'default'}/${cloud.metadata.name}`;
-    const before = cloudNames().join();
-    if (deleted) clouds.delete(id);
-    else clouds.set(id, cloud);
-    if (cloudNames().join() !== before) for (const key of zoneKeys) queue.add(key);
-  });
-  const stopZones = await watchKind('Zone', (zone, deleted) => {
-    const key = objectKey('Zone', zone.metadata.namespace, zone.metadata.name);
-    if (deleted) zoneKeys.delete(key);
-    else zoneKeys.add(key);
-  });
+  const stops = [
+    await watchKind('NameserverCloud', clouds as Map<string, NameserverCloud>, (before, after) => {
+      // Zones' Ready and SecondaryZones' nameservers depend on the clouds.
+      if (!isDeepStrictEqual(before?.spec, after?.spec)) {
+        requeueKind('Zone');
+        requeueKind('SecondaryZone');
+      }
+    }),
+    await watchKind('DNSSECPolicy', new Map()),
+    await watchKind('Zone', zones, policyUsers),
+    await watchKind('SecondaryZone', secondaries, policyUsers),
+  ];
   if (o.controlServer) {
     // Not a resource of its own: kept in shape by the same queue, at start and on every resync.
     const key = `ControlServer/${o.controlServer.namespace}/${CONTROL_NAME}`;
@@ -160,8 +189,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   return async () => {
     clearInterval(resync);
     queue.stop();
-    await stopZones();
-    await stopClouds();
+    for (const stop of stops.reverse()) await stop();
   };
 }
 

@@ -49,7 +49,7 @@ export function validateZoneDocument(doc: ManifestDocument): ZoneResource {
   v.string(meta.name, ['metadata', 'name']);
   const spec = v.object(root.spec, ['spec']);
   v.string(spec.zoneName, ['spec', 'zoneName']);
-  v.known(spec, ['spec'], ['zoneName', 'defaultTTL', 'soa', 'rrsets', 'zoneFile', 'nameserverClouds']);
+  v.known(spec, ['spec'], ['zoneName', 'defaultTTL', 'soa', 'rrsets', 'zoneFile', 'nameserverClouds', 'dnssecPolicy', 'secondaries']);
   if (spec.nameserverClouds !== undefined) {
     if (!Array.isArray(spec.nameserverClouds) || spec.nameserverClouds.length === 0) v.fail(['spec', 'nameserverClouds'], 'must be a non-empty list');
     (spec.nameserverClouds as unknown[]).forEach((c, i) => v.string(c, ['spec', 'nameserverClouds', i]));

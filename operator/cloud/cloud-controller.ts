@@ -1,10 +1,9 @@
-import { isDeepStrictEqual } from 'node:util';
-import type { NameserverCloud, NameserverCloudStatus } from '../../crds/v1alpha1/nameservercloud';
+import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { ZoneStore } from '../../dataplane/store/zone-store';
 import type { Logger } from '../../dataplane/server/log';
-import { describeKubeError, type KubeClient } from '../kube/client';
+import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
-import { getCondition, setCondition } from '../conditions';
+import { writeStatus } from '../status-writer';
 import { buildCloudDeployment, buildCloudDisruptionBudget, buildCloudService, cloudObjectName, type PodSettings } from './cloud-objects';
 import { cloudReadyCondition, CloudReason } from './cloud-status';
 
@@ -52,21 +51,7 @@ export class CloudController {
     }
     const replicas = cloud.spec.replicas ?? 2;
     const ready = cloudReadyCondition({ replicas, podsServing, sameName });
-    const status: NameserverCloudStatus = cloud.status ?? {};
-    const next: NameserverCloudStatus = {
-      ...status,
-      replicas,
-      readyReplicas,
-      podsServing,
-      observedGeneration: cloud.metadata.generation,
-      conditions: setCondition(status.conditions, ready, cloud.metadata.generation, this.o.now),
-    };
-    if (!isDeepStrictEqual(next, status)) await this.o.kube.patchStatus('NameserverCloud', namespace, name, next);
-    if (getCondition(status.conditions, 'Ready')?.reason !== ready.reason) {
-      await this.o.kube
-        .recordEvent({ kind: 'NameserverCloud', metadata: cloud.metadata }, { type: ready.reason === CloudReason.DuplicateName ? 'Warning' : 'Normal', reason: ready.reason, action: 'Reconcile', note: ready.message })
-        .catch((err: unknown) => this.o.log.warn('could not record an event', { key, error: describeKubeError(err) }));
-    }
+    await writeStatus(this.o.kube, this.o.log, 'NameserverCloud', cloud, { replicas, readyReplicas, podsServing }, ready, this.o.now, ready.reason === CloudReason.DuplicateName ? 'Warning' : 'Normal');
     return { requeueAfterMs: ready.status === 'True' ? (this.o.pollReadyMs ?? 30_000) : (this.o.pollNotReadyMs ?? 2000) };
   }
 }

@@ -1,6 +1,8 @@
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { Zone } from '../../crds/v1alpha1/zone';
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
+import type { SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
+import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
 import { API_GROUP } from '../../crds/v1alpha1/meta';
 import type { OwnedObject } from '../cloud/cloud-objects';
 
@@ -15,12 +17,14 @@ const VERSION = 'v1alpha1';
 const FIELD_MANAGER = 'dnsfleet-operator';
 
 /** The dnsfleet kinds and their REST plural. */
-export const PLURALS = { Zone: 'zones', NameserverCloud: 'nameserverclouds' } as const;
+export const PLURALS = { Zone: 'zones', NameserverCloud: 'nameserverclouds', SecondaryZone: 'secondaryzones', DNSSECPolicy: 'dnssecpolicies' } as const;
 
 /** The TypeScript type of each dnsfleet kind. */
 export interface KindTypes {
   Zone: Zone;
   NameserverCloud: NameserverCloud;
+  SecondaryZone: SecondaryZone;
+  DNSSECPolicy: DNSSECPolicy;
 }
 export type DnsfleetKind = keyof KindTypes;
 export type StatusOf<K extends DnsfleetKind> = NonNullable<KindTypes[K]['status']>;

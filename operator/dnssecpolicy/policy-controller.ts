@@ -1,0 +1,29 @@
+import type { Logger } from '../../dataplane/server/log';
+import type { KubeClient } from '../kube/client';
+import { writeStatus } from '../status-writer';
+import { policyReadyCondition } from './policy-check';
+
+/**
+ * Reconciles one DNSSECPolicy: checks what the schema cannot (timing rules, policy-check.ts),
+ * counts the zones that name it, and sets `Ready` (`Valid` / `Invalid`). Signing itself belongs
+ * to the DNSSEC issue; a policy only describes.
+ */
+export interface PolicyControllerOptions {
+  readonly kube: KubeClient;
+  readonly log: Logger;
+  /** How many Zones and SecondaryZones in `namespace` name the policy. */
+  readonly zonesUsing: (namespace: string, policy: string) => number;
+  readonly now?: () => Date;
+}
+
+export class PolicyController {
+  constructor(private readonly o: PolicyControllerOptions) {}
+
+  async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const policy = await this.o.kube.get('DNSSECPolicy', namespace, name);
+    if (!policy || policy.metadata.deletionTimestamp) return;
+    const zones = this.o.zonesUsing(namespace, name);
+    await writeStatus(this.o.kube, this.o.log, 'DNSSECPolicy', policy, { zones }, policyReadyCondition(policy.spec, zones), this.o.now);
+  }
+}

@@ -1,0 +1,33 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Condition } from '../crds/v1alpha1/meta';
+import type { Logger } from '../dataplane/server/log';
+import { describeKubeError, type DnsfleetKind, type KindTypes, type KubeClient, type StatusOf } from './kube/client';
+import { getCondition, setCondition, type ConditionInput } from './conditions';
+
+/**
+ * The last step every reconcile shares: set `Ready` on a copy of the status, write the status
+ * only if it changed, and record an Event when the condition's reason changes (cert-manager's
+ * habit: Events reuse the condition's reasons, one per change, never one per reconcile).
+ */
+export async function writeStatus<K extends DnsfleetKind>(
+  kube: KubeClient,
+  log: Logger,
+  kind: K,
+  object: KindTypes[K],
+  fields: Omit<StatusOf<K>, 'conditions' | 'observedGeneration'>,
+  ready: ConditionInput,
+  now?: () => Date,
+  /** The Event's type; by default a Warning when `Ready` is False. */
+  eventType: 'Normal' | 'Warning' = ready.status === 'False' ? 'Warning' : 'Normal',
+): Promise<void> {
+  const status = (object.status ?? {}) as StatusOf<K> & { conditions?: Condition[] };
+  const generation = object.metadata.generation;
+  const next = { ...status, ...fields, observedGeneration: generation, conditions: setCondition(status.conditions, ready, generation, now) } as StatusOf<K>;
+  const { namespace = 'default', name } = object.metadata;
+  if (!isDeepStrictEqual(next, status)) await kube.patchStatus(kind, namespace, name, next);
+  if (getCondition(status.conditions, 'Ready')?.reason !== ready.reason) {
+    await kube
+      .recordEvent({ kind, metadata: object.metadata }, { type: eventType, reason: ready.reason, action: 'Reconcile', note: ready.message })
+      .catch((err: unknown) => log.warn('could not record an event', { kind, namespace, name, error: describeKubeError(err) }));
+  }
+}
