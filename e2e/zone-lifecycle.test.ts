@@ -95,7 +95,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
     cp = await startControlPlane();
     assert.equal((await cp.kubectl(['apply', '-f', join(ROOT, 'crds')])).code, 0);
     await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io', 'crd/secondaryzones.dnsfleet.io', 'crd/dnssecpolicies.dnsfleet.io']);
-    assert.equal((await cp.kubectl(['create', 'namespace', 'dnsfleet-system'])).code, 0);
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n')).code, 0);
     const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
     assert.equal(rbac.code, 0, rbac.stderr);
     assert.equal((await cp.kubectl(['apply', '-f', '-'], serviceAccount)).code, 0);

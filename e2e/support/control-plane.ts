@@ -31,7 +31,33 @@ export function controlPlaneBinaries(): string {
   return execFileSync('bash', [join(ROOT, 'e2e/control-plane/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
+/**
+ * With `DNSFLEET_E2E_KUBECONFIG` set, the tests use that cluster (e.g. a fresh kind cluster)
+ * instead of starting their own API server: kubectl from PATH, and nothing stopped afterwards.
+ */
+function existingCluster(kubeconfig: string): ControlPlane {
+  const dir = tempDir('cluster');
+  const kubectl = (args: readonly string[], input?: string) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], { input, timeoutMs: 60_000 });
+  return {
+    kubeconfig,
+    server: '',
+    kubectl,
+    serviceAccountKubeconfig: async (namespace, name) => {
+      const out = await kubectl(['create', 'token', name, '-n', namespace, '--duration', '1h']);
+      if (out.code !== 0) throw new Error(`kubectl create token ${namespace}/${name}: ${out.stderr}`);
+      const flat = await kubectl(['config', 'view', '--minify', '--flatten', '--raw', '-o', 'json']);
+      const config = JSON.parse(flat.stdout) as { users: Array<{ user: Record<string, unknown> }> };
+      config.users[0]!.user = { token: out.stdout.trim() };
+      const path = join(dir.path, `kubeconfig-${namespace}-${name}`);
+      writeFileSync(path, JSON.stringify(config));
+      return path;
+    },
+    stop: async () => dir.remove(),
+  };
+}
+
 export async function startControlPlane(): Promise<ControlPlane> {
+  if (process.env.DNSFLEET_E2E_KUBECONFIG) return existingCluster(process.env.DNSFLEET_E2E_KUBECONFIG);
   const bin = controlPlaneBinaries();
   const dir = tempDir('control-plane');
   const etcdPort = await freePort();
