@@ -212,9 +212,10 @@ export class TsigError extends Error {
     readonly problem: TsigProblem,
     readonly detail: string,
     /**
-     * True when the peer reported this error in its response (its TSIG RR's Error field); false
-     * when we found it. A peer's BADSIG or BADKEY arrives unsigned (§5.3.2) and is not proof of
-     * anything; a peer's BADTIME or BADTRUNC is signed and has been verified.
+     * True when the peer reported this error in its answer (its TSIG RR's Error field); false
+     * when we found it. An error in an unsigned answer (MAC size 0, as §5.3.2 has BADSIG and
+     * BADKEY sent) proves nothing; one in a signed answer (BADTIME, BADTRUNC) is reported only
+     * after its MAC verified.
      */
     readonly fromPeer: boolean,
     readonly context: TsigErrorContext = {},
@@ -266,6 +267,7 @@ interface TsigRecord {
 }
 
 const u16 = (b: Uint8Array, at: number): number => (b[at]! << 8) | b[at + 1]!;
+const NONE = new Uint8Array(0);
 
 /**
  * Finds the TSIG RR; null when the message has none. RFC 8945 §5.2: a TSIG RR anywhere but last
@@ -311,7 +313,7 @@ function parseTsigRecord(wire: Uint8Array, start: number): TsigRecord {
   const algorithm: number[] = [];
   pos = readName(wire, pos, end, algorithm, true, 'TSIG algorithm name', formerr);
   if (pos + 10 > end) formerr('TSIG rdata too short');
-  const timeSigned = u16(wire, pos) * 2 ** 32 + ((u16(wire, pos + 2) << 16) >>> 0) + u16(wire, pos + 4);
+  const timeSigned = read48(wire, pos);
   const fudge = u16(wire, pos + 6);
   const macSize = u16(wire, pos + 8);
   pos += 10;
@@ -495,8 +497,8 @@ function contextOf(record: TsigRecord, extra: TsigErrorContext = {}): TsigErrorC
   };
 }
 
-function read48(b: Uint8Array): number {
-  return u16(b, 0) * 2 ** 32 + ((u16(b, 2) << 16) >>> 0) + u16(b, 4);
+function read48(b: Uint8Array, at = 0): number {
+  return u16(b, at) * 2 ** 32 + ((u16(b, at + 2) << 16) >>> 0) + u16(b, at + 4);
 }
 
 function checkSeconds(what: string, value: number): void {
@@ -521,9 +523,8 @@ export interface Signed {
 export function signRequest(message: Uint8Array, key: TsigKey, nowSeconds: number, fudge = DEFAULT_FUDGE): Signed {
   checkSeconds('nowSeconds', nowSeconds);
   const k = prepare(key);
-  const none = new Uint8Array(0);
-  const mac = hmac(k, [message, variables(k, nowSeconds, fudge, 0, none)]);
-  const record = encodeTsigRecord(k.nameWire, k.algorithmWire, nowSeconds, fudge, mac, u16(message, 0), 0, none);
+  const mac = hmac(k, [message, variables(k, nowSeconds, fudge, 0, NONE)]);
+  const record = encodeTsigRecord(k.nameWire, k.algorithmWire, nowSeconds, fudge, mac, u16(message, 0), 0, NONE);
   return { wire: appendRecord(message, record), mac };
 }
 
@@ -569,7 +570,8 @@ export class TsigResponseVerifier {
     if (this.failed) throw this.failed;
     if (this.index === 0) throw new TsigError('UNSIGNED', 'no response message was verified', false, this.expected());
     if (this.sinceSigned.length > 0) {
-      throw new TsigError('UNSIGNED', `the response ended with ${this.sinceSigned.length} unsigned message(s); the last must be signed (§5.3.1)`, false, this.expected());
+      const detail = `the response ended with ${this.sinceSigned.length} unsigned message(s); the last must be signed (§5.3.1)`;
+      throw new TsigError('UNSIGNED', detail, false, this.expected());
     }
   }
 
@@ -616,7 +618,9 @@ export class TsigResponseVerifier {
       throw new TsigError(reported, 'signed error answer', true, peerTime === undefined ? context : { ...context, peerTime });
     }
     if (record.error !== 0) throw new TsigError('FORMERR', `unknown TSIG error ${record.error}`, true, context);
-    if (!timeOk(now, record.timeSigned, record.fudge)) throw new TsigError('BADTIME', 'the answer was signed outside the fudge of our clock', false, context);
+    if (!timeOk(now, record.timeSigned, record.fudge)) {
+      throw new TsigError('BADTIME', 'the answer was signed outside the fudge of our clock', false, context);
+    }
     if (!truncationAllowed(this.k, record.mac.length)) throw new TsigError('BADTRUNC', 'truncated MAC refused by local policy', false, context);
     this.priorMac = record.mac;
     this.sinceSigned.length = 0;
@@ -659,8 +663,9 @@ export function verifyRequest(wire: Uint8Array, keys: TsigKeyring, nowSeconds: n
   const found = lookup(keys, record.nameWire);
   const k = found ? prepare(found) : undefined;
   // §5.2.1: unknown key, or a known key with another algorithm: BADKEY, answered unsigned.
-  if (!k || k.nameWire !== record.nameWire || k.algorithmWire !== record.algorithmWire) {
-    throw new TsigError('BADKEY', k ? `key is ${k.key.algorithm}, not the algorithm of the request` : 'unknown key', false, context, { record });
+  if (!k || k.nameWire !== record.nameWire) throw new TsigError('BADKEY', 'unknown key', false, context, { record });
+  if (k.algorithmWire !== record.algorithmWire) {
+    throw new TsigError('BADKEY', `our key ${k.key.name} is ${k.key.algorithm}, the request's is not`, false, context, { record });
   }
   // §5.2.2.1: sizes outside the allowed range are format errors, answered without TSIG.
   if (record.mac.length === 0) throw new TsigError('FORMERR', 'request TSIG RR with an empty MAC', false, context);
@@ -673,7 +678,9 @@ export function verifyRequest(wire: Uint8Array, keys: TsigKeyring, nowSeconds: n
   if (!timeOk(nowSeconds, record.timeSigned, record.fudge)) {
     throw new TsigError('BADTIME', 'signed outside the fudge of our clock', false, context, { record, key: k });
   }
-  if (!truncationAllowed(k, record.mac.length)) throw new TsigError('BADTRUNC', 'truncated MAC refused by local policy', false, context, { record, key: k });
+  if (!truncationAllowed(k, record.mac.length)) {
+    throw new TsigError('BADTRUNC', 'truncated MAC refused by local policy', false, context, { record, key: k });
+  }
   return { key: k.key, mac: record.mac, message, timeSigned: record.timeSigned, fudge: record.fudge };
 }
 
@@ -683,11 +690,31 @@ export function verifyRequest(wire: Uint8Array, keys: TsigKeyring, nowSeconds: n
  */
 export function signResponse(wire: Uint8Array, key: TsigKey, requestMac: Uint8Array, nowSeconds: number, fudge = DEFAULT_FUDGE): Signed {
   checkSeconds('nowSeconds', nowSeconds);
-  const k = prepare(key);
-  return signWith(k, wire, [sizedMac(requestMac), wire, variables(k, nowSeconds, fudge, 0, new Uint8Array(0))], nowSeconds, fudge, 0, new Uint8Array(0));
+  return signAnswer(prepare(key), wire, requestMac, nowSeconds, fudge, 0, NONE);
 }
 
-function signWith(k: PreparedKey, wire: Uint8Array, parts: readonly Uint8Array[], timeSigned: number, fudge: number, error: number, other: Uint8Array): Signed {
+/** An answer whose MAC covers the request MAC, the answer and the TSIG Variables (§4.3.2). */
+function signAnswer(
+  k: PreparedKey,
+  wire: Uint8Array,
+  requestMac: Uint8Array,
+  timeSigned: number,
+  fudge: number,
+  error: number,
+  other: Uint8Array,
+): Signed {
+  return signWith(k, wire, [sizedMac(requestMac), wire, variables(k, timeSigned, fudge, error, other)], timeSigned, fudge, error, other);
+}
+
+function signWith(
+  k: PreparedKey,
+  wire: Uint8Array,
+  parts: readonly Uint8Array[],
+  timeSigned: number,
+  fudge: number,
+  error: number,
+  other: Uint8Array,
+): Signed {
   const mac = hmac(k, parts);
   const record = encodeTsigRecord(k.nameWire, k.algorithmWire, timeSigned, fudge, mac, u16(wire, 0), error, other);
   return { wire: appendRecord(wire, record), mac };
@@ -716,11 +743,9 @@ export class TsigResponseSigner {
 
   sign(wire: Uint8Array, nowSeconds: number): Uint8Array {
     checkSeconds('nowSeconds', nowSeconds);
-    const none = new Uint8Array(0);
-    const parts = this.first
-      ? [sizedMac(this.priorMac), wire, variables(this.k, nowSeconds, this.fudge, 0, none)]
-      : [sizedMac(this.priorMac), ...this.sinceSigned, wire, timers(nowSeconds, this.fudge)];
-    const signed = signWith(this.k, wire, parts, nowSeconds, this.fudge, 0, none);
+    const signed = this.first
+      ? signAnswer(this.k, wire, this.priorMac, nowSeconds, this.fudge, 0, NONE)
+      : signWith(this.k, wire, [sizedMac(this.priorMac), ...this.sinceSigned, wire, timers(nowSeconds, this.fudge)], nowSeconds, this.fudge, 0, NONE);
     this.first = false;
     this.priorMac = signed.mac;
     this.sinceSigned.length = 0;
@@ -754,16 +779,15 @@ export function signErrorResponse(response: Uint8Array, error: TsigError, nowSec
   if (!request || error.problem === 'FORMERR' || error.problem === 'UNSIGNED') return wire;
   const { record, key } = request;
   if (!key) {
-    return appendRecord(wire, encodeTsigRecord(record.nameWire, record.algorithmWire, nowSeconds, record.fudge, new Uint8Array(0), u16(wire, 0), error.error, new Uint8Array(0)));
+    const unsigned = encodeTsigRecord(record.nameWire, record.algorithmWire, nowSeconds, record.fudge, NONE, u16(wire, 0), error.error, NONE);
+    return appendRecord(wire, unsigned);
   }
   if (error.problem === 'BADTIME') {
     const other = new Uint8Array(6);
     put48(other, 0, nowSeconds);
-    const parts = [sizedMac(record.mac), wire, variables(key, record.timeSigned, record.fudge, error.error, other)];
-    return signWith(key, wire, parts, record.timeSigned, record.fudge, error.error, other).wire;
+    return signAnswer(key, wire, record.mac, record.timeSigned, record.fudge, error.error, other).wire;
   }
-  const none = new Uint8Array(0);
-  return signWith(key, wire, [sizedMac(record.mac), wire, variables(key, nowSeconds, DEFAULT_FUDGE, error.error, none)], nowSeconds, DEFAULT_FUDGE, error.error, none).wire;
+  return signAnswer(key, wire, record.mac, nowSeconds, DEFAULT_FUDGE, error.error, NONE).wire;
 }
 
 /** A key in BIND's `-y algorithm:name:secret` form, for tests and tools. */
