@@ -227,3 +227,63 @@ spec:
 ${indented}
 `;
 }
+
+/** A TSIG key as BIND's `key {}` statement takes it: algorithm name and base64 secret. */
+export interface NamedKey {
+  readonly name: string;
+  readonly algorithm: string;
+  readonly secret: string;
+}
+
+/**
+ * BIND's named as a primary for `zones`, in the foreground (`-g`, logging to stderr) with one
+ * worker thread, no rndc and no recursion. `allowTransfer` is the body of BIND's
+ * `allow-transfer { ... };` (e.g. `key "transfer-key.";`); by default nobody may transfer.
+ */
+export async function startNamed(
+  zones: readonly ZoneText[],
+  options: { keys?: readonly NamedKey[]; allowTransfer?: string } = {},
+): Promise<RunningPeer> {
+  if (zones.length === 0) throw new Error('startNamed: no zones given');
+  const dir = tempDir('named');
+  const host = '127.0.0.1';
+  const port = await freePort(host);
+  const keys = (options.keys ?? [])
+    .map((k) => `key "${k.name}" {\n  algorithm ${k.algorithm};\n  secret "${k.secret}";\n};\n`)
+    .join('');
+  const zoneConfig = zones
+    .map((z, i) => {
+      writeFileSync(join(dir.path, `zone${i}.db`), z.text);
+      return `zone "${z.name}" {\n  type primary;\n  file "${join(dir.path, `zone${i}.db`)}";\n  allow-transfer { ${options.allowTransfer ?? 'none;'} };\n};\n`;
+    })
+    .join('');
+  writeFileSync(
+    join(dir.path, 'named.conf'),
+    `options {
+  directory "${dir.path}";
+  listen-on port ${port} { ${host}; };
+  listen-on-v6 { none; };
+  pid-file "${dir.path}/named.pid";
+  session-keyfile "${dir.path}/session.key";
+  recursion no;
+  dnssec-validation no;
+};
+controls { };
+${keys}${zoneConfig}`,
+  );
+  const named = await startAndWait(
+    'named',
+    () => start('named', ['-g', '-n', '1', '-c', join(dir.path, 'named.conf')]),
+    () => waitUntilAnswering(host, port, zones[0]!.name),
+    () => dir.remove(),
+  );
+  return {
+    host,
+    port,
+    process: named,
+    stop: async () => {
+      await named.stop();
+      dir.remove();
+    },
+  };
+}
