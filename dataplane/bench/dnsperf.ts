@@ -13,7 +13,7 @@
  * Options: --seconds N (per round, default 10), --rounds N (default 2), --skip-large, --skip-qps.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDnsfleet, startNsd, zoneManifest, CLI } from '../test/support/peers';
 import { freePort, run, start, stopAll, tempDir, waitFor } from '../test/support/processes';
@@ -27,6 +27,8 @@ interface Args {
   skipLarge: boolean;
   skipQps: boolean;
   pin: boolean;
+  /** Another build of dnsfleet (its dist/cli/main.js), measured in the same rounds: A/B runs. */
+  compare?: string;
 }
 
 function parse(): Args {
@@ -37,6 +39,7 @@ function parse(): Args {
       'skip-large': { type: 'boolean', default: false },
       'skip-qps': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
+      compare: { type: 'string' },
     },
   });
   const positive = (flag: string, text: string | undefined): number => {
@@ -50,6 +53,7 @@ function parse(): Args {
     skipLarge: !!values['skip-large'],
     skipQps: !!values['skip-qps'],
     pin: !!values.pin,
+    compare: values.compare,
   };
 }
 
@@ -268,6 +272,11 @@ async function throughput(args: Args): Promise<void> {
         { label: 'dnsfleet serve', port: fleet.port, pids: processTree(fleet.process.process.pid!) },
         { label: 'Node.js fixed-response floor', port: floor.port, pids: processTree(floor.pid) },
       ];
+      if (args.compare) {
+        const other = await startDnsfleet([zone], ['--no-watch'], { cli: resolve(args.compare) });
+        stops.push(() => other.stop());
+        servers.push({ label: 'dnsfleet serve (--compare)', port: other.port, pids: processTree(other.process.process.pid!) });
+      }
       if (args.pin) for (const s of servers) await pinTo(SERVER_CPU, s.pids);
       await measure(args, queries, names, servers);
     } finally {

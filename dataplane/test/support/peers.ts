@@ -164,7 +164,7 @@ function readLog(file: string): string {
 export async function startDnsfleet(
   zonesOrPath: readonly ZoneText[] | string,
   extraArgs: readonly string[] = [],
-  options: { readyZone?: string; readyTimeoutMs?: number } = {},
+  options: { readyZone?: string; readyTimeoutMs?: number; /** Another build's cli/main.js, for A/B benchmarks. */ cli?: string } = {},
 ): Promise<RunningPeer & { dir: string }> {
   let scratch: { path: string; remove(): void } | undefined;
   let manifests: string;
@@ -183,7 +183,7 @@ export async function startDnsfleet(
   const port = await freePort(host);
   const server = await startAndWait(
     'dnsfleet serve',
-    () => start(process.execPath, [CLI, 'serve', '-f', manifests, '--listen', `${host}:${port}`, ...extraArgs]),
+    () => start(process.execPath, [options.cli ?? CLI, 'serve', '-f', manifests, '--listen', `${host}:${port}`, ...extraArgs]),
     () => waitUntilAnswering(host, port, readyZone, options.readyTimeoutMs),
     () => scratch?.remove(),
   );
