@@ -29,6 +29,8 @@ interface Args {
   pin: boolean;
   /** Another build of dnsfleet (its dist/cli/main.js), measured in the same rounds: A/B runs. */
   compare?: string;
+  /** dnsperf -Q: a fixed offered load, so that CPU per query is compared at the same rate. */
+  rate?: number;
 }
 
 function parse(): Args {
@@ -40,6 +42,7 @@ function parse(): Args {
       'skip-qps': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       compare: { type: 'string' },
+      rate: { type: 'string' },
     },
   });
   const positive = (flag: string, text: string | undefined): number => {
@@ -54,6 +57,7 @@ function parse(): Args {
     skipQps: !!values['skip-qps'],
     pin: !!values.pin,
     compare: values.compare,
+    rate: values.rate === undefined ? undefined : positive('rate', values.rate),
   };
 }
 
@@ -146,8 +150,10 @@ function cpuUs(pids: readonly number[]): number {
 }
 
 /** `-c 2 -q 100`: two clients (sockets), at most 100 queries in flight, for every server alike. */
-async function dnsperf(port: number, file: string, seconds: number, server: readonly number[], pin: boolean): Promise<Round> {
+async function dnsperf(port: number, file: string, seconds: number, server: readonly number[], args: Args): Promise<Round> {
   const perfArgs = ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-c', '2', '-q', '100', '-l', String(seconds)];
+  if (args.rate) perfArgs.push('-Q', String(args.rate));
+  const pin = args.pin;
   // sh's `times` prints the CPU time of the shell's children (dnsperf) as its last line.
   const command = `${pin ? `taskset -c ${LOADGEN_CPU} ` : ''}dnsperf "$@"; code=$?; times; exit $code`;
   const before = cpuUs(server);
@@ -215,13 +221,14 @@ function median(values: readonly number[]): number {
 
 async function measure(args: Args, queries: string, names: number, servers: readonly Target[]): Promise<void> {
   const pinning = args.pin ? `, servers pinned to CPU ${SERVER_CPU} and dnsperf to CPU ${LOADGEN_CPU}` : ', not pinned';
-  console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100 -l ${args.seconds}, ${args.rounds} rounds${pinning}`);
+  const rate = args.rate ? ` -Q ${args.rate}` : '';
+  console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100${rate} -l ${args.seconds}, ${args.rounds} rounds${pinning}`);
   console.log('  "CPU" is the server\'s user + system time per answered query; "cores" its CPU time over wall time.');
-  for (const s of servers) await dnsperf(s.port, queries, 2, s.pids, args.pin); // warm-up: caches, JIT
+  for (const s of servers) await dnsperf(s.port, queries, 2, s.pids, args); // warm-up: caches, JIT
   const rounds = new Map<string, Round[]>(servers.map((s) => [s.label, []]));
   for (let round = 1; round <= args.rounds; round++) {
     for (const s of servers) {
-      const r = await dnsperf(s.port, queries, args.seconds, s.pids, args.pin);
+      const r = await dnsperf(s.port, queries, args.seconds, s.pids, args);
       rounds.get(s.label)!.push(r);
       console.log(
         `  round ${round}  ${s.label.padEnd(30)} ${r.qps.toFixed(0).padStart(8)} QPS  lost ${String(r.lost).padEnd(4)}` +
