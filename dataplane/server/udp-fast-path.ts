@@ -1,3 +1,6 @@
+// Imported, not the global: in Node.js 20 the global `Buffer` is an accessor property, and each
+// use of it costs a getter call on this path (LoadGlobalIC in a profile).
+import { Buffer } from 'node:buffer';
 import type { ResponseCache } from '../nameserver/response-cache';
 
 /**
