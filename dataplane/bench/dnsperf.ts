@@ -186,6 +186,7 @@ async function startNodeFloor(responseSize: number): Promise<{ port: number; pid
   const port = await freePort();
   const script = `
     const dgram = require('node:dgram');
+    const { Buffer } = require('node:buffer'); // the global Buffer is an accessor: a getter call each use
     const s = dgram.createSocket({ type: 'udp4', lookup: (h, o, cb) => cb(null, h, 4) });
     const fixed = Buffer.alloc(${responseSize});
     s.on('message', (m, r) => { const o = Buffer.allocUnsafe(fixed.length); fixed.copy(o); o[0] = m[0]; o[1] = m[1]; o[2] = 0x84; o[5] = 1; s.send(o, r.port, r.address); });
