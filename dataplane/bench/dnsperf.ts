@@ -2,15 +2,22 @@
  * `npm run bench`: dnsfleet against NSD, measured in the same run on the same machine.
  *
  * Part 1, throughput: a zone of 10,000 names and a query mix of hits (70%), NXDOMAINs (15%) and
- * NODATAs (15%), served by NSD (one server process, RRL off) and by `dnsfleet serve` (one
- * process), loaded by dnsperf on loopback. Rounds alternate between the servers; the best round of
- * each counts. A third server, a Node.js UDP socket that sends a fixed response of the same size
- * for every query, shows the ceiling of any Node.js server on this machine.
+ * NODATAs (15%), served by NSD (one server process, RRL off, minimal responses like dnsfleet) and
+ * by `dnsfleet serve` (one process), loaded by dnsperf on loopback. Rounds alternate between the
+ * servers. A third server, a Node.js UDP socket that sends a fixed response of the same average
+ * size for every query, shows the ceiling of any Node.js server on this machine.
+ *
+ * Besides QPS, each round prints the server's CPU time (user + system, all its processes and
+ * threads) per answered query: on a shared machine QPS follows whatever else runs, CPU per query
+ * much less. Ratios are medians over rounds of the two servers' figures in the same round.
  *
  * Part 2, size: a zone of 1,000,000 records: time until `dnsfleet serve` answers, and its peak
  * memory (VmHWM).
  *
- * Options: --seconds N (per round, default 10), --rounds N (default 2), --skip-large, --skip-qps.
+ * Options: --seconds N (per round, default 10), --rounds N (default 2), --skip-large, --skip-qps,
+ * --pin (servers on CPU 1, dnsperf on CPU 0: for an otherwise idle machine), --rate N (dnsperf -Q:
+ * the same offered load for every server), --compare PATH (another build's dist/cli/main.js,
+ * measured in the same rounds: A/B).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -112,6 +119,9 @@ interface Round {
   serverCores: number;
   /** The same for dnsperf: near 1.0 when pinned means the load generator is the limit. */
   dnsperfCores: number;
+  /** dnsperf's average response size and its response codes: the servers must give the same answers. */
+  responseBytes: number;
+  rcodes: string;
 }
 
 const TICK_US = 10_000; // USER_HZ = 100 on Linux, so /proc times are in 10 ms ticks
@@ -171,6 +181,8 @@ async function dnsperf(port: number, file: string, seconds: number, server: read
     return sum + (Number(m) * 60 + Number(s)) * 1e6;
   }, 0);
   const n = Number(completed[1]);
+  const size = /Average packet size:\s+request \d+, response (\d+)/.exec(out.stdout);
+  const rcodes = /Response codes:\s+(.*)/.exec(out.stdout)?.[1] ?? '';
   return {
     qps: Number(qps[1]),
     completed: n,
@@ -178,6 +190,9 @@ async function dnsperf(port: number, file: string, seconds: number, server: read
     serverUsPerQuery: serverUs / n,
     serverCores: serverUs / wallUs,
     dnsperfCores: perfUs / wallUs,
+    responseBytes: Number(size?.[1] ?? 0),
+    // Counts differ with the queries completed; the shares must not.
+    rcodes: rcodes.replace(/ \d+ \(/g, ' ('),
   };
 }
 
@@ -225,7 +240,10 @@ async function measure(args: Args, queries: string, names: number, servers: read
   const rate = args.rate ? ` -Q ${args.rate}` : '';
   console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100${rate} -l ${args.seconds}, ${args.rounds} rounds${pinning}`);
   console.log('  "CPU" is the server\'s user + system time per answered query; "cores" its CPU time over wall time.');
-  for (const s of servers) await dnsperf(s.port, queries, 2, s.pids, args); // warm-up: caches, JIT
+  for (const s of servers) {
+    const warm = await dnsperf(s.port, queries, 2, s.pids, args); // warm-up: caches, JIT
+    console.log(`  ${s.label.padEnd(30)} answers: average ${warm.responseBytes} bytes, ${warm.rcodes}`);
+  }
   const rounds = new Map<string, Round[]>(servers.map((s) => [s.label, []]));
   for (let round = 1; round <= args.rounds; round++) {
     for (const s of servers) {
@@ -267,13 +285,14 @@ async function throughput(args: Args): Promise<void> {
     // Every server started is stopped in `finally`, also when dnsperf fails half-way.
     const stops: Array<() => Promise<void>> = [];
     try {
-      const nsd = await startNsd([zone]);
+      // Minimal responses on both sides: the same answers, byte for byte in size (checked below).
+      const nsd = await startNsd([zone], { minimalResponses: true });
       stops.push(() => nsd.stop());
       const fleet = await startDnsfleet([zone], ['--no-watch']);
       stops.push(() => fleet.stop());
-      // The response size of a typical answer, for the Node.js floor.
-      const sample = await query(fleet.host, fleet.port, `host0.${ORIGIN}`, 'A');
-      const floor = await startNodeFloor(sample.raw.length + 30);
+      // The floor answers with dnsfleet's average response size.
+      const sample = await dnsperf(fleet.port, queries, 1, [], args);
+      const floor = await startNodeFloor(sample.responseBytes);
       stops.push(() => floor.stop());
       const servers: Target[] = [
         { label: 'NSD 4.6 (1 process)', port: nsd.port, pids: processTree(nsd.process.process.pid!) },
