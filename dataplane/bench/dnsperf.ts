@@ -2,18 +2,25 @@
  * `npm run bench`: dnsfleet against NSD, measured in the same run on the same machine.
  *
  * Part 1, throughput: a zone of 10,000 names and a query mix of hits (70%), NXDOMAINs (15%) and
- * NODATAs (15%), served by NSD (one server process, RRL off) and by `dnsfleet serve` (one
- * process), loaded by dnsperf on loopback. Rounds alternate between the servers; the best round of
- * each counts. A third server, a Node.js UDP socket that sends a fixed response of the same size
- * for every query, shows the ceiling of any Node.js server on this machine.
+ * NODATAs (15%), served by NSD (one server process, RRL off, minimal responses like dnsfleet) and
+ * by `dnsfleet serve` (one process), loaded by dnsperf on loopback. Rounds alternate between the
+ * servers. A third server, a Node.js UDP socket that sends a fixed response of the same average
+ * size for every query, shows the ceiling of any Node.js server on this machine.
+ *
+ * Besides QPS, each round prints the server's CPU time (user + system, all its processes and
+ * threads) per answered query: on a shared machine QPS follows whatever else runs, CPU per query
+ * much less. Ratios are medians over rounds of the two servers' figures in the same round.
  *
  * Part 2, size: a zone of 1,000,000 records: time until `dnsfleet serve` answers, and its peak
  * memory (VmHWM).
  *
- * Options: --seconds N (per round, default 10), --rounds N (default 2), --skip-large, --skip-qps.
+ * Options: --seconds N (per round, default 10), --rounds N (default 2), --skip-large, --skip-qps,
+ * --pin (servers on CPU 1, dnsperf on CPU 0: for an otherwise idle machine), --rate N (dnsperf -Q:
+ * the same offered load for every server), --compare PATH (another build's dist/cli/main.js,
+ * measured in the same rounds: A/B).
  */
-import { writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDnsfleet, startNsd, zoneManifest, CLI } from '../test/support/peers';
 import { freePort, run, start, stopAll, tempDir, waitFor } from '../test/support/processes';
@@ -26,6 +33,11 @@ interface Args {
   rounds: number;
   skipLarge: boolean;
   skipQps: boolean;
+  pin: boolean;
+  /** Another build of dnsfleet (its dist/cli/main.js), measured in the same rounds: A/B runs. */
+  compare?: string;
+  /** dnsperf -Q: a fixed offered load, so that CPU per query is compared at the same rate. */
+  rate?: number;
 }
 
 function parse(): Args {
@@ -35,6 +47,9 @@ function parse(): Args {
       rounds: { type: 'string', default: '2' },
       'skip-large': { type: 'boolean', default: false },
       'skip-qps': { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
+      compare: { type: 'string' },
+      rate: { type: 'string' },
     },
   });
   const positive = (flag: string, text: string | undefined): number => {
@@ -47,6 +62,9 @@ function parse(): Args {
     rounds: positive('rounds', values.rounds),
     skipLarge: !!values['skip-large'],
     skipQps: !!values['skip-qps'],
+    pin: !!values.pin,
+    compare: values.compare,
+    rate: values.rate === undefined ? undefined : positive('rate', values.rate),
   };
 }
 
@@ -91,49 +109,170 @@ export function queryMix(names: number, count: number): string {
   return out.join('\n') + '\n';
 }
 
-async function dnsperf(port: number, file: string, seconds: number): Promise<{ qps: number; lost: number }> {
-  const out = await run('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-c', '2', '-q', '100', '-l', String(seconds)], {
-    timeoutMs: (seconds + 30) * 1000,
-  });
+interface Round {
+  qps: number;
+  completed: number;
+  lost: number;
+  /** CPU time of the server's processes (all threads, user + system) per answered query, in µs. */
+  serverUsPerQuery: number;
+  /** The server's CPU time over the round's wall time: 1.0 is one core kept busy. */
+  serverCores: number;
+  /** The same for dnsperf: near 1.0 when pinned means the load generator is the limit. */
+  dnsperfCores: number;
+  /** dnsperf's average response size and its response codes: the servers must give the same answers. */
+  responseBytes: number;
+  rcodes: string;
+}
+
+const TICK_US = 10_000; // USER_HZ = 100 on Linux, so /proc times are in 10 ms ticks
+
+/** The process and all its descendants (NSD forks a server process and xfrd). */
+function processTree(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat) parent.set(Number(entry), Number(stat[1]));
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parent) if (ppid === tree[i]) tree.push(pid);
+  return tree;
+}
+
+/** Fields of /proc/PID/stat after the command name (state is [0], ppid [1], utime [11], stime [12]). */
+function readStat(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined; // exited meanwhile
+  }
+}
+
+/** User + system CPU time of the processes (all their threads), in µs. */
+function cpuUs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const f = readStat(pid);
+    if (f) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * TICK_US;
+}
+
+/** `-c 2 -q 100`: two clients (sockets), at most 100 queries in flight, for every server alike. */
+async function dnsperf(port: number, file: string, seconds: number, server: readonly number[], args: Args): Promise<Round> {
+  const perfArgs = ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-c', '2', '-q', '100', '-l', String(seconds)];
+  if (args.rate) perfArgs.push('-Q', String(args.rate));
+  const pin = args.pin;
+  // sh's `times` prints the CPU time of the shell's children (dnsperf) as its last line.
+  const command = `${pin ? `taskset -c ${LOADGEN_CPU} ` : ''}dnsperf "$@"; code=$?; times; exit $code`;
+  const before = cpuUs(server);
+  const started = process.hrtime.bigint();
+  const out = await run('sh', ['-c', command, 'sh', ...perfArgs], { timeoutMs: (seconds + 30) * 1000 });
+  const wallUs = Number(process.hrtime.bigint() - started) / 1000;
+  const serverUs = cpuUs(server) - before;
   const qps = /Queries per second:\s+([\d.]+)/.exec(out.stdout);
+  const completed = /Queries completed:\s+(\d+)/.exec(out.stdout);
   const lost = /Queries lost:\s+(\d+)/.exec(out.stdout);
-  if (!qps) throw new Error(`dnsperf printed no result:\n${out.stdout}\n${out.stderr}`);
-  return { qps: Number(qps[1]), lost: Number(lost?.[1] ?? 0) };
+  if (!qps || !completed || out.code !== 0) throw new Error(`dnsperf printed no result:\n${out.stdout}\n${out.stderr}`);
+  const times = out.stdout.trim().split('\n').pop()!.match(/(\d+)m([\d.]+)s/g) ?? [];
+  const perfUs = times.reduce((sum, t) => {
+    const [, m, s] = /(\d+)m([\d.]+)s/.exec(t)!;
+    return sum + (Number(m) * 60 + Number(s)) * 1e6;
+  }, 0);
+  const n = Number(completed[1]);
+  const size = /Average packet size:\s+request \d+, response (\d+)/.exec(out.stdout);
+  const rcodes = /Response codes:\s+(.*)/.exec(out.stdout)?.[1] ?? '';
+  return {
+    qps: Number(qps[1]),
+    completed: n,
+    lost: Number(lost?.[1] ?? 0),
+    serverUsPerQuery: serverUs / n,
+    serverCores: serverUs / wallUs,
+    dnsperfCores: perfUs / wallUs,
+    responseBytes: Number(size?.[1] ?? 0),
+    // Counts differ with the queries completed; the shares must not.
+    rcodes: rcodes.replace(/ \d+ \(/g, ' ('),
+  };
 }
 
 /** A Node.js UDP server that answers every query with one fixed response: the floor of cost. */
-async function startNodeFloor(responseSize: number): Promise<{ port: number; stop(): Promise<void> }> {
+async function startNodeFloor(responseSize: number): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const script = `
     const dgram = require('node:dgram');
+    const { Buffer } = require('node:buffer'); // the global Buffer is an accessor: a getter call each use
     const s = dgram.createSocket({ type: 'udp4', lookup: (h, o, cb) => cb(null, h, 4) });
     const fixed = Buffer.alloc(${responseSize});
     s.on('message', (m, r) => { const o = Buffer.allocUnsafe(fixed.length); fixed.copy(o); o[0] = m[0]; o[1] = m[1]; o[2] = 0x84; o[5] = 1; s.send(o, r.port, r.address); });
     s.bind(${port}, '127.0.0.1', () => { try { s.setRecvBufferSize(4 << 20); s.setSendBufferSize(4 << 20); } catch {} });`;
   const p = start(process.execPath, ['-e', script]);
   await waitFor('the Node.js floor to answer', async () => (await exchangeUdp('127.0.0.1', port, buildQuery(`host0.${ORIGIN}`, 'A'), 300)).length > 0);
-  return { port, stop: () => p.stop() };
+  return { port, pid: p.process.pid!, stop: () => p.stop() };
 }
 
-async function measure(args: Args, queries: string, names: number, servers: ReadonlyArray<readonly [string, number]>): Promise<void> {
-  console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100 -l ${args.seconds}, ${args.rounds} rounds`);
-  for (const [, port] of servers) await dnsperf(port, queries, 2); // warm-up: caches, JIT
-  const best = new Map<string, { qps: number; lost: number }>();
+/** With --pin: the servers on one core, dnsperf on the other, so they never take turns on a core. */
+const SERVER_CPU = 1;
+const LOADGEN_CPU = 0;
+
+async function pinTo(cpu: number, pids: readonly number[]): Promise<void> {
+  for (const pid of pids) {
+    const out = await run('taskset', ['-a', '-p', '-c', String(cpu), String(pid)]);
+    if (out.code !== 0) throw new Error(`taskset failed for ${pid}: ${out.stderr}`);
+  }
+}
+
+interface Target {
+  readonly label: string;
+  readonly port: number;
+  /** The server's processes, whose CPU time is counted. */
+  readonly pids: readonly number[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function measure(args: Args, queries: string, names: number, servers: readonly Target[]): Promise<void> {
+  const pinning = args.pin ? `, servers pinned to CPU ${SERVER_CPU} and dnsperf to CPU ${LOADGEN_CPU}` : ', not pinned';
+  const rate = args.rate ? ` -Q ${args.rate}` : '';
+  console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100${rate} -l ${args.seconds}, ${args.rounds} rounds${pinning}`);
+  console.log('  "CPU" is the server\'s user + system time per answered query; "cores" its CPU time over wall time.');
+  for (const s of servers) {
+    const warm = await dnsperf(s.port, queries, 2, s.pids, args); // warm-up: caches, JIT
+    console.log(`  ${s.label.padEnd(30)} answers: average ${warm.responseBytes} bytes, ${warm.rcodes}`);
+  }
+  const rounds = new Map<string, Round[]>(servers.map((s) => [s.label, []]));
   for (let round = 1; round <= args.rounds; round++) {
-    for (const [label, port] of servers) {
-      const r = await dnsperf(port, queries, args.seconds);
-      console.log(`  round ${round}  ${label.padEnd(30)} ${r.qps.toFixed(0).padStart(8)} QPS  lost ${r.lost}`);
-      if (!best.has(label) || r.qps > best.get(label)!.qps) best.set(label, r);
+    for (const s of servers) {
+      const r = await dnsperf(s.port, queries, args.seconds, s.pids, args);
+      rounds.get(s.label)!.push(r);
+      console.log(
+        `  round ${round}  ${s.label.padEnd(30)} ${r.qps.toFixed(0).padStart(8)} QPS  lost ${String(r.lost).padEnd(4)}` +
+          `  CPU ${r.serverUsPerQuery.toFixed(2).padStart(5)} µs/query  server ${r.serverCores.toFixed(2)} cores  dnsperf ${r.dnsperfCores.toFixed(2)} cores`,
+      );
     }
   }
-  const nsdQps = best.get(servers[0]![0])!.qps;
-  console.log('\n  server                          best QPS   ratio to NSD');
-  for (const [label] of servers) {
-    const qps = best.get(label)!.qps;
-    console.log(`  ${label.padEnd(30)} ${qps.toFixed(0).padStart(9)}   ${(qps / nsdQps).toFixed(2)}x`);
+  // Ratios within a round compare servers measured seconds apart, under the same background load.
+  const nsd = rounds.get(servers[0]!.label)!;
+  console.log('\n  server                          best QPS  median QPS  median ratio  median CPU µs/query  NSD µs / server µs');
+  for (const s of servers) {
+    const rs = rounds.get(s.label)!;
+    const best = Math.max(...rs.map((r) => r.qps));
+    const ratio = median(rs.map((r, i) => r.qps / nsd[i]!.qps));
+    const us = median(rs.map((r) => r.serverUsPerQuery));
+    const cpuRatio = median(rs.map((r, i) => nsd[i]!.serverUsPerQuery / r.serverUsPerQuery));
+    console.log(
+      `  ${s.label.padEnd(30)} ${best.toFixed(0).padStart(9)} ${median(rs.map((r) => r.qps)).toFixed(0).padStart(11)}` +
+        `  ${ratio.toFixed(2).padStart(11)}x  ${us.toFixed(2).padStart(19)}  ${cpuRatio.toFixed(2).padStart(17)}x`,
+    );
   }
-  const ratio = best.get('dnsfleet serve')!.qps / nsdQps;
-  console.log(`\nRESULT dnsfleet/NSD = ${ratio.toFixed(2)}x (goal 0.80x)`);
+  const fleet = rounds.get('dnsfleet serve')!;
+  const qpsRatio = median(fleet.map((r, i) => r.qps / nsd[i]!.qps));
+  const cpuRatio = median(fleet.map((r, i) => nsd[i]!.serverUsPerQuery / r.serverUsPerQuery));
+  console.log(`\nRESULT dnsfleet/NSD = ${qpsRatio.toFixed(2)}x QPS (median of rounds; goal 0.80x), ${cpuRatio.toFixed(2)}x queries per CPU-second`);
 }
 
 async function throughput(args: Args): Promise<void> {
@@ -146,19 +285,27 @@ async function throughput(args: Args): Promise<void> {
     // Every server started is stopped in `finally`, also when dnsperf fails half-way.
     const stops: Array<() => Promise<void>> = [];
     try {
-      const nsd = await startNsd([zone]);
+      // Minimal responses on both sides: the same answers, byte for byte in size (checked below).
+      const nsd = await startNsd([zone], { minimalResponses: true });
       stops.push(() => nsd.stop());
       const fleet = await startDnsfleet([zone], ['--no-watch']);
       stops.push(() => fleet.stop());
-      // The response size of a typical answer, for the Node.js floor.
-      const sample = await query(fleet.host, fleet.port, `host0.${ORIGIN}`, 'A');
-      const floor = await startNodeFloor(sample.raw.length + 30);
+      // The floor answers with dnsfleet's average response size.
+      const sample = await dnsperf(fleet.port, queries, 1, [], args);
+      const floor = await startNodeFloor(sample.responseBytes);
       stops.push(() => floor.stop());
-      await measure(args, queries, names, [
-        ['NSD 4.6 (1 process)', nsd.port],
-        ['dnsfleet serve', fleet.port],
-        ['Node.js fixed-response floor', floor.port],
-      ]);
+      const servers: Target[] = [
+        { label: 'NSD 4.6 (1 process)', port: nsd.port, pids: processTree(nsd.process.process.pid!) },
+        { label: 'dnsfleet serve', port: fleet.port, pids: processTree(fleet.process.process.pid!) },
+        { label: 'Node.js fixed-response floor', port: floor.port, pids: processTree(floor.pid) },
+      ];
+      if (args.compare) {
+        const other = await startDnsfleet([zone], ['--no-watch'], { cli: resolve(args.compare) });
+        stops.push(() => other.stop());
+        servers.push({ label: 'dnsfleet serve (--compare)', port: other.port, pids: processTree(other.process.process.pid!) });
+      }
+      if (args.pin) for (const s of servers) await pinTo(SERVER_CPU, s.pids);
+      await measure(args, queries, names, servers);
     } finally {
       await Promise.all(stops.map((stop) => stop()));
     }

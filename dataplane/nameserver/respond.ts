@@ -5,7 +5,7 @@ import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
 import type { ZoneSet } from '../zone/zone-set';
 import type { Zone } from '../zone/zone';
 import { answerQuery, type Answer, type AnswerEntry } from './answer';
-import { ResponseCache, EdnsVariant, patchCached } from './response-cache';
+import { ResponseCache, EdnsVariant } from './response-cache';
 
 /**
  * Turns one query message into what the server does with it: send a response, drop it, or start
@@ -68,11 +68,13 @@ export class Responder {
     const nameEnd = q.questionEnd - 4;
     const variant = !q.edns ? EdnsVariant.None : q.edns.dnssecOk ? EdnsVariant.EdnsDo : EdnsVariant.Edns;
     const hit = this.cache.find(msg, nameEnd, q.questionEnd, variant);
-    if (hit && hit.length <= limit) return response(patchCached(hit, msg, nameEnd, new Uint8Array(hit.length)));
+    if (hit >= 0 && this.cache.length(hit) <= limit) {
+      return response(this.cache.copyTo(hit, msg, nameEnd, new Uint8Array(this.cache.length(hit))));
+    }
     const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype);
-    if (hit) return response(encodeAnswer(msg, q, answer, limit)); // cached, but too big for this client
+    if (hit >= 0) return response(encodeAnswer(msg, q, answer, limit)); // cached, but too big for this client
     const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
-    this.cache.store(msg, nameEnd, q.questionEnd, variant, full.slice());
+    this.cache.store(msg, nameEnd, q.questionEnd, variant, full);
     return response(full.length <= limit ? full : encodeAnswer(msg, q, answer, limit));
   }
 

@@ -21,48 +21,135 @@ export const enum EdnsVariant {
   EdnsDo = 3,
 }
 
-interface Entry {
-  /** The question as on the wire, name folded to lower case. */
-  readonly question: Uint8Array;
-  readonly variant: number;
-  readonly message: Uint8Array;
-  next: Entry | undefined;
-}
+/**
+ * Entries live one after another in a slab of bytes: a 5-byte header (variant, question length,
+ * message length), the question with its name folded, then the message. A lookup touches the slot
+ * table and one place in the slab, rather than a map bucket, an entry object and two arrays with
+ * their backing stores: on a server these are cache misses, as the kernel and Node.js evict our
+ * data between two datagrams.
+ */
+const HEADER = 5;
 
 export class ResponseCache {
-  private readonly buckets = new Map<number, Entry>();
+  /** Open addressing with linear probing; a slot holds an entry's slab offset + 1, 0 when empty. */
+  private slots = new Int32Array(1024);
+  /** The hash of the entry in the same slot, so that most mismatches do not touch the slab. */
+  private hashes = new Int32Array(1024);
+  private slab = new Uint8Array(64 * 1024);
+  private used = 0;
   private count = 0;
 
-  /** When full, the cache starts over: simple, and bounded for zones with millions of names. */
-  constructor(private readonly maxEntries = 200_000) {}
+  /**
+   * When full, the cache starts over: simple, and bounded for zones with millions of names. The
+   * byte bound matters as much as the entry bound: an entry keeps the full (TCP-size) response.
+   */
+  constructor(
+    private readonly maxEntries = 200_000,
+    private readonly maxBytes = 64 * 1024 * 1024,
+  ) {}
 
   get size(): number {
     return this.count;
   }
 
   clear(): void {
-    this.buckets.clear();
+    this.slots.fill(0);
+    this.used = 0;
     this.count = 0;
   }
 
   /**
-   * The cached response for the question at `[12, questionEnd)` of `msg`, whose name ends at
-   * `nameEnd`, or undefined.
+   * Where the cached response for the question at `[12, questionEnd)` of `msg` (name ending at
+   * `nameEnd`) is, for `length()` and `copyTo()`; -1 when there is none.
    */
-  find(msg: Uint8Array, nameEnd: number, questionEnd: number, variant: number): Uint8Array | undefined {
-    for (let e = this.buckets.get(questionHash(msg, nameEnd, questionEnd, variant)); e; e = e.next) {
-      if (e.variant === variant && sameQuestion(e.question, msg, nameEnd, questionEnd)) return e.message;
+  find(msg: Uint8Array, nameEnd: number, questionEnd: number, variant: number): number {
+    const hash = questionHash(msg, nameEnd, questionEnd, variant);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = hash & mask; slots[i] !== 0; i = (i + 1) & mask) {
+      if (this.hashes[i] !== hash) continue;
+      const at = slots[i]! - 1;
+      if (this.sameQuestion(at, msg, nameEnd, questionEnd, variant)) return at;
     }
-    return undefined;
+    return -1;
+  }
+
+  /** The length of the response found at `at`. */
+  length(at: number): number {
+    return (this.slab[at + 3]! << 8) | this.slab[at + 4]!;
+  }
+
+  /**
+   * Copies the response found at `at` into `out` (of `length(at)` bytes) for the query `query`:
+   * its ID, its RD bit (RFC 1035 §4.1.1) and the case of its question name (RFC 4343 §4.1).
+   */
+  copyTo(at: number, query: Uint8Array, nameEnd: number, out: Uint8Array): Uint8Array {
+    const start = at + HEADER + ((this.slab[at + 1]! << 8) | this.slab[at + 2]!);
+    out.set(this.slab.subarray(start, start + this.length(at)));
+    return patchQuery(out, query, nameEnd);
   }
 
   store(msg: Uint8Array, nameEnd: number, questionEnd: number, variant: number, message: Uint8Array): void {
-    if (this.count >= this.maxEntries) this.clear();
-    const question = new Uint8Array(questionEnd - 12);
-    for (let i = 12; i < questionEnd; i++) question[i - 12] = i < nameEnd ? fold(msg[i]!) : msg[i]!;
+    const questionLength = questionEnd - 12;
+    const size = HEADER + questionLength + message.length;
+    if (message.length > 0xffff || size > this.maxBytes) return;
+    if (this.count >= this.maxEntries || this.used + size > this.maxBytes) this.clear();
+    if (2 * (this.count + 1) > this.slots.length) this.growSlots();
+    if (this.used + size > this.slab.length) this.growSlab(this.used + size);
+
+    // A question stored again (by a caller that did not look first) replaces the older entry.
     const hash = questionHash(msg, nameEnd, questionEnd, variant);
-    this.buckets.set(hash, { question, variant, message, next: this.buckets.get(hash) });
-    this.count++;
+    const mask = this.slots.length - 1;
+    let i = hash & mask;
+    for (; this.slots[i] !== 0; i = (i + 1) & mask) {
+      if (this.hashes[i] === hash && this.sameQuestion(this.slots[i]! - 1, msg, nameEnd, questionEnd, variant)) break;
+    }
+    if (this.slots[i] === 0) this.count++;
+
+    const slab = this.slab;
+    const at = this.used;
+    slab[at] = variant;
+    slab[at + 1] = questionLength >> 8;
+    slab[at + 2] = questionLength & 0xff;
+    slab[at + 3] = message.length >> 8;
+    slab[at + 4] = message.length & 0xff;
+    for (let j = 12; j < questionEnd; j++) slab[at + HEADER + j - 12] = j < nameEnd ? fold(msg[j]!) : msg[j]!;
+    slab.set(message, at + HEADER + questionLength);
+    this.used += size;
+    this.slots[i] = at + 1;
+    this.hashes[i] = hash;
+  }
+
+  private sameQuestion(at: number, msg: Uint8Array, nameEnd: number, questionEnd: number, variant: number): boolean {
+    const slab = this.slab;
+    if (slab[at] !== variant || ((slab[at + 1]! << 8) | slab[at + 2]!) !== questionEnd - 12) return false;
+    const offset = at + HEADER - 12;
+    for (let i = 12; i < nameEnd; i++) if (slab[offset + i] !== fold(msg[i]!)) return false;
+    for (let i = nameEnd; i < questionEnd; i++) if (slab[offset + i] !== msg[i]) return false;
+    return true;
+  }
+
+  private growSlots(): void {
+    const oldSlots = this.slots;
+    const oldHashes = this.hashes;
+    this.slots = new Int32Array(oldSlots.length * 2);
+    this.hashes = new Int32Array(oldSlots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let j = 0; j < oldSlots.length; j++) {
+      if (oldSlots[j] === 0) continue;
+      let i = oldHashes[j]! & mask;
+      while (this.slots[i] !== 0) i = (i + 1) & mask;
+      this.slots[i] = oldSlots[j]!;
+      this.hashes[i] = oldHashes[j]!;
+    }
+  }
+
+  private growSlab(needed: number): void {
+    let length = this.slab.length * 2;
+    while (length < needed) length *= 2;
+    const slab = new Uint8Array(Math.min(length, this.maxBytes));
+    slab.set(this.slab.subarray(0, this.used));
+    this.slab = slab;
   }
 }
 
@@ -78,22 +165,11 @@ function questionHash(msg: Uint8Array, nameEnd: number, questionEnd: number, var
   return h;
 }
 
-function sameQuestion(question: Uint8Array, msg: Uint8Array, nameEnd: number, questionEnd: number): boolean {
-  if (question.length !== questionEnd - 12) return false;
-  for (let i = 12; i < nameEnd; i++) if (question[i - 12] !== fold(msg[i]!)) return false;
-  for (let i = nameEnd; i < questionEnd; i++) if (question[i - 12] !== msg[i]) return false;
-  return true;
-}
-
-/**
- * Copies a cached response for a new query into `out` (of the template's length): the query's
- * ID, its RD bit (RFC 1035 §4.1.1) and the case of its question name (RFC 4343 §4.1).
- */
-export function patchCached(template: Uint8Array, query: Uint8Array, nameEnd: number, out: Uint8Array): Uint8Array {
-  out.set(template);
+/** Puts the query's ID, RD bit and question-name case into a copy of a cached response. */
+function patchQuery(out: Uint8Array, query: Uint8Array, nameEnd: number): Uint8Array {
   out[0] = query[0]!;
   out[1] = query[1]!;
-  out[2] = (template[2]! & 0xfe) | (query[2]! & 0x01);
+  out[2] = (out[2]! & 0xfe) | (query[2]! & 0x01);
   for (let i = 12; i < nameEnd; i++) out[i] = query[i]!;
   return out;
 }

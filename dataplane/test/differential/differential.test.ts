@@ -60,6 +60,37 @@ function readCorpus(): Case[] {
     });
 }
 
+/** Every other letter in upper case: `ExAmPlE.CoM.` */
+function flipCase(name: string): string {
+  let upper = false;
+  return name.replace(/[a-z]/gi, (ch) => ((upper = !upper) ? ch.toUpperCase() : ch.toLowerCase()));
+}
+
+/** A query message's wire name, as a response would echo it in its question. */
+function buildName(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
+  return Buffer.concat([Buffer.alloc(12), ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+}
+
+/** The question name of a message (from offset 12 to its root label, inclusive). */
+function questionName(msg: Buffer): Buffer {
+  let pos = 12;
+  while (msg[pos] !== 0) pos += msg[pos]! + 1;
+  return msg.subarray(12, pos + 1);
+}
+
+/** A copy with the question name in lower case. */
+function foldQuestion(msg: Buffer): Buffer {
+  const out = Buffer.from(msg);
+  const end = 12 + questionName(msg).length;
+  for (let i = 12; i < end; i++) if (out[i]! >= 0x41 && out[i]! <= 0x5a) out[i]! += 0x20;
+  return out;
+}
+
+function sameButId(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && a.subarray(2).equals(b.subarray(2));
+}
+
 /** What is compared, one line each, so a mismatch prints as a readable diff. */
 function comparable(reply: Reply): string[] {
   const { aa, tc } = flagsOf(reply);
@@ -117,6 +148,26 @@ describe('differential test against NSD @integration', function () {
       if (want.join('\n') !== got.join('\n')) mismatches.push(`query "${c.line}" (- ${nsdVersion()}, + dnsfleet):\n${lineDiff(want, got)}`);
     }
     assert.equal(mismatches.length, 0, `${mismatches.length} of ${corpus.length} answers differ from NSD:\n${mismatches.join('\n\n')}`);
+  });
+
+  it('answers every UDP query of the corpus from its cache exactly as the first time, in the case asked', async () => {
+    // A server of its own, so that the first answer comes from the full responder and the next
+    // ones from the cache through the UDP fast path (server/udp-fast-path.ts).
+    const fresh = await startDnsfleet([zone]);
+    try {
+      const mismatches: string[] = [];
+      for (const c of corpus.filter((k) => !k.options.tcp)) {
+        const first = await query(fresh.host, fresh.port, c.name, c.type, c.options);
+        const again = await query(fresh.host, fresh.port, c.name, c.type, c.options);
+        const flipped = await query(fresh.host, fresh.port, flipCase(c.name), c.type, c.options);
+        if (!sameButId(first.raw, again.raw)) mismatches.push(`${c.line}: asked again`);
+        if (!sameButId(foldQuestion(first.raw), foldQuestion(flipped.raw))) mismatches.push(`${c.line}: asked as ${flipCase(c.name)}`);
+        if (!questionName(flipped.raw).equals(Buffer.from(questionName(buildName(flipCase(c.name)))))) mismatches.push(`${c.line}: case not echoed`);
+      }
+      assert.deepEqual(mismatches, []);
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it('truncates over UDP where NSD does, and both answer in full over TCP', async () => {

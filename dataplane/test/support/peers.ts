@@ -98,7 +98,10 @@ function nsdHasRrl(): boolean {
  * NSD with one server process and response rate limiting off (it ships on and would drop
  * queries in tests and benchmarks). `allowTransfer` is an NSD ACL such as `127.0.0.1/32`.
  */
-export async function startNsd(zones: readonly ZoneText[], options: { allowTransfer?: string } = {}): Promise<RunningPeer> {
+export async function startNsd(
+  zones: readonly ZoneText[],
+  options: { allowTransfer?: string; /** `minimal-responses: yes`, as dnsfleet answers (benchmarks). */ minimalResponses?: boolean } = {},
+): Promise<RunningPeer> {
   if (zones.length === 0) throw new Error('startNsd: no zones given');
   const dir = tempDir('nsd');
   const host = '127.0.0.1';
@@ -123,7 +126,7 @@ export async function startNsd(zones: readonly ZoneText[], options: { allowTrans
   xfrdfile: "${dir.path}/xfrd.state"
   zonelistfile: "${dir.path}/zone.list"
   database: ""
-${nsdHasRrl() ? '  rrl-ratelimit: 0\n' : ''}  verbosity: 1
+${nsdHasRrl() ? '  rrl-ratelimit: 0\n' : ''}${options.minimalResponses ? '  minimal-responses: yes\n' : ''}  verbosity: 1
   logfile: "${logfile}"
 remote-control:
   control-enable: no
@@ -164,7 +167,7 @@ function readLog(file: string): string {
 export async function startDnsfleet(
   zonesOrPath: readonly ZoneText[] | string,
   extraArgs: readonly string[] = [],
-  options: { readyZone?: string; readyTimeoutMs?: number } = {},
+  options: { readyZone?: string; readyTimeoutMs?: number; /** Another build's cli/main.js, for A/B benchmarks. */ cli?: string } = {},
 ): Promise<RunningPeer & { dir: string }> {
   let scratch: { path: string; remove(): void } | undefined;
   let manifests: string;
@@ -183,7 +186,7 @@ export async function startDnsfleet(
   const port = await freePort(host);
   const server = await startAndWait(
     'dnsfleet serve',
-    () => start(process.execPath, [CLI, 'serve', '-f', manifests, '--listen', `${host}:${port}`, ...extraArgs]),
+    () => start(process.execPath, [options.cli ?? CLI, 'serve', '-f', manifests, '--listen', `${host}:${port}`, ...extraArgs]),
     () => waitUntilAnswering(host, port, readyZone, options.readyTimeoutMs),
     () => scratch?.remove(),
   );
