@@ -1,4 +1,5 @@
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { Agent } from 'node:https';
 import type { Zone as ZoneResource, ZoneStatus } from '../../crds/v1alpha1/zone';
 import { API_GROUP } from '../../crds/v1alpha1/meta';
 
@@ -55,6 +56,7 @@ export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
   const kc = new k8s.KubeConfig();
   if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
   else kc.loadFromDefault();
+  reuseConnections(kc);
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const leases = kc.makeApiClient(k8s.CoordinationV1Api);
   const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -138,6 +140,30 @@ export async function kubeClient(kubeconfigPath?: string): Promise<KubeClient> {
       if (resourceVersion) metadata.resourceVersion = resourceVersion;
       await api.patchNamespacedCustomObject({ ...ref(namespace, name), body: { metadata } }, mergePatch);
     },
+  };
+}
+
+/**
+ * client-node 1.4 makes a new https.Agent for every API call (kubernetes-client/javascript#2893),
+ * so every request paid a new TLS connection: with a thousand Zones the handshakes were the largest
+ * part of the operator's CPU. This keeps one keep-alive agent while the TLS options stay the same.
+ */
+function reuseConnections(kc: K8s.KubeConfig): void {
+  const apply = kc.applySecurityAuthentication.bind(kc);
+  let shared: { key: string; agent: Agent } | undefined;
+  kc.applySecurityAuthentication = async (context) => {
+    await apply(context);
+    const made = context.getAgent();
+    // Proxy agents are other classes: they keep their own behaviour.
+    if (made?.constructor !== Agent) return;
+    const o = (made as Agent).options;
+    // Credentials can be re-read (rotated certificates): a change makes a new agent.
+    const key = [o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (v === undefined ? '' : String(v))).join('\0');
+    if (shared?.key !== key) {
+      shared?.agent.destroy();
+      shared = { key, agent: new Agent({ ...o, keepAlive: true }) };
+    }
+    context.setAgent(shared.agent);
   };
 }
 
