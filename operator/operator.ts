@@ -91,11 +91,16 @@ async function startControllers(
     onError: (key, err, retryInMs) => o.log.warn('reconcile failed; retrying', { key, error: String(err), retryInMs }),
   });
   o.setDepth(() => queue.depth);
-  const known = new Set<string>();
+  // Key → what of the Zone a reconcile depends on, as last seen (controller-runtime's
+  // GenerationChangedPredicate, with finalizers and deletion): an update of the status alone, which
+  // is the controller's own write coming back, does not run it again.
+  const known = new Map<string, string>();
   const stopWatch = await kube.watchZones({
     onChange: (z) => {
       const key = ZoneController.key(z.metadata.namespace ?? 'default', z.metadata.name);
-      known.add(key);
+      const seen = JSON.stringify([z.metadata.uid, z.metadata.generation, z.metadata.deletionTimestamp, z.metadata.finalizers]);
+      if (known.get(key) === seen) return;
+      known.set(key, seen);
       queue.add(key);
     },
     onDelete: (z) => {
@@ -106,7 +111,7 @@ async function startControllers(
     onError: (err) => o.log.warn('zone watch failed; restarting it', { error: String(err) }),
   });
   const resync = setInterval(() => {
-    for (const key of known) queue.add(key);
+    for (const key of known.keys()) queue.addBackground(key);
   }, o.resyncMs ?? 60_000);
   o.log.info('controllers started', { clouds: o.clouds.join(',') });
   return async () => {
