@@ -133,9 +133,12 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     { onError: (key, err, retryInMs) => o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs }) },
   );
   o.setDepth(() => queue.depth);
-  const known = new Set<string>();
+  // Key → what of the object a reconcile depends on, as last seen (controller-runtime's
+  // GenerationChangedPredicate, with finalizers and deletion): an update of the status alone, which
+  // is the controller's own write coming back, does not run it again.
+  const known = new Map<string, string>();
   const requeueKind = (kind: DnsfleetKind): void => {
-    for (const key of known) if (key.startsWith(`${kind}/`)) queue.add(key);
+    for (const key of known.keys()) if (key.startsWith(`${kind}/`)) queue.add(key);
   };
 
   const watchKind = <K extends DnsfleetKind>(kind: K, cache: Map<string, KindTypes[K]>, onChange?: (before: KindTypes[K] | undefined, after: KindTypes[K] | undefined) => void) =>
@@ -143,9 +146,11 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
       onChange: (obj) => {
         const key = objectKey(kind, obj.metadata.namespace, obj.metadata.name);
         const before = cache.get(key);
-        known.add(key);
         cache.set(key, obj);
         onChange?.(before, obj);
+        const seen = JSON.stringify([obj.metadata.uid, obj.metadata.generation, obj.metadata.deletionTimestamp, obj.metadata.finalizers]);
+        if (known.get(key) === seen) return;
+        known.set(key, seen);
         queue.add(key);
       },
       onDelete: (obj) => {
@@ -179,11 +184,11 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   if (o.controlServer) {
     // Not a resource of its own: kept in shape by the same queue, at start and on every resync.
     const key = `ControlServer/${o.controlServer.namespace}/${CONTROL_NAME}`;
-    known.add(key);
+    known.set(key, '');
     queue.add(key);
   }
   const resync = setInterval(() => {
-    for (const key of known) queue.add(key);
+    for (const key of known.keys()) queue.addBackground(key);
   }, o.resyncMs ?? 60_000);
   o.log.info('controllers started', { clouds: cloudNames().join(',') });
   return async () => {

@@ -72,4 +72,35 @@ describe('WorkQueue', () => {
     await tick(60);
     assert.equal(runs, seen);
   });
+
+  it('runs background keys (a resync) only when no other key waits', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(async (key) => {
+      runs.push(key);
+      await tick(5);
+    }, { concurrency: 1 });
+    for (const k of ['resync/a', 'resync/b', 'resync/c']) q.addBackground(k);
+    q.add('change/x');
+    q.add('change/y');
+    await q.idle();
+    // resync/a had started before the changes came; they still overtake b and c.
+    assert.deepEqual(runs, ['resync/a', 'change/x', 'change/y', 'resync/b', 'resync/c']);
+    q.stop();
+  });
+
+  it('promotes a background key that is added again, and runs it once', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(async (key) => {
+      runs.push(key);
+      await tick(5);
+    }, { concurrency: 1 });
+    q.add('first');
+    for (const k of ['a', 'b', 'c']) q.addBackground(k);
+    q.add('c');
+    q.addBackground('c');
+    assert.equal(q.depth, 4);
+    await q.idle();
+    assert.deepEqual(runs, ['first', 'c', 'a', 'b']);
+    q.stop();
+  });
 });

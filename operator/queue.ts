@@ -1,7 +1,8 @@
 /**
  * A work queue that runs one reconcile at a time per key (`kind/namespace/name`), as pepr's
  * queue does: a key added while it is being reconciled runs once more afterwards; failures come
- * back with exponential backoff; a handler can ask to run again later.
+ * back with exponential backoff; a handler can ask to run again later. Keys of a periodic resync
+ * wait behind all others, so a change never queues behind every object of the cluster.
  */
 
 export interface ReconcileResult {
@@ -19,6 +20,9 @@ export interface WorkQueueOptions {
 export class WorkQueue {
   private readonly queued: string[] = [];
   private readonly queuedSet = new Set<string>();
+  /** Background keys in order; an entry no longer in `backgroundSet` was promoted and is skipped. */
+  private readonly background: string[] = [];
+  private readonly backgroundSet = new Set<string>();
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
@@ -33,7 +37,15 @@ export class WorkQueue {
 
   /** Keys waiting or running. */
   get depth(): number {
-    return this.queued.length + this.running.size;
+    return this.queued.length + this.backgroundSet.size + this.running.size;
+  }
+
+  /** Adds a key that runs only when no other key waits (a resync); `add` promotes it. */
+  addBackground(key: string): void {
+    if (this.stopped || this.running.has(key) || this.queuedSet.has(key) || this.backgroundSet.has(key)) return;
+    this.backgroundSet.add(key);
+    this.background.push(key);
+    this.pump();
   }
 
   add(key: string, delayMs = 0): void {
@@ -51,6 +63,7 @@ export class WorkQueue {
       return;
     }
     if (this.queuedSet.has(key)) return;
+    this.backgroundSet.delete(key);
     this.queuedSet.add(key);
     this.queued.push(key);
     this.pump();
@@ -70,12 +83,20 @@ export class WorkQueue {
 
   private pump(): void {
     const limit = this.options.concurrency ?? 4;
-    while (!this.stopped && this.running.size < limit && this.queued.length > 0) {
-      const key = this.queued.shift()!;
+    while (!this.stopped && this.running.size < limit) {
+      const key = this.queued.shift() ?? this.nextBackground();
+      if (key === undefined) return;
       this.queuedSet.delete(key);
       this.running.add(key);
       void this.run(key);
     }
+  }
+
+  private nextBackground(): string | undefined {
+    for (let key = this.background.shift(); key !== undefined; key = this.background.shift()) {
+      if (this.backgroundSet.delete(key)) return key;
+    }
+    return undefined;
   }
 
   private async run(key: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { Agent } from 'node:https';
 import type { Zone } from '../../crds/v1alpha1/zone';
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
@@ -103,6 +104,7 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
   const kc = new k8s.KubeConfig();
   if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
   else kc.loadFromDefault();
+  reuseConnections(kc);
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const leases = kc.makeApiClient(k8s.CoordinationV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -238,6 +240,30 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
         if (statusCode(err) !== 409) throw err;
       }
     },
+  };
+}
+
+/**
+ * client-node 1.4 makes a new https.Agent for every API call (kubernetes-client/javascript#2893),
+ * so every request paid a new TLS connection: with a thousand Zones the handshakes were the largest
+ * part of the operator's CPU. This keeps one keep-alive agent while the TLS options stay the same.
+ */
+function reuseConnections(kc: K8s.KubeConfig): void {
+  const apply = kc.applySecurityAuthentication.bind(kc);
+  let shared: { key: string; agent: Agent } | undefined;
+  kc.applySecurityAuthentication = async (context) => {
+    await apply(context);
+    const made = context.getAgent();
+    // Proxy agents are other classes: they keep their own behaviour.
+    if (made?.constructor !== Agent) return;
+    const o = (made as Agent).options;
+    // Credentials can be re-read (rotated certificates): a change makes a new agent.
+    const key = [o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (v === undefined ? '' : String(v))).join('\0');
+    if (shared?.key !== key) {
+      shared?.agent.destroy();
+      shared = { key, agent: new Agent({ ...o, keepAlive: true }) };
+    }
+    context.setAgent(shared.agent);
   };
 }
 

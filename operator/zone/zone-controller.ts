@@ -10,6 +10,7 @@ import type { ReconcileResult } from '../queue';
 import { getCondition, setCondition } from '../conditions';
 import { describeKubeError, type EventRecord } from '../kube/client';
 import { cloudProgress, readyCondition, ZoneReason, type BuildOutcome } from './zone-status';
+import { keepStoredSerial } from './stored-serial';
 
 /**
  * Reconciles one Zone: a straight list of steps that each return early (CloudNativePG's shape).
@@ -18,7 +19,8 @@ import { cloudProgress, readyCondition, ZoneReason, type BuildOutcome } from './
  * 1. gone → nothing; being deleted → remove it from the store, then the finalizer;
  * 2. make sure the finalizer is there, so a deletion reaches step 1;
  * 3. build the zone (the same code as `dnsfleet serve`), keeping the managed serial while the spec
- *    is unchanged; an invalid zone leaves the store alone, so the last good version keeps serving;
+ *    is unchanged (from the status, or from the store when a status write was lost); an invalid
+ *    zone leaves the store alone, so the last good version keeps serving;
  * 4. write the snapshot when the store does not have it;
  * 5. read what the clouds' pods serve, decide `Ready`, and write the status if it changed;
  *    until every pod serves the serial, look again soon.
@@ -74,8 +76,11 @@ export class ZoneController {
     let build: BuildOutcome;
     let next: ZoneStatus = { ...status };
     try {
-      const now = this.o.now?.() ?? new Date();
-      const built = buildZone(apiObjectLocator('Zone', namespace, name), zone, previous, Math.floor(now.getTime() / 1000));
+      const now = Math.floor((this.o.now?.() ?? new Date()).getTime() / 1000);
+      const locator = apiObjectLocator('Zone', namespace, name);
+      const stored = await this.o.store.getZone(origin);
+      // A lost status write must not make the same zone be written again under a new serial.
+      const built = keepStoredSerial(buildZone(locator, zone, previous, now), stored, previous, (p) => buildZone(locator, zone, p, now));
       build = { ok: true, serial: built.zone.serial };
       next = { ...next, serial: built.zone.serial, ...(built.managedSerial ? { specDigest: built.managedSerial.specDigest } : {}) };
       const snapshot = snapshotOf(built.zone, zone.spec.nameserverClouds ?? 'all');
@@ -85,7 +90,6 @@ export class ZoneController {
         this.o.log.info('renamed zone: old name removed from the clouds', { old: status.writtenZoneName, zone: origin, key });
       }
       next = { ...next, writtenZoneName: origin };
-      const stored = await this.o.store.getZone(origin);
       if (!stored || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds)) {
         const version = await this.o.store.putZone(snapshot);
         this.o.log.info('zone written for the clouds', { zone: origin, serial: snapshot.serial, version, key });
