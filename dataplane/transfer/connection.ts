@@ -81,7 +81,12 @@ export function tcpExchange(
       else finish(error('network', err.message, err));
     });
     socket.on('close', () => {
-      const partial = pending.length > 0 ? `, ${pending.length} octets of an unfinished message` : '';
+      const partial =
+        pending.length >= 2
+          ? `, and ${pending.length - 2} of the ${pending.readUInt16BE(0)} octets of the next`
+          : pending.length > 0
+            ? ', and half of the next length prefix'
+            : '';
       finish(error('connection-closed', `the primary closed the connection after ${messages} complete messages${partial}`));
     });
     socket.on('data', (chunk: Buffer) => {
