@@ -63,6 +63,8 @@ export interface TransferSummary {
   /** Octets received, TCP framing included, over all attempts. */
   readonly bytes: number;
   readonly durationMs: number;
+  /** Of durationMs, the time spent building the new version (applying an IXFR, or building an AXFR's zone). */
+  readonly applyMs: number;
   /** Why an IXFR was given up for an AXFR, when it was. */
   readonly ixfrFallback?: string;
 }
@@ -129,11 +131,13 @@ export async function transferZone(primary: Primary, zone: Name | string, option
   const origin = typeof zone === 'string' ? Name.fromText(zone) : zone;
   const started = performance.now();
   const totals = { records: 0, messages: 0, bytes: 0 };
+  let applyStarted = 0;
   const summary = (serial: number, kind: TransferKind, ixfrFallback?: string): TransferSummary => ({
     serial,
     kind,
     ...totals,
     durationMs: performance.now() - started,
+    applyMs: applyStarted === 0 ? 0 : performance.now() - applyStarted,
     ...(ixfrFallback === undefined ? {} : { ixfrFallback }),
   });
   const have = options.have;
@@ -146,6 +150,7 @@ export async function transferZone(primary: Primary, zone: Name | string, option
       if (content.kind === 'up-to-date') {
         return { zone: have.zone, presigned: apexIsSigned(have.zone), summary: summary(content.serial, 'up-to-date'), warnings: [] };
       }
+      applyStarted = performance.now();
       if (content.kind === 'axfr') {
         // RFC 1995 §4: a primary without the differences may answer IXFR with the whole zone.
         const built = buildZone(primary, origin, 'IXFR', content.records);
@@ -160,6 +165,7 @@ export async function transferZone(primary: Primary, zone: Name | string, option
   }
   const content = await exchange(primary, origin, 'AXFR', undefined, options, totals);
   if (content.kind !== 'axfr') throw new Error(`AXFR gave a ${content.kind} answer`); // TransferAnswer gives AXFR content only
+  applyStarted = performance.now();
   const built = buildZone(primary, origin, 'AXFR', content.records);
   return { ...built, summary: summary(content.serial, 'axfr', ixfrFallback) };
 }

@@ -25,7 +25,9 @@ export interface Primary {
 
 export type PrimaryKind = 'nsd' | 'bind' | 'knot';
 
-export async function startPrimary(kind: PrimaryKind, zone: string, text: string): Promise<Primary> {
+/** `timeoutMs` bounds the start and each update (a zone of a million records takes BIND seconds). */
+export async function startPrimary(kind: PrimaryKind, zone: string, text: string, options: { timeoutMs?: number } = {}): Promise<Primary> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
   const dir = tempDir(`primary-${kind}`);
   const address = '127.0.0.1';
   const port = await freePort(address);
@@ -43,7 +45,7 @@ export async function startPrimary(kind: PrimaryKind, zone: string, text: string
     return soa?.data?.serial !== undefined && (serial === undefined || soa.data.serial === serial);
   };
   try {
-    await waitFor(`${kind} serving ${zone} on ${address}:${port}`, () => serialIs(undefined), 15_000);
+    await waitFor(`${kind} serving ${zone} on ${address}:${port}`, () => serialIs(undefined), timeoutMs);
   } catch (err) {
     const output = proc.output() + launched.log();
     await stop();
@@ -61,7 +63,7 @@ export async function startPrimary(kind: PrimaryKind, zone: string, text: string
       const later = new Date(Date.now() + 2000);
       utimesSync(zoneFile, later, later);
       await launched.reload();
-      await waitFor(`${kind} serving serial ${serial}`, () => serialIs(serial), 15_000);
+      await waitFor(`${kind} serving serial ${serial}`, () => serialIs(serial), timeoutMs);
     },
   };
 }
