@@ -20,6 +20,7 @@ import { stopAll } from '../test/support/processes';
 import { transferZone } from '../transfer/client';
 import { ZoneUpdate } from '../zone/zone-update';
 import { readZoneRecords } from '../dns/zonefile/reader';
+import { snapshotOf } from '../store/snapshot';
 
 const ORIGIN = 'ixfr-bench.test.';
 
@@ -64,6 +65,17 @@ async function main(): Promise<void> {
     t = performance.now();
     const local = new ZoneUpdate(have).remove({ owner: h, type: RRType.A, ttl: 3600, rdata: oldA }).add(newRecord).commit();
     console.log(`  ZoneUpdate.commit of one changed record, no network: ${(performance.now() - t).toFixed(0)} ms (${local.zone.recordCount.toLocaleString('en')} records)`);
+    t = performance.now();
+    new ZoneUpdate(have).remove({ owner: h, type: RRType.A, ttl: 3600, rdata: oldA }).add(newRecord).commit(undefined, { rebuild: true });
+    console.log(`  the same through a full rebuild (removing names, moving cuts): ${(performance.now() - t).toFixed(0)} ms`);
+    // What handing the version on costs today: the canonical order (AXFR out) and the store's
+    // master-file snapshot (store/snapshot.ts) are both made from the whole zone.
+    t = performance.now();
+    local.zone.sortedNodes();
+    console.log(`  canonical order of the new version (first AXFR out of it): ${(performance.now() - t).toFixed(0)} ms`);
+    t = performance.now();
+    const text = snapshotOf(local.zone, 'all').text;
+    console.log(`  store snapshot of the new version (master-file text, ${mib(text.length)}): ${(performance.now() - t).toFixed(0)} ms`);
 
     const totals: number[] = [];
     for (let round = 1; round <= rounds; round++) {
