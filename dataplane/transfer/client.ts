@@ -245,7 +245,8 @@ function readChecked(
   }
   let msg: Message;
   try {
-    msg = readMessage(plain, { source: `${label.operation} ${label.zone} from ${where} message ${n}` });
+    // The TransferError around it names the operation, zone, primary and message.
+    msg = readMessage(plain);
   } catch (err) {
     if (err instanceof MessageFormatError) fail('malformed', err.message, err);
     throw err;
