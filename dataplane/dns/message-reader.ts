@@ -31,7 +31,9 @@ export class MessageFormatError extends Error {
     readonly offset: number,
     readonly detail: string,
   ) {
-    super(`${source ? `${source}: ` : ''}${section}${index >= 0 ? ` ${section === 'question' ? 'question' : 'record'} ${index}` : ''} at offset ${offset}: ${detail}`);
+    // e.g. "question 0 at offset 12: …", "answer record 3 at offset 80: …", "header at offset 0: …"
+    const item = index < 0 ? section : section === 'question' ? `question ${index}` : `${section} record ${index}`;
+    super(`${source ? `${source}: ` : ''}${item} at offset ${offset}: ${detail}`);
     this.name = 'MessageFormatError';
   }
 }
