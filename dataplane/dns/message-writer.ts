@@ -139,8 +139,17 @@ export class MessageWriter {
 
   /** Header last, once the counts are known; returns a copy of the message. */
   finish(): Uint8Array {
+    return this.finishWith(this.flags | Flag.QR);
+  }
+
+  /** As `finish`, for a query we send (a transfer client's): QR stays clear (RFC 1035 §4.1.1). */
+  finishQuery(): Uint8Array {
+    return this.finishWith(this.flags & ~Flag.QR);
+  }
+
+  private finishWith(flags: number): Uint8Array {
     view.setUint16(0, this.id);
-    view.setUint16(2, this.flags | Flag.QR);
+    view.setUint16(2, flags);
     for (let i = 0; i < 4; i++) view.setUint16(4 + 2 * i, this.counts[i]!);
     return scratch.slice(0, this.pos);
   }

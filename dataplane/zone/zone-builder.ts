@@ -64,20 +64,9 @@ export class ZoneBuilder {
   /** Adds a record; `source` names where it came from (a file, a field) for error messages. */
   add(record: ZoneRecord, source?: string): this {
     const where: SourceRef | undefined = source === undefined ? undefined : { source, line: record.line };
-    if ((record.class ?? RRClass.IN) !== RRClass.IN) {
-      this.problems.push({ message: `class ${record.class} is not IN`, source: where });
-      return this;
-    }
-    if (!record.owner.isSubdomainOf(this.origin)) {
-      this.problems.push({ message: `${record.owner} is out of zone ${this.origin}`, source: where });
-      return this;
-    }
-    if (isMetaType(record.type) || record.type === RRType.AXFR || record.type === RRType.IXFR) {
-      this.problems.push({ message: `${typeToString(record.type)} cannot be zone data`, source: where });
-      return this;
-    }
-    if (!Number.isInteger(record.ttl) || record.ttl < 0 || record.ttl > MAX_TTL) {
-      this.problems.push({ message: `TTL ${record.ttl} outside 0..${MAX_TTL}`, source: where });
+    const problem = checkRecord(record, this.origin);
+    if (problem !== undefined) {
+      this.problems.push({ message: problem, source: where });
       return this;
     }
     let byType = this.sets.get(record.owner.key);
@@ -125,7 +114,7 @@ export class ZoneBuilder {
         node.rrsets.set(rrset);
       }
       nodes.set(key, node);
-      checkNode(node, this.origin, byType, problems);
+      checkNode(node, this.origin, problems, (type) => byType.get(type)?.source);
     }
 
     const apex = nodes.get(this.origin.key);
@@ -147,8 +136,17 @@ export class ZoneBuilder {
   }
 }
 
-function checkNode(node: ZoneNode, origin: Name, byType: Map<number, PendingSet>, problems: ZoneProblem[]): void {
-  const where = (type: number): SourceRef | undefined => byType.get(type)?.source;
+/** What is wrong with one record on its own, or undefined. Shared with ZoneUpdate. */
+export function checkRecord(record: ZoneRecord, origin: Name): string | undefined {
+  if ((record.class ?? RRClass.IN) !== RRClass.IN) return `class ${record.class} is not IN`;
+  if (!record.owner.isSubdomainOf(origin)) return `${record.owner} is out of zone ${origin}`;
+  if (isMetaType(record.type) || record.type === RRType.AXFR || record.type === RRType.IXFR) return `${typeToString(record.type)} cannot be zone data`;
+  if (!Number.isInteger(record.ttl) || record.ttl < 0 || record.ttl > MAX_TTL) return `TTL ${record.ttl} outside 0..${MAX_TTL}`;
+  return undefined;
+}
+
+/** The checks on the RRsets of one name. Shared with ZoneUpdate, which checks the names it changed. */
+export function checkNode(node: ZoneNode, origin: Name, problems: ZoneProblem[], where: (type: number) => SourceRef | undefined = () => undefined): void {
   const isApex = node.name.key === origin.key;
   if (!isApex && node.rrsets.has(RRType.SOA)) {
     problems.push({ message: `SOA record at ${node.name}, which is not the zone apex ${origin}`, source: where(RRType.SOA) });

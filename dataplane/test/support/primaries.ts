@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, run, start, tempDir, waitFor, type Started } from './processes';
+import { query } from './dns-client';
+import { PeerStartError } from './peers';
+
+/**
+ * Real primaries for transfer tests, each serving one zone from a file on a free loopback port,
+ * with transfers allowed to 127.0.0.1 and differences kept so they answer IXFR:
+ * - NSD 4.6: `store-ixfr` and `create-ixfr` (IXFR data made when a changed zone file is read);
+ * - BIND 9.18: `ixfr-from-differences yes`;
+ * - Knot 3.2: `zonefile-load: difference`.
+ * `update(text)` rewrites the zone file, makes the server reload it, and waits for the new serial.
+ */
+
+export interface Primary {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  update(text: string, serial: number): Promise<void>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export type PrimaryKind = 'nsd' | 'bind' | 'knot';
+
+/** `timeoutMs` bounds the start and each update (a zone of a million records takes BIND seconds). */
+export async function startPrimary(kind: PrimaryKind, zone: string, text: string, options: { timeoutMs?: number } = {}): Promise<Primary> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const dir = tempDir(`primary-${kind}`);
+  const address = '127.0.0.1';
+  const port = await freePort(address);
+  const zoneFile = join(dir.path, 'zone.db');
+  writeFileSync(zoneFile, text);
+  const launched = launch(kind, dir.path, address, port, zone);
+  const proc = launched.proc;
+  const stop = async (): Promise<void> => {
+    await proc.stop();
+    dir.remove();
+  };
+  const serialIs = async (serial: number | undefined): Promise<boolean> => {
+    const reply = await query(address, port, zone, 'SOA', { timeoutMs: 300 });
+    const soa = reply.packet.answers?.find((a) => a.type === 'SOA') as { data?: { serial?: number } } | undefined;
+    return soa?.data?.serial !== undefined && (serial === undefined || soa.data.serial === serial);
+  };
+  try {
+    await waitFor(`${kind} serving ${zone} on ${address}:${port}`, () => serialIs(undefined), timeoutMs);
+  } catch (err) {
+    const output = proc.output() + launched.log();
+    await stop();
+    throw new PeerStartError(kind, (err as Error).message, output);
+  }
+  return {
+    name: kind,
+    address,
+    port,
+    output: () => proc.output() + launched.log(),
+    stop,
+    update: async (newText, serial) => {
+      writeFileSync(zoneFile, newText);
+      // Servers compare modification times in whole seconds: make the change visible at once.
+      const later = new Date(Date.now() + 2000);
+      utimesSync(zoneFile, later, later);
+      await launched.reload();
+      await waitFor(`${kind} serving serial ${serial}`, () => serialIs(serial), timeoutMs);
+    },
+  };
+}
+
+interface Launched {
+  proc: Started;
+  reload(): Promise<void>;
+  log(): string;
+}
+
+function launch(kind: PrimaryKind, dir: string, address: string, port: number, zone: string): Launched {
+  const readLog = (file: string) => (): string => {
+    try {
+      return `\n--- ${file} ---\n${readFileSync(file, 'utf8')}`;
+    } catch {
+      return '';
+    }
+  };
+  switch (kind) {
+    case 'nsd': {
+      const conf = join(dir, 'nsd.conf');
+      writeFileSync(
+        conf,
+        `server:
+  ip-address: ${address}@${port}
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "${dir}"
+  pidfile: "${dir}/nsd.pid"
+  xfrdfile: "${dir}/xfrd.state"
+  zonelistfile: "${dir}/zone.list"
+  database: ""
+  verbosity: 2
+  logfile: "${dir}/nsd.log"
+remote-control:
+  control-enable: no
+zone:
+  name: "${zone}"
+  zonefile: "zone.db"
+  provide-xfr: 127.0.0.1 NOKEY
+  store-ixfr: yes
+  create-ixfr: yes
+`,
+      );
+      const proc = start('nsd', ['-d', '-c', conf]);
+      // NSD 4: SIGHUP rereads zone files whose modification time changed.
+      return { proc, reload: async () => void proc.process.kill('SIGHUP'), log: readLog(join(dir, 'nsd.log')) };
+    }
+    case 'bind': {
+      const conf = join(dir, 'named.conf');
+      const controlPort = port + 1 < 65536 ? port + 1 : port - 1;
+      const secret = randomBytes(32).toString('base64');
+      const key = `key "rndc-key" { algorithm hmac-sha256; secret "${secret}"; };\n`;
+      writeFileSync(join(dir, 'rndc.conf'), `${key}options { default-key "rndc-key"; default-server ${address}; default-port ${controlPort}; };\n`);
+      writeFileSync(
+        conf,
+        `${key}controls { inet ${address} port ${controlPort} allow { ${address}; } keys { "rndc-key"; }; };
+options {
+  directory "${dir}";
+  listen-on port ${port} { ${address}; };
+  listen-on-v6 { none; };
+  pid-file "${dir}/named.pid";
+  session-keyfile "${dir}/session.key";
+  managed-keys-directory "${dir}";
+  recursion no;
+  dnssec-validation no;
+  allow-transfer { 127.0.0.1; };
+  notify no;
+};
+zone "${zone}" { type primary; file "${dir}/zone.db"; ixfr-from-differences yes; };
+`,
+      );
+      const proc = start('named', ['-g', '-c', conf, '-n', '1']);
+      return {
+        proc,
+        reload: async () => {
+          const r = await run('rndc', ['-c', join(dir, 'rndc.conf'), 'reload', zone.replace(/\.$/, '')], { timeoutMs: 10_000 });
+          if (r.code !== 0) throw new Error(`rndc reload: ${r.stdout}${r.stderr}`);
+        },
+        log: () => '',
+      };
+    }
+    case 'knot': {
+      const conf = join(dir, 'knot.conf');
+      // Knot 3.2 does not create the journal's directory, and zonefile-load: difference needs it.
+      mkdirSync(join(dir, 'db'));
+      writeFileSync(
+        conf,
+        `server:
+  listen: ${address}@${port}
+  rundir: "${dir}"
+log:
+  - target: stderr
+    any: info
+database:
+  storage: "${dir}/db"
+acl:
+  - id: local-xfr
+    address: 127.0.0.1
+    action: transfer
+zone:
+  - domain: ${zone}
+    storage: "${dir}"
+    file: zone.db
+    zonefile-load: difference
+    journal-content: changes
+    zonefile-sync: -1
+    acl: local-xfr
+`,
+      );
+      const proc = start('knotd', ['-c', conf]);
+      return {
+        proc,
+        reload: async () => {
+          const r = await run('knotc', ['-c', conf, 'zone-reload', zone], { timeoutMs: 10_000 });
+          if (r.code !== 0) throw new Error(`knotc zone-reload: ${r.stdout}${r.stderr}`);
+        },
+        log: () => '',
+      };
+    }
+  }
+}
