@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { Name } from '../dns/name';
-import { readZoneFile } from '../dns/zonefile/reader';
-import { ZoneBuilder } from '../zone/zone-builder';
-import type { Zone } from '../zone/zone';
-import { freePort, stopAll } from '../test/support/processes';
-import { startPrimary, type Primary, type PrimaryKind } from '../test/support/primaries';
-import { querySoa, transferZone } from './client';
-import { TransferError } from './errors';
+import { Name } from '../../dns/name';
+import { readZoneFile } from '../../dns/zonefile/reader';
+import { ZoneBuilder } from '../../zone/zone-builder';
+import type { Zone } from '../../zone/zone';
+import { freePort, stopAll } from '../support/processes';
+import { startPrimary, type Primary, type PrimaryKind } from '../support/primaries';
+import { querySoa, transferZone } from '../../transfer/client';
+import { TransferError } from '../../transfer/errors';
 
 // The transfer client against real primaries on loopback (NSD 4.6, BIND 9.18, Knot 3.2), each
 // serving a zone of about 3,000 records:
