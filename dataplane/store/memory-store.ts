@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import type { PodReport, StoredZone, ZoneChange, ZoneSnapshot, ZoneStore } from './zone-store';
+import type { PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneSnapshot, ZoneStore } from './zone-store';
 
 /**
  * The ZoneStore in one process's memory: for `dnsfleet serve`, unit tests, and as the reference
@@ -70,6 +70,38 @@ export class MemoryZoneStore implements ZoneStore {
   async servedBy(cloud: string): Promise<PodReport[]> {
     const now = this.clock();
     return [...(this.reports.get(cloud)?.values() ?? [])].filter((r) => r.expires > now).map((r) => r.report);
+  }
+
+  private readonly secondaries = new Map<string, SecondaryConfig>();
+  private readonly secondaryStates = new Map<string, SecondaryState>();
+  private secondaryVersion = 0;
+
+  async putSecondary(config: SecondaryConfig): Promise<void> {
+    this.secondaries.set(config.origin, structuredClone(config));
+    this.secondaryVersion++;
+  }
+
+  async deleteSecondary(origin: string): Promise<void> {
+    this.secondaries.delete(origin);
+    this.secondaryStates.delete(origin);
+    this.secondaryVersion++;
+  }
+
+  async listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }> {
+    return { secondaries: [...this.secondaries.values()].map((c) => structuredClone(c)), version: this.secondaryVersion };
+  }
+
+  async secondariesVersion(): Promise<number> {
+    return this.secondaryVersion;
+  }
+
+  async reportSecondary(state: SecondaryState): Promise<void> {
+    this.secondaryStates.set(state.origin, structuredClone(state));
+  }
+
+  async secondaryState(origin: string): Promise<SecondaryState | undefined> {
+    const s = this.secondaryStates.get(origin);
+    return s && structuredClone(s);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import Redis, { type RedisOptions } from 'ioredis';
-import type { CloudSelector, PodReport, StoredZone, ZoneChange, ZoneSnapshot, ZoneStore } from './zone-store';
+import type { CloudSelector, PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneSnapshot, ZoneStore } from './zone-store';
 
 /**
  * The ZoneStore in Redis (data model: docs/redis.md). Writes are Lua scripts, so the snapshot,
@@ -142,6 +142,35 @@ export class RedisZoneStore implements ZoneStore {
       reports.push({ pod: pods[i]!, serials, at: Number(fields['@at']) });
     });
     return reports;
+  }
+
+  // Secondary zones (docs/redis.md): one JSON value per zone in a hash, a counter that moves on
+  // every change (the control server polls it), and the control server's reports beside them.
+  async putSecondary(config: SecondaryConfig): Promise<void> {
+    await this.client.multi().hset(this.key('secondaries'), config.origin, JSON.stringify(config)).incr(this.key('secondaries-version')).exec();
+  }
+
+  async deleteSecondary(origin: string): Promise<void> {
+    await this.client.multi().hdel(this.key('secondaries'), origin).hdel(this.key('secondary-state'), origin).incr(this.key('secondaries-version')).exec();
+  }
+
+  async listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }> {
+    const [[e1, all], [e2, version]] = ((await this.client.multi().hgetall(this.key('secondaries')).get(this.key('secondaries-version')).exec()) ?? []) as Array<[Error | null, unknown]> as [[Error | null, Record<string, string>], [Error | null, string | null]];
+    if (e1 || e2) throw e1 ?? e2;
+    return { secondaries: Object.values(all).map((v) => JSON.parse(v) as SecondaryConfig), version: Number(version ?? 0) };
+  }
+
+  async secondariesVersion(): Promise<number> {
+    return Number((await this.client.get(this.key('secondaries-version'))) ?? 0);
+  }
+
+  async reportSecondary(state: SecondaryState): Promise<void> {
+    await this.client.hset(this.key('secondary-state'), state.origin, JSON.stringify(state));
+  }
+
+  async secondaryState(origin: string): Promise<SecondaryState | undefined> {
+    const v = await this.client.hget(this.key('secondary-state'), origin);
+    return v ? (JSON.parse(v) as SecondaryState) : undefined;
   }
 
   async close(): Promise<void> {

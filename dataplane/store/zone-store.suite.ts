@@ -103,4 +103,21 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
     await new Promise((r) => setTimeout(r, 1200));
     assert.deepEqual((await store.servedBy('cloud-a')).map((r) => r.pod), ['pod-2']);
   });
+
+  it('keeps secondary zones for the control server, and moves a counter on every change', async () => {
+    const v0 = await store.secondariesVersion();
+    const config = { origin: 'sec.test.', primaries: [{ address: '192.0.2.1', port: 53 }], clouds: 'all' as const, tsig: { name: 'k.', algorithm: 'hmac-sha256', secret: 'c2VjcmV0' }, retrieve: '1' };
+    await store.putSecondary(config);
+    await store.putSecondary({ origin: 'other.test.', primaries: [{ address: '2001:db8::1', port: 5300 }], clouds: ['cloud-a'] });
+    const { secondaries, version } = await store.listSecondaries();
+    assert.ok(version > v0);
+    assert.deepEqual(secondaries.find((c) => c.origin === 'sec.test.'), config);
+    assert.equal(secondaries.length, 2);
+    await store.reportSecondary({ origin: 'sec.test.', serial: 7, expired: false, presigned: false, primaries: [{ address: '192.0.2.1', port: 53, ok: true }], problem: '' });
+    assert.equal((await store.secondaryState('sec.test.'))?.serial, 7);
+    await store.deleteSecondary('sec.test.');
+    assert.ok((await store.secondariesVersion()) > version);
+    assert.deepEqual((await store.listSecondaries()).secondaries.map((c) => c.origin), ['other.test.']);
+    assert.equal(await store.secondaryState('sec.test.'), undefined, 'the state goes with the zone');
+  });
 }

@@ -38,6 +38,39 @@ export interface PodReport {
   readonly at: number;
 }
 
+/**
+ * A secondary zone as the operator hands it to the control server: where to transfer it from,
+ * with which key, on which timers, for which clouds.
+ */
+export interface SecondaryConfig {
+  /** Absolute zone name in lower case. */
+  readonly origin: string;
+  readonly primaries: ReadonlyArray<{ readonly address: string; readonly port: number }>;
+  /** TSIG key for the primaries: the Secret's fields (`secret` in base64). */
+  readonly tsig?: { readonly name: string; readonly algorithm: string; readonly secret: string };
+  readonly refresh?: { readonly refresh?: number; readonly retry?: number; readonly expire?: number; readonly minimumRefresh?: number };
+  readonly clouds: CloudSelector;
+  /** The `dnsfleet.io/retrieve` annotation: a new value asks for a transfer now, whatever the serial. */
+  readonly retrieve?: string;
+}
+
+/** What the control server reports about a secondary zone; the operator turns it into status. */
+export interface SecondaryState {
+  readonly origin: string;
+  /** Serial of the copy written for the clouds. */
+  readonly serial?: number;
+  /** Milliseconds since the epoch of the last successful transfer. */
+  readonly lastTransferMs?: number;
+  /** No primary answered for `expire`: the clouds no longer serve the zone. */
+  readonly expired: boolean;
+  readonly presigned: boolean;
+  readonly primaries: ReadonlyArray<{ readonly address: string; readonly port: number; readonly ok: boolean; readonly error?: string; readonly lastAttemptMs?: number }>;
+  /** The `retrieve` value last acted on. */
+  readonly retrieved?: string;
+  /** Why the last check failed, in a few words; empty when it did not. */
+  readonly problem: string;
+}
+
 export interface ZoneStore {
   /** Writes a zone snapshot and announces the change, atomically. Returns the change's version. */
   putZone(zone: ZoneSnapshot): Promise<number>;
@@ -55,6 +88,16 @@ export interface ZoneStore {
   reportServed(cloud: string, pod: string, serials: ReadonlyMap<string, number>, ttlSeconds: number): Promise<void>;
   /** The live reports of a cloud's pods. */
   servedBy(cloud: string): Promise<PodReport[]>;
+  /** Adds or replaces a secondary zone's configuration for the control server. */
+  putSecondary(config: SecondaryConfig): Promise<void>;
+  /** Removes it, and its reported state. */
+  deleteSecondary(origin: string): Promise<void>;
+  /** Every secondary zone's configuration, with a counter that changes whenever one does. */
+  listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }>;
+  /** The counter alone: cheap to poll. */
+  secondariesVersion(): Promise<number>;
+  reportSecondary(state: SecondaryState): Promise<void>;
+  secondaryState(origin: string): Promise<SecondaryState | undefined>;
   close(): Promise<void>;
 }
 
