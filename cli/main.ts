@@ -162,6 +162,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     listen,
     http,
     transferAcl: values['allow-transfer'] ?? [],
+    secondaries: values.role === 'control',
     log,
   });
   onSignals(log, () => running.stop());

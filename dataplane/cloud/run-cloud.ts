@@ -8,6 +8,7 @@ import { ZoneSet } from '../zone/zone-set';
 import type { Logger } from '../server/log';
 import type { ZoneStore } from '../store/zone-store';
 import { CloudSync } from './cloud-sync';
+import { SecondaryManager } from '../control/secondary-manager';
 
 /**
  * `dnsfleet dataplane --role cloud`: one pod of a nameserver cloud. Answers DNS from memory, keeps
@@ -24,11 +25,15 @@ export interface CloudOptions {
   readonly log: Logger;
   readonly transferAcl?: readonly string[];
   readonly reportEveryMs?: number;
+  /** The control server: also pull the secondary zones from their primaries (NOTIFY, SOA, IXFR/AXFR). */
+  readonly secondaries?: boolean;
 }
 
 export interface RunningCloud {
   readonly dns: DnsServer;
   readonly sync: CloudSync;
+  /** The control server's secondary zones, when it runs them. */
+  readonly secondaries: SecondaryManager | undefined;
   /** Where the HTTP endpoints listen (port 0 asks the system). */
   readonly httpPort: number;
   stop(): Promise<void>;
@@ -36,7 +41,14 @@ export interface RunningCloud {
 
 export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const responder = new Responder(new ZoneSet([]));
-  const dns = new DnsServer({ listen: options.listen, responder, transferAcl: AddressList.parse(options.transferAcl ?? []), log: options.log });
+  const secondaries = options.secondaries ? new SecondaryManager({ store: options.store, log: options.log }) : undefined;
+  const dns = new DnsServer({
+    listen: options.listen,
+    responder,
+    transferAcl: AddressList.parse(options.transferAcl ?? []),
+    log: options.log,
+    ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source) } : {}),
+  });
   const sync = new CloudSync({
     store: options.store,
     cloud: options.cloud,
@@ -70,13 +82,16 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
 
   await dns.start();
   await sync.start();
+  await secondaries?.start();
   options.log.info('cloud pod started', { cloud: options.cloud, pod: options.pod, zones: sync.current.size, ready: sync.ready });
 
   return {
     dns,
     sync,
     httpPort,
+    secondaries,
     stop: async () => {
+      await secondaries?.stop();
       await sync.stop();
       await dns.stop();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -1,6 +1,7 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { once } from 'node:events';
+import { answerNotify, isNotify, type NotifyVerdict } from '../nameserver/notify';
 import type { Responder } from '../nameserver/respond';
 import { transferMessages } from '../nameserver/axfr';
 import { errorResponse } from '../nameserver/respond';
@@ -28,6 +29,11 @@ export interface DnsServerOptions {
   /** RFC 7766 §6.2.3: close TCP connections idle this long. */
   readonly tcpIdleMs?: number;
   readonly maxTcpConnections?: number;
+  /**
+   * The control server's secondary zones: what to make of a NOTIFY from `source` (RFC 1996).
+   * Without it a NOTIFY is refused (a serving pod has no primaries).
+   */
+  readonly notify?: (origin: string, source: string) => NotifyVerdict;
 }
 
 export interface ServerStats {
@@ -36,17 +42,25 @@ export interface ServerStats {
   dropped: number;
   transfers: number;
   transfersRefused: number;
+  notifies: number;
 }
 
 export class DnsServer {
   private readonly udp: dgram.Socket[] = [];
   private readonly tcp: net.Server[] = [];
   private readonly connections = new Set<net.Socket>();
-  readonly stats: ServerStats = { udpQueries: 0, tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0 };
+  readonly stats: ServerStats = { udpQueries: 0, tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0, notifies: 0 };
   /** Where each listener ended up (port 0 asks the system for a free one). */
   readonly bound: ListenAddress[] = [];
 
   constructor(private readonly options: DnsServerOptions) {}
+
+  private answerNotify(msg: Uint8Array, source: string): Uint8Array | null {
+    const { response, origin, verdict } = answerNotify(msg, (zone) => this.options.notify!(zone, source));
+    this.stats.notifies++;
+    this.options.log.info('NOTIFY', { zone: origin, source, verdict: verdict ?? 'malformed' });
+    return response;
+  }
 
   async start(): Promise<void> {
     for (const address of this.options.listen) {
@@ -88,6 +102,11 @@ export class DnsServer {
       const cached = answerFromCache(msg, responder.cache);
       if (cached) {
         socket.send(cached, rinfo.port, rinfo.address);
+        return;
+      }
+      if (this.options.notify && isNotify(msg)) {
+        const reply = this.answerNotify(msg, rinfo.address);
+        if (reply) socket.send(reply, rinfo.port, rinfo.address);
         return;
       }
       const outcome = responder.respond(msg, 'udp');
@@ -154,6 +173,11 @@ export class DnsServer {
 
   private async answerTcp(socket: net.Socket, msg: Buffer): Promise<void> {
     this.stats.tcpQueries++;
+    if (this.options.notify && isNotify(msg)) {
+      const reply = this.answerNotify(msg, socket.remoteAddress ?? '');
+      if (reply) writeFramed(socket, reply);
+      return;
+    }
     const outcome = this.options.responder.respond(msg, 'tcp');
     if (outcome.kind === 'drop') {
       this.stats.dropped++;

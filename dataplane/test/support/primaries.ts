@@ -26,14 +26,14 @@ export interface Primary {
 export type PrimaryKind = 'nsd' | 'bind' | 'knot';
 
 /** `timeoutMs` bounds the start and each update (a zone of a million records takes BIND seconds). */
-export async function startPrimary(kind: PrimaryKind, zone: string, text: string, options: { timeoutMs?: number } = {}): Promise<Primary> {
+export async function startPrimary(kind: PrimaryKind, zone: string, text: string, options: { timeoutMs?: number; notify?: { address: string; port: number } } = {}): Promise<Primary> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const dir = tempDir(`primary-${kind}`);
   const address = '127.0.0.1';
   const port = await freePort(address);
   const zoneFile = join(dir.path, 'zone.db');
   writeFileSync(zoneFile, text);
-  const launched = launch(kind, dir.path, address, port, zone);
+  const launched = launch(kind, dir.path, address, port, zone, options.notify);
   const proc = launched.proc;
   const stop = async (): Promise<void> => {
     await proc.stop();
@@ -74,7 +74,8 @@ interface Launched {
   log(): string;
 }
 
-function launch(kind: PrimaryKind, dir: string, address: string, port: number, zone: string): Launched {
+/** `notify`: a secondary the primary sends NOTIFY to on every change (RFC 1996). */
+function launch(kind: PrimaryKind, dir: string, address: string, port: number, zone: string, notify?: { address: string; port: number }): Launched {
   const readLog = (file: string) => (): string => {
     try {
       return `\n--- ${file} ---\n${readFileSync(file, 'utf8')}`;
@@ -105,7 +106,7 @@ zone:
   name: "${zone}"
   zonefile: "zone.db"
   provide-xfr: 127.0.0.1 NOKEY
-  store-ixfr: yes
+${notify ? `  notify: ${notify.address}@${notify.port} NOKEY\n` : ''}  store-ixfr: yes
   create-ixfr: yes
 `,
       );
@@ -132,9 +133,10 @@ options {
   recursion no;
   dnssec-validation no;
   allow-transfer { 127.0.0.1; };
-  notify no;
+  notify ${notify ? 'explicit' : 'no'};
+  notify-delay 0;
 };
-zone "${zone}" { type primary; file "${dir}/zone.db"; ixfr-from-differences yes; };
+zone "${zone}" { type primary; file "${dir}/zone.db"; ixfr-from-differences yes;${notify ? ` also-notify { ${notify.address} port ${notify.port}; };` : ''} };
 `,
       );
       const proc = start('named', ['-g', '-c', conf, '-n', '1']);

@@ -1,0 +1,260 @@
+import { parseTsigKey } from '../dns/tsig';
+import type { Zone } from '../zone/zone';
+import { serialCompare } from '../zone/serial';
+import { snapshotOf, zoneOf } from '../store/snapshot';
+import type { SecondaryConfig, SecondaryState, ZoneStore } from '../store/zone-store';
+import type { Logger } from '../server/log';
+import type { NotifyVerdict } from '../nameserver/notify';
+import { querySoa, transferZone, type RequestSigner } from '../transfer/client';
+import { tsigSigner } from '../transfer/tsig-signer';
+import { effectiveTimers, isExpired, nextCheckAt, type RefreshHistory, type SoaTimers } from './refresh-policy';
+
+/**
+ * The control server's secondary zones (RFC 1996, 1995, 5936): follows their configuration in the
+ * store, checks each zone's primaries on its SOA timers or at once on a NOTIFY, transfers a newer
+ * serial (IXFR from the copy it holds, else AXFR), and writes each new copy to the store for the
+ * clouds — whole, or not at all. It reports every zone's state back to the store, where the
+ * operator turns it into the SecondaryZone's status.
+ *
+ * One check at a time per zone: a NOTIFY during a check makes one more check afterwards, so a
+ * burst of NOTIFYs costs at most two.
+ */
+
+export interface SecondaryManagerOptions {
+  readonly store: ZoneStore;
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** How often the configuration counter is looked at. */
+  readonly configPollMs?: number;
+  readonly soaTimeoutMs?: number;
+  readonly transferTimeoutMs?: number;
+}
+
+interface Entry {
+  config: SecondaryConfig;
+  signer: RequestSigner | undefined;
+  /** The copy the clouds serve. */
+  copy: { zone: Zone; serial: number } | undefined;
+  timers: SoaTimers | undefined;
+  history: RefreshHistory;
+  state: SecondaryState;
+  running: Promise<void> | undefined;
+  again: { force: boolean } | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+
+export class SecondaryManager {
+  private readonly zones = new Map<string, Entry>();
+  private version = -1;
+  private stopped = false;
+  private configTimer: NodeJS.Timeout | undefined;
+  /** NOTIFYs refused because they came from an address that is not a primary of the zone. */
+  refusedNotifies = 0;
+
+  constructor(private readonly o: SecondaryManagerOptions) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  async start(): Promise<void> {
+    await this.syncConfig();
+    const poll = (): void => {
+      this.configTimer = setTimeout(() => {
+        void this.syncConfig()
+          .catch((err: unknown) => this.o.log.warn('reading secondary zones failed', { error: String(err) }))
+          .finally(() => !this.stopped && poll());
+      }, this.o.configPollMs ?? 1000);
+    };
+    poll();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.configTimer) clearTimeout(this.configTimer);
+    for (const e of this.zones.values()) if (e.timer) clearTimeout(e.timer);
+    await Promise.all([...this.zones.values()].map((e) => e.running));
+  }
+
+  /** The state of a zone as last reported, for tests and /zones. */
+  state(origin: string): SecondaryState | undefined {
+    return this.zones.get(origin)?.state;
+  }
+
+  /**
+   * RFC 1996 §3.10-3.11: a NOTIFY from one of the zone's primaries starts a check now (its serial
+   * is only a hint: the SOA query decides); from anyone else it is refused and counted.
+   */
+  notify(origin: string, source: string): NotifyVerdict {
+    const e = this.zones.get(origin.toLowerCase());
+    if (!e) return 'unknown-zone';
+    const plain = source.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    if (!e.config.primaries.some((p) => p.address === plain || p.address === source)) {
+      this.refusedNotifies++;
+      this.o.log.warn('NOTIFY from an address that is not a primary of the zone: refused', { zone: origin, source });
+      return 'not-a-primary';
+    }
+    this.check(e, false);
+    return 'accepted';
+  }
+
+  /** Reads the configuration when its counter moved: new zones are checked at once, removed ones dropped. */
+  private async syncConfig(): Promise<void> {
+    const version = await this.o.store.secondariesVersion();
+    if (version === this.version) return;
+    const { secondaries, version: read } = await this.o.store.listSecondaries();
+    this.version = read;
+    const seen = new Set<string>();
+    for (const config of secondaries) {
+      seen.add(config.origin);
+      const e = this.zones.get(config.origin);
+      if (!e) {
+        const entry = await this.newEntry(config);
+        this.zones.set(config.origin, entry);
+        this.check(entry, false);
+      } else if (JSON.stringify(e.config) !== JSON.stringify(config)) {
+        const force = config.retrieve !== undefined && config.retrieve !== e.state.retrieved;
+        e.config = config;
+        e.signer = signerOf(config);
+        this.check(e, force);
+      }
+    }
+    for (const [origin, e] of this.zones) {
+      if (seen.has(origin)) continue;
+      if (e.timer) clearTimeout(e.timer);
+      this.zones.delete(origin);
+      // The operator removes the zone from the clouds when the SecondaryZone goes.
+    }
+  }
+
+  /** A zone seen for the first time: pick up the copy the store has (after a restart), if any. */
+  private async newEntry(config: SecondaryConfig): Promise<Entry> {
+    const previous = await this.o.store.secondaryState(config.origin);
+    const entry: Entry = {
+      config,
+      signer: signerOf(config),
+      copy: undefined,
+      timers: undefined,
+      history: previous?.lastTransferMs !== undefined ? { lastSuccessMs: previous.lastTransferMs } : {},
+      state: previous ?? { origin: config.origin, expired: false, presigned: false, primaries: [], problem: '' },
+      running: undefined,
+      again: undefined,
+      timer: undefined,
+    };
+    const stored = await this.o.store.getZone(config.origin);
+    if (stored) {
+      try {
+        const zone = zoneOf(stored);
+        entry.copy = { zone, serial: stored.serial };
+        entry.timers = timersOf(zone, config);
+      } catch (err) {
+        this.o.log.warn('stored copy of a secondary zone unreadable; transferring afresh', { zone: config.origin, error: String(err) });
+      }
+    }
+    return entry;
+  }
+
+  private check(e: Entry, force: boolean): void {
+    if (this.stopped) return;
+    if (e.running) {
+      e.again = { force: force || (e.again?.force ?? false) };
+      return;
+    }
+    if (e.timer) clearTimeout(e.timer);
+    e.running = this.refresh(e, force)
+      .catch((err: unknown) => this.o.log.error('secondary zone check failed unexpectedly', { zone: e.config.origin, error: String(err) }))
+      .finally(() => {
+        e.running = undefined;
+        if (this.stopped || this.zones.get(e.config.origin) !== e) return;
+        if (e.again) {
+          const { force: f } = e.again;
+          e.again = undefined;
+          this.check(e, f);
+          return;
+        }
+        const delay = Math.max(0, nextCheckAt(e.timers, e.history) - this.now());
+        // setTimeout's limit is 2^31-1 ms (24.8 days); a longer wait is checked again then.
+        e.timer = setTimeout(() => this.check(e, false), Math.min(delay, 2 ** 31 - 1));
+      });
+  }
+
+  /** One check: the primaries in turn until one answers; transfer when its serial is newer (or forced). */
+  private async refresh(e: Entry, force: boolean): Promise<void> {
+    const origin = e.config.origin;
+    const primaries: Array<SecondaryState['primaries'][number]> = [];
+    let answered = false;
+    let problem = '';
+    for (const p of e.config.primaries) {
+      const started = this.now();
+      const label = `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`;
+      try {
+        const serial = await querySoa(p, origin, { signer: e.signer, timeoutMs: this.o.soaTimeoutMs });
+        answered = true;
+        if (e.copy && !force) {
+          const order = serialCompare(serial, e.copy.serial);
+          if (order < 0) {
+            // RFC 1982: an older serial is never taken; the copy we have keeps serving.
+            const error = `serial ${serial} is older than the ${e.copy.serial} served`;
+            primaries.push({ ...p, ok: false, error, lastAttemptMs: started });
+            problem ||= `${label}: ${error}`;
+            continue;
+          }
+          if (order === 0) {
+            primaries.push({ ...p, ok: true, lastAttemptMs: started });
+            break;
+          }
+        }
+        const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs });
+        const copy = { zone: result.zone, serial: result.summary.serial };
+        const version = await this.o.store.putZone(snapshotOf(result.zone, e.config.clouds));
+        e.copy = copy;
+        e.timers = timersOf(result.zone, e.config);
+        e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };
+        this.o.log.info('secondary zone transferred', { zone: origin, primary: label, serial: copy.serial, kind: result.summary.kind, records: result.summary.records, ms: Math.round(result.summary.durationMs), version });
+        primaries.push({ ...p, ok: true, lastAttemptMs: started });
+        problem = '';
+        break;
+      } catch (err) {
+        const error = (err as Error).message;
+        primaries.push({ ...p, ok: false, error, lastAttemptMs: started });
+        problem ||= `${label}: ${shortReason(err)}`;
+        this.o.log.warn('secondary zone check failed at a primary', { zone: origin, primary: label, error });
+      }
+    }
+    // Primaries after the one that answered were not asked: keep what they last said.
+    for (const p of e.config.primaries) if (!primaries.some((q) => q.address === p.address && q.port === p.port)) primaries.push(e.state.primaries.find((q) => q.address === p.address && q.port === p.port) ?? { ...p, ok: true });
+    const now = this.now();
+    const success = answered && e.copy !== undefined;
+    e.history = { lastSuccessMs: success ? now : e.history.lastSuccessMs, lastAttemptMs: now, lastAttemptFailed: !success };
+    let expired = e.state.expired && !success;
+    if (!success && isExpired(e.timers, e.history, now) && !e.state.expired) {
+      // RFC 1035 §3.3.13: past expire the copy is no longer authoritative; the clouds stop answering.
+      await this.o.store.deleteZone(origin);
+      expired = true;
+      e.copy = undefined;
+      this.o.log.warn('secondary zone expired: removed from the clouds', { zone: origin });
+    }
+    e.state = { ...e.state, origin, primaries, problem: expired ? `expired: ${problem}` : problem, expired, ...(e.config.retrieve !== undefined && (success || force) ? { retrieved: e.config.retrieve } : {}) };
+    await this.o.store.reportSecondary(e.state);
+  }
+}
+
+function signerOf(config: SecondaryConfig): RequestSigner | undefined {
+  return config.tsig ? tsigSigner(parseTsigKey(config.tsig, `secondary zone ${config.origin}`)) : undefined;
+}
+
+function timersOf(zone: Zone, config: SecondaryConfig): SoaTimers {
+  const rdata = zone.soa.rdata[0]!;
+  // SOA rdata ends with serial, refresh, retry, expire, minimum (RFC 1035 §3.3.13).
+  const view = new DataView(rdata.buffer, rdata.byteOffset, rdata.byteLength);
+  const end = rdata.byteLength;
+  return effectiveTimers({ refresh: view.getUint32(end - 16), retry: view.getUint32(end - 12), expire: view.getUint32(end - 8) }, config.refresh);
+}
+
+/** A few words for `status.problem`: the error code of a transfer error, or the message's start. */
+function shortReason(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return String((err as Error).message ?? err).slice(0, 80);
+}
