@@ -7,6 +7,7 @@ import { freePort, run, start, stopAll, waitFor, type Started } from '../datapla
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/server/log';
+import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
 
 /**
  * The spine on a real API server. Two NameserverClouds are applied; the operator — running as a
@@ -68,6 +69,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
   let operator: RunningOperator;
   const pods = new Map<string, TestPod[]>();
   let control: TestPod;
+  let primary: Primary | undefined;
   const log = memoryLogger();
 
   const allPods = (): TestPod[] => [...pods.values()].flat();
@@ -124,6 +126,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
   after(async () => {
     if (process.env.DNSFLEET_E2E_LOG) for (const l of log.lines.filter((l) => l.level !== 'info')) console.log(JSON.stringify(l));
     await operator?.stop();
+    await primary?.stop();
     await cp?.stop();
     await stopAll();
   });
@@ -223,19 +226,61 @@ describe('Zone lifecycle on a real API server @integration', function () {
     assert.deepEqual(svc.spec.externalIPs, ['192.0.2.10']);
   });
 
-  it('reports a DNSSECPolicy Valid with the zones that use it, and a SecondaryZone Pending with where it will be served', async () => {
-    const manifests = `apiVersion: dnsfleet.io/v1alpha1
-kind: DNSSECPolicy
-metadata: { name: default-policy, namespace: default }
-spec: { denial: { type: NSEC3 } }
----
-apiVersion: dnsfleet.io/v1alpha1
+  it('transfers a SecondaryZone from a BIND primary into both clouds, follows its NOTIFYs, and reports it Transferred', async () => {
+    const origin = 'example.net.';
+    const text = (serial: number, address: string) => `$ORIGIN ${origin}\n$TTL 300\n@ SOA ns1 hostmaster ${serial} 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A ${address}\n`;
+    primary = await startPrimary('bind', origin, text(1, '192.0.2.71'), { notify: { address: control.ip, port: control.dnsPort } });
+    const manifest = `apiVersion: dnsfleet.io/v1alpha1
 kind: SecondaryZone
 metadata: { name: example-net, namespace: default }
 spec:
   zoneName: example.net
-  primaries: [{ address: 192.0.2.1 }]
+  primaries: [{ address: ${primary.address}, port: ${primary.port} }]
+  refresh: { minimumRefresh: 86400 }
   dnssecPolicy: default-policy
+`;
+    const applied = await cp.kubectl(['apply', '-f', '-'], manifest);
+    assert.equal(applied.code, 0, applied.stderr);
+    await waitFor('both clouds answer the secondary zone', async () => (await answers('www.example.net')).every((a) => a.address === '192.0.2.71'), 20_000);
+    const wait = await cp.kubectl(['wait', '--for=condition=Ready', '--timeout=30s', 'secondaryzone/example-net']);
+    assert.equal(wait.code, 0, wait.stderr);
+    type Szone = { status: { serial: number; primaries: Array<{ status: string }>; problem: string; lastTransfer: string; conditions: Cond[] } };
+    const z = await getJson<Szone>('secondaryzone', 'example-net');
+    assert.equal(z.status.serial, 1);
+    assert.deepEqual(z.status.primaries.map((p) => p.status), ['OK']);
+    assert.equal(z.status.conditions.find((c) => c.type === 'Ready')?.reason, 'Transferred');
+    const list = await cp.kubectl(['get', 'secondaryzones']);
+    assert.match(list.stdout, /example-net\s+example\.net\s+1\s+True/);
+
+    const changed = Date.now();
+    await primary.update(text(2, '192.0.2.72'), 2);
+    await waitFor('both clouds answer the change the primary NOTIFYed', async () => (await answers('www.example.net')).every((a) => a.address === '192.0.2.72'), 5000);
+    console.log(`      the primary's change answered by all pods ${Date.now() - changed} ms after its reload began`);
+    await waitFor('status serial 2', async () => (await getJson<Szone>('secondaryzone', 'example-net')).status.serial === 2, 40_000);
+
+    // A forced transfer (RcodeZero's "retrieve"): a new annotation value transfers now, whatever the serial.
+    const before = (await getJson<Szone>('secondaryzone', 'example-net')).status.lastTransfer;
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await cp.kubectl(['annotate', '--overwrite', 'secondaryzone/example-net', 'dnsfleet.io/retrieve=first'])).code, 0);
+    await waitFor('a new transfer', async () => (await getJson<Szone>('secondaryzone', 'example-net')).status.lastTransfer !== before, 40_000);
+
+    // The primary goes away: the zone is reported failing and the last good copy keeps serving.
+    await primary.stop();
+    assert.equal((await cp.kubectl(['annotate', '--overwrite', 'secondaryzone/example-net', 'dnsfleet.io/retrieve=second'])).code, 0);
+    await waitFor('TransferFailed', async () => {
+      const s = (await getJson<Szone>('secondaryzone', 'example-net')).status;
+      return s.conditions.find((c) => c.type === 'Ready')?.reason === 'TransferFailed' && /connection-refused/.test(s.problem) && s.primaries[0]?.status === 'FAILED';
+    }, 40_000);
+    assert.deepEqual((await answers('www.example.net')).map((a) => a.address), ['192.0.2.72', '192.0.2.72', '192.0.2.72']);
+    const metrics = await operator.metrics.registry.metrics();
+    assert.match(metrics, /dnsfleet_secondary_zones\{reason="TransferFailed"\} 1/);
+  });
+
+  it('reports a DNSSECPolicy Valid with the zones that use it', async () => {
+    const manifests = `apiVersion: dnsfleet.io/v1alpha1
+kind: DNSSECPolicy
+metadata: { name: default-policy, namespace: default }
+spec: { denial: { type: NSEC3 } }
 `;
     assert.equal((await cp.kubectl(['apply', '-f', '-'], manifests)).code, 0);
     type Obj = { status?: { zones?: number; nameservers?: Array<{ cloud: string; nameservers: string[] }>; conditions?: Cond[] } };
@@ -244,12 +289,9 @@ spec:
       const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
       return ready?.status === 'True' && ready.message === 'ECDSAP256SHA256, KSK+ZSK, NSEC3; used by 1 zone' && p.status?.zones === 1;
     }, 10_000);
-    await waitFor('the secondary zone is Pending with both clouds', async () => {
-      const z = await getJson<Obj>('secondaryzone', 'example-net');
-      const ready = z.status?.conditions?.find((c) => c.type === 'Ready');
-      return ready?.reason === 'Pending' && ready.status === 'Unknown' && z.status?.nameservers?.map((n) => n.cloud).join() === 'cloud-a,cloud-b';
-    }, 10_000);
-    const bad = await cp.kubectl(['apply', '-f', '-'], manifests.split('---')[0]!.replace('{ denial: { type: NSEC3 } }', '{ signatures: { validity: 24h, refresh: 23h58m, jitter: 0s } }'));
+    const z = await getJson<Obj>('secondaryzone', 'example-net');
+    assert.equal(z.status?.nameservers?.map((n) => n.cloud).join(), 'cloud-a,cloud-b');
+    const bad = await cp.kubectl(['apply', '-f', '-'], manifests.replace('{ denial: { type: NSEC3 } }', '{ signatures: { validity: 24h, refresh: 23h58m, jitter: 0s } }'));
     assert.equal(bad.code, 0, `the schema lets this through; the operator checks it: ${bad.stderr}`);
     await waitFor('the policy is Invalid', async () => {
       const ready = (await getJson<Obj>('dnssecpolicy', 'default-policy')).status?.conditions?.find((c) => c.type === 'Ready');
@@ -257,14 +299,16 @@ spec:
     }, 10_000);
   });
 
-  it('removes a deleted Zone from both clouds and from Redis', async () => {
-    const del = await cp.kubectl(['delete', 'zone', 'example-com', '--timeout=30s']);
+  it('removes a deleted Zone and SecondaryZone from both clouds, the control server and Redis', async () => {
+    const del = await cp.kubectl(['delete', 'zone/example-com', 'secondaryzone/example-net', '--timeout=30s']);
     assert.equal(del.code, 0, del.stderr);
     await waitFor('both clouds refuse', async () => (await answers('www.example.com')).every((a) => a.rcode === 'REFUSED'), 5000);
+    await waitFor('both clouds refuse the secondary zone', async () => (await answers('www.example.net')).every((a) => a.rcode === 'REFUSED'), 5000);
     const r = new Redis(redisUrl);
     try {
       assert.equal(await r.exists('{dnsfleet}:zone:example.com.'), 0);
       assert.deepEqual(await r.smembers('{dnsfleet}:zones'), []);
+      assert.deepEqual(await r.hkeys('{dnsfleet}:secondaries'), []);
     } finally {
       await r.quit();
     }

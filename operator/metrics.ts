@@ -10,6 +10,7 @@ export class OperatorMetrics {
   private readonly reconciles: Counter<'kind' | 'result'>;
   private readonly duration: Histogram<'kind'>;
   private readonly zoneReasons = new Map<string, string>();
+  private readonly secondaryReasons = new Map<string, string>();
 
   constructor(queueDepth: () => number) {
     this.reconciles = new Counter({
@@ -33,19 +34,23 @@ export class OperatorMetrics {
         this.set(queueDepth());
       },
     });
-    const reasons = this.zoneReasons;
-    new Gauge({
-      name: 'dnsfleet_zones',
-      help: 'Zones by the reason of their Ready condition.',
-      labelNames: ['reason'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        const counts = new Map<string, number>();
-        for (const reason of reasons.values()) counts.set(reason, (counts.get(reason) ?? 0) + 1);
-        for (const [reason, n] of counts) this.set({ reason }, n);
-      },
-    });
+    const byReason = (name: string, help: string, reasons: Map<string, string>): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['reason'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          const counts = new Map<string, number>();
+          for (const reason of reasons.values()) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+          for (const [reason, n] of counts) this.set({ reason }, n);
+        },
+      });
+    };
+    byReason('dnsfleet_zones', 'Zones by the reason of their Ready condition.', this.zoneReasons);
+    // The report of problematic secondary zones: reason="TransferFailed" or "Expired".
+    byReason('dnsfleet_secondary_zones', 'SecondaryZones by the reason of their Ready condition.', this.secondaryReasons);
   }
 
   /** Times a reconcile and counts its result; errors are rethrown. */
@@ -67,5 +72,11 @@ export class OperatorMetrics {
   zoneState(key: string, reason: string | undefined): void {
     if (reason === undefined) this.zoneReasons.delete(key);
     else this.zoneReasons.set(key, reason);
+  }
+
+  /** The Ready reason of a SecondaryZone (`TransferFailed` and `Expired` are the failing ones). */
+  secondaryZoneState(key: string, reason: string | undefined): void {
+    if (reason === undefined) this.secondaryReasons.delete(key);
+    else this.secondaryReasons.set(key, reason);
   }
 }

@@ -114,7 +114,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
 
   const zoneController = new ZoneController({ kube, store: o.store, log: o.log, clouds: cloudNames, onState: (key, reason) => o.metrics.zoneState(key, reason) });
   const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, known: () => clouds.values() });
-  const secondaryController = new SecondaryZoneController({ kube, log: o.log, clouds: () => clouds.values() });
+  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, clouds: () => clouds.values(), onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
   const policyController = new PolicyController({ kube, log: o.log, zonesUsing });
   const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {
     Zone: (key) => zoneController.reconcile(key),

@@ -78,6 +78,8 @@ export interface KubeClient {
   /** Server-side apply as the operator's field manager: creates or updates the fields it owns. */
   apply(object: OwnedObject): Promise<void>;
   readDeployment(namespace: string, name: string): Promise<DeploymentState | undefined>;
+  /** A Secret's data, decoded to text; undefined when it does not exist. */
+  readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** Records an events.k8s.io/v1 Event about `subject` (shown by `kubectl describe`). */
   recordEvent(subject: EventSubject, event: EventRecord): Promise<void>;
   readLease(namespace: string, name: string): Promise<LeaseState | undefined>;
@@ -109,6 +111,7 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
   const leases = kc.makeApiClient(k8s.CoordinationV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const events = kc.makeApiClient(k8s.EventsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
   const ref = (kind: DnsfleetKind, namespace: string, name: string) => ({ group: API_GROUP, version: VERSION, namespace, plural: PLURALS[kind], name });
@@ -178,6 +181,14 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
         observedGeneration: d.status?.observedGeneration,
         generation: d.metadata?.generation,
       };
+    },
+
+    async readSecret(namespace, name) {
+      const secret = await notFoundAsUndefined(() => core.readNamespacedSecret({ namespace, name }));
+      if (!secret) return undefined;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+      return out;
     },
 
     async recordEvent(subject, event) {

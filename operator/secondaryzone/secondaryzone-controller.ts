@@ -1,36 +1,109 @@
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
-import { SecondaryZoneReason, type CloudNameservers, type SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
+import type { CloudNameservers, SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
 import type { Logger } from '../../dataplane/server/log';
+import { storeOrigin, type PodReport, type SecondaryConfig, type ZoneStore } from '../../dataplane/store/zone-store';
+import { parseTsigKey, TsigKeyError } from '../../dataplane/dns/tsig';
 import type { KubeClient } from '../kube/client';
-import type { ConditionInput } from '../conditions';
+import type { ReconcileResult } from '../queue';
 import { writeStatus } from '../status-writer';
+import { cloudProgress } from '../zone/zone-status';
+import { secondaryConfigOf, secondaryReadyCondition, statusFields } from './secondary-status';
 
 /**
- * Reconciles one SecondaryZone's status as far as the operator alone can tell it: where the zone
- * will be served (the nameservers and addresses of its clouds: what the customer delegates to and
- * allows transfers to), and `Ready`. Transfers are the control server's (issue #4): until it
- * reports one, `Ready` is `Unknown` with reason `Pending`, which is the truth.
+ * Reconciles one SecondaryZone, a straight list of steps. The control server does the
+ * transfers (dataplane/control); this controller hands it the zone and reports what it says.
+ *
+ * 1. gone → nothing; being deleted → remove it from the control server and the clouds, then the
+ *    finalizer;
+ * 2. the finalizer, so a deletion reaches step 1;
+ * 3. read the TSIG Secret when one is named (a missing or malformed one is a `TransferFailed`
+ *    status naming the Secret and field; nothing is handed over without its key);
+ * 4. hand the configuration to the control server (the store) when it changed — a new value of
+ *    the `dnsfleet.io/retrieve` annotation asks for a transfer now;
+ * 5. read the control server's report and the clouds' pods, and write the status: `Ready`
+ *    `Transferred` once every pod serves the transferred serial. The report does not come as a
+ *    watch event, so look again soon while not ready, and every half minute after.
  */
+
+export const SECONDARY_FINALIZER = 'dnsfleet.io/secondary-cleanup';
+
 export interface SecondaryZoneControllerOptions {
   readonly kube: KubeClient;
+  readonly store: ZoneStore;
   readonly log: Logger;
   readonly clouds: () => Iterable<NameserverCloud>;
+  /** Told the Ready reason of each SecondaryZone, and undefined when it is gone (metrics). */
+  readonly onState?: (key: string, reason: string | undefined) => void;
   readonly now?: () => Date;
 }
 
 export class SecondaryZoneController {
   constructor(private readonly o: SecondaryZoneControllerOptions) {}
 
-  async reconcile(key: string): Promise<void> {
+  async reconcile(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const zone = await this.o.kube.get('SecondaryZone', namespace, name);
-    if (!zone || zone.metadata.deletionTimestamp) return;
+    if (!zone) {
+      this.o.onState?.(key, undefined);
+      return;
+    }
+    const origin = storeOrigin(zone.spec.zoneName);
+    const finalizers = zone.metadata.finalizers ?? [];
+    if (zone.metadata.deletionTimestamp) {
+      if (!finalizers.includes(SECONDARY_FINALIZER)) return;
+      await this.o.store.deleteSecondary(origin);
+      await this.o.store.deleteZone(origin);
+      this.o.log.info('secondary zone removed from the control server and the clouds', { zone: origin, key });
+      await this.o.kube.setFinalizers('SecondaryZone', namespace, name, finalizers.filter((f) => f !== SECONDARY_FINALIZER), zone.metadata.resourceVersion);
+      return;
+    }
+    if (!finalizers.includes(SECONDARY_FINALIZER)) {
+      await this.o.kube.setFinalizers('SecondaryZone', namespace, name, [...finalizers, SECONDARY_FINALIZER], zone.metadata.resourceVersion);
+    }
+
     const nameservers = servingClouds(zone, this.o.clouds());
-    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { nameservers, problem: '' }, pendingCondition(zone), this.o.now);
+    let tsig: SecondaryConfig['tsig'];
+    if (zone.spec.tsigKeySecretRef) {
+      const ref = zone.spec.tsigKeySecretRef.name;
+      const data = await this.o.kube.readSecret(namespace, ref);
+      let problem: string | undefined;
+      try {
+        if (!data) problem = `Secret ${namespace}/${ref} not found`;
+        else {
+          parseTsigKey(data, `Secret ${namespace}/${ref}`);
+          tsig = { name: data.name!, algorithm: data.algorithm!, secret: data.secret! };
+        }
+      } catch (err) {
+        if (!(err instanceof TsigKeyError)) throw err;
+        problem = err.message;
+      }
+      if (problem !== undefined) {
+        const ready = { type: 'Ready', status: 'False' as const, reason: 'TransferFailed', message: `TSIG key: ${problem}` };
+        await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { nameservers, problem: `TSIG key: ${problem}`.slice(0, 200) }, ready, this.o.now);
+        this.o.onState?.(key, ready.reason);
+        return { requeueAfterMs: 30_000 };
+      }
+    }
+    const config = secondaryConfigOf(zone, tsig);
+    const current = (await this.o.store.listSecondaries()).secondaries.find((c) => c.origin === origin);
+    if (!current || JSON.stringify(current) !== JSON.stringify(config)) {
+      await this.o.store.putSecondary(config);
+      this.o.log.info('secondary zone handed to the control server', { zone: origin, key });
+    }
+
+    const state = await this.o.store.secondaryState(origin);
+    const cloudNames = nameservers.map((n) => n.cloud);
+    const reports = new Map<string, PodReport[]>();
+    for (const cloud of cloudNames) reports.set(cloud, await this.o.store.servedBy(cloud));
+    const progress = state?.serial !== undefined ? cloudProgress(origin, state.serial, cloudNames, reports) : [];
+    const ready = secondaryReadyCondition(zone, state, progress);
+    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { ...statusFields(state, progress), nameservers }, ready, this.o.now, ready.status === 'False' ? 'Warning' : 'Normal');
+    this.o.onState?.(key, ready.reason);
+    return { requeueAfterMs: ready.status === 'True' ? 30_000 : 2000 };
   }
 }
 
-/** The clouds that will serve the zone, by name, with what they announce. Pure. */
+/** The clouds that serve the zone, by name, with what they announce. Pure. */
 export function servingClouds(zone: SecondaryZone, clouds: Iterable<NameserverCloud>): CloudNameservers[] {
   const wanted = zone.spec.nameserverClouds;
   const out = new Map<string, CloudNameservers>();
@@ -40,9 +113,4 @@ export function servingClouds(zone: SecondaryZone, clouds: Iterable<NameserverCl
     out.set(c.metadata.name, { cloud: c.metadata.name, nameservers: [...c.spec.nameservers], ...(addresses.length > 0 ? { addresses } : {}) });
   }
   return [...out.values()].sort((a, b) => a.cloud.localeCompare(b.cloud));
-}
-
-export function pendingCondition(zone: SecondaryZone): ConditionInput {
-  const primaries = zone.spec.primaries.map((p) => `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port ?? 53}`).join(', ');
-  return { type: 'Ready', status: 'Unknown', reason: SecondaryZoneReason.Pending, message: `no transfer from ${primaries} yet` };
 }
