@@ -117,6 +117,8 @@ export class SecondaryManager {
         const force = config.retrieve !== undefined && config.retrieve !== e.state.retrieved;
         e.config = config;
         e.signer = signerOf(config);
+        // New overrides take effect now, not at the next transfer.
+        if (e.copy) e.timers = timersOf(e.copy.zone, config);
         this.check(e, force);
       }
     }

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as dgram from 'node:dgram';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 import { RedisZoneStore } from '../../store/redis-store';
 import { CONTROL_SERVER, type SecondaryConfig } from '../../store/zone-store';
@@ -23,10 +24,18 @@ const zoneText = (origin: string, serial: number, address: string, extra = 0): s
   `$ORIGIN ${origin}\n$TTL 300\n@ SOA ns1 hostmaster ${serial} 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A ${address}\n` +
   Array.from({ length: extra }, (_, i) => `h${i} A 198.51.${Math.floor(i / 250) % 250}.${i % 250}\n`).join('');
 
-for (const kind of ['bind', 'nsd'] as PrimaryKind[]) {
-  describe(`secondary zones from a ${kind} primary @integration`, function () {
+const variants: Array<{ kind: PrimaryKind; tsig: boolean }> = [
+  { kind: 'bind', tsig: false },
+  { kind: 'bind', tsig: true },
+  { kind: 'nsd', tsig: false },
+  { kind: 'nsd', tsig: true },
+];
+
+for (const { kind, tsig } of variants) {
+  describe(`secondary zones from a ${kind} primary${tsig ? ' with TSIG (hmac-sha256)' : ''} @integration`, function () {
     this.timeout(120_000);
-    const origin = `${kind}-secondary.test.`;
+    const origin = `${kind}${tsig ? '-tsig' : ''}-secondary.test.`;
+    const key = { name: 'transfer-key.', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
     const log = memoryLogger();
     let redis: Started;
     let redisUrl: string;
@@ -54,7 +63,7 @@ for (const kind of ['bind', 'nsd'] as PrimaryKind[]) {
       for (const cloud of ['cloud-a', 'cloud-b']) {
         clouds.push(await runCloud({ cloud, pod: `${cloud}-0`, store: new RedisZoneStore(redisUrl), listen: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, log, reportEveryMs: 200 }));
       }
-      primary = await startPrimary(kind, origin, zoneText(origin, 100, '192.0.2.10', 10_000), { notify: { address: '127.0.0.1', port: controlPort }, timeoutMs: 30_000 });
+      primary = await startPrimary(kind, origin, zoneText(origin, 100, '192.0.2.10', 10_000), { notify: { address: '127.0.0.1', port: controlPort }, timeoutMs: 30_000, ...(tsig ? { tsig: key } : {}) });
     });
     after(async () => {
       await control?.stop();
@@ -70,6 +79,7 @@ for (const kind of ['bind', 'nsd'] as PrimaryKind[]) {
       clouds: 'all',
       // No polling during the test: NOTIFY is what moves the zone.
       refresh: { minimumRefresh: 86_400 },
+      ...(tsig ? { tsig: key } : {}),
       ...extra,
     });
 
@@ -113,14 +123,47 @@ for (const kind of ['bind', 'nsd'] as PrimaryKind[]) {
       assert.deepEqual(await answers(`www.${origin}`), ['192.0.2.11', '192.0.2.11']);
     });
 
+    if (tsig) {
+      it('fails a transfer signed with the wrong key as TSIG, and keeps the copy', async () => {
+        await writer.putSecondary(config({ tsig: { ...key, secret: randomBytes(32).toString('base64') }, retrieve: 'wrong-key' }));
+        await waitFor('the TSIG failure reported', async () => /tsig/.test((await writer.secondaryState(origin))?.problem ?? ''), 15_000);
+        assert.equal((await answers(`www.${origin}`)).filter((a) => a !== undefined).length, 2);
+        await writer.putSecondary(config());
+      });
+    } else {
+      it('tries the primaries in turn: a dead first one is reported, the second one transfers', async () => {
+        const dead = await freePort();
+        await writer.putSecondary(config({ primaries: [{ address: '127.0.0.1', port: dead }, { address: primary.address, port: primary.port }], retrieve: 'two-primaries' }));
+        await waitFor('the retrieve done', async () => (await writer.secondaryState(origin))?.retrieved === 'two-primaries', 15_000);
+        const s = (await writer.secondaryState(origin))!;
+        assert.deepEqual(s.primaries.map((p) => [p.port, p.ok]), [[dead, false], [primary.port, true]]);
+        assert.equal(s.problem, '', 'a zone that one primary served is not failing');
+        await writer.putSecondary(config());
+      });
+    }
+
     it('reports a primary that went away, and keeps serving the last good copy', async () => {
+      const served = await answers(`www.${origin}`);
+      assert.ok(served.every((a) => a !== undefined && a === served[0]), String(served));
       await primary.stop();
       await writer.putSecondary(config({ retrieve: 'now' }));
       await waitFor('the failure reported', async () => {
         const s = await writer.secondaryState(origin);
         return s?.primaries[0]?.ok === false && /connection-refused|timeout/.test(s.problem);
       }, 15_000);
-      assert.deepEqual(await answers(`www.${origin}`), ['192.0.2.11', '192.0.2.11']);
+      assert.deepEqual(await answers(`www.${origin}`), served);
     });
+
+    if (!tsig) {
+      it('stops serving a copy no primary refreshed for the expire time (RFC 1035 §3.3.13)', async () => {
+        await writer.putSecondary(config({ refresh: { refresh: 1, retry: 1, expire: 3, minimumRefresh: 1 } }));
+        await waitFor('expired', async () => (await writer.secondaryState(origin))?.expired === true, 20_000);
+        assert.match((await writer.secondaryState(origin))!.problem, /^expired: /);
+        await waitFor('both clouds refuse', async () => {
+          const replies = await Promise.all(clouds.map((c) => query('127.0.0.1', c.dns.bound[0]!.port, `www.${origin}`, 'A', { timeoutMs: 500 })));
+          return replies.every((r) => (r.packet as { rcode?: string }).rcode === 'REFUSED');
+        }, 5000);
+      });
+    }
   });
 }

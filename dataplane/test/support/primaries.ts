@@ -26,14 +26,21 @@ export interface Primary {
 export type PrimaryKind = 'nsd' | 'bind' | 'knot';
 
 /** `timeoutMs` bounds the start and each update (a zone of a million records takes BIND seconds). */
-export async function startPrimary(kind: PrimaryKind, zone: string, text: string, options: { timeoutMs?: number; notify?: { address: string; port: number } } = {}): Promise<Primary> {
+/** `tsig`: transfers only with this key (BIND and NSD). */
+export interface PrimaryTsig {
+  readonly name: string;
+  readonly algorithm: string;
+  readonly secret: string;
+}
+
+export async function startPrimary(kind: PrimaryKind, zone: string, text: string, options: { timeoutMs?: number; notify?: { address: string; port: number }; tsig?: PrimaryTsig } = {}): Promise<Primary> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const dir = tempDir(`primary-${kind}`);
   const address = '127.0.0.1';
   const port = await freePort(address);
   const zoneFile = join(dir.path, 'zone.db');
   writeFileSync(zoneFile, text);
-  const launched = launch(kind, dir.path, address, port, zone, options.notify);
+  const launched = launch(kind, dir.path, address, port, zone, options.notify, options.tsig);
   const proc = launched.proc;
   const stop = async (): Promise<void> => {
     await proc.stop();
@@ -75,7 +82,7 @@ interface Launched {
 }
 
 /** `notify`: a secondary the primary sends NOTIFY to on every change (RFC 1996). */
-function launch(kind: PrimaryKind, dir: string, address: string, port: number, zone: string, notify?: { address: string; port: number }): Launched {
+function launch(kind: PrimaryKind, dir: string, address: string, port: number, zone: string, notify?: { address: string; port: number }, tsig?: PrimaryTsig): Launched {
   const readLog = (file: string) => (): string => {
     try {
       return `\n--- ${file} ---\n${readFileSync(file, 'utf8')}`;
@@ -102,10 +109,10 @@ function launch(kind: PrimaryKind, dir: string, address: string, port: number, z
   logfile: "${dir}/nsd.log"
 remote-control:
   control-enable: no
-zone:
+${tsig ? `key:\n  name: "${tsig.name}"\n  algorithm: ${tsig.algorithm}\n  secret: "${tsig.secret}"\n` : ''}zone:
   name: "${zone}"
   zonefile: "zone.db"
-  provide-xfr: 127.0.0.1 NOKEY
+  provide-xfr: 127.0.0.1 ${tsig ? tsig.name : 'NOKEY'}
 ${notify ? `  notify: ${notify.address}@${notify.port} NOKEY\n` : ''}  store-ixfr: yes
   create-ixfr: yes
 `,
@@ -120,9 +127,10 @@ ${notify ? `  notify: ${notify.address}@${notify.port} NOKEY\n` : ''}  store-ixf
       const secret = randomBytes(32).toString('base64');
       const key = `key "rndc-key" { algorithm hmac-sha256; secret "${secret}"; };\n`;
       writeFileSync(join(dir, 'rndc.conf'), `${key}options { default-key "rndc-key"; default-server ${address}; default-port ${controlPort}; };\n`);
+      const transferKey = tsig ? `key "${tsig.name}" { algorithm ${tsig.algorithm}; secret "${tsig.secret}"; };\n` : '';
       writeFileSync(
         conf,
-        `${key}controls { inet ${address} port ${controlPort} allow { ${address}; } keys { "rndc-key"; }; };
+        `${key}${transferKey}controls { inet ${address} port ${controlPort} allow { ${address}; } keys { "rndc-key"; }; };
 options {
   directory "${dir}";
   listen-on port ${port} { ${address}; };
@@ -132,7 +140,7 @@ options {
   managed-keys-directory "${dir}";
   recursion no;
   dnssec-validation no;
-  allow-transfer { 127.0.0.1; };
+  allow-transfer { ${tsig ? `key "${tsig.name}";` : '127.0.0.1;'} };
   notify ${notify ? 'explicit' : 'no'};
   notify-delay 0;
 };
