@@ -21,6 +21,11 @@ export interface NotifyTarget {
   readonly port: number;
   /** Signs the NOTIFY (RFC 8945 §5.1); the answer must then be signed with it too. */
   readonly key?: TsigKey;
+  /**
+   * Local address to send from (default: chosen by the system). Secondaries accept NOTIFY from
+   * the addresses they transfer from, so this is the primary's own listening address.
+   */
+  readonly localAddress?: string;
 }
 
 export interface NotifyResult {
@@ -40,10 +45,10 @@ export interface NotifyOptions {
   readonly tries?: number;
   /** Wait for an answer to the first send; doubled after each (default 1000 ms). */
   readonly initialTimeoutMs?: number;
-  /** Local address to send from (default: chosen by the system). */
-  readonly localAddress?: string;
   /** Seconds since the epoch, for TSIG. */
   readonly clock?: () => number;
+  /** Stops waiting and retrying (the server is shutting down). */
+  readonly signal?: AbortSignal;
 }
 
 /** A NOTIFY that got no good answer: `reason` says which way it failed. */
@@ -51,7 +56,7 @@ export class NotifyError extends Error {
   constructor(
     readonly target: string,
     readonly zone: string,
-    readonly reason: 'timeout' | 'rcode' | 'tsig' | 'socket',
+    readonly reason: 'timeout' | 'rcode' | 'tsig' | 'socket' | 'aborted',
     readonly detail: string,
     readonly tries: number,
   ) {
@@ -105,7 +110,7 @@ export async function sendNotify(zone: Zone, target: NotifyTarget, options: Noti
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, options.localAddress, () => {
+      socket.bind(0, target.localAddress, () => {
         socket.off('error', reject);
         resolve();
       });
@@ -114,8 +119,10 @@ export async function sendNotify(zone: Zone, target: NotifyTarget, options: Noti
     let timeout = options.initialTimeoutMs ?? 1000;
     return await new Promise<number>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      const abort = (): void => finish(new NotifyError(where, zoneName, 'aborted', `stopped after ${sent} tries`, sent));
       const finish = (err: NotifyError | undefined): void => {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', abort);
         socket.removeAllListeners('message');
         if (err) reject(err);
         else resolve(sent);
@@ -151,6 +158,8 @@ export async function sendNotify(zone: Zone, target: NotifyTarget, options: Noti
         if (rcode !== Rcode.NOERROR) finish(new NotifyError(where, zoneName, 'rcode', `answered ${rcodeToString(rcode)}`, sent));
         else finish(undefined);
       });
+      if (options.signal?.aborted) return abort();
+      options.signal?.addEventListener('abort', abort);
       send();
     });
   } finally {
