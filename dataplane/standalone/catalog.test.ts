@@ -145,7 +145,7 @@ describe('ZoneCatalog', () => {
     it('rejects a secondary that is not an address, with file, line and field', () => {
       writeFileSync(join(dir, 's.yaml'), withSecondaries('    - { address: ns.example.net }\n'));
       const report = catalog().reload();
-      assert.match(report.errors[0]!, /s\.yaml:9: spec\.secondaries\[0\]\.address: "ns\.example\.net" is not an IPv4 or IPv6 address/);
+      assert.match(report.errors[0]!, /s\.yaml:10: spec\.secondaries\[0\]\.address: "ns\.example\.net" is not an IPv4 or IPv6 address/);
     });
   });
 });
