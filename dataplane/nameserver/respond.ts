@@ -16,7 +16,8 @@ import { signErrorResponse, signResponse, TsigError, verifyRequest, type TsigKey
 export type Transport = 'udp' | 'tcp';
 
 export type Outcome =
-  | { readonly kind: 'response'; readonly message: Uint8Array }
+  /** `refused` says why a signed request failed its TSIG check (RFC 8945 §5.2), for the log. */
+  | { readonly kind: 'response'; readonly message: Uint8Array; readonly refused?: string }
   | { readonly kind: 'drop'; readonly reason: string }
   /**
    * AXFR or IXFR over TCP: the server checks the transfer ACL, then streams the zone (axfr.ts).
@@ -130,7 +131,8 @@ export class Responder {
       verified = verifyRequest(msg, this.keys, now);
     } catch (err) {
       if (!(err instanceof TsigError)) throw err;
-      return response(signErrorResponse(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, err.rcode), err, now));
+      const message = signErrorResponse(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, err.rcode), err, now);
+      return { kind: 'response', message, refused: err.message };
     }
     if (!verified) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.FORMERR));
     const inner = this.respond(verified.message, transport);

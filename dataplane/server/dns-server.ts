@@ -92,8 +92,10 @@ export class DnsServer {
         return;
       }
       const outcome = responder.respond(msg, 'udp');
-      if (outcome.kind === 'response') socket.send(outcome.message, rinfo.port, rinfo.address);
-      else stats.dropped++;
+      if (outcome.kind === 'response') {
+        socket.send(outcome.message, rinfo.port, rinfo.address);
+        if (outcome.refused) this.options.log.info('signed request refused', { client: rinfo.address, transport: 'udp', error: outcome.refused });
+      } else stats.dropped++;
     });
     socket.on('error', (err) => this.options.log.error('udp socket error', { error: err.message, host: address.host }));
     // Subscribe first: with a synchronous lookup, bind() may report 'listening' before it returns.
@@ -162,6 +164,7 @@ export class DnsServer {
     }
     if (outcome.kind === 'response') {
       writeFramed(socket, outcome.message);
+      if (outcome.refused) this.options.log.info('signed request refused', { client: socket.remoteAddress, transport: 'tcp', error: outcome.refused });
       return;
     }
     const { query, zone, request, tsig } = outcome;
