@@ -12,7 +12,8 @@ import { query, rcodeOf } from '../support/dns-client';
  *  - an edit of the manifest reloads the zone with a new serial, dnsfleet sends NOTIFY, and
  *    each secondary transfers and answers the new record within seconds;
  *  - the BIND secondary signs with a TSIG key (hmac-sha256) from a Secret manifest: its SOA
- *    queries, its transfers and our NOTIFY to it are signed both ways;
+ *    queries, its transfers and our NOTIFY to it are signed both ways; a second NSD does the
+ *    same with another key (hmac-sha512);
  *  - a BIND secondary with the wrong secret for that key is refused (NOTAUTH, BADSIG), also its
  *    NOTIFY fails, and it keeps serving its old copy;
  *  - clients not on the zone's list, and a keyed secondary asking unsigned, get REFUSED.
@@ -22,6 +23,8 @@ import { query, rcodeOf } from '../support/dns-client';
 const ZONE = 'sec.test.';
 const KEY_NAME = 'xfr-key.';
 const secret = randomBytes(32).toString('base64');
+const NSD_KEY_NAME = 'nsd-key.';
+const nsdSecret = randomBytes(64).toString('base64');
 const wrongSecret = randomBytes(32).toString('base64');
 
 // named listens only on interface addresses, so both BIND secondaries are on 127.0.0.1 (told
@@ -29,9 +32,10 @@ const wrongSecret = randomBytes(32).toString('base64');
 const BIND_TSIG = '127.0.0.1';
 const BIND_WRONG = '127.0.0.1';
 const NSD_PLAIN = '127.0.0.3';
+const NSD_TSIG = '127.0.0.6';
 const STRANGER = '127.0.0.5';
 
-function manifest(www: string, ports: { bind: number; nsd: number; wrong: number }): string {
+function manifest(www: string, ports: { bind: number; nsd: number; wrong: number; nsdTsig: number }): string {
   return `apiVersion: dnsfleet.io/v1alpha1
 kind: Zone
 metadata: { name: sec-test }
@@ -42,6 +46,7 @@ spec:
     - { address: ${BIND_TSIG}, port: ${ports.bind}, tsigKeySecretRef: { name: transfer-key } }
     - { address: ${NSD_PLAIN}, port: ${ports.nsd} }
     - { address: ${BIND_WRONG}, port: ${ports.wrong}, tsigKeySecretRef: { name: transfer-key } }
+    - { address: ${NSD_TSIG}, port: ${ports.nsdTsig}, tsigKeySecretRef: { name: nsd-key } }
   rrsets:
     - { name: "@", type: NS, records: [ns1] }
     - { name: ns1, type: A, records: [192.0.2.53] }
@@ -54,6 +59,14 @@ stringData:
   name: ${KEY_NAME}
   algorithm: hmac-sha256
   secret: "${secret}"
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: nsd-key }
+data:
+  name: ${Buffer.from(NSD_KEY_NAME).toString('base64')}
+  algorithm: ${Buffer.from('hmac-sha512').toString('base64')}
+  secret: ${Buffer.from(nsdSecret).toString('base64')}
 `;
 }
 
@@ -75,11 +88,12 @@ describe('dnsfleet serve: NOTIFY and transfers to BIND and NSD secondaries @inte
   this.timeout(90_000);
   const scratch = tempDir('secondaries');
   const file = join(scratch.path, 'zone.yaml');
-  let ports: { dnsfleet: number; bind: number; nsd: number; wrong: number };
+  let ports: { dnsfleet: number; bind: number; nsd: number; wrong: number; nsdTsig: number };
   let dnsfleet: RunningPeer;
   let bind: RunningPeer;
   let nsd: RunningPeer;
   let wrong: RunningPeer;
+  let nsdTsig: RunningPeer;
 
   before(async () => {
     ports = {
@@ -87,12 +101,13 @@ describe('dnsfleet serve: NOTIFY and transfers to BIND and NSD secondaries @inte
       bind: await freePort(BIND_TSIG),
       nsd: await freePort(NSD_PLAIN),
       wrong: await freePort(BIND_WRONG),
+      nsdTsig: await freePort(NSD_TSIG),
     };
     writeFileSync(file, manifest('192.0.2.10', ports));
     dnsfleet = await startDnsfleet(file, [], { port: ports.dnsfleet });
     const primary = { host: '127.0.0.1', port: ports.dnsfleet };
     const key: NamedKey = { name: KEY_NAME, algorithm: 'hmac-sha256', secret };
-    [bind, nsd, wrong] = await Promise.all([
+    [bind, nsd, wrong, nsdTsig] = await Promise.all([
       startNamedSecondary({ zone: ZONE, primary, host: BIND_TSIG, port: ports.bind, key }),
       startNsdSecondary({ zone: ZONE, primary, host: NSD_PLAIN, port: ports.nsd }),
       // Its old copy, from before the key changed: serial 1, another address for www.
@@ -106,28 +121,31 @@ describe('dnsfleet serve: NOTIFY and transfers to BIND and NSD secondaries @inte
         refreshSeconds: 2,
         initialZone: `$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 1209600 300\n@ NS ns1\nns1 A 192.0.2.53\nwww A 192.0.2.1\n`,
       }),
+      startNsdSecondary({ zone: ZONE, primary, host: NSD_TSIG, port: ports.nsdTsig, key: { name: NSD_KEY_NAME, algorithm: 'hmac-sha512', secret: nsdSecret } }),
     ]);
   });
   after(async () => {
-    await Promise.all([dnsfleet?.stop(), bind?.stop(), nsd?.stop(), wrong?.stop()]);
+    await Promise.all([dnsfleet?.stop(), bind?.stop(), nsd?.stop(), wrong?.stop(), nsdTsig?.stop()]);
     await stopAll();
     scratch.remove();
   });
 
-  it('the listed secondaries transfer the zone at start, the TSIG one signed', async () => {
+  it('the listed secondaries transfer the zone at start, the TSIG ones signed', async () => {
     assert.equal(await wwwOf(bind), '192.0.2.10');
     assert.equal(await wwwOf(nsd), '192.0.2.10');
+    assert.equal(await wwwOf(nsdTsig), '192.0.2.10');
     const transfers = logLines(dnsfleet.process.output(), 'zone transfer');
     assert.ok(transfers.some((t) => t.client === BIND_TSIG && t.key === KEY_NAME), JSON.stringify(transfers));
     assert.ok(transfers.some((t) => t.client === NSD_PLAIN && t.key === undefined), JSON.stringify(transfers));
+    assert.ok(transfers.some((t) => t.client === NSD_TSIG && t.key === NSD_KEY_NAME), JSON.stringify(transfers));
   });
 
-  it('an edit reloads the zone, NOTIFY goes out, and BIND and NSD answer the new record within seconds', async () => {
+  it('an edit reloads the zone, NOTIFY goes out, and BIND and both NSDs answer the new record within seconds', async () => {
     const edited = Date.now();
     writeFileSync(file, manifest('192.0.2.20', ports));
     const answered: Record<string, number> = {};
     await Promise.all(
-      [['bind (TSIG)', bind], ['nsd', nsd]].map(async ([name, peer]) => {
+      [['bind (TSIG)', bind], ['nsd', nsd], ['nsd (TSIG)', nsdTsig]].map(async ([name, peer]) => {
         await waitFor(`${name as string} to answer the new record`, async () => (await wwwOf(peer as RunningPeer)) === '192.0.2.20', 10_000);
         answered[name as string] = Date.now();
       }),
@@ -135,10 +153,15 @@ describe('dnsfleet serve: NOTIFY and transfers to BIND and NSD secondaries @inte
     const soa = await query('127.0.0.1', ports.dnsfleet, ZONE, 'SOA');
     const serial = (soa.packet.answers?.[0] as { data: { serial: number } }).data.serial;
     const ofSerial = (): Array<Record<string, unknown>> => logLines(dnsfleet.process.output(), 'notify').filter((n) => n.serial === serial);
-    await waitFor('the NOTIFY results of the new serial in the log', async () => ofSerial().length >= 2, 5000);
+    await waitFor('the NOTIFY results of the new serial in the log', async () => ofSerial().length >= 3, 5000);
     const notifies = ofSerial();
     const last = (target: string): Record<string, unknown> => notifies.filter((n) => n.target === target).at(-1)!;
-    for (const [name, target] of [['bind (TSIG)', `${BIND_TSIG}:${ports.bind}`], ['nsd', `${NSD_PLAIN}:${ports.nsd}`]] as const) {
+    const targets = [
+      ['bind (TSIG)', `${BIND_TSIG}:${ports.bind}`],
+      ['nsd', `${NSD_PLAIN}:${ports.nsd}`],
+      ['nsd (TSIG)', `${NSD_TSIG}:${ports.nsdTsig}`],
+    ] as const;
+    for (const [name, target] of targets) {
       const n = last(target);
       const sentAt = Date.parse(String(n.time)) - Number(n.ms);
       console.log(
