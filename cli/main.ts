@@ -27,9 +27,11 @@ dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CI
                [--tcp-idle-timeout SECONDS] [--no-watch]
   -f, --file PATH          a YAML manifest file, or a directory of them (repeatable)
   -l, --listen HOST:PORT   address to answer on, UDP and TCP (repeatable; default 127.0.0.1:5300)
-      --allow-transfer CIDR  clients allowed to AXFR/IXFR zones out (repeatable; default: none)
+      --allow-transfer CIDR  clients allowed to AXFR/IXFR every zone (repeatable; default: none)
       --tcp-idle-timeout S   close idle TCP connections after S seconds (default 10)
       --no-watch           do not reload when files change
+  A Zone's spec.secondaries may also transfer it (TSIG-signed with a key from a Secret manifest
+  when they name one) and are sent a NOTIFY for every new serial.
 
 dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
                    [--listen HOST:PORT…] [--http HOST:PORT] [--allow-transfer CIDR…]

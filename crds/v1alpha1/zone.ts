@@ -44,8 +44,10 @@ export interface ZoneSpec {
    */
   dnssecPolicy?: ObjectName;
   /**
-   * Customer secondaries that may transfer the zone from the clouds and are sent NOTIFY.
-   * `dnsfleet serve` takes its `--allow-transfer` list instead.
+   * Customer secondaries: they may transfer the zone (AXFR/IXFR) and are sent a NOTIFY for every
+   * new serial. In a cluster they transfer from the control server; with `dnsfleet serve`, from
+   * it, in addition to its `--allow-transfer` list. A secondary with `tsigKeySecretRef` must sign
+   * its requests with that key.
    * @maxItems 16
    * @x-kubernetes-validations [{rule: "self.all(a, self.exists_one(b, b.port == a.port && (isIP(a.address) && isIP(b.address) ? ip(a.address) == ip(b.address) : a.address == b.address)))", message: "must not repeat an address and port"}]
    */

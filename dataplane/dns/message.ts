@@ -51,6 +51,8 @@ export interface Query {
   readonly edns: Edns | null;
   /** Records in the authority section (an IXFR query carries the client's SOA there, RFC 1995 §3). */
   readonly authorityCount: number;
+  /** A TSIG RR is in the additional section (RFC 8945): the request is checked before it is answered. */
+  readonly signed: boolean;
 }
 
 /** Why a message gets no normal answer. `drop` means no response at all. */
@@ -113,6 +115,7 @@ export function parseQuery(msg: Uint8Array): ParseResult {
   }
 
   let edns: Edns | null = null;
+  let signed = false;
   for (let i = 0; i < arcount; i++) {
     const start = pos;
     pos = skipRecord(msg, pos);
@@ -126,8 +129,11 @@ export function parseQuery(msg: Uint8Array): ParseResult {
         version: msg[start + 6]!,
         dnssecOk: (msg[start + 7]! & 0x80) !== 0,
       };
+    } else {
+      // Other additional records are read past; a TSIG RR is noted and verified by the caller.
+      const typeAt = skipName(msg, start);
+      if (((msg[typeAt]! << 8) | msg[typeAt + 1]!) === RRType.TSIG) signed = true;
     }
-    // Other additional records (TSIG) are read past here; the control role verifies TSIG.
   }
   // RFC 1035 says nothing of trailing octets; NSD and Knot refuse them as malformed.
   if (pos !== msg.length) return fail(Rcode.FORMERR, `${msg.length - pos} octets after the last record`, id, flags, questionEnd, edns);
@@ -146,6 +152,7 @@ export function parseQuery(msg: Uint8Array): ParseResult {
       questionEnd,
       edns,
       authorityCount: nscount,
+      signed,
     },
   };
 }

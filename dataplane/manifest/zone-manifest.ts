@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Name, NameError } from '../dns/name';
 import { RRType, typeFromString, typeToString } from '../dns/constants';
 import { RdataError } from '../dns/rdata/codec';
@@ -61,6 +62,28 @@ export function validateZoneDocument(doc: ManifestDocument): ZoneResource {
     v.known(soa, ['spec', 'soa'], ['mname', 'rname', 'refresh', 'retry', 'expire', 'minimum', 'ttl']);
     for (const f of ['mname', 'rname'] as const) if (soa[f] !== undefined) v.string(soa[f], ['spec', 'soa', f]);
     for (const f of ['refresh', 'retry', 'expire', 'minimum', 'ttl'] as const) if (soa[f] !== undefined) v.ttl(soa[f], ['spec', 'soa', f]);
+  }
+  if (spec.secondaries !== undefined) {
+    if (!Array.isArray(spec.secondaries)) v.fail(['spec', 'secondaries'], 'must be a list');
+    const seen = new Set<string>();
+    (spec.secondaries as unknown[]).forEach((item, i) => {
+      const path = ['spec', 'secondaries', i];
+      const s = v.object(item, path);
+      v.known(s, path, ['address', 'port', 'tsigKeySecretRef']);
+      const address = v.string(s.address, [...path, 'address']);
+      if (isIP(address) === 0) v.fail([...path, 'address'], `"${address}" is not an IPv4 or IPv6 address`);
+      if (s.port !== undefined && (typeof s.port !== 'number' || !Number.isInteger(s.port) || s.port < 1 || s.port > 65535)) {
+        v.fail([...path, 'port'], `must be an integer from 1 to 65535, got ${JSON.stringify(s.port)}`);
+      }
+      const key = `${address.toLowerCase()} ${String(s.port ?? 53)}`;
+      if (seen.has(key)) v.fail(path, 'must not repeat an address and port');
+      seen.add(key);
+      if (s.tsigKeySecretRef !== undefined) {
+        const ref = v.object(s.tsigKeySecretRef, [...path, 'tsigKeySecretRef']);
+        v.known(ref, [...path, 'tsigKeySecretRef'], ['name']);
+        v.string(ref.name, [...path, 'tsigKeySecretRef', 'name']);
+      }
+    });
   }
   if (spec.rrsets !== undefined) {
     if (!Array.isArray(spec.rrsets)) v.fail(['spec', 'rrsets'], 'must be a list');

@@ -1,14 +1,24 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
- * An address allow-list of CIDR prefixes (`192.0.2.0/24`, `2001:db8::/32`, or a bare address),
- * used for outgoing zone transfers.
+ * Who may transfer a zone out: an address allow-list of CIDR prefixes (`192.0.2.0/24`,
+ * `2001:db8::/32`, or a bare address) for every zone, and per zone its customer secondaries,
+ * each by address and, when it has one, by TSIG key.
  */
 export class AclError extends Error {
   constructor(readonly entry: string, message: string) {
     super(`allow-list entry "${entry}": ${message}`);
     this.name = 'AclError';
   }
+}
+
+/** Decides one transfer request; the server asks after any TSIG on the request has verified. */
+export interface TransferAcl {
+  /**
+   * `zone` is the zone's name in lower case with the trailing dot; `keyName` the name of the TSIG
+   * key the request was signed with (verified), if it was signed.
+   */
+  allowsTransfer(zone: string, client: string, keyName: string | undefined): boolean;
 }
 
 interface Prefix {
@@ -31,6 +41,54 @@ export class AddressList {
     const bytes = addressBytes(unmapIPv4(address));
     if (!bytes) return false;
     return this.prefixes.some((p) => p.bytes.length === bytes.length && matches(p, bytes));
+  }
+
+  /** Every zone, by address alone; a verified TSIG key changes nothing. */
+  allowsTransfer(_zone: string, client: string): boolean {
+    return this.allows(client);
+  }
+}
+
+/** A customer secondary of one zone: its address and the key its requests must be signed with. */
+export interface SecondaryGrant {
+  readonly address: string;
+  /** Key name, lower case with the trailing dot (as `parseTsigKey` gives it). */
+  readonly keyName?: string;
+}
+
+/**
+ * `--allow-transfer` for every zone plus each zone's `spec.secondaries`. A secondary with a key
+ * is allowed only when its request verified with that key; an unsigned one, or one signed with
+ * another key, is refused (the TSIG check itself, BADSIG and BADKEY, happens before this).
+ */
+export class TransferPolicy implements TransferAcl {
+  private readonly grants: ReadonlyMap<string, ReadonlyArray<{ bytes: Uint8Array; keyName?: string }>>;
+
+  constructor(
+    private readonly global: AddressList,
+    grants: ReadonlyMap<string, readonly SecondaryGrant[]> = new Map(),
+  ) {
+    const out = new Map<string, Array<{ bytes: Uint8Array; keyName?: string }>>();
+    for (const [zone, list] of grants) {
+      out.set(
+        zone,
+        list.map((g) => {
+          const bytes = addressBytes(unmapIPv4(g.address));
+          if (!bytes) throw new AclError(g.address, 'not an IPv4 or IPv6 address');
+          return { bytes, keyName: g.keyName };
+        }),
+      );
+    }
+    this.grants = out;
+  }
+
+  allowsTransfer(zone: string, client: string, keyName: string | undefined): boolean {
+    if (this.global.allows(client)) return true;
+    const bytes = addressBytes(unmapIPv4(client));
+    if (!bytes) return false;
+    return (this.grants.get(zone) ?? []).some(
+      (g) => g.bytes.length === bytes.length && g.bytes.every((b, i) => b === bytes[i]) && (g.keyName === undefined || g.keyName === keyName),
+    );
   }
 }
 

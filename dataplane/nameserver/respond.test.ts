@@ -6,6 +6,7 @@ import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
 import { Responder } from './respond';
 import { buildQuery } from '../test/support/dns-client';
+import { signRequest, TsigError, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 
 function responder(): Responder {
   const origin = Name.fromText('r.test.');
@@ -84,5 +85,48 @@ describe('Responder', () => {
   it('answers IXFR over UDP with the SOA alone (RFC 1995 §2)', () => {
     const reply = decode(responder().respond(buildQuery('r.test', 'IXFR'), 'udp'));
     assert.deepEqual(reply.answers?.map((a) => a.type), ['SOA']);
+  });
+
+  describe('signed requests (RFC 8945)', () => {
+    const key: TsigKey = { name: 'xfr-key.', algorithm: 'hmac-sha256', secret: new Uint8Array(32).fill(3) };
+    const keyed = (): Responder => {
+      const r = responder();
+      r.setKeys(new Map([[key.name, key]]));
+      return r;
+    };
+    const now = (): number => Math.floor(Date.now() / 1000);
+
+    it('answers a signed SOA query with an answer signed over the request MAC (§5.3)', () => {
+      const signed = signRequest(buildQuery('r.test', 'SOA'), key, now());
+      const outcome = keyed().respond(signed.wire, 'udp');
+      assert.equal(outcome.kind, 'response');
+      const verifier = new TsigResponseVerifier(key, signed.mac);
+      const plain = verifier.verify((outcome as { message: Uint8Array }).message);
+      verifier.done();
+      const reply = dnsPacket.decode(Buffer.from(plain));
+      assert.deepEqual(reply.answers?.map((a) => a.type), ['SOA']);
+    });
+
+    it('refuses a request signed with the wrong secret: NOTAUTH, BADSIG (§5.2.2)', () => {
+      const signed = signRequest(buildQuery('r.test', 'SOA'), { ...key, secret: new Uint8Array(32).fill(4) }, now());
+      const outcome = keyed().respond(signed.wire, 'udp') as { message: Uint8Array };
+      assert.equal(outcome.message[3]! & 0xf, 9);
+      assert.throws(() => new TsigResponseVerifier(key, signed.mac).verify(outcome.message), (err: TsigError) => err.problem === 'BADSIG' && err.fromPeer);
+    });
+
+    it('refuses a key it does not know: NOTAUTH, BADKEY (§5.2.1)', () => {
+      const signed = signRequest(buildQuery('r.test', 'SOA'), key, now());
+      const outcome = responder().respond(signed.wire, 'udp') as { message: Uint8Array };
+      assert.throws(() => new TsigResponseVerifier(key, signed.mac).verify(outcome.message), (err: TsigError) => err.problem === 'BADKEY');
+    });
+
+    it('hands a signed AXFR to the server with the verified key and the request without TSIG', () => {
+      const query = buildQuery('r.test', 'AXFR', { edns: null });
+      const outcome = keyed().respond(signRequest(query, key, now()).wire, 'tcp');
+      assert.equal(outcome.kind, 'transfer');
+      const t = outcome as Extract<typeof outcome, { kind: 'transfer' }>;
+      assert.equal(t.tsig?.key.name, 'xfr-key.');
+      assert.deepEqual(Buffer.from(t.request), query);
+    });
   });
 });

@@ -6,6 +6,7 @@ import type { ZoneSet } from '../zone/zone-set';
 import type { Zone } from '../zone/zone';
 import { answerQuery, type Answer, type AnswerEntry } from './answer';
 import { ResponseCache, EdnsVariant } from './response-cache';
+import { signErrorResponse, signResponse, TsigError, verifyRequest, type TsigKey, type VerifiedRequest } from '../dns/tsig';
 
 /**
  * Turns one query message into what the server does with it: send a response, drop it, or start
@@ -15,10 +16,15 @@ import { ResponseCache, EdnsVariant } from './response-cache';
 export type Transport = 'udp' | 'tcp';
 
 export type Outcome =
-  | { readonly kind: 'response'; readonly message: Uint8Array }
+  /** `refused` says why a signed request failed its TSIG check (RFC 8945 §5.2), for the log. */
+  | { readonly kind: 'response'; readonly message: Uint8Array; readonly refused?: string }
   | { readonly kind: 'drop'; readonly reason: string }
-  /** AXFR or IXFR over TCP: the server checks the transfer ACL, then streams the zone (axfr.ts). */
-  | { readonly kind: 'transfer'; readonly query: Query; readonly zone: Zone };
+  /**
+   * AXFR or IXFR over TCP: the server checks the transfer ACL, then streams the zone (axfr.ts).
+   * `request` is the query without its TSIG RR; `tsig`, when it was signed and verified, signs
+   * every message of the answer (RFC 8945 §5.3.1).
+   */
+  | { readonly kind: 'transfer'; readonly query: Query; readonly zone: Zone; readonly request: Uint8Array; readonly tsig?: VerifiedRequest };
 
 /** Largest message over TCP (RFC 1035 §4.2.2: a two-octet length prefix). */
 export const MAX_TCP_SIZE = 65535;
@@ -28,9 +34,20 @@ export class Responder {
   /** Shared with the UDP fast path of the server layer, which reads it without parsing. */
   readonly cache: ResponseCache;
 
-  constructor(zones: ZoneSet, options: { cacheEntries?: number } = {}) {
+  /** TSIG keys signed requests are checked with, by name (lower case, trailing dot). */
+  private keys: ReadonlyMap<string, TsigKey> = new Map();
+  /** Seconds since the epoch, for TSIG. */
+  private readonly clock: () => number;
+
+  constructor(zones: ZoneSet, options: { cacheEntries?: number; clock?: () => number } = {}) {
     this.zoneSet = zones;
     this.cache = new ResponseCache(options.cacheEntries);
+    this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** Swaps in the TSIG keys that signed requests (transfers, their SOA queries) may use. */
+  setKeys(keys: ReadonlyMap<string, TsigKey>): void {
+    this.keys = keys;
   }
 
   get zones(): ZoneSet {
@@ -51,6 +68,8 @@ export class Responder {
       return response(errorResponse(msg, p.id, p.flags, p.questionEnd, p.edns, p.rcode));
     }
     const q = parsed.query;
+    // RFC 8945 §5.2: a signed request is verified before anything else is done with it.
+    if (q.signed) return this.respondSigned(msg, q, transport);
     // RFC 6891 §6.1.3: we speak EDNS version 0 only.
     if (q.edns && q.edns.version > 0) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.BADVERS));
     if (q.opcode === Opcode.NOTIFY) {
@@ -81,7 +100,7 @@ export class Responder {
   private transfer(msg: Uint8Array, q: Query, transport: Transport): Outcome {
     const zone = this.zoneSet.get(Name.fromWireString(q.qnameCased));
     if (!zone) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTAUTH));
-    if (transport === 'tcp') return { kind: 'transfer', query: q, zone };
+    if (transport === 'tcp') return { kind: 'transfer', query: q, zone, request: msg };
     if (q.qtype === RRType.AXFR) {
       // RFC 5936 §4.2: AXFR is not defined over UDP.
       return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTIMP));
@@ -97,6 +116,35 @@ export class Responder {
       additional: [],
     };
     return response(encodeAnswer(msg, q, answer, udpLimit(q.edns)));
+  }
+
+  /**
+   * A request with a TSIG RR (RFC 8945 §5.2): refused with NOTAUTH and the TSIG error when it does
+   * not verify; otherwise answered as if unsigned and the answer signed with the same key (§5.3).
+   * Transfers carry the verified request so the server can sign every message and decide the ACL
+   * by key. Only signed requests come here: the answer path of plain queries is unchanged.
+   */
+  private respondSigned(msg: Uint8Array, q: Query, transport: Transport): Outcome {
+    const now = this.clock();
+    let verified: VerifiedRequest | null;
+    try {
+      verified = verifyRequest(msg, this.keys, now);
+    } catch (err) {
+      if (!(err instanceof TsigError)) throw err;
+      const message = signErrorResponse(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, err.rcode), err, now);
+      return { kind: 'response', message, refused: err.message };
+    }
+    if (!verified) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.FORMERR));
+    const inner = this.respond(verified.message, transport);
+    if (inner.kind === 'drop') return inner;
+    if (inner.kind === 'transfer') return { ...inner, tsig: verified };
+    let answer = inner.message;
+    const signed = signResponse(answer, verified.key, verified.mac, now).wire;
+    if (transport === 'tcp' || signed.length <= udpLimit(q.edns)) return response(signed);
+    // RFC 1035 §4.2.1: what does not fit with its TSIG RR is sent as header and question with TC.
+    answer = errorResponse(verified.message, q.id, q.flags, q.questionEnd, q.edns, answer[3]! & 0xf);
+    answer[2]! |= (Flag.QR | Flag.AA | Flag.TC) >> 8;
+    return response(signResponse(answer, verified.key, verified.mac, now).wire);
   }
 }
 

@@ -7,7 +7,8 @@ import { readZoneFile } from '../dns/zonefile/reader';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
 import { Responder } from '../nameserver/respond';
-import { AddressList } from '../nameserver/acl';
+import { AddressList, TransferPolicy } from '../nameserver/acl';
+import { signRequest, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 import { DnsServer } from './dns-server';
 import { memoryLogger } from './log';
 import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../test/support/dns-client';
@@ -153,5 +154,61 @@ describe('DnsServer on loopback', function () {
     assert.ok(messages > 1, `${messages} messages`);
     assert.equal(collected[0]!.type, 'SOA');
     assert.equal(collected.length, 3000 + 60 + 30 + 3 + 1);
+  });
+});
+
+describe('DnsServer: transfers to a keyed secondary (RFC 8945)', function () {
+  this.timeout(20_000);
+  const key: TsigKey = { name: 'xfr.', algorithm: 'hmac-sha256', secret: new Uint8Array(32).fill(5) };
+  const responder = new Responder(zoneSet());
+  responder.setKeys(new Map([[key.name, key]]));
+  const server = new DnsServer({
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    responder,
+    transferAcl: new TransferPolicy(AddressList.parse([]), new Map([['srv.test.', [{ address: '127.0.0.1', keyName: key.name }]]])),
+    log: memoryLogger(),
+  });
+  before(() => server.start());
+  after(() => server.stop());
+
+  /** The framed messages of one TCP answer, until the SOA closes a transfer or `max` came. */
+  const exchange = (msg: Uint8Array, done: (messages: Buffer[]) => boolean): Promise<Buffer[]> =>
+    new Promise((resolve, reject) => {
+      const out: Buffer[] = [];
+      let pending = Buffer.alloc(0);
+      const s = net.connect(server.bound[0]!.port, '127.0.0.1', () => s.write(Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 255]), msg])));
+      s.on('data', (d) => {
+        pending = Buffer.concat([pending, d]);
+        while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+          out.push(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+          pending = pending.subarray(2 + pending.readUInt16BE(0));
+          if (done(out)) {
+            s.destroy();
+            resolve(out);
+          }
+        }
+      });
+      s.on('error', reject);
+    });
+
+  it('signs every message of a multi-message AXFR, chained (§5.3.1)', async () => {
+    const signed = signRequest(buildQuery('srv.test', 'AXFR', { edns: null }), key, Math.floor(Date.now() / 1000));
+    const verifier = new TsigResponseVerifier(key, signed.mac);
+    let records = 0;
+    let soas = 0;
+    const messages = await exchange(signed.wire, (out) => {
+      const plain = dnsPacket.decode(Buffer.from(verifier.verify(out[out.length - 1]!)));
+      records += plain.answers?.length ?? 0;
+      soas += plain.answers?.filter((a) => a.type === 'SOA').length ?? 0;
+      return soas === 2;
+    });
+    verifier.done();
+    assert.ok(messages.length > 1, `${messages.length} messages`);
+    assert.equal(records, 3000 + 60 + 30 + 3 + 1);
+  });
+
+  it('refuses the same address unsigned', async () => {
+    const [reply] = await exchange(buildQuery('srv.test', 'AXFR', { edns: null }), () => true);
+    assert.equal(reply![3]! & 0xf, 5); // REFUSED
   });
 });

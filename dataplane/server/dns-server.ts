@@ -6,8 +6,9 @@ import type { Responder } from '../nameserver/respond';
 import { transferMessages } from '../nameserver/axfr';
 import { errorResponse } from '../nameserver/respond';
 import { answerFromCache } from './udp-fast-path';
-import type { AddressList } from '../nameserver/acl';
+import type { TransferAcl } from '../nameserver/acl';
 import { Rcode } from '../dns/constants';
+import { signResponse, TsigResponseSigner } from '../dns/tsig';
 import type { Logger } from './log';
 
 /**
@@ -23,8 +24,8 @@ export interface ListenAddress {
 export interface DnsServerOptions {
   readonly listen: readonly ListenAddress[];
   readonly responder: Responder;
-  /** Who may transfer zones out (AXFR/IXFR). Empty: nobody. */
-  readonly transferAcl: AddressList;
+  /** Who may transfer zones out (AXFR/IXFR): an AddressList, or a TransferPolicy with per-zone secondaries. */
+  readonly transferAcl: TransferAcl;
   readonly log: Logger;
   /** RFC 7766 §6.2.3: close TCP connections idle this long. */
   readonly tcpIdleMs?: number;
@@ -110,8 +111,10 @@ export class DnsServer {
         return;
       }
       const outcome = responder.respond(msg, 'udp');
-      if (outcome.kind === 'response') socket.send(outcome.message, rinfo.port, rinfo.address);
-      else stats.dropped++;
+      if (outcome.kind === 'response') {
+        socket.send(outcome.message, rinfo.port, rinfo.address);
+        if (outcome.refused) this.options.log.info('signed request refused', { client: rinfo.address, transport: 'udp', error: outcome.refused });
+      } else stats.dropped++;
     });
     socket.on('error', (err) => this.options.log.error('udp socket error', { error: err.message, host: address.host }));
     // Subscribe first: with a synchronous lookup, bind() may report 'listening' before it returns.
@@ -185,20 +188,27 @@ export class DnsServer {
     }
     if (outcome.kind === 'response') {
       writeFramed(socket, outcome.message);
+      if (outcome.refused) this.options.log.info('signed request refused', { client: socket.remoteAddress, transport: 'tcp', error: outcome.refused });
       return;
     }
-    const { query, zone } = outcome;
+    const { query, zone, request, tsig } = outcome;
     const peer = socket.remoteAddress ?? '';
-    if (!this.options.transferAcl.allows(peer)) {
+    const now = (): number => Math.floor(Date.now() / 1000);
+    const zoneName = zone.origin.toString().toLowerCase();
+    // The TSIG on the request, if any, has verified (Responder): the key takes part in the decision.
+    if (!this.options.transferAcl.allowsTransfer(zoneName, peer, tsig?.key.name)) {
       this.stats.transfersRefused++;
-      this.options.log.info('zone transfer refused', { zone: zone.origin.toString(), client: peer });
-      writeFramed(socket, errorResponse(msg, query.id, query.flags, query.questionEnd, query.edns, Rcode.REFUSED));
+      this.options.log.info('zone transfer refused', { zone: zone.origin.toString(), client: peer, key: tsig?.key.name });
+      const refused = errorResponse(request, query.id, query.flags, query.questionEnd, query.edns, Rcode.REFUSED);
+      writeFramed(socket, tsig ? signResponse(refused, tsig.key, tsig.mac, now()).wire : refused);
       return;
     }
     this.stats.transfers++;
-    this.options.log.info('zone transfer', { zone: zone.origin.toString(), client: peer, serial: zone.serial });
-    for (const message of transferMessages(zone, query, msg)) {
-      if (!writeFramed(socket, message)) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+    this.options.log.info('zone transfer', { zone: zone.origin.toString(), client: peer, serial: zone.serial, key: tsig?.key.name });
+    // RFC 8945 §5.3.1: every message of a signed transfer is signed, chained to the one before.
+    const signer = tsig ? new TsigResponseSigner(tsig.key, tsig.mac) : undefined;
+    for (const message of transferMessages(zone, query, request)) {
+      if (!writeFramed(socket, signer ? signer.sign(message, now()) : message)) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
       if (socket.destroyed) return;
     }
   }

@@ -98,4 +98,54 @@ describe('ZoneCatalog', () => {
     assert.equal(report.zones, 1);
     assert.match(report.warnings.join('\n'), /kind "ConfigMap" is not served/);
   });
+
+  describe('secondaries and their TSIG Secrets', () => {
+    const SECRET = Buffer.alloc(32, 9).toString('base64');
+    const withSecondaries = (secondaries: string): string =>
+      zone('s.test', '192.0.2.1') + `  secondaries:\n${secondaries}`;
+    const secret = (name: string, fields: string): string => `---\napiVersion: v1\nkind: Secret\nmetadata: { name: ${name} }\n${fields}`;
+
+    it('resolves a stringData and a base64 data Secret, and lists the keys by key name', () => {
+      const b64 = (t: string): string => Buffer.from(t).toString('base64');
+      writeFileSync(
+        join(dir, 's.yaml'),
+        withSecondaries(
+          '    - { address: 192.0.2.53 }\n' +
+            '    - { address: 192.0.2.54, port: 5353, tsigKeySecretRef: { name: plain } }\n' +
+            '    - { address: "2001:db8::53", tsigKeySecretRef: { name: encoded } }\n',
+        ) +
+          secret('plain', `stringData: { name: xfr-a, algorithm: hmac-sha256, secret: "${SECRET}" }\n`) +
+          secret('encoded', `data: { name: ${b64('xfr-b.')}, algorithm: ${b64('hmac-sha512')}, secret: ${b64(SECRET)} }\n`),
+      );
+      const c = catalog();
+      const report = c.reload();
+      assert.deepEqual(report.errors, []);
+      const list = c.secondaries.get('s.test.')!;
+      assert.deepEqual(list.map((s) => [s.address, s.port, s.key?.name, s.key?.algorithm]), [
+        ['192.0.2.53', 53, undefined, undefined],
+        ['192.0.2.54', 5353, 'xfr-a.', 'hmac-sha256'],
+        ['2001:db8::53', 53, 'xfr-b.', 'hmac-sha512'],
+      ]);
+      assert.deepEqual([...c.keys.keys()].sort(), ['xfr-a.', 'xfr-b.']);
+    });
+
+    it('leaves out a secondary whose Secret is missing or broken, and says why', () => {
+      writeFileSync(
+        join(dir, 's.yaml'),
+        withSecondaries('    - { address: 192.0.2.53, tsigKeySecretRef: { name: gone } }\n    - { address: 192.0.2.54, tsigKeySecretRef: { name: bad } }\n') +
+          secret('bad', `stringData: { name: k, algorithm: hmac-sha256-128, secret: "${SECRET}" }\n`),
+      );
+      const c = catalog();
+      const report = c.reload();
+      assert.equal(c.secondaries.get('s.test.'), undefined);
+      assert.match(report.errors[0]!, /spec\.secondaries\[0\] \(192\.0\.2\.53\): Secret gone not found/);
+      assert.match(report.errors[1]!, /s\.yaml:\d+: stringData\.algorithm: Secret bad: algorithm: "hmac-sha256-128" is not one of/);
+    });
+
+    it('rejects a secondary that is not an address, with file, line and field', () => {
+      writeFileSync(join(dir, 's.yaml'), withSecondaries('    - { address: ns.example.net }\n'));
+      const report = catalog().reload();
+      assert.match(report.errors[0]!, /s\.yaml:10: spec\.secondaries\[0\]\.address: "ns\.example\.net" is not an IPv4 or IPv6 address/);
+    });
+  });
 });

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { ZoneSet } from '../zone/zone-set';
 import { ManifestError, readManifestDocuments } from '../manifest/documents';
 import { buildZone, isZoneDocument, validateZoneDocument, type BuiltZone } from '../manifest/zone-manifest';
+import { isSecretDocument, readTsigSecret, secretNameOf } from '../manifest/secret-manifest';
+import type { TsigKey } from '../dns/tsig';
 import type { Logger } from '../server/log';
 
 /**
@@ -21,10 +23,29 @@ export interface ReloadReport {
   readonly changed: readonly string[];
 }
 
+/** A zone's customer secondary with its key resolved from its Secret. */
+export interface ResolvedSecondary {
+  readonly address: string;
+  readonly port: number;
+  readonly key?: TsigKey;
+}
+
+/** A Secret manifest read as a TSIG key, or why it could not be. */
+type SecretEntry = { readonly key: TsigKey; readonly error?: undefined } | { readonly key?: undefined; readonly error: string };
+
+interface FileContent {
+  /** Zones by name. */
+  readonly zones: Map<string, BuiltZone>;
+  /** Secrets by metadata.name. */
+  readonly secrets: Map<string, SecretEntry>;
+}
+
 export class ZoneCatalog {
-  /** Last good zones per file, by zone name. */
-  private lastGood = new Map<string, Map<string, BuiltZone>>();
+  /** Last good content per file. */
+  private lastGood = new Map<string, FileContent>();
   private current = new ZoneSet([]);
+  private secondaryMap = new Map<string, readonly ResolvedSecondary[]>();
+  private keyMap = new Map<string, TsigKey>();
 
   constructor(
     private readonly paths: readonly string[],
@@ -34,6 +55,16 @@ export class ZoneCatalog {
 
   get zones(): ZoneSet {
     return this.current;
+  }
+
+  /** The `spec.secondaries` of each zone (lower-case name with the trailing dot) whose keys resolved. */
+  get secondaries(): ReadonlyMap<string, readonly ResolvedSecondary[]> {
+    return this.secondaryMap;
+  }
+
+  /** Every TSIG key a secondary uses, by key name. */
+  get keys(): ReadonlyMap<string, TsigKey> {
+    return this.keyMap;
   }
 
   /** Lists the manifest files under the configured paths (directories are read one level deep). */
@@ -60,15 +91,22 @@ export class ZoneCatalog {
   reload(): ReloadReport {
     const errors: string[] = [];
     const warnings: string[] = [];
-    const next = new Map<string, Map<string, BuiltZone>>();
+    const next = new Map<string, FileContent>();
     for (const file of this.files()) {
-      const previous = this.lastGood.get(file) ?? new Map<string, BuiltZone>();
+      const previous = this.lastGood.get(file) ?? { zones: new Map<string, BuiltZone>(), secrets: new Map<string, SecretEntry>() };
       next.set(file, this.loadFile(file, previous, errors, warnings));
     }
     this.lastGood = next;
 
+    const secrets = new Map<string, SecretEntry>();
+    for (const [file, content] of next) {
+      for (const [name, entry] of content.secrets) {
+        if (secrets.has(name)) errors.push(`${file}: Secret ${name} is defined more than once; the first definition is used`);
+        else secrets.set(name, entry);
+      }
+    }
     const byName = new Map<string, BuiltZone>();
-    for (const [file, zones] of next) {
+    for (const [file, { zones }] of next) {
       for (const [name, built] of zones) {
         if (byName.has(name)) {
           errors.push(`${file}: zone ${name} is defined more than once; the first definition is served`);
@@ -79,13 +117,47 @@ export class ZoneCatalog {
     }
     const before = this.current;
     this.current = new ZoneSet([...byName.values()].map((b) => b.zone));
+    this.resolveSecondaries(byName, secrets, errors);
     const changed = diffZones(before, this.current);
     for (const e of errors) this.log.error('manifest rejected', { error: e });
     for (const w of warnings) this.log.warn('manifest warning', { warning: w });
     return { zones: this.current.size, errors, warnings, changed };
   }
 
-  private loadFile(file: string, previous: Map<string, BuiltZone>, errors: string[], warnings: string[]): Map<string, BuiltZone> {
+  /**
+   * Each zone's secondaries with their keys. A secondary whose Secret is missing or unusable is
+   * left out (not allowed to transfer, not notified) and reported; so is one whose key name
+   * another Secret already uses with a different secret, as a key name must mean one key.
+   */
+  private resolveSecondaries(zones: Map<string, BuiltZone>, secrets: Map<string, SecretEntry>, errors: string[]): void {
+    const byZone = new Map<string, ResolvedSecondary[]>();
+    const keys = new Map<string, TsigKey>();
+    for (const [zone, built] of zones) {
+      const list: ResolvedSecondary[] = [];
+      (built.resource.spec.secondaries ?? []).forEach((s, i) => {
+        const where = `zone ${zone}: spec.secondaries[${i}] (${s.address})`;
+        const ref = s.tsigKeySecretRef?.name;
+        if (ref === undefined) {
+          list.push({ address: s.address, port: s.port ?? 53 });
+          return;
+        }
+        const entry = secrets.get(ref);
+        if (!entry) return void errors.push(`${where}: Secret ${ref} not found in the manifests; this secondary is left out`);
+        if (!entry.key) return void errors.push(`${where}: ${entry.error}; this secondary is left out`);
+        const known = keys.get(entry.key.name);
+        if (known && (known.algorithm !== entry.key.algorithm || !sameBytes(known.secret, entry.key.secret))) {
+          return void errors.push(`${where}: Secret ${ref}: key ${entry.key.name} is already defined by another Secret with a different secret; this secondary is left out`);
+        }
+        keys.set(entry.key.name, known ?? entry.key);
+        list.push({ address: s.address, port: s.port ?? 53, key: known ?? entry.key });
+      });
+      if (list.length > 0) byZone.set(zone, list);
+    }
+    this.secondaryMap = byZone;
+    this.keyMap = keys;
+  }
+
+  private loadFile(file: string, previous: FileContent, errors: string[], warnings: string[]): FileContent {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -98,20 +170,31 @@ export class ZoneCatalog {
       docs = readManifestDocuments(text, file);
     } catch (err) {
       if (err instanceof ManifestError) {
-        errors.push(`${err.message} (keeping ${previous.size} zone(s) of this file as they were)`);
+        errors.push(`${err.message} (keeping ${previous.zones.size} zone(s) of this file as they were)`);
         return previous;
       }
       throw err;
     }
     const zones = new Map<string, BuiltZone>();
+    const secrets = new Map<string, SecretEntry>();
     for (const doc of docs) {
+      if (isSecretDocument(doc)) {
+        const name = secretNameOf(doc) ?? `#${doc.index + 1}`;
+        try {
+          secrets.set(name, { key: readTsigSecret(doc) });
+        } catch (err) {
+          if (!(err instanceof ManifestError)) throw err;
+          secrets.set(name, { error: err.message });
+        }
+        continue;
+      }
       if (!isZoneDocument(doc)) {
         const kind = (doc.value as { kind?: unknown }).kind;
         warnings.push(`${file}: document ${doc.index + 1}: kind ${JSON.stringify(kind)} is not served by this version; skipped`);
         continue;
       }
       const name = zoneNameOf(doc.value);
-      const old = name ? previous.get(name) : undefined;
+      const old = name ? previous.zones.get(name) : undefined;
       try {
         const resource = validateZoneDocument(doc);
         const built = buildZone(doc, resource, old?.managedSerial, this.clock());
@@ -127,8 +210,12 @@ export class ZoneCatalog {
         }
       }
     }
-    return zones;
+    return { zones, secrets };
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** The zone name a document asks for, normalised, even when the rest of it is broken. */

@@ -2,12 +2,17 @@ import { watch, type FSWatcher, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DnsServer, type ListenAddress } from '../server/dns-server';
 import { Responder } from '../nameserver/respond';
-import { AddressList } from '../nameserver/acl';
+import { isIPv6 } from 'node:net';
+import { Name } from '../dns/name';
+import { AddressList, TransferPolicy, type SecondaryGrant, type TransferAcl } from '../nameserver/acl';
+import { NotifySender, type NotifyTarget } from '../transfer/notify';
 import type { Logger } from '../server/log';
 import { ZoneCatalog } from './catalog';
 
 /**
  * `dnsfleet serve`: manifests from files, answered on UDP and TCP, reloaded when a file changes.
+ * Each zone's `spec.secondaries` may transfer it (with their TSIG key when they have one) and are
+ * sent a NOTIFY whenever the zone loads with a new serial.
  */
 
 export interface ServeOptions {
@@ -17,6 +22,8 @@ export interface ServeOptions {
   readonly watch: boolean;
   readonly tcpIdleMs?: number;
   readonly log: Logger;
+  /** NOTIFY retransmission (RFC 1996 §3.6); defaults in notify.ts. */
+  readonly notify?: { readonly tries?: number; readonly initialTimeoutMs?: number };
 }
 
 export interface RunningServer {
@@ -35,24 +42,53 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const catalog = new ZoneCatalog(options.paths, log);
   const first = catalog.reload();
   const responder = new Responder(catalog.zones);
+  const global = AddressList.parse(options.allowTransfer);
+  // The policy is rebuilt on every reload; the server reads it through this indirection.
+  let policy = transferPolicy(global, catalog);
+  const transferAcl: TransferAcl = { allowsTransfer: (zone, client, key) => policy.allowsTransfer(zone, client, key) };
+  responder.setKeys(catalog.keys);
   const server = new DnsServer({
     listen: options.listen,
     responder,
-    transferAcl: AddressList.parse(options.allowTransfer),
+    transferAcl,
     log,
     tcpIdleMs: options.tcpIdleMs,
   });
   await server.start();
+  const stopping = new AbortController();
+  const sender = new NotifySender({ ...options.notify, signal: stopping.signal });
+  /** The serial each zone's secondaries were last notified of. */
+  const notified = new Map<string, number>();
+  const notifyChanged = (): void => {
+    for (const [zoneName, secondaries] of catalog.secondaries) {
+      const zone = catalog.zones.get(Name.fromText(zoneName));
+      if (!zone || notified.get(zoneName) === zone.serial) continue;
+      notified.set(zoneName, zone.serial);
+      const targets = secondaries.map((s): NotifyTarget => ({ ...s, localAddress: sourceFor(s.address, server.bound) }));
+      void sender.notify(zone, targets).then((results) => {
+        for (const r of results) {
+          const fields = { zone: zone.origin.toString(), serial: zone.serial, target: hostPort(r.address, r.port), tries: r.tries, ms: r.ms };
+          if (r.ok) log.info('notify', fields);
+          else log.warn('notify failed', { ...fields, error: r.error });
+        }
+      });
+    }
+    for (const zoneName of notified.keys()) if (!catalog.secondaries.has(zoneName)) notified.delete(zoneName);
+  };
   log.info('ready', {
     zones: first.zones,
     errors: first.errors.length,
-    listen: server.bound.map((b) => `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`).join(','),
+    listen: server.bound.map((b) => hostPort(b.host, b.port)).join(','),
   });
+  notifyChanged();
 
   const reload = (): void => {
     const report = catalog.reload();
+    policy = transferPolicy(global, catalog);
+    responder.setKeys(catalog.keys);
     responder.setZones(catalog.zones);
     log.info('reloaded', { zones: report.zones, changed: report.changed.join(',') || undefined, errors: report.errors.length });
+    notifyChanged();
   };
 
   const watchers: FSWatcher[] = [];
@@ -78,6 +114,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     reload,
     stop: async () => {
       if (timer) clearTimeout(timer);
+      stopping.abort();
       for (const w of watchers) w.close();
       await server.stop();
     },
@@ -90,4 +127,25 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+function transferPolicy(global: AddressList, catalog: ZoneCatalog): TransferPolicy {
+  const grants = new Map<string, SecondaryGrant[]>();
+  for (const [zone, list] of catalog.secondaries) grants.set(zone, list.map((s) => ({ address: s.address, keyName: s.key?.name })));
+  return new TransferPolicy(global, grants);
+}
+
+/**
+ * Secondaries accept NOTIFY from their primaries' addresses (BIND: `primaries`, NSD:
+ * `allow-notify`), so it is sent from the address we listen on, of the target's family, when that
+ * address is a specific one; otherwise the system chooses.
+ */
+function sourceFor(target: string, bound: readonly ListenAddress[]): string | undefined {
+  const wanted = isIPv6(target);
+  const b = bound.find((l) => isIPv6(l.host) === wanted && l.host !== '0.0.0.0' && l.host !== '::');
+  return b?.host;
+}
+
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -167,7 +167,12 @@ function readLog(file: string): string {
 export async function startDnsfleet(
   zonesOrPath: readonly ZoneText[] | string,
   extraArgs: readonly string[] = [],
-  options: { readyZone?: string; readyTimeoutMs?: number; /** Another build's cli/main.js, for A/B benchmarks. */ cli?: string } = {},
+  options: {
+    readyZone?: string;
+    readyTimeoutMs?: number;
+    /** Another build's cli/main.js, for A/B benchmarks. */ cli?: string;
+    /** The port to listen on (default: a free one), when peers must know it first. */ port?: number;
+  } = {},
 ): Promise<RunningPeer & { dir: string }> {
   let scratch: { path: string; remove(): void } | undefined;
   let manifests: string;
@@ -183,7 +188,7 @@ export async function startDnsfleet(
     readyZone = options.readyZone ?? zonesOrPath[0]!.name;
   }
   const host = '127.0.0.1';
-  const port = await freePort(host);
+  const port = options.port ?? (await freePort(host));
   const server = await startAndWait(
     'dnsfleet serve',
     () => start(process.execPath, [options.cli ?? CLI, 'serve', '-f', manifests, '--listen', `${host}:${port}`, ...extraArgs]),
@@ -289,4 +294,114 @@ ${keys}${zoneConfig}`,
       dir.remove();
     },
   };
+}
+
+/** A secondary's view of its primary: where to transfer from and, optionally, the key to sign with. */
+export interface SecondaryOf {
+  /** The zone, absolute (`sec.test.`). */
+  readonly zone: string;
+  readonly primary: { readonly host: string; readonly port: number };
+  /**
+   * The address the secondary listens on and transfers from, e.g. 127.0.0.2 (NSD); BIND listens
+   * only on addresses of an interface, so on loopback it is 127.0.0.1.
+   */
+  readonly host: string;
+  readonly port: number;
+  readonly key?: NamedKey;
+  /** Zone file text it starts with (its "old copy"); none: it transfers at start. */
+  readonly initialZone?: string;
+  /** BIND: check the primary's SOA at least this often (clamps the SOA refresh and retry). */
+  readonly refreshSeconds?: number;
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * BIND's named as a secondary of `primary`: transfers and refresh queries leave from its own
+ * address (`transfer-source`), NOTIFY is accepted from the primary's address, and with a key every
+ * request to the primary is signed with it. Ready when it answers the zone's SOA.
+ * named binds only addresses its interfaces have, so `host` must be one (127.0.0.1).
+ */
+export async function startNamedSecondary(of: SecondaryOf): Promise<RunningPeer & { dir: string }> {
+  const dir = tempDir('named-secondary');
+  const file = join(dir.path, 'zone.db');
+  if (of.initialZone !== undefined) writeFileSync(file, of.initialZone);
+  const key = of.key ? `key "${of.key.name}" {\n  algorithm ${of.key.algorithm};\n  secret "${of.key.secret}";\n};\n` : '';
+  writeFileSync(
+    join(dir.path, 'named.conf'),
+    `options {
+  directory "${dir.path}";
+  listen-on port ${of.port} { ${of.host}; };
+  listen-on-v6 { none; };
+  pid-file "${dir.path}/named.pid";
+  session-keyfile "${dir.path}/session.key";
+  recursion no;
+  dnssec-validation no;
+  notify no;
+  transfer-source ${of.host};
+  query-source address ${of.host};
+};
+controls { };
+${key}zone "${of.zone}" {
+  type secondary;
+  masterfile-format text;
+  file "${file}";
+  primaries { ${of.primary.host} port ${of.primary.port}${of.key ? ` key "${of.key.name}"` : ''}; };
+  allow-notify { ${of.primary.host}; };
+${of.refreshSeconds ? `  min-refresh-time 1;\n  max-refresh-time ${of.refreshSeconds};\n  min-retry-time 1;\n  max-retry-time ${of.refreshSeconds};\n` : ''}};
+`,
+  );
+  const named = await startAndWait(
+    'named (secondary)',
+    () => start('named', ['-g', '-n', '1', '-c', join(dir.path, 'named.conf')]),
+    () => waitUntilAnswering(of.host, of.port, of.zone, of.readyTimeoutMs ?? 15_000),
+    () => dir.remove(),
+  );
+  return { host: of.host, port: of.port, dir: dir.path, process: named, stop: async () => { await named.stop(); dir.remove(); } };
+}
+
+/**
+ * NSD as a secondary of `primary` (`request-xfr`, `allow-notify`), transferring from its own
+ * address (`outgoing-interface`). Ready when it answers the zone's SOA, that is after its first
+ * transfer.
+ */
+export async function startNsdSecondary(of: SecondaryOf): Promise<RunningPeer & { dir: string }> {
+  const dir = tempDir('nsd-secondary');
+  const logfile = join(dir.path, 'nsd.log');
+  const keyName = of.key ? of.key.name : 'NOKEY';
+  const key = of.key ? `key:\n  name: "${of.key.name}"\n  algorithm: ${of.key.algorithm}\n  secret: "${of.key.secret}"\n` : '';
+  if (of.initialZone !== undefined) writeFileSync(join(dir.path, 'zone.db'), of.initialZone);
+  writeFileSync(
+    join(dir.path, 'nsd.conf'),
+    `server:
+  ip-address: ${of.host}@${of.port}
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "${dir.path}"
+  pidfile: "${dir.path}/nsd.pid"
+  xfrdfile: "${dir.path}/xfrd.state"
+  zonelistfile: "${dir.path}/zone.list"
+  database: ""
+  xfrdir: "${dir.path}"
+  xfrd-reload-timeout: 0
+${nsdHasRrl() ? '  rrl-ratelimit: 0\n' : ''}  verbosity: 2
+  logfile: "${logfile}"
+remote-control:
+  control-enable: no
+${key}zone:
+  name: "${of.zone}"
+  zonefile: "zone.db"
+  request-xfr: ${of.primary.host}@${of.primary.port} ${keyName}
+  allow-notify: ${of.primary.host} ${keyName}
+  outgoing-interface: ${of.host}
+`,
+  );
+  const nsd = await startAndWait(
+    'nsd (secondary)',
+    () => start('nsd', ['-d', '-c', join(dir.path, 'nsd.conf')]),
+    () => waitUntilAnswering(of.host, of.port, of.zone, of.readyTimeoutMs ?? 15_000),
+    () => dir.remove(),
+    () => readLog(logfile),
+  );
+  return { host: of.host, port: of.port, dir: dir.path, process: nsd, stop: async () => { await nsd.stop(); dir.remove(); } };
 }
