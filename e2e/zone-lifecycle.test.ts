@@ -8,6 +8,8 @@ import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/server/log';
 import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
+import { startNsdSecondary } from '../dataplane/test/support/peers';
+import { randomBytes, randomInt } from 'node:crypto';
 
 /**
  * The spine on a real API server. Two NameserverClouds are applied; the operator — running as a
@@ -112,7 +114,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
       log,
       kubeconfig: await cp.serviceAccountKubeconfig('dnsfleet-system', 'dnsfleet-operator'),
       pods: { image: 'dnsfleet:test', redisUrl },
-      controlServer: { namespace: 'dnsfleet-system', allowTransfer: ['127.0.0.0/8'], addresses: ['192.0.2.10'] },
+      controlServer: { namespace: 'dnsfleet-system', allowTransfer: ['127.0.0.1/32'], addresses: ['192.0.2.10'] },
       resyncMs: 5000,
       leaderElection: { namespace: 'dnsfleet-system', identity: 'operator-under-test', leaseSeconds: 5, renewEveryMs: 1000, retryEveryMs: 500 },
     });
@@ -224,6 +226,44 @@ describe('Zone lifecycle on a real API server @integration', function () {
     assert.equal(axfr.stdout.match(/\sSOA\s/g)?.length, 2, 'an AXFR opens and closes with the SOA');
     const svc = await getJson<{ spec: { externalIPs?: string[] } }>('service', 'dnsfleet-control', '-n', 'dnsfleet-system');
     assert.deepEqual(svc.spec.externalIPs, ['192.0.2.10']);
+  });
+
+  it('lets a customer secondary (NSD, TSIG) transfer a Zone from the control server, and NOTIFYs it of every change', async () => {
+    const secret = randomBytes(32).toString('base64');
+    const nsdHost = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(2, 255)}`;
+    const nsdPort = await freePort(nsdHost);
+    const manifest = (address: string) => `apiVersion: v1
+kind: Secret
+metadata: { name: outbound-key, namespace: default }
+stringData: { name: outbound-key., algorithm: hmac-sha256, secret: "${secret}" }
+---
+apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: outbound-test, namespace: default }
+spec:
+  zoneName: outbound.test
+  rrsets:
+    - { name: "@", type: NS, records: [ns1.example.net.] }
+    - { name: www, type: A, records: [${address}] }
+  secondaries: [{ address: "${nsdHost}", port: ${nsdPort}, tsigKeySecretRef: { name: outbound-key } }]
+`;
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], manifest('192.0.2.81'))).code, 0);
+    await cp.kubectl(['wait', '--for=condition=Ready', '--timeout=30s', 'zone/outbound-test']);
+    const nsd = await startNsdSecondary({ zone: 'outbound.test.', primary: { host: control.ip, port: control.dnsPort }, host: nsdHost, port: nsdPort, key: { name: 'outbound-key.', algorithm: 'hmac-sha256', secret } });
+    try {
+      const nsdAnswer = async (): Promise<string> => (await run('dig', ['+short', '+time=1', '+tries=1', '-p', String(nsdPort), `@${nsdHost}`, 'www.outbound.test', 'A'])).stdout.trim();
+      await waitFor('the secondary transferred the zone', async () => (await nsdAnswer()) === '192.0.2.81', 10_000);
+      assert.equal((await cp.kubectl(['apply', '-f', '-'], manifest('192.0.2.82'))).code, 0);
+      const changed = Date.now();
+      await waitFor('the secondary follows the change (NOTIFY from the control server)', async () => (await nsdAnswer()) === '192.0.2.82', 10_000);
+      console.log(`      the customer secondary answered the change ${Date.now() - changed} ms after kubectl apply returned`);
+      // From the secondary's own address but without its key: refused.
+      const unsigned = await run('dig', ['+tcp', '+time=2', '+tries=1', '-p', String(control.dnsPort), `@${control.ip}`, '-b', nsdHost, 'outbound.test', 'AXFR']);
+      assert.match(unsigned.stdout, /Transfer failed|REFUSED/, unsigned.stdout);
+    } finally {
+      await nsd.stop();
+    }
+    assert.equal((await cp.kubectl(['delete', 'zone/outbound-test', 'secret/outbound-key', '--timeout=30s'])).code, 0);
   });
 
   it('transfers a SecondaryZone from a BIND primary into both clouds, follows its NOTIFYs, and reports it Transferred', async () => {

@@ -1,7 +1,7 @@
 import { Name } from '../dns/name';
 import { ZoneSet } from '../zone/zone-set';
 import type { Zone } from '../zone/zone';
-import { servesCloud, type StoredZone, type ZoneStore } from '../store/zone-store';
+import { servesCloud, type OutboundTarget, type StoredZone, type ZoneStore } from '../store/zone-store';
 import { zoneOf } from '../store/snapshot';
 import type { Logger } from '../server/log';
 
@@ -34,6 +34,8 @@ export class CloudSync {
   private reportTimer: NodeJS.Timeout | undefined;
   /** Zones that failed to build, by origin, with the error: the last good version keeps serving. */
   readonly failures = new Map<string, string>();
+  /** Each zone's customer secondaries, as stored with the version being served (the control server's). */
+  readonly outbound = new Map<string, readonly OutboundTarget[]>();
 
   constructor(private readonly options: CloudSyncOptions) {}
 
@@ -89,9 +91,11 @@ export class CloudSync {
     const { zones, version } = await this.options.store.listZones();
     const mine = zones.filter((z) => servesCloud(z, this.options.cloud));
     const built = new Map<string, Zone>();
+    this.outbound.clear();
     for (const stored of mine) {
       const zone = this.build(stored);
       if (zone) built.set(stored.origin, zone);
+      if (zone && stored.secondaries) this.outbound.set(stored.origin, stored.secondaries);
     }
     this.zones = new ZoneSet(built.values());
     this.version = version;
@@ -108,10 +112,15 @@ export class CloudSync {
       if (!stored || !servesCloud(stored, this.options.cloud)) {
         next = next.without(name);
         this.failures.delete(origin);
+        this.outbound.delete(origin);
         continue;
       }
       const zone = this.build(stored);
       if (zone) next = next.with(zone);
+      if (zone && !this.failures.has(origin)) {
+        if (stored.secondaries) this.outbound.set(origin, stored.secondaries);
+        else this.outbound.delete(origin);
+      }
     }
     this.zones = next;
     this.version = version;

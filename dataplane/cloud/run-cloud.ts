@@ -9,6 +9,7 @@ import type { Logger } from '../server/log';
 import type { ZoneStore } from '../store/zone-store';
 import { CloudSync } from './cloud-sync';
 import { SecondaryManager } from '../control/secondary-manager';
+import { OutboundTransfers } from '../control/outbound';
 
 /**
  * `dnsfleet dataplane --role cloud`: one pod of a nameserver cloud. Answers DNS from memory, keeps
@@ -42,10 +43,14 @@ export interface RunningCloud {
 export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const responder = new Responder(new ZoneSet([]));
   const secondaries = options.secondaries ? new SecondaryManager({ store: options.store, log: options.log }) : undefined;
-  const dns = new DnsServer({
+  const stopping = new AbortController();
+  const global = AddressList.parse(options.transferAcl ?? []);
+  // The control server also serves the zones' own customer secondaries (transfers and NOTIFY).
+  const outbound = options.secondaries ? new OutboundTransfers(global, options.log, stopping.signal, () => dns.bound) : undefined;
+  const dns: DnsServer = new DnsServer({
     listen: options.listen,
     responder,
-    transferAcl: AddressList.parse(options.transferAcl ?? []),
+    transferAcl: outbound ? outbound.acl : global,
     log: options.log,
     ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source) } : {}),
   });
@@ -54,7 +59,13 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
     cloud: options.cloud,
     pod: options.pod,
     log: options.log,
-    apply: (zones) => responder.setZones(zones),
+    apply: (zones) => {
+      responder.setZones(zones);
+      if (outbound) {
+        outbound.update(zones, sync.outbound);
+        responder.setKeys(outbound.tsigKeys);
+      }
+    },
     reportEveryMs: options.reportEveryMs,
   });
 
@@ -91,6 +102,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
     httpPort,
     secondaries,
     stop: async () => {
+      stopping.abort();
       await secondaries?.stop();
       await sync.stop();
       await dns.stop();

@@ -115,7 +115,10 @@ export class SecondaryManager {
         this.check(entry, false);
       } else if (JSON.stringify(e.config) !== JSON.stringify(config)) {
         const force = config.retrieve !== undefined && config.retrieve !== e.state.retrieved;
+        const rewrite = e.copy && (JSON.stringify(e.config.clouds) !== JSON.stringify(config.clouds) || JSON.stringify(e.config.secondaries) !== JSON.stringify(config.secondaries));
         e.config = config;
+        // Where the copy is served, and to whom it goes out, changed: the same copy, written anew.
+        if (rewrite && e.copy) await this.o.store.putZone(snapshotOf(e.copy.zone, config.clouds, config.secondaries));
         e.signer = signerOf(config);
         // New overrides take effect now, not at the next transfer.
         if (e.copy) e.timers = timersOf(e.copy.zone, config);
@@ -209,7 +212,7 @@ export class SecondaryManager {
         }
         const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs });
         const copy = { zone: result.zone, serial: result.summary.serial };
-        const version = await this.o.store.putZone(snapshotOf(result.zone, e.config.clouds));
+        const version = await this.o.store.putZone(snapshotOf(result.zone, e.config.clouds, e.config.secondaries));
         e.copy = copy;
         e.timers = timersOf(result.zone, e.config);
         e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };

@@ -1,5 +1,5 @@
 import Redis, { type RedisOptions } from 'ioredis';
-import type { CloudSelector, PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneSnapshot, ZoneStore } from './zone-store';
+import type { CloudSelector, OutboundTarget, PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneSnapshot, ZoneStore } from './zone-store';
 
 /**
  * The ZoneStore in Redis (data model: docs/redis.md). Writes are Lua scripts, so the snapshot,
@@ -10,7 +10,7 @@ import type { CloudSelector, PodReport, SecondaryConfig, SecondaryState, StoredZ
 
 const PUT = `
 local v = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], 'serial', ARGV[2], 'clouds', ARGV[3], 'text', ARGV[4], 'version', v)
+redis.call('HSET', KEYS[2], 'serial', ARGV[2], 'clouds', ARGV[3], 'text', ARGV[4], 'version', v, 'secondaries', ARGV[6])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], v .. '-0', 'kind', 'put', 'origin', ARGV[1], 'serial', ARGV[2])
 return v`;
@@ -65,6 +65,7 @@ export class RedisZoneStore implements ZoneStore {
       encodeClouds(zone.clouds),
       zone.text,
       String(this.keepChanges),
+      zone.secondaries && zone.secondaries.length > 0 ? JSON.stringify(zone.secondaries) : '',
     );
     return Number(v);
   }
@@ -186,7 +187,8 @@ function encodeClouds(clouds: CloudSelector): string {
 function toStoredZone(origin: string, fields: Record<string, string>): StoredZone | undefined {
   if (!fields.version) return undefined;
   const clouds: CloudSelector = fields.clouds === '*' ? 'all' : fields.clouds ? fields.clouds!.split(',') : [];
-  return { origin, serial: Number(fields.serial), clouds, text: fields.text ?? '', version: Number(fields.version) };
+  const secondaries = fields.secondaries ? (JSON.parse(fields.secondaries) as OutboundTarget[]) : undefined;
+  return { origin, serial: Number(fields.serial), clouds, ...(secondaries ? { secondaries } : {}), text: fields.text ?? '', version: Number(fields.version) };
 }
 
 function versionOf(id: string): number {

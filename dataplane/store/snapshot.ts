@@ -3,14 +3,14 @@ import { readZoneRecords } from '../dns/zonefile/reader';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import { ZoneBuilder } from '../zone/zone-builder';
 import type { Zone } from '../zone/zone';
-import { storeOrigin, type CloudSelector, type ZoneSnapshot } from './zone-store';
+import { storeOrigin, type CloudSelector, type OutboundTarget, type ZoneSnapshot } from './zone-store';
 
 /** A zone as the store keeps it (master-file text), and back. Pure. */
 
-export function snapshotOf(zone: Zone, clouds: CloudSelector): ZoneSnapshot {
+export function snapshotOf(zone: Zone, clouds: CloudSelector, secondaries?: readonly OutboundTarget[]): ZoneSnapshot {
   const records = [];
   for (const rrset of zone.rrsets()) for (const rdata of rrset.rdata) records.push({ owner: rrset.owner, ttl: rrset.ttl, type: rrset.type, rdata });
-  return { origin: storeOrigin(zone.origin.toString()), serial: zone.serial, clouds, text: writeZoneFile(records, { origin: zone.origin }) };
+  return { origin: storeOrigin(zone.origin.toString()), serial: zone.serial, clouds, ...(secondaries && secondaries.length > 0 ? { secondaries } : {}), text: writeZoneFile(records, { origin: zone.origin }) };
 }
 
 /** Builds the zone of a snapshot; throws ZoneFileError or ZoneCheckError naming the zone. */

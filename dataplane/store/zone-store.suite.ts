@@ -120,4 +120,12 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
     assert.deepEqual((await store.listSecondaries()).secondaries.map((c) => c.origin), ['other.test.']);
     assert.equal(await store.secondaryState('sec.test.'), undefined, 'the state goes with the zone');
   });
+
+  it('keeps a zone\'s customer secondaries with its snapshot', async () => {
+    const secondaries = [{ address: '192.0.2.53', port: 53 }, { address: '2001:db8::53', port: 5300, tsig: { name: 'k.', algorithm: 'hmac-sha256', secret: 'c2VjcmV0' } }];
+    await store.putZone({ ...zone('out.test.', 1), secondaries });
+    assert.deepEqual((await store.getZone('out.test.'))?.secondaries, secondaries);
+    await store.putZone(zone('out.test.', 2));
+    assert.equal((await store.getZone('out.test.'))?.secondaries, undefined, 'a snapshot without them drops them');
+  });
 }

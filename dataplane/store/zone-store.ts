@@ -11,11 +11,21 @@
 /** Which clouds serve a zone: the named ones, or every cloud. */
 export type CloudSelector = readonly string[] | 'all';
 
+/** A customer secondary the control server lets transfer a zone and NOTIFYs on every change. */
+export interface OutboundTarget {
+  readonly address: string;
+  readonly port: number;
+  /** The key its transfer requests must be signed with (a Secret's fields, `secret` in base64). */
+  readonly tsig?: { readonly name: string; readonly algorithm: string; readonly secret: string };
+}
+
 export interface ZoneSnapshot {
   /** Absolute zone name in lower case, e.g. `example.com.` */
   readonly origin: string;
   readonly serial: number;
   readonly clouds: CloudSelector;
+  /** Customer secondaries of the zone (`spec.secondaries`), for the control server. */
+  readonly secondaries?: readonly OutboundTarget[];
   /** The zone as RFC 1035 master-file text, with `$ORIGIN`. */
   readonly text: string;
 }
@@ -50,6 +60,8 @@ export interface SecondaryConfig {
   readonly tsig?: { readonly name: string; readonly algorithm: string; readonly secret: string };
   readonly refresh?: { readonly refresh?: number; readonly retry?: number; readonly expire?: number; readonly minimumRefresh?: number };
   readonly clouds: CloudSelector;
+  /** Customer secondaries of the copy (`spec.secondaries`). */
+  readonly secondaries?: readonly OutboundTarget[];
   /** The `dnsfleet.io/retrieve` annotation: a new value asks for a transfer now, whatever the serial. */
   readonly retrieve?: string;
 }

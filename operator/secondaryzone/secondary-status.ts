@@ -12,7 +12,7 @@ import type { ConditionInput } from '../conditions';
 export const RETRIEVE_ANNOTATION = 'dnsfleet.io/retrieve';
 
 /** `tsig`: the Secret's fields when the zone names one (read by the controller). */
-export function secondaryConfigOf(zone: SecondaryZone, tsig: SecondaryConfig['tsig'] | undefined): SecondaryConfig {
+export function secondaryConfigOf(zone: SecondaryZone, tsig: SecondaryConfig['tsig'] | undefined, secondaries: SecondaryConfig['secondaries'] = []): SecondaryConfig {
   const retrieve = zone.metadata.annotations?.[RETRIEVE_ANNOTATION];
   return {
     origin: storeOrigin(zone.spec.zoneName),
@@ -20,6 +20,7 @@ export function secondaryConfigOf(zone: SecondaryZone, tsig: SecondaryConfig['ts
     ...(tsig ? { tsig } : {}),
     ...(zone.spec.refresh ? { refresh: { ...zone.spec.refresh } } : {}),
     clouds: zone.spec.nameserverClouds ?? 'all',
+    ...(secondaries && secondaries.length > 0 ? { secondaries } : {}),
     ...(retrieve !== undefined ? { retrieve } : {}),
   };
 }

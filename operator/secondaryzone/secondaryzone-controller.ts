@@ -6,6 +6,7 @@ import { parseTsigKey, TsigKeyError } from '../../dataplane/dns/tsig';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
 import { writeStatus } from '../status-writer';
+import { resolveSecondaries } from '../outbound-secondaries';
 import { cloudProgress } from '../zone/zone-status';
 import { secondaryConfigOf, secondaryReadyCondition, statusFields } from './secondary-status';
 
@@ -84,7 +85,9 @@ export class SecondaryZoneController {
         return { requeueAfterMs: 30_000 };
       }
     }
-    const config = secondaryConfigOf(zone, tsig);
+    const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
+    for (const problem of outbound.problems) this.o.log.warn('customer secondary left out', { key, problem });
+    const config = secondaryConfigOf(zone, tsig, outbound.targets);
     const current = (await this.o.store.listSecondaries()).secondaries.find((c) => c.origin === origin);
     if (!current || JSON.stringify(current) !== JSON.stringify(config)) {
       await this.o.store.putSecondary(config);

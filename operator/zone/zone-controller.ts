@@ -11,6 +11,7 @@ import { getCondition, setCondition } from '../conditions';
 import { describeKubeError, type EventRecord } from '../kube/client';
 import { cloudProgress, readyCondition, ZoneReason, type BuildOutcome } from './zone-status';
 import { keepStoredSerial } from './stored-serial';
+import { resolveSecondaries } from '../outbound-secondaries';
 
 /**
  * Reconciles one Zone: a straight list of steps that each return early (CloudNativePG's shape).
@@ -83,14 +84,16 @@ export class ZoneController {
       const built = keepStoredSerial(buildZone(locator, zone, previous, now), stored, previous, (p) => buildZone(locator, zone, p, now));
       build = { ok: true, serial: built.zone.serial };
       next = { ...next, serial: built.zone.serial, ...(built.managedSerial ? { specDigest: built.managedSerial.specDigest } : {}) };
-      const snapshot = snapshotOf(built.zone, zone.spec.nameserverClouds ?? 'all');
+      const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
+      for (const problem of outbound.problems) this.o.log.warn('customer secondary left out', { key, problem });
+      const snapshot = snapshotOf(built.zone, zone.spec.nameserverClouds ?? 'all', outbound.targets);
       if (status.writtenZoneName && status.writtenZoneName !== origin) {
         // The Zone was renamed: its old name leaves the clouds.
         await this.o.store.deleteZone(status.writtenZoneName);
         this.o.log.info('renamed zone: old name removed from the clouds', { old: status.writtenZoneName, zone: origin, key });
       }
       next = { ...next, writtenZoneName: origin };
-      if (!stored || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds)) {
+      if (!stored || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds) || !isDeepStrictEqual(stored.secondaries, snapshot.secondaries)) {
         const version = await this.o.store.putZone(snapshot);
         this.o.log.info('zone written for the clouds', { zone: origin, serial: snapshot.serial, version, key });
         this.event(zone, { type: 'Normal', reason: ZoneReason.Updated, action: 'WriteZone', note: `serial ${snapshot.serial} written for the nameserver clouds` });
