@@ -84,6 +84,8 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
       pod: options.pod,
       zones: [...sync.current.zones()].map((z) => ({ zone: z.origin.toString(), serial: z.serial })),
       failures: Object.fromEntries(sync.failures),
+      // The control server: NOTIFYs refused (not from a primary of the zone) and each secondary zone's state.
+      ...(secondaries ? { refusedNotifies: secondaries.refusedNotifies, secondaries: secondaries.states() } : {}),
     });
   });
   const http: Server = app.listen(options.http.port, options.http.host);

@@ -77,6 +77,11 @@ export class SecondaryManager {
     await Promise.all([...this.zones.values()].map((e) => e.running));
   }
 
+  /** Every zone's state as last reported (the control server's /zones). */
+  states(): SecondaryState[] {
+    return [...this.zones.values()].map((e) => e.state);
+  }
+
   /** The state of a zone as last reported, for tests and /zones. */
   state(origin: string): SecondaryState | undefined {
     return this.zones.get(origin)?.state;
