@@ -4,6 +4,8 @@ import { ZoneSet } from '../zone/zone-set';
 import { ManifestError, readManifestDocuments } from '../manifest/documents';
 import { buildZone, isZoneDocument, validateZoneDocument, type BuiltZone } from '../manifest/zone-manifest';
 import { isSecretDocument, readTsigSecret, secretNameOf } from '../manifest/secret-manifest';
+import { isSecondaryZoneDocument, readSecondaryZone, type SecondaryZoneManifest } from '../manifest/secondary-manifest';
+import type { SecondaryConfig } from '../store/zone-store';
 import type { TsigKey } from '../dns/tsig';
 import type { Logger } from '../server/log';
 
@@ -38,6 +40,8 @@ interface FileContent {
   readonly zones: Map<string, BuiltZone>;
   /** Secrets by metadata.name. */
   readonly secrets: Map<string, SecretEntry>;
+  /** SecondaryZone manifests by zone name. */
+  readonly secondaryZones?: Map<string, SecondaryZoneManifest>;
 }
 
 export class ZoneCatalog {
@@ -46,6 +50,7 @@ export class ZoneCatalog {
   private current = new ZoneSet([]);
   private secondaryMap = new Map<string, readonly ResolvedSecondary[]>();
   private keyMap = new Map<string, TsigKey>();
+  private secondaryZoneMap = new Map<string, SecondaryConfig>();
 
   constructor(
     private readonly paths: readonly string[],
@@ -60,6 +65,11 @@ export class ZoneCatalog {
   /** The `spec.secondaries` of each zone (lower-case name with the trailing dot) whose keys resolved. */
   get secondaries(): ReadonlyMap<string, readonly ResolvedSecondary[]> {
     return this.secondaryMap;
+  }
+
+  /** The SecondaryZone manifests, as configurations for the transfers in (keys resolved). */
+  get secondaryZones(): ReadonlyMap<string, SecondaryConfig> {
+    return this.secondaryZoneMap;
   }
 
   /** Every TSIG key a secondary uses, by key name. */
@@ -118,6 +128,29 @@ export class ZoneCatalog {
     const before = this.current;
     this.current = new ZoneSet([...byName.values()].map((b) => b.zone));
     this.resolveSecondaries(byName, secrets, errors);
+    this.secondaryZoneMap = new Map();
+    for (const [file, content] of next) {
+      for (const [origin, m] of content.secondaryZones ?? []) {
+        if (byName.has(origin)) {
+          errors.push(`${file}: SecondaryZone ${origin} is also a Zone; the Zone is served`);
+          continue;
+        }
+        if (this.secondaryZoneMap.has(origin)) {
+          errors.push(`${file}: SecondaryZone ${origin} is defined more than once; the first definition is used`);
+          continue;
+        }
+        let tsig: SecondaryConfig['tsig'];
+        if (m.tsigSecret) {
+          const entry = secrets.get(m.tsigSecret);
+          if (!entry?.key) {
+            errors.push(`${file}: SecondaryZone ${origin}: Secret ${m.tsigSecret} ${entry ? `unusable: ${entry.error}` : 'not found in the manifests'}; not transferred`);
+            continue;
+          }
+          tsig = { name: entry.key.name, algorithm: entry.key.algorithm, secret: Buffer.from(entry.key.secret).toString('base64') };
+        }
+        this.secondaryZoneMap.set(origin, { origin, primaries: m.primaries, clouds: 'all', ...(tsig ? { tsig } : {}), ...(m.refresh ? { refresh: m.refresh } : {}) });
+      }
+    }
     const changed = diffZones(before, this.current);
     for (const e of errors) this.log.error('manifest rejected', { error: e });
     for (const w of warnings) this.log.warn('manifest warning', { warning: w });
@@ -177,7 +210,21 @@ export class ZoneCatalog {
     }
     const zones = new Map<string, BuiltZone>();
     const secrets = new Map<string, SecretEntry>();
+    const secondaryZones = new Map<string, SecondaryZoneManifest>();
     for (const doc of docs) {
+      if (isSecondaryZoneDocument(doc)) {
+        const name = zoneNameOf(doc.value);
+        try {
+          const m = readSecondaryZone(doc);
+          secondaryZones.set(m.origin, m);
+        } catch (err) {
+          if (!(err instanceof ManifestError)) throw err;
+          const old = name ? previous.secondaryZones?.get(name) : undefined;
+          if (old) secondaryZones.set(name!, old);
+          errors.push(`${err.message}${old ? ' (keeping its previous definition)' : ' (not transferred)'}`);
+        }
+        continue;
+      }
       if (isSecretDocument(doc)) {
         const name = secretNameOf(doc) ?? `#${doc.index + 1}`;
         try {
@@ -210,7 +257,7 @@ export class ZoneCatalog {
         }
       }
     }
-    return { zones, secrets };
+    return { zones, secrets, secondaryZones };
   }
 }
 

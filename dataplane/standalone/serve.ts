@@ -1,3 +1,8 @@
+import { MemoryZoneStore } from '../store/memory-store';
+import { CONTROL_SERVER, type SecondaryConfig, type ZoneStore } from '../store/zone-store';
+import { SecondaryManager } from '../control/secondary-manager';
+import { CloudSync } from '../cloud/cloud-sync';
+import { ZoneSet } from '../zone/zone-set';
 import { watch, type FSWatcher, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DnsServer, type ListenAddress } from '../server/dns-server';
@@ -47,14 +52,32 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let policy = transferPolicy(global, catalog);
   const transferAcl: TransferAcl = { allowsTransfer: (zone, client, key) => policy.allowsTransfer(zone, client, key) };
   responder.setKeys(catalog.keys);
+  // SecondaryZone manifests: the control server's machinery on a store in this process. Their
+  // copies are served beside the files' zones (a Zone of the same name wins: the catalog says so).
+  const store = new MemoryZoneStore();
+  const secondaries = new SecondaryManager({ store, log });
+  let transferred = new ZoneSet([]);
+  const publish = (): void => {
+    let all = catalog.zones;
+    for (const zone of transferred.zones()) if (!all.get(zone.origin)) all = all.with(zone);
+    responder.setZones(all);
+  };
+  const sync = new CloudSync({ store, cloud: CONTROL_SERVER, pod: 'serve', log, reportEveryMs: 60_000, apply: (zones) => {
+    transferred = zones;
+    publish();
+  } });
   const server = new DnsServer({
     listen: options.listen,
     responder,
     transferAcl,
     log,
     tcpIdleMs: options.tcpIdleMs,
+    notify: (zone, source) => secondaries.notify(zone, source),
   });
   await server.start();
+  await sync.start();
+  await handOver(store, catalog.secondaryZones);
+  await secondaries.start();
   const stopping = new AbortController();
   const sender = new NotifySender({ ...options.notify, signal: stopping.signal });
   /** The serial each zone's secondaries were last notified of. */
@@ -86,7 +109,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const report = catalog.reload();
     policy = transferPolicy(global, catalog);
     responder.setKeys(catalog.keys);
-    responder.setZones(catalog.zones);
+    publish();
+    void handOver(store, catalog.secondaryZones).catch((err: unknown) => log.error('secondary zones not updated', { error: String(err) }));
     log.info('reloaded', { zones: report.zones, changed: report.changed.join(',') || undefined, errors: report.errors.length });
     notifyChanged();
   };
@@ -116,9 +140,25 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       if (timer) clearTimeout(timer);
       stopping.abort();
       for (const w of watchers) w.close();
+      await secondaries.stop();
+      await sync.stop();
       await server.stop();
     },
   };
+}
+
+/** Gives the SecondaryZone manifests to the transfer machinery: new and changed ones, and removes the gone. */
+async function handOver(store: ZoneStore, wanted: ReadonlyMap<string, SecondaryConfig>): Promise<void> {
+  const { secondaries } = await store.listSecondaries();
+  for (const c of secondaries) {
+    if (wanted.has(c.origin)) continue;
+    await store.deleteSecondary(c.origin);
+    await store.deleteZone(c.origin);
+  }
+  for (const c of wanted.values()) {
+    const had = secondaries.find((s) => s.origin === c.origin);
+    if (!had || JSON.stringify(had) !== JSON.stringify(c)) await store.putSecondary(c);
+  }
 }
 
 function isDirectory(path: string): boolean {
