@@ -1,7 +1,9 @@
 import { Name } from '../dns/name';
 import { ZoneSet } from '../zone/zone-set';
 import type { Zone } from '../zone/zone';
-import { servesCloud, type OutboundTarget, type StoredZone, type ZoneStore } from '../store/zone-store';
+import { servesCloud, type OutboundTarget, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneStore } from '../store/zone-store';
+import { ZoneUpdate } from '../zone/zone-update';
+import { readZoneRecords } from '../dns/zonefile/reader';
 import { zoneOf } from '../store/snapshot';
 import type { Logger } from '../server/log';
 
@@ -76,7 +78,7 @@ export class CloudSync {
           this.options.log.warn('change stream no longer reaches our version; reloading everything', { version: this.version });
           await this.fullSync();
         } else if (changes.length > 0) {
-          await this.applyChanges(changes.map((c) => c.origin), changes[changes.length - 1]!.version);
+          await this.applyChanges(changes, changes[changes.length - 1]!.version);
         }
         backoff = 100;
       } catch (err) {
@@ -104,11 +106,24 @@ export class CloudSync {
     this.options.log.info('zones loaded', { zones: this.zones.size, version });
   }
 
-  private async applyChanges(origins: string[], version: number): Promise<void> {
+  private async applyChanges(changes: readonly ZoneChange[], version: number): Promise<void> {
     let next = this.zones;
-    for (const origin of new Set(origins)) {
-      const stored = await this.options.store.getZone(origin);
+    for (const change of changes) {
+      const origin = change.origin;
       const name = Name.fromText(origin);
+      const current = next.get(name);
+      if (change.kind === 'diff') {
+        // A pod serving the version the difference starts from takes it at once; any other waits
+        // for the snapshot that follows.
+        if (current && current.serial === change.fromSerial) {
+          const updated = this.applyDiff(current, change);
+          if (updated) next = next.with(updated);
+        }
+        continue;
+      }
+      // The snapshot of a version a difference already brought: nothing to do.
+      if (change.kind === 'put' && change.catchUp && current && current.serial === change.serial && !this.failures.has(origin)) continue;
+      const stored = await this.options.store.getZone(origin);
       if (!stored || !servesCloud(stored, this.options.cloud)) {
         next = next.without(name);
         this.failures.delete(origin);
@@ -125,6 +140,22 @@ export class CloudSync {
     this.zones = next;
     this.version = version;
     this.options.apply(next);
+  }
+
+  /** The zone after a difference, through the one change path; undefined (and logged) when it does not apply. */
+  private applyDiff(zone: Zone, diff: ZoneDiff): Zone | undefined {
+    const source = `store diff ${diff.origin} ${diff.fromSerial}→${diff.serial}`;
+    try {
+      const update = new ZoneUpdate(zone);
+      for (const r of readZoneRecords(diff.removed, { origin: zone.origin, source })) update.remove(r);
+      for (const r of readZoneRecords(diff.added, { origin: zone.origin, source })) update.add(r);
+      const next = update.commit(source).zone;
+      if (next.serial !== diff.serial) throw new Error(`leads to serial ${next.serial}, not ${diff.serial}`);
+      return next;
+    } catch (err) {
+      this.options.log.warn('zone difference not applied; waiting for the snapshot', { zone: diff.origin, error: (err as Error).message });
+      return undefined;
+    }
   }
 
   /** A zone that does not build keeps its previous version serving, and the error is kept. */

@@ -1,5 +1,7 @@
 import { parseTsigKey } from '../dns/tsig';
 import type { Zone } from '../zone/zone';
+import type { ZoneRecord } from '../zone/zone-builder';
+import { writeZoneFile } from '../dns/zonefile/writer';
 import { serialCompare } from '../zone/serial';
 import { snapshotOf, zoneOf } from '../store/snapshot';
 import type { SecondaryConfig, SecondaryState, ZoneStore } from '../store/zone-store';
@@ -217,7 +219,13 @@ export class SecondaryManager {
         }
         const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs });
         const copy = { zone: result.zone, serial: result.summary.serial };
-        const version = await this.o.store.putZone(snapshotOf(result.zone, e.config.clouds, e.config.secondaries));
+        if (result.summary.kind === 'ixfr' && result.differences && e.copy) {
+          // The difference first (milliseconds), so the clouds need not wait for the snapshot of a
+          // large zone (seconds), which follows for pods that start afresh or missed it.
+          const text = (records: readonly ZoneRecord[]): string => writeZoneFile(records, { origin: result.zone.origin });
+          await this.o.store.putDiff({ origin, fromSerial: e.copy.serial, serial: copy.serial, removed: text(result.differences.removed), added: text(result.differences.added) });
+        }
+        const version = await this.o.store.putZone(snapshotOf(result.zone, e.config.clouds, e.config.secondaries), { catchUp: result.summary.kind === 'ixfr' });
         e.copy = copy;
         e.timers = timersOf(result.zone, e.config);
         e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };

@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import type { PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneSnapshot, ZoneStore } from './zone-store';
+import type { PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneDiff, ZoneSnapshot, ZoneStore } from './zone-store';
 
 /**
  * The ZoneStore in one process's memory: for `dnsfleet serve`, unit tests, and as the reference
@@ -19,10 +19,16 @@ export class MemoryZoneStore implements ZoneStore {
     this.wake.setMaxListeners(0);
   }
 
-  async putZone(zone: ZoneSnapshot): Promise<number> {
+  async putZone(zone: ZoneSnapshot, options: { catchUp?: boolean } = {}): Promise<number> {
     const version = ++this.version;
     this.zones.set(zone.origin, { ...zone, clouds: zone.clouds === 'all' ? 'all' : [...zone.clouds], version });
-    this.append({ kind: 'put', origin: zone.origin, serial: zone.serial, version });
+    this.append({ kind: 'put', origin: zone.origin, serial: zone.serial, version, ...(options.catchUp ? { catchUp: true } : {}) });
+    return version;
+  }
+
+  async putDiff(diff: ZoneDiff): Promise<number> {
+    const version = ++this.version;
+    this.append({ kind: 'diff', version, ...diff });
     return version;
   }
 

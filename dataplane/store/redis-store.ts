@@ -1,5 +1,5 @@
 import Redis, { type RedisOptions } from 'ioredis';
-import type { CloudSelector, OutboundTarget, PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneSnapshot, ZoneStore } from './zone-store';
+import type { CloudSelector, OutboundTarget, PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneDiff, ZoneSnapshot, ZoneStore } from './zone-store';
 
 /**
  * The ZoneStore in Redis (data model: docs/redis.md). Writes are Lua scripts, so the snapshot,
@@ -12,7 +12,12 @@ const PUT = `
 local v = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], 'serial', ARGV[2], 'clouds', ARGV[3], 'text', ARGV[4], 'version', v, 'secondaries', ARGV[6])
 redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], v .. '-0', 'kind', 'put', 'origin', ARGV[1], 'serial', ARGV[2])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], v .. '-0', 'kind', 'put', 'origin', ARGV[1], 'serial', ARGV[2], 'catchup', ARGV[7])
+return v`;
+
+const DIFF = `
+local v = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], v .. '-0', 'kind', 'diff', 'origin', ARGV[2], 'from', ARGV[3], 'serial', ARGV[4], 'removed', ARGV[5], 'added', ARGV[6])
 return v`;
 
 const DELETE = `
@@ -52,7 +57,12 @@ export class RedisZoneStore implements ZoneStore {
     return this.prefix + parts.join(':');
   }
 
-  async putZone(zone: ZoneSnapshot): Promise<number> {
+  async putDiff(diff: ZoneDiff): Promise<number> {
+    const v = await this.client.eval(DIFF, 2, this.key('version'), this.key('changes'), String(this.keepChanges), diff.origin, String(diff.fromSerial), String(diff.serial), diff.removed, diff.added);
+    return Number(v);
+  }
+
+  async putZone(zone: ZoneSnapshot, options: { catchUp?: boolean } = {}): Promise<number> {
     const v = await this.client.eval(
       PUT,
       4,
@@ -66,6 +76,7 @@ export class RedisZoneStore implements ZoneStore {
       zone.text,
       String(this.keepChanges),
       zone.secondaries && zone.secondaries.length > 0 ? JSON.stringify(zone.secondaries) : '',
+      options.catchUp ? '1' : '',
     );
     return Number(v);
   }
@@ -200,5 +211,8 @@ function toChange(id: string, fields: string[]): ZoneChange {
   for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
   const version = versionOf(id);
   const origin = f.get('origin') ?? '';
-  return f.get('kind') === 'delete' ? { kind: 'delete', origin, version } : { kind: 'put', origin, serial: Number(f.get('serial')), version };
+  const kind = f.get('kind');
+  if (kind === 'delete') return { kind: 'delete', origin, version };
+  if (kind === 'diff') return { kind: 'diff', origin, version, fromSerial: Number(f.get('from')), serial: Number(f.get('serial')), removed: f.get('removed') ?? '', added: f.get('added') ?? '' };
+  return { kind: 'put', origin, serial: Number(f.get('serial')), version, ...(f.get('catchup') === '1' ? { catchUp: true } : {}) };
 }

@@ -128,4 +128,17 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
     await store.putZone(zone('out.test.', 2));
     assert.equal((await store.getZone('out.test.'))?.secondaries, undefined, 'a snapshot without them drops them');
   });
+
+  it('carries a zone difference in the change stream, and marks the snapshot that catches up with it', async () => {
+    const from = await store.changesSince(0, 0);
+    const at = from.changes.length > 0 ? from.changes[from.changes.length - 1]!.version : 0;
+    await store.putDiff({ origin: 'diff.test.', fromSerial: 1, serial: 2, removed: 'www 60 IN A 192.0.2.1\n', added: 'www 60 IN A 192.0.2.2\n' });
+    await store.putZone(zone('diff.test.', 2), { catchUp: true });
+    const { changes } = await store.changesSince(at, 0);
+    assert.deepEqual(changes.map((c) => c.kind), ['diff', 'put']);
+    const diff = changes[0]!;
+    assert.ok(diff.kind === 'diff' && diff.fromSerial === 1 && diff.serial === 2 && diff.added === 'www 60 IN A 192.0.2.2\n');
+    assert.ok(changes[1]!.kind === 'put' && changes[1]!.catchUp === true);
+    assert.equal((await store.getZone('diff.test.'))?.serial, 2, 'the difference alone does not change the snapshot');
+  });
 }

@@ -36,8 +36,23 @@ export interface StoredZone extends ZoneSnapshot {
 }
 
 export type ZoneChange =
-  | { readonly kind: 'put'; readonly origin: string; readonly serial: number; readonly version: number }
-  | { readonly kind: 'delete'; readonly origin: string; readonly version: number };
+  /** `catchUp`: the snapshot of a version a `diff` already described; a pod serving `serial` may skip it. */
+  | { readonly kind: 'put'; readonly origin: string; readonly serial: number; readonly version: number; readonly catchUp?: boolean }
+  | { readonly kind: 'delete'; readonly origin: string; readonly version: number }
+  | ({ readonly kind: 'diff'; readonly version: number } & ZoneDiff);
+
+/**
+ * An incremental change of a zone (from an IXFR): the records removed from version `fromSerial`
+ * and added to make `serial`, in master-file text. It travels in the change stream only: pods
+ * serving `fromSerial` apply it at once; the others wait for the snapshot that follows it.
+ */
+export interface ZoneDiff {
+  readonly origin: string;
+  readonly fromSerial: number;
+  readonly serial: number;
+  readonly removed: string;
+  readonly added: string;
+}
 
 /** What one dataplane pod serves, as it last reported. */
 export interface PodReport {
@@ -85,7 +100,12 @@ export interface SecondaryState {
 
 export interface ZoneStore {
   /** Writes a zone snapshot and announces the change, atomically. Returns the change's version. */
-  putZone(zone: ZoneSnapshot): Promise<number>;
+  putZone(zone: ZoneSnapshot, options?: { readonly catchUp?: boolean }): Promise<number>;
+  /**
+   * Announces a difference ahead of the snapshot (which must follow with `catchUp`): the snapshot
+   * of a large zone takes seconds to write, the difference milliseconds.
+   */
+  putDiff(diff: ZoneDiff): Promise<number>;
   /** Removes a zone and announces it. Returns the change's version (0 when there was nothing). */
   deleteZone(origin: string): Promise<number>;
   getZone(origin: string): Promise<StoredZone | undefined>;

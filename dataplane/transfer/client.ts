@@ -76,6 +76,11 @@ export interface TransferResult {
   readonly summary: TransferSummary;
   /** ZoneBuilder's warnings (e.g. RRset TTLs that differ), for the caller to log. */
   readonly warnings: readonly ZoneProblem[];
+  /**
+   * For an applied IXFR: the records it removed and added, net of the sequences (RFC 1995), so a
+   * holder of the old version can pass the change on instead of the whole zone.
+   */
+  readonly differences?: { readonly removed: readonly ZoneRecord[]; readonly added: readonly ZoneRecord[] };
 }
 
 const DEFAULT_SOA_TIMEOUT_MS = 3000;
@@ -327,7 +332,7 @@ function applyDifferences(primary: Primary, origin: Name, base: Zone, content: E
   if (zone.serial !== content.serial) {
     throw new TransferError('bad-ixfr', primaryLabel(primary), origin.toString(), 'IXFR', `the differences lead to serial ${zone.serial}, not ${content.serial}`);
   }
-  return { zone, presigned: apexIsSigned(zone), warnings };
+  return { zone, presigned: apexIsSigned(zone), warnings, differences: netDifferences(content.differences) };
 }
 
 /** Runs a build; a zone that fails its checks is an IXFR to give up on, or a rejected AXFR. */
@@ -350,3 +355,27 @@ function apexIsSigned(zone: Zone): boolean {
   return zone.apex.rrsets.has(RRType.DNSKEY) || zone.apex.rrsets.has(RRType.RRSIG);
 }
 
+
+/**
+ * The sequences of an IXFR folded into one removal set and one addition set: a record added by one
+ * sequence and removed by a later one (or the other way round) cancels out, so applying the result
+ * to the old version gives the same zone as applying the sequences in turn.
+ */
+function netDifferences(sequences: ReadonlyArray<{ readonly removed: readonly unknown[]; readonly added: readonly unknown[] }>): { removed: ZoneRecord[]; added: ZoneRecord[] } {
+  const key = (r: ZoneRecord): string => `${r.owner.key}|${r.type}|${Buffer.from(r.rdata).toString('hex')}`;
+  const removed = new Map<string, ZoneRecord>();
+  const added = new Map<string, ZoneRecord>();
+  for (const seq of sequences) {
+    for (const r of seq.removed as ZoneRecord[]) {
+      const k = key(r);
+      if (added.has(k)) added.delete(k);
+      else removed.set(k, r);
+    }
+    for (const r of seq.added as ZoneRecord[]) {
+      const k = key(r);
+      if (removed.has(k) && removed.get(k)!.ttl === r.ttl) removed.delete(k);
+      else added.set(k, r);
+    }
+  }
+  return { removed: [...removed.values()], added: [...added.values()] };
+}

@@ -100,6 +100,10 @@ for (const { kind, tsig } of variants) {
       // An upper bound of NOTIFY-to-answer: it includes the primary's own reload of 10,000 records.
       console.log(`      ${kind}: both clouds answered ${Date.now() - changed} ms after the primary was told to reload (reload, NOTIFY, SOA, transfer, Redis, clouds)`);
       assert.ok(log.lines.some((l) => l.msg === 'NOTIFY' && l.fields?.verdict === 'accepted'), 'it came by NOTIFY');
+      // By IXFR, passed on to the clouds as a difference ahead of the snapshot.
+      const stream = await writer.changesSince(0, 0);
+      assert.ok(stream.changes.some((c) => c.kind === 'diff' && c.origin === origin && c.fromSerial === 100 && c.serial === 101), 'a diff entry for 100→101');
+      assert.ok(!log.lines.some((l) => l.msg === 'zone difference not applied; waiting for the snapshot'), 'the clouds applied it');
       assert.equal(control.secondaries!.state(origin)!.serial, 101);
     });
 
