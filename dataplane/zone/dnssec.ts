@@ -46,6 +46,8 @@ export function dnssecOf(zone: Zone): ZoneDnssec | null {
 
 export class ZoneDnssec {
   private readonly signatureGroups = new Map<ZoneNode, Map<number, RRset>>();
+  /** NSEC3 hashes of names in the zone and of wildcards at them, by key (see `hash`). */
+  private readonly hashes = new Map<string, string>();
   private nsecChain: readonly ZoneNode[] | undefined;
   private nsec3Chain: readonly HashedOwner[] | undefined;
 
@@ -100,8 +102,22 @@ export class ZoneDnssec {
     return chain[found >= 0 ? found : chain.length - 1];
   }
 
-  /** RFC 5155 §5: the hash of `name` in lower-case base32hex, as in the NSEC3 owner label. */
+  /**
+   * RFC 5155 §5: the hash of `name` in lower-case base32hex, as in the NSEC3 owner label. Hashes of
+   * names of the zone and of wildcards below them (closest enclosers, source of synthesis) are
+   * kept: every negative answer needs them again. Query names are not, so a flood of random names
+   * cannot grow the memory.
+   */
   hash(name: Name): string {
+    const known = this.hashes.get(name.key);
+    if (known !== undefined) return known;
+    const hash = this.computeHash(name);
+    const key = name.key;
+    if (this.zone.nodes.has(key) || (name.isWildcard() && this.zone.nodes.has(key.slice(2)))) this.hashes.set(key, hash);
+    return hash;
+  }
+
+  private computeHash(name: Name): string {
     const p = this.nsec3!;
     // RFC 5155 §5: IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt).
     let digest = createHash('sha1').update(latin1ToBytes(name.key)).update(p.salt).digest();
