@@ -78,3 +78,34 @@ export function lineDiff(want: readonly string[], got: readonly string[]): strin
   for (const l of gotRest) if (!wantSet.has(l)) out.push(`  + ${l}`);
   return out.join('\n');
 }
+
+/** Every other letter in upper case: `ExAmPlE.CoM.` */
+export function flipCase(name: string): string {
+  let upper = false;
+  return name.replace(/[a-z]/gi, (ch) => ((upper = !upper) ? ch.toUpperCase() : ch.toLowerCase()));
+}
+
+/** A query message's wire name, as a response would echo it in its question. */
+export function buildName(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
+  return Buffer.concat([Buffer.alloc(12), ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+}
+
+/** The question name of a message (from offset 12 to its root label, inclusive). */
+export function questionName(msg: Buffer): Buffer {
+  let pos = 12;
+  while (msg[pos] !== 0) pos += msg[pos]! + 1;
+  return msg.subarray(12, pos + 1);
+}
+
+/** A copy with the question name in lower case. */
+export function foldQuestion(msg: Buffer): Buffer {
+  const out = Buffer.from(msg);
+  const end = 12 + questionName(msg).length;
+  for (let i = 12; i < end; i++) if (out[i]! >= 0x41 && out[i]! <= 0x5a) out[i]! += 0x20;
+  return out;
+}
+
+export function sameButId(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && a.subarray(2).equals(b.subarray(2));
+}

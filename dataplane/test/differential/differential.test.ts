@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../support/peers';
 import { stopAll } from '../support/processes';
 import { flagsOf, query, type Reply } from '../support/dns-client';
-import { comparable, lineDiff, readCorpus, type Case } from './compare';
+import { buildName, comparable, flipCase, foldQuestion, lineDiff, questionName, readCorpus, sameButId, type Case } from './compare';
 
 /**
  * Differential test: every query of `queries.txt` is asked of NSD (from Debian) and of
@@ -33,37 +33,6 @@ const SOURCE = join(__dirname, '../../../../dataplane/test/differential');
 
 function readDiffCorpus(): Case[] {
   return readCorpus(join(SOURCE, 'queries.txt'), ORIGIN);
-}
-
-/** Every other letter in upper case: `ExAmPlE.CoM.` */
-function flipCase(name: string): string {
-  let upper = false;
-  return name.replace(/[a-z]/gi, (ch) => ((upper = !upper) ? ch.toUpperCase() : ch.toLowerCase()));
-}
-
-/** A query message's wire name, as a response would echo it in its question. */
-function buildName(name: string): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
-  return Buffer.concat([Buffer.alloc(12), ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
-}
-
-/** The question name of a message (from offset 12 to its root label, inclusive). */
-function questionName(msg: Buffer): Buffer {
-  let pos = 12;
-  while (msg[pos] !== 0) pos += msg[pos]! + 1;
-  return msg.subarray(12, pos + 1);
-}
-
-/** A copy with the question name in lower case. */
-function foldQuestion(msg: Buffer): Buffer {
-  const out = Buffer.from(msg);
-  const end = 12 + questionName(msg).length;
-  for (let i = 12; i < end; i++) if (out[i]! >= 0x41 && out[i]! <= 0x5a) out[i]! += 0x20;
-  return out;
-}
-
-function sameButId(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && a.subarray(2).equals(b.subarray(2));
 }
 
 describe('differential test against NSD @integration', function () {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../support/peers';
 import { stopAll, tempDir } from '../support/processes';
 import { flagsOf, query, type Reply } from '../support/dns-client';
-import { comparable, lineDiff, readCorpus } from './compare';
+import { buildName, comparable, flipCase, foldQuestion, lineDiff, questionName, readCorpus, sameButId } from './compare';
 
 /**
  * Differential test of DNSSEC-aware answers (RFC 4035 §3.1, RFC 5155 §7.2) for a pre-signed zone.
@@ -90,10 +90,6 @@ function hasRrsig(reply: Reply): boolean {
   return [...(reply.packet.answers ?? []), ...(reply.packet.authorities ?? [])].some((r) => r.type === 'RRSIG');
 }
 
-function sameButId(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && a.subarray(2).equals(b.subarray(2));
-}
-
 describe('signed zones: differential test against NSD with DO @integration', function () {
   this.timeout(180_000);
   let scratch: { path: string; remove(): void } | undefined;
@@ -175,6 +171,26 @@ describe('signed zones: differential test against NSD with DO @integration', fun
             assert.ok(sameButId(withDo.raw, withDoAgain.raw), `${name}: DO answer from the cache`);
             assert.ok(sameButId(without.raw, withoutAgain.raw), `${name}: answer without DO from the cache`);
           }
+        } finally {
+          await fresh.stop();
+        }
+      });
+
+      it('answers every UDP query of the corpus from its cache exactly as the first time, in the case asked', async () => {
+        // A server of its own, so that the first answer comes from the full responder and the next
+        // ones from the cache through the UDP fast path, for DO and non-DO variants alike.
+        const fresh = await startDnsfleet([zone]);
+        try {
+          const mismatches: string[] = [];
+          for (const c of corpus.filter((k) => !k.options.tcp)) {
+            const first = await query(fresh.host, fresh.port, c.name, c.type, c.options);
+            const again = await query(fresh.host, fresh.port, c.name, c.type, c.options);
+            const flipped = await query(fresh.host, fresh.port, flipCase(c.name), c.type, c.options);
+            if (!sameButId(first.raw, again.raw)) mismatches.push(`${c.line}: asked again`);
+            if (!sameButId(foldQuestion(first.raw), foldQuestion(flipped.raw))) mismatches.push(`${c.line}: asked as ${flipCase(c.name)}`);
+            if (!questionName(flipped.raw).equals(questionName(buildName(flipCase(c.name))))) mismatches.push(`${c.line}: case not echoed`);
+          }
+          assert.deepEqual(mismatches, []);
         } finally {
           await fresh.stop();
         }
