@@ -111,17 +111,41 @@ export class MessageWriter {
   }
 
   /** Writes every record of an RRset, or none of them (RFC 2181 §9: RRsets are not split). */
-  writeRRset(section: 1 | 2 | 3, owner: Name, type: number, ttl: number, rdata: readonly Uint8Array[]): boolean {
+  writeRRset(section: 1 | 2 | 3, owner: Name, type: number, ttl: number, rdata: readonly Uint8Array[], ttls?: readonly number[]): boolean {
     const start = this.mark();
     const count = this.counts[section]!;
-    for (const one of rdata) {
-      if (!this.writeRecord(section, owner, type, ttl, one)) {
+    for (let i = 0; i < rdata.length; i++) {
+      // `ttls`: RRSIGs keep the TTL of the RRset they cover, which may differ (RFC 4034 §3).
+      if (!this.writeRecord(section, owner, type, ttls?.[i] ?? ttl, rdata[i]!)) {
         this.rollback(start);
         this.counts[section] = count;
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * An RRset followed by the RRSIGs that cover it, under the same owner, all or none: an RRSIG
+   * belongs with its RRset (RFC 4035 §3.1.1), so truncation never separates them.
+   */
+  writeSignedRRset(
+    section: 1 | 2 | 3,
+    owner: Name,
+    rrset: { readonly type: number; readonly ttl: number; readonly rdata: readonly Uint8Array[] },
+    signatures: { readonly ttl: number; readonly rdata: readonly Uint8Array[]; readonly ttls?: readonly number[] },
+  ): boolean {
+    const start = this.mark();
+    const count = this.counts[section]!;
+    if (
+      this.writeRRset(section, owner, rrset.type, rrset.ttl, rrset.rdata) &&
+      this.writeRRset(section, owner, RRType.RRSIG, signatures.ttl, signatures.rdata, signatures.ttls)
+    ) {
+      return true;
+    }
+    this.rollback(start);
+    this.counts[section] = count;
+    return false;
   }
 
   /** Appends the OPT record (RFC 6891 §6.1): our payload size, extended rcode, version 0, DO echoed. */

@@ -3,6 +3,8 @@ import { Rcode, RRType } from '../dns/constants';
 import { codecFor } from '../dns/rdata/registry';
 import type { RRset, Zone, ZoneNode } from '../zone/zone';
 import type { ZoneSet } from '../zone/zone-set';
+import { dnssecOf, typeCovered, type ZoneDnssec } from '../zone/dnssec';
+import { nodataProof, noDsProof, nxdomainProof, wildcardAnswerProof } from './answer-dnssec';
 
 /**
  * The answer logic of an authoritative server (RFC 1034 §4.3.2), pure and synchronous.
@@ -19,6 +21,11 @@ import type { ZoneSet } from '../zone/zone-set';
  * - ANY is answered with one RRset, the first the name holds (RFC 8482 §4.1), over UDP and TCP;
  * - the apex NS RRset is not added to positive answers (minimal responses, which NSD does not do;
  *   RFC 1034 allows both).
+ *
+ * DNSSEC (RFC 4035 §3.1): when the query has the DO bit and the zone is signed, each RRset of the
+ * answer and authority sections carries its RRSIGs (`AnswerEntry.signatures`), and negative,
+ * wildcard and referral answers carry the NSEC or NSEC3 records that prove them (the twins in
+ * `answer-dnssec.ts`). Without DO nothing changes.
  */
 
 export type Section = 'answer' | 'authority' | 'additional';
@@ -29,6 +36,11 @@ export interface AnswerEntry {
   readonly rrset: RRset;
   /** In-domain glue that must fit, or the response is truncated (RFC 9471 §3). */
   readonly required?: boolean;
+  /**
+   * The RRSIGs covering the RRset (DO queries to signed zones), written with it or not at all
+   * (RFC 4035 §3.1.1), under the same owner.
+   */
+  readonly signatures?: RRset;
 }
 
 /** How the lookup ended: tests and metrics read it. */
@@ -46,8 +58,8 @@ export interface Answer {
 /** A CNAME/DNAME chain longer than this is cut short (loops are caught earlier, see `add`). */
 const MAX_CHAIN = 16;
 
-export function answerQuery(zones: ZoneSet, qname: Name, qtype: number): Answer {
-  const state = new AnswerState(zones, qtype);
+export function answerQuery(zones: ZoneSet, qname: Name, qtype: number, dnssecOk = false): Answer {
+  const state = new AnswerState(zones, qtype, dnssecOk);
   state.resolve(qname);
   return state.result;
 }
@@ -68,6 +80,8 @@ class AnswerState {
   constructor(
     private readonly zones: ZoneSet,
     private readonly qtype: number,
+    /** RFC 3225: the query's DO bit. */
+    private readonly dnssecOk: boolean,
   ) {}
 
   resolve(qname: Name): void {
@@ -92,7 +106,7 @@ class AnswerState {
       // Every name on the way down decides before we look further (RFC 1034 §4.3.2 step 3).
       if (node !== zone.apex && node.isDelegation) return this.referral(zone, node);
       const dname = node.rrsets.get(RRType.DNAME);
-      if (dname) return this.dname(qname, node, dname);
+      if (dname) return this.dname(zone, qname, node, dname);
       const next = zone.nodes.get(key.slice(starts[i]));
       if (!next) break;
       node = next;
@@ -105,44 +119,63 @@ class AnswerState {
     }
     // RFC 4592 §3.3.1: the source of synthesis is `*.` + closest encloser.
     const wildcard = zone.nodes.get('\x01*' + node.name.key);
-    if (wildcard) return this.answerNode(zone, wildcard, qname);
-    this.nxdomain(zone);
+    if (wildcard) return this.answerNode(zone, wildcard, qname, node);
+    this.nxdomain(zone, qname, node);
   }
 
-  /** The name exists (or a wildcard stands for it): data, CNAME, or no data. */
-  private answerNode(zone: Zone, node: ZoneNode, owner: Name): void {
-    if (this.qtype === RRType.ANY) return this.answerAny(zone, node, owner);
+  /**
+   * The name exists (or a wildcard stands for it): data, CNAME, or no data. `encloser` is set
+   * when `node` is a wildcard answering for `owner` below that closest encloser.
+   */
+  private answerNode(zone: Zone, node: ZoneNode, owner: Name, encloser?: ZoneNode): void {
+    if (this.qtype === RRType.ANY) return this.answerAny(zone, node, owner, encloser);
+    if (this.qtype === RRType.RRSIG && node.rrsets.has(RRType.RRSIG)) return this.answerRrsig(zone, node, owner, encloser);
     const rrset = node.rrsets.get(this.qtype);
     if (rrset) {
-      this.add('answer', owner, rrset);
+      this.add('answer', owner, rrset, false, this.signatures(zone, node, this.qtype));
       this.addAdditional(zone, rrset);
+      this.proveWildcardAnswer(zone, owner, encloser);
       return;
     }
     const cname = node.rrsets.get(RRType.CNAME);
     if (cname) {
       // RFC 1034 §4.3.2 step 3a: add the CNAME and restart at its target. A CNAME already in the
       // answer means a loop: stop there, as NSD does.
-      if (!this.add('answer', owner, cname) || this.chain >= MAX_CHAIN) return;
+      if (!this.add('answer', owner, cname, false, this.signatures(zone, node, RRType.CNAME))) return;
+      this.proveWildcardAnswer(zone, owner, encloser);
+      if (this.chain >= MAX_CHAIN) return;
       this.chain++;
       return this.resolve(Name.fromWire(cname.rdata[0]!));
     }
-    this.nodata(zone);
+    this.nodata(zone, node, owner, encloser);
+  }
+
+  /**
+   * An explicit RRSIG query is answered as data, with or without DO, as NSD does: one RRset per
+   * type covered, each with its own TTL (RFC 4034 §3).
+   */
+  private answerRrsig(zone: Zone, node: ZoneNode, owner: Name, encloser: ZoneNode | undefined): void {
+    const sec = dnssecOf(zone);
+    const groups = sec ? sec.allSignatures(node) : [node.rrsets.get(RRType.RRSIG)!];
+    for (const group of groups) this.add('answer', owner, group);
+    this.proveWildcardAnswer(zone, owner, encloser);
   }
 
   /**
    * RFC 8482 §4.1: ANY gets one RRset, not all of them; large ANY answers are what reflection
    * attacks are made of. Like NSD, the first RRset the name holds (zone order).
    */
-  private answerAny(zone: Zone, node: ZoneNode, owner: Name): void {
+  private answerAny(zone: Zone, node: ZoneNode, owner: Name, encloser: ZoneNode | undefined): void {
     const first = node.rrsets.values().next();
-    if (first.done) return this.nodata(zone);
-    this.add('answer', owner, first.value);
+    if (first.done) return this.nodata(zone, node, owner, encloser);
+    this.add('answer', owner, first.value, false, this.signatures(zone, node, first.value.type));
     this.addAdditional(zone, first.value);
+    this.proveWildcardAnswer(zone, owner, encloser);
   }
 
   /** RFC 6672 §3.3: add the DNAME, synthesize the CNAME for the query name, follow it. */
-  private dname(qname: Name, node: ZoneNode, dname: RRset): void {
-    if (!this.add('answer', node.name, dname) || this.chain >= MAX_CHAIN) return;
+  private dname(zone: Zone, qname: Name, node: ZoneNode, dname: RRset): void {
+    if (!this.add('answer', node.name, dname, false, this.signatures(zone, node, RRType.DNAME)) || this.chain >= MAX_CHAIN) return;
     const target = Name.fromWire(dname.rdata[0]!);
     const prefix = qname.cased.slice(0, qname.cased.length - node.name.cased.length);
     if (prefix.length + target.cased.length > MAX_NAME_LENGTH) {
@@ -152,6 +185,7 @@ class AnswerState {
     }
     const newName = Name.fromWireString(prefix + target.cased);
     // RFC 6672 §3.4 (which replaced RFC 2672's TTL of zero): the CNAME takes the DNAME's TTL.
+    // It is unsigned (RFC 6672 §5.3: the signed DNAME is what a validator checks).
     const synthesized: RRset = { owner: qname, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName.toWire()] };
     this.add('answer', qname, synthesized);
     // A query for CNAME is answered by the synthesized CNAME itself (RFC 1034 §4.3.2 step 3a).
@@ -166,6 +200,13 @@ class AnswerState {
     if (this.chain === 0) this.result.authoritative = false;
     this.result.outcome = 'referral';
     this.add('authority', cut.name, ns);
+    const sec = this.dnssec(zone);
+    if (sec) {
+      // RFC 4035 §3.1.4: the DS RRset with its RRSIGs, or the proof that there is none.
+      const ds = cut.rrsets.get(RRType.DS);
+      if (ds) this.add('authority', cut.name, ds, false, sec.signatures(cut, RRType.DS));
+      else this.addProof(sec, noDsProof(sec, cut));
+    }
     const targets = ns.rdata.flatMap((rdata) => codecFor(RRType.NS).additionalNames(rdata));
     for (const target of targets) {
       // RFC 9471 §3: glue for names in the delegated zone must fit; other addresses we hold may.
@@ -175,16 +216,58 @@ class AnswerState {
   }
 
   /** RFC 2308 §2.2: NODATA carries the SOA of the zone of the last name in the chain. */
-  private nodata(zone: Zone): void {
+  private nodata(zone: Zone, node: ZoneNode, qname: Name, encloser: ZoneNode | undefined): void {
     this.result.outcome = 'nodata';
-    this.add('authority', zone.apex.name, zone.negativeSoa);
+    this.addNegativeSoa(zone);
+    const sec = this.dnssec(zone);
+    if (sec) this.addProof(sec, nodataProof(sec, qname, node, encloser));
   }
 
   /** RFC 2308 §2.1, RFC 6604 §3: name error, also when it is the end of a CNAME chain. */
-  private nxdomain(zone: Zone): void {
+  private nxdomain(zone: Zone, qname: Name, encloser: ZoneNode): void {
     this.result.outcome = 'nxdomain';
     this.result.rcode = Rcode.NXDOMAIN;
-    this.add('authority', zone.apex.name, zone.negativeSoa);
+    this.addNegativeSoa(zone);
+    const sec = this.dnssec(zone);
+    if (sec) this.addProof(sec, nxdomainProof(sec, qname, encloser));
+  }
+
+  /**
+   * RFC 4035 §3.1.3: the SOA of a negative answer carries its RRSIGs too. They take the SOA's
+   * negative TTL (RFC 2308 §3), as NSD and BIND send them: a resolver caches the proof no longer
+   * than the answer it proves.
+   */
+  private addNegativeSoa(zone: Zone): void {
+    const soa = zone.negativeSoa;
+    let signatures = this.signatures(zone, zone.apex, RRType.SOA);
+    if (signatures && signatures.ttl > soa.ttl) signatures = { owner: signatures.owner, type: signatures.type, ttl: soa.ttl, rdata: signatures.rdata };
+    this.add('authority', zone.apex.name, soa, false, signatures);
+  }
+
+  /** RFC 4035 §3.1.3.3, RFC 5155 §7.2.6: a wildcard answer proves the query name does not exist. */
+  private proveWildcardAnswer(zone: Zone, qname: Name, encloser: ZoneNode | undefined): void {
+    if (!encloser) return;
+    const sec = this.dnssec(zone);
+    if (sec) this.addProof(sec, wildcardAnswerProof(sec, qname, encloser));
+  }
+
+  /** The NSEC or NSEC3 RRsets of `nodes`, with their RRSIGs, into the authority section. */
+  private addProof(sec: ZoneDnssec, nodes: readonly ZoneNode[]): void {
+    const type = sec.denialType;
+    for (const node of nodes) {
+      const rrset = node.rrsets.get(type);
+      if (rrset) this.add('authority', node.name, rrset, false, sec.signatures(node, type));
+    }
+  }
+
+  /** The zone's DNSSEC index when the query has DO and the zone is signed; otherwise null. */
+  private dnssec(zone: Zone): ZoneDnssec | null {
+    return this.dnssecOk ? dnssecOf(zone) : null;
+  }
+
+  /** RFC 4035 §3.1.1: the RRSIGs at `node` covering `type`, for DO queries to signed zones. */
+  private signatures(zone: Zone, node: ZoneNode, type: number): RRset | undefined {
+    return this.dnssecOk ? dnssecOf(zone)?.signatures(node, type) : undefined;
   }
 
   private end(outcome: Outcome, rcode: number, authoritative: boolean): void {
@@ -206,16 +289,18 @@ class AnswerState {
     if (!node) return;
     for (const type of [RRType.A, RRType.AAAA]) {
       const rrset = node.rrsets.get(type);
-      if (rrset) this.add('additional', node.name, rrset, required);
+      if (rrset) this.add('additional', node.name, rrset, required, node.belowCut ? undefined : this.signatures(zone, node, type));
     }
   }
 
   /** Adds an entry once; false when it is already there (how CNAME and DNAME loops end). */
-  private add(section: Section, owner: Name, rrset: RRset, required = false): boolean {
-    const id = `${owner.key}/${rrset.type}`;
+  private add(section: Section, owner: Name, rrset: RRset, required = false, signatures?: RRset): boolean {
+    // RRSIGs answered as data come one RRset per type covered (answerRrsig).
+    const id = rrset.type === RRType.RRSIG ? `${owner.key}/${rrset.type}/${typeCovered(rrset.rdata[0]!)}` : `${owner.key}/${rrset.type}`;
     if (this.added.has(id)) return false;
     this.added.add(id);
-    this.result[section].push(required ? { owner, rrset, required } : { owner, rrset });
+    const entry: AnswerEntry = required ? { owner, rrset, required } : { owner, rrset };
+    this.result[section].push(signatures ? { ...entry, signatures } : entry);
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Flag, skipName, type Query } from '../dns/message';
 import { MessageWriter } from '../dns/message-writer';
 import { RRType } from '../dns/constants';
-import type { Zone } from '../zone/zone';
+import { recordTtl, type Zone } from '../zone/zone';
 import { serialCompare } from '../zone/serial';
 
 /**
@@ -60,7 +60,7 @@ function start(q: Query, queryMessage: Uint8Array, withQuestion: boolean, limit 
 
 function* allRecords(zone: Zone): Generator<[import('../dns/name').Name, number, number, Uint8Array]> {
   for (const rrset of zone.rrsets()) {
-    for (const rdata of rrset.rdata) yield [rrset.owner, rrset.type, rrset.ttl, rdata];
+    for (let i = 0; i < rrset.rdata.length; i++) yield [rrset.owner, rrset.type, recordTtl(rrset, i), rrset.rdata[i]!];
   }
   yield [zone.origin, RRType.SOA, zone.soa.ttl, zone.soa.rdata[0]!];
 }

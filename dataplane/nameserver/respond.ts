@@ -90,7 +90,8 @@ export class Responder {
     if (hit >= 0 && this.cache.length(hit) <= limit) {
       return response(this.cache.copyTo(hit, msg, nameEnd, new Uint8Array(this.cache.length(hit))));
     }
-    const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype);
+    // RFC 3225: the DO bit asks for RRSIGs and denial proofs; the cache keeps DO answers apart.
+    const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype, q.edns?.dnssecOk === true);
     if (hit >= 0) return response(encodeAnswer(msg, q, answer, limit)); // cached, but too big for this client
     const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
     this.cache.store(msg, nameEnd, q.questionEnd, variant, full);
@@ -159,7 +160,7 @@ export function udpLimit(edns: Edns | null): number {
 }
 
 /**
- * Encodes an answer. RRsets of the answer and authority sections are written whole or not at all;
+ * Encodes an answer. RRsets of the answer and authority sections, each with its RRSIGs, are written whole or not at all;
  * one that does not fit sets TC and ends the message, as NSD does. Additional records are
  * optional and left out when they do not fit, except required glue (RFC 9471 §3).
  * The RD bit is left clear here and copied from the query by `withQueryFlags`.
@@ -182,7 +183,11 @@ export function encodeAnswer(msg: Uint8Array, q: Query, answer: Answer, limit: n
 
 function writeSection(w: MessageWriter, section: 1 | 2 | 3, entries: readonly AnswerEntry[], mandatory: boolean): boolean {
   for (const e of entries) {
-    if (!w.writeRRset(section, e.owner, e.rrset.type, e.rrset.ttl, e.rrset.rdata) && (mandatory || e.required)) return false;
+    const written = e.signatures
+      ? w.writeSignedRRset(section, e.owner, e.rrset, e.signatures)
+      : w.writeRRset(section, e.owner, e.rrset.type, e.rrset.ttl, e.rrset.rdata, e.rrset.ttls);
+    // RFC 4035 §3.1.1: an RRset whose RRSIGs do not fit is left out with them, and TC is set.
+    if (!written && (mandatory || e.required)) return false;
   }
   return true;
 }

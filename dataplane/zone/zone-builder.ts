@@ -41,6 +41,8 @@ interface PendingSet {
   type: number;
   ttl: number;
   rdata: Uint8Array[];
+  /** RRSIG: each record's own TTL (RFC 4034 §3), see RRset.ttls. */
+  ttls: number[] | undefined;
   /** Built only for large RRsets; small ones are checked for duplicates by comparison. */
   seen: Set<string> | undefined;
   source: SourceRef | undefined;
@@ -80,6 +82,7 @@ export class ZoneBuilder {
         type: record.type,
         ttl: record.ttl,
         rdata: [record.rdata],
+        ttls: record.type === RRType.RRSIG ? [record.ttl] : undefined,
         seen: undefined,
         source: where,
       });
@@ -88,7 +91,11 @@ export class ZoneBuilder {
     }
     // RFC 2181 §5: an RRset holds no duplicate records.
     if (isDuplicate(set, record.rdata)) return this;
-    if (set.ttl !== record.ttl) {
+    if (set.ttls) {
+      // RFC 4034 §3: RRSIGs keep the TTL of the RRset they cover, which may differ by type.
+      set.ttls.push(record.ttl);
+      set.ttl = Math.min(set.ttl, record.ttl);
+    } else if (set.ttl !== record.ttl) {
       // RFC 2181 §5.2: the TTLs of an RRset must match; we keep the lowest, as resolvers would.
       this.warnings.push({
         message: `${record.owner} ${typeToString(record.type)}: TTL ${record.ttl} differs from ${set.ttl} in the same RRset; using the lower`,
@@ -110,7 +117,7 @@ export class ZoneBuilder {
       const first = byType.values().next().value as PendingSet;
       const node = new ZoneNode(first.owner);
       for (const set of byType.values()) {
-        const rrset: RRset = { owner: set.owner, type: set.type, ttl: set.ttl, rdata: set.rdata };
+        const rrset: RRset = withTtls({ owner: set.owner, type: set.type, ttl: set.ttl, rdata: set.rdata }, set.ttls);
         node.rrsets.set(rrset);
       }
       nodes.set(key, node);
@@ -197,6 +204,12 @@ function markDelegations(nodes: Map<string, ZoneNode>, origin: Name): void {
       }
     }
   }
+}
+
+/** Adds per-record TTLs to an RRSIG RRset when they are not all the same (RRset.ttls). */
+export function withTtls(rrset: RRset, ttls: readonly number[] | undefined): RRset {
+  if (!ttls || ttls.every((t) => t === rrset.ttl)) return rrset;
+  return { ...rrset, ttls };
 }
 
 function isDuplicate(set: PendingSet, rdata: Uint8Array): boolean {

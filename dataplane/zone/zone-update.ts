@@ -2,8 +2,8 @@ import type { Name } from '../dns/name';
 import { RRType, typeToString } from '../dns/constants';
 import { rdataToText } from '../dns/rdata/registry';
 import { LayeredMap } from './layered-map';
-import { Zone, ZoneNode } from './zone';
-import { ZoneBuilder, ZoneCheckError, checkNode, checkRecord, type ZoneProblem, type ZoneRecord } from './zone-builder';
+import { Zone, ZoneNode, recordTtl, type RRset } from './zone';
+import { ZoneBuilder, ZoneCheckError, checkNode, checkRecord, withTtls, type ZoneProblem, type ZoneRecord } from './zone-builder';
 
 /**
  * The one change path for a zone (STYLE.md, after Knot's zone_update_init → add/remove →
@@ -35,6 +35,8 @@ interface ChangedSet {
   owner: Name;
   ttl: number;
   rdata: Uint8Array[];
+  /** RRSIG: each record's own TTL (RFC 4034 §3), parallel to rdata. */
+  ttls?: number[];
 }
 
 export class ZoneUpdate {
@@ -59,6 +61,7 @@ export class ZoneUpdate {
     const i = set.rdata.findIndex((r) => sameBytes(r, record.rdata));
     if (i < 0) throw new ZoneUpdateError(this.base.origin.toString(), describe(record), 'removes a record that is not in the zone');
     set.rdata.splice(i, 1);
+    set.ttls?.splice(i, 1);
     this.removedCount++;
     return this;
   }
@@ -77,6 +80,10 @@ export class ZoneUpdate {
     }
     set.rdata.push(record.rdata);
     set.ttl = record.ttl;
+    if (set.ttls) {
+      set.ttls.push(record.ttl);
+      set.ttl = Math.min(...set.ttls);
+    }
     this.addedCount++;
     return this;
   }
@@ -100,7 +107,7 @@ export class ZoneUpdate {
       const old = before.get(key);
       const node = new ZoneNode(old?.name ?? byType.values().next().value!.owner);
       if (old) for (const rrset of old.rrsets.values()) if (!byType.has(rrset.type)) node.rrsets.set(rrset);
-      for (const [type, set] of byType) if (set.rdata.length > 0) node.rrsets.set({ owner: set.owner, type, ttl: set.ttl, rdata: set.rdata });
+      for (const [type, set] of byType) if (set.rdata.length > 0) node.rrsets.set(changedRRset(type, set));
       if (node.rrsets.size === 0) {
         // Nothing left at a name that had data: it becomes an empty non-terminal or goes away,
         // with its empty ancestors; that needs to know its descendants, which a rebuild does.
@@ -143,11 +150,11 @@ export class ZoneUpdate {
       const touched = this.changed.get(key);
       for (const rrset of node.rrsets.values()) {
         if (touched?.has(rrset.type)) continue;
-        for (const rdata of rrset.rdata) builder.add({ owner: rrset.owner, type: rrset.type, ttl: rrset.ttl, rdata }, source);
+        rrset.rdata.forEach((rdata, i) => builder.add({ owner: rrset.owner, type: rrset.type, ttl: recordTtl(rrset, i), rdata }, source));
       }
     }
     for (const [type, set] of this.changedSets()) {
-      for (const rdata of set.rdata) builder.add({ owner: set.owner, type, ttl: set.ttl, rdata }, source);
+      set.rdata.forEach((rdata, i) => builder.add({ owner: set.owner, type, ttl: set.ttls?.[i] ?? set.ttl, rdata }, source));
     }
     return { zone: builder.build(), warnings: builder.warnings };
   }
@@ -163,10 +170,16 @@ export class ZoneUpdate {
     if (!set) {
       const existing = this.base.node(owner)?.rrsets.get(type);
       set = existing ? { owner: existing.owner, ttl: existing.ttl, rdata: [...existing.rdata] } : { owner, ttl: 0, rdata: [] };
+      if (type === RRType.RRSIG) set.ttls = set.rdata.map((_, i) => (existing ? recordTtl(existing, i) : 0));
       byType.set(type, set);
     }
     return set;
   }
+}
+
+function changedRRset(type: number, set: ChangedSet): RRset {
+  if (set.ttls) return withTtls({ owner: set.owner, type, ttl: Math.min(...set.ttls), rdata: set.rdata }, set.ttls);
+  return { owner: set.owner, type, ttl: set.ttl, rdata: set.rdata };
 }
 
 /** At or below a delegation point strictly between the apex and `name` (glue or occluded data). */

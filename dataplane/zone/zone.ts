@@ -19,6 +19,17 @@ export interface RRset {
   readonly ttl: number;
   /** Uncompressed wire rdata, names in original case, in the order they were added. */
   readonly rdata: readonly Uint8Array[];
+  /**
+   * RRSIG only: the TTL of each record, parallel to `rdata`. RFC 4034 §3: an RRSIG's TTL is the
+   * TTL of the RRset it covers, so the RRSIGs of one owner may differ (the exception to RFC 2181
+   * §5.2); `ttl` is then the lowest. Absent when all are equal to `ttl`.
+   */
+  readonly ttls?: readonly number[];
+}
+
+/** The TTL of record `i` of an RRset (differs from `rrset.ttl` only for RRSIG, see `ttls`). */
+export function recordTtl(rrset: RRset, i: number): number {
+  return rrset.ttls?.[i] ?? rrset.ttl;
 }
 
 /**

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../support/peers';
 import { stopAll } from '../support/processes';
-import { flagsOf, normalizeRecords, query, rcodeOf, type QueryOptions, type Reply } from '../support/dns-client';
+import { flagsOf, query, type Reply } from '../support/dns-client';
+import { buildName, comparable, flipCase, foldQuestion, lineDiff, questionName, readCorpus, sameButId, type Case } from './compare';
 
 /**
  * Differential test: every query of `queries.txt` is asked of NSD (from Debian) and of
@@ -30,89 +31,8 @@ const ORIGIN = 'diff.test.';
 const APEX = ORIGIN.slice(0, -1);
 const SOURCE = join(__dirname, '../../../../dataplane/test/differential');
 
-interface Case {
-  readonly line: string;
-  readonly name: string;
-  readonly type: string;
-  readonly options: QueryOptions;
-}
-
-/** One `name type [+tcp] [+edns=SIZE|+noedns] [+do]` per line; names relative to ORIGIN. */
-function readCorpus(): Case[] {
-  return readFileSync(join(SOURCE, 'queries.txt'), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((line) => {
-      const [rel, type, ...flags] = line.split(/\s+/);
-      if (!type) throw new Error(`queries.txt: no type in "${line}"`);
-      const name = rel!.endsWith('.') ? rel! : rel!.toLowerCase() === APEX ? `${rel}.` : `${rel}.${ORIGIN}`;
-      let options: QueryOptions = {};
-      for (const f of flags) {
-        if (f === '+tcp') options = { ...options, tcp: true };
-        else if (f === '+noedns') options = { ...options, edns: null };
-        else if (f === '+do') options = { ...options, dnssecOk: true };
-        else if (/^\+edns=\d+$/.test(f)) options = { ...options, edns: Number(f.slice(6)) };
-        else throw new Error(`queries.txt: unknown flag ${f} in "${line}"`);
-      }
-      if (options.dnssecOk && options.edns === null) throw new Error(`queries.txt: +do needs EDNS in "${line}"`);
-      return { line, name, type, options };
-    });
-}
-
-/** Every other letter in upper case: `ExAmPlE.CoM.` */
-function flipCase(name: string): string {
-  let upper = false;
-  return name.replace(/[a-z]/gi, (ch) => ((upper = !upper) ? ch.toUpperCase() : ch.toLowerCase()));
-}
-
-/** A query message's wire name, as a response would echo it in its question. */
-function buildName(name: string): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
-  return Buffer.concat([Buffer.alloc(12), ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
-}
-
-/** The question name of a message (from offset 12 to its root label, inclusive). */
-function questionName(msg: Buffer): Buffer {
-  let pos = 12;
-  while (msg[pos] !== 0) pos += msg[pos]! + 1;
-  return msg.subarray(12, pos + 1);
-}
-
-/** A copy with the question name in lower case. */
-function foldQuestion(msg: Buffer): Buffer {
-  const out = Buffer.from(msg);
-  const end = 12 + questionName(msg).length;
-  for (let i = 12; i < end; i++) if (out[i]! >= 0x41 && out[i]! <= 0x5a) out[i]! += 0x20;
-  return out;
-}
-
-function sameButId(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && a.subarray(2).equals(b.subarray(2));
-}
-
-/** What is compared, one line each, so a mismatch prints as a readable diff. */
-function comparable(reply: Reply): string[] {
-  const { aa, tc } = flagsOf(reply);
-  const answer = normalizeRecords(reply.packet.answers);
-  let authority = normalizeRecords(reply.packet.authorities);
-  // The apex NS RRset NSD adds to positive answers (see the top of this file).
-  if (answer.length > 0) authority = authority.filter((r) => !r.startsWith(`${APEX} IN `) || r.split(' ')[3] !== 'NS');
-  return [`rcode=${rcodeOf(reply)} aa=${aa} tc=${tc}`, ...answer.map((r) => `AN ${r}`), ...authority.map((r) => `AU ${r}`)];
-}
-
-/** Lines only NSD gave (-), only dnsfleet gave (+), and the rest ( ), in a stable order. */
-function lineDiff(want: readonly string[], got: readonly string[]): string {
-  const out: string[] = [];
-  const [wantHeader, ...wantRest] = want;
-  const [gotHeader, ...gotRest] = got;
-  if (wantHeader === gotHeader) out.push(`    ${wantHeader}`);
-  else out.push(`  - ${wantHeader}`, `  + ${gotHeader}`);
-  const gotSet = new Set(gotRest);
-  const wantSet = new Set(wantRest);
-  for (const l of wantRest) out.push(`  ${gotSet.has(l) ? ' ' : '-'} ${l}`);
-  for (const l of gotRest) if (!wantSet.has(l)) out.push(`  + ${l}`);
-  return out.join('\n');
+function readDiffCorpus(): Case[] {
+  return readCorpus(join(SOURCE, 'queries.txt'), ORIGIN);
 }
 
 describe('differential test against NSD @integration', function () {
@@ -120,7 +40,7 @@ describe('differential test against NSD @integration', function () {
   let nsd: RunningPeer;
   let fleet: RunningPeer;
   const zone = { name: ORIGIN, text: readFileSync(join(SOURCE, 'zone.db'), 'utf8') };
-  const corpus = readCorpus();
+  const corpus = readDiffCorpus();
 
   before(async () => {
     nsd = await startNsd([zone]);
@@ -143,8 +63,8 @@ describe('differential test against NSD @integration', function () {
         query(nsd.host, nsd.port, c.name, c.type, c.options),
         query(fleet.host, fleet.port, c.name, c.type, c.options),
       ]);
-      const want = comparable(expected);
-      const got = comparable(actual);
+      const want = comparable(expected, APEX);
+      const got = comparable(actual, APEX);
       if (want.join('\n') !== got.join('\n')) mismatches.push(`query "${c.line}" (- ${nsdVersion()}, + dnsfleet):\n${lineDiff(want, got)}`);
     }
     assert.equal(mismatches.length, 0, `${mismatches.length} of ${corpus.length} answers differ from NSD:\n${mismatches.join('\n\n')}`);
