@@ -229,7 +229,7 @@ export class SecondaryManager {
         e.copy = copy;
         e.timers = timersOf(result.zone, e.config);
         e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };
-        this.o.log.info('secondary zone transferred', { zone: origin, primary: label, serial: copy.serial, kind: result.summary.kind, records: result.summary.records, ms: Math.round(result.summary.durationMs), version });
+        this.o.log.info('secondary zone transferred', { zone: origin, primary: label, serial: copy.serial, kind: result.summary.kind, records: result.summary.records, ms: Math.round(result.summary.durationMs), version, ixfrFallback: result.summary.ixfrFallback });
         primaries.push({ ...p, ok: true, lastAttemptMs: started });
         problem = '';
         break;
