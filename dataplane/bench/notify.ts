@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { RedisZoneStore } from '../store/redis-store';
-import { CONTROL_SERVER } from '../store/zone-store';
-import { runCloud, type RunningCloud } from '../cloud/run-cloud';
-import { memoryLogger } from '../server/log';
+import { join } from 'node:path';
 import { startPrimary, type PrimaryKind } from '../test/support/primaries';
-import { freePort, start, stopAll, waitFor } from '../test/support/processes';
+import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
+
+const CLI = join(__dirname, '../../cli/main.js');
 import { query } from '../test/support/dns-client';
 
 /**
@@ -15,8 +15,8 @@ import { query } from '../test/support/dns-client';
  * real primary (BIND by default) serves the zone; for each change the benchmark rewrites it on
  * the primary, waits until the primary serves the new serial, then sends the NOTIFY itself (so the
  * clock starts at the NOTIFY, not at the primary's reload) and polls both clouds every 2 ms until
- * both answer the new data. Everything runs as in production: control server and two cloud pods
- * on one Redis.
+ * both answer the new data. Everything runs as in production: control server and two cloud pods as
+ * processes of their own on one Redis.
  *
  *   npm run bench:notify -- [--records 10000] [--changes 30] [--primary bind|nsd|knot]
  */
@@ -32,15 +32,27 @@ async function main(): Promise<void> {
     Array.from({ length: records - 4 }, (_, i) => `h${i} A 198.${Math.floor(i / 62500) % 250}.${Math.floor(i / 250) % 250}.${i % 250}\n`).join('');
   const expected = (serial: number): string => `10.0.${Math.floor(serial / 250) % 250}.${serial % 250}`;
 
-  const log = memoryLogger();
+  const heapMb = records > 200_000 ? 12_000 : 2048;
   const redisPort = await freePort();
   const redis = start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
   const url = `redis://127.0.0.1:${redisPort}`;
-  const controlPort = await freePort();
-  const control = await runCloud({ cloud: CONTROL_SERVER, pod: 'control-0', store: new RedisZoneStore(url), listen: [{ host: '127.0.0.1', port: controlPort }], http: { host: '127.0.0.1', port: 0 }, log, secondaries: true });
-  const clouds: RunningCloud[] = [];
-  for (const cloud of ['cloud-a', 'cloud-b']) clouds.push(await runCloud({ cloud, pod: `${cloud}-0`, store: new RedisZoneStore(url), listen: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, log }));
+  // Each as its own process, as in a cluster: one pod's work (the control server writing a large
+  // snapshot) must not stall the others' event loops.
+  const pod = async (args: string[]): Promise<{ dnsPort: number }> => {
+    const dnsPort = await freePort();
+    const httpPort = await freePort();
+    const p = start(process.execPath, [`--max-old-space-size=${heapMb}`, CLI, 'dataplane', ...args, '--redis', url, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`]);
+    await waitFor(`${args.join(' ')} ready`, async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${p.output().slice(-2000)}`);
+    });
+    pods.push(p);
+    return { dnsPort };
+  };
+  const pods: Started[] = [];
+  const controlPort = (await pod(['--role', 'control', '--pod', 'control-0'])).dnsPort;
+  const clouds: Array<{ dnsPort: number }> = [];
+  for (const cloud of ['cloud-a', 'cloud-b']) clouds.push(await pod(['--role', 'cloud', '--cloud', cloud, '--pod', `${cloud}-0`]));
   const primary = await startPrimary(kind, origin, text(1), { timeoutMs: 60_000 });
   const writer = new RedisZoneStore(url);
   const socket = dgram.createSocket('udp4');
@@ -50,7 +62,7 @@ async function main(): Promise<void> {
       await Promise.all(
         clouds.map(async (c) => {
           // A pod busy loading the new version may not answer within the timeout: not yet, then.
-          const reply = await query('127.0.0.1', c.dns.bound[0]!.port, `www.${origin}`, 'A', { timeoutMs: 200 }).catch(() => undefined);
+          const reply = await query('127.0.0.1', c.dnsPort, `www.${origin}`, 'A', { timeoutMs: 200 }).catch(() => undefined);
           return (reply?.packet.answers?.[0] as { data?: string } | undefined)?.data === expected(serial);
         }),
       )
@@ -74,14 +86,13 @@ async function main(): Promise<void> {
     }
     times.sort((a, b) => a - b);
     const pct = (p: number): number => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]!;
-    const kinds = log.lines.filter((l) => l.msg === 'secondary zone transferred').map((l) => l.fields?.kind);
+    const kinds = pods[0]!.output().split('\n').filter((l) => l.includes('"secondary zone transferred"')).map((l) => (JSON.parse(l) as { kind?: string }).kind);
     console.log(`transfers: ${kinds.filter((k) => k === 'ixfr').length} ixfr, ${kinds.filter((k) => k === 'axfr').length} axfr`);
     console.log(`RESULT NOTIFY-to-answer on both clouds, ${records} records, ${kind} primary, ${times.length} changes: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms, max ${times[times.length - 1]!.toFixed(0)} ms (goal p99 < 1000 ms)`);
   } finally {
     socket.close();
     await writer.close();
-    await control.stop();
-    for (const c of clouds) await c.stop();
+    for (const p of pods) await p.stop();
     await primary.stop();
     await stopAll();
   }
