@@ -266,16 +266,24 @@ spec:
     assert.equal((await cp.kubectl(['delete', 'zone/outbound-test', 'secret/outbound-key', '--timeout=30s'])).code, 0);
   });
 
-  it('transfers a SecondaryZone from a BIND primary into both clouds, follows its NOTIFYs, and reports it Transferred', async () => {
+  it('transfers a SecondaryZone from a BIND primary (TSIG key from a Secret) into both clouds, follows its NOTIFYs, and reports it Transferred', async () => {
     const origin = 'example.net.';
     const text = (serial: number, address: string) => `$ORIGIN ${origin}\n$TTL 300\n@ SOA ns1 hostmaster ${serial} 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A ${address}\n`;
-    primary = await startPrimary('bind', origin, text(1, '192.0.2.71'), { notify: { address: control.ip, port: control.dnsPort } });
-    const manifest = `apiVersion: dnsfleet.io/v1alpha1
+    // The primary allows transfers only with the key; the operator reads it from the Secret.
+    const secret = randomBytes(32).toString('base64');
+    primary = await startPrimary('bind', origin, text(1, '192.0.2.71'), { notify: { address: control.ip, port: control.dnsPort }, tsig: { name: 'example-net-key.', algorithm: 'hmac-sha256', secret } });
+    const manifest = `apiVersion: v1
+kind: Secret
+metadata: { name: example-net-key, namespace: default }
+stringData: { name: example-net-key., algorithm: hmac-sha256, secret: "${secret}" }
+---
+apiVersion: dnsfleet.io/v1alpha1
 kind: SecondaryZone
 metadata: { name: example-net, namespace: default }
 spec:
   zoneName: example.net
   primaries: [{ address: ${primary.address}, port: ${primary.port} }]
+  tsigKeySecretRef: { name: example-net-key }
   refresh: { minimumRefresh: 86400 }
   dnssecPolicy: default-policy
 `;
