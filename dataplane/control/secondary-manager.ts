@@ -7,6 +7,7 @@ import { snapshotOf, zoneOf } from '../store/snapshot';
 import type { SecondaryConfig, SecondaryState, ZoneStore } from '../store/zone-store';
 import type { Logger } from '../server/log';
 import type { NotifyVerdict } from '../nameserver/notify';
+import { sameAddress } from '../nameserver/acl';
 import { querySoa, transferZone, type RequestSigner } from '../transfer/client';
 import { tsigSigner } from '../transfer/tsig-signer';
 import { effectiveTimers, isExpired, nextCheckAt, type RefreshHistory, type SoaTimers } from './refresh-policy';
@@ -96,8 +97,7 @@ export class SecondaryManager {
   notify(origin: string, source: string): NotifyVerdict {
     const e = this.zones.get(origin.toLowerCase());
     if (!e) return 'unknown-zone';
-    const plain = source.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-    if (!e.config.primaries.some((p) => p.address === plain || p.address === source)) {
+    if (!e.config.primaries.some((p) => sameAddress(p.address, source))) {
       this.refusedNotifies++;
       this.o.log.warn('NOTIFY from an address that is not a primary of the zone: refused', { zone: origin, source });
       return 'not-a-primary';
@@ -202,9 +202,10 @@ export class SecondaryManager {
       const label = `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`;
       try {
         const serial = await querySoa(p, origin, { signer: e.signer, timeoutMs: this.o.soaTimeoutMs });
-        answered = true;
         if (e.copy && !force) {
           const order = serialCompare(serial, e.copy.serial);
+          // The primary answered for the zone: the copy is not getting stale (the expire clock).
+          answered = true;
           if (order < 0) {
             // RFC 1982: an older serial is never taken; the copy we have keeps serving.
             const error = `serial ${serial} is older than the ${e.copy.serial} served`;
@@ -231,6 +232,7 @@ export class SecondaryManager {
         e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };
         this.o.log.info('secondary zone transferred', { zone: origin, primary: label, serial: copy.serial, kind: result.summary.kind, records: result.summary.records, ms: Math.round(result.summary.durationMs), version, ixfrFallback: result.summary.ixfrFallback });
         primaries.push({ ...p, ok: true, lastAttemptMs: started });
+        answered = true;
         problem = '';
         break;
       } catch (err) {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { AddressList, TransferPolicy } from './acl';
+import { AddressList, TransferPolicy, sameAddress } from './acl';
 
 describe('TransferPolicy', () => {
   const policy = new TransferPolicy(
@@ -26,5 +26,14 @@ describe('TransferPolicy', () => {
     assert.ok(policy.allowsTransfer('a.test.', '2001:db8:0::2', 'k.'));
     assert.ok(!policy.allowsTransfer('a.test.', '192.0.2.2', undefined));
     assert.ok(!policy.allowsTransfer('a.test.', '192.0.2.2', 'other.'));
+  });
+});
+
+describe('sameAddress', () => {
+  it('matches one address however it is written', () => {
+    assert.ok(sameAddress('2001:db8::1', '2001:DB8:0:0::1'));
+    assert.ok(sameAddress('::ffff:192.0.2.1', '192.0.2.1'));
+    assert.ok(!sameAddress('192.0.2.1', '192.0.2.2'));
+    assert.ok(!sameAddress('not an address', 'not an address'));
   });
 });

@@ -114,6 +114,13 @@ function matches(p: Prefix, bytes: Uint8Array): boolean {
   return true;
 }
 
+/** One address however written (`2001:db8::1` = `2001:DB8:0::1`, `::ffff:192.0.2.1` = `192.0.2.1`). */
+export function sameAddress(a: string, b: string): boolean {
+  const x = addressBytes(unmapIPv4(a));
+  const y = addressBytes(unmapIPv4(b));
+  return x !== undefined && y !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 /** `::ffff:127.0.0.1`, as dual-stack sockets report IPv4 peers, is matched as 127.0.0.1. */
 function unmapIPv4(address: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
