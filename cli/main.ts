@@ -36,8 +36,9 @@ dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CI
 dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
                    [--listen HOST:PORT…] [--http HOST:PORT] [--allow-transfer CIDR…]
       --role cloud         one pod of a nameserver cloud: answers for the cloud's zones
-      --role control       the control server: holds every zone, transfers them out to
-                           --allow-transfer clients (secondary zones come with issue #4)
+      --role control       the control server: pulls secondary zones from their primaries
+                           (NOTIFY, IXFR/AXFR), holds every zone, and transfers them out to
+                           --allow-transfer clients and each zone's own secondaries
       --cloud NAME         the NameserverCloud this pod belongs to   (env DNSFLEET_CLOUD)
       --redis URL          the zone store, e.g. redis://127.0.0.1:6379 (env DNSFLEET_REDIS_URL)
       --pod NAME           the pod's name in its reports             (env POD_NAME, default: host name)

@@ -3,8 +3,8 @@ import { dataplanePodSpec, DNS_SERVICE_PORTS, type OwnedObject, type PodSettings
 
 /**
  * Pure builders for the control server (`dnsfleet dataplane --role control`): one pod that holds
- * every zone and transfers them out to the customer secondaries on the allow-list; with issue #4 it
- * also receives NOTIFYs and pulls secondary zones. It is one per installation, configured by the
+ * every zone and transfers them out to customer secondaries, and receives NOTIFYs and pulls
+ * secondary zones from their primaries. It is one per installation, configured by the
  * operator's flags rather than by a resource, so its objects carry no owner reference: they live
  * as long as the installation (the Helm chart's uninstall removes the namespace).
  */
