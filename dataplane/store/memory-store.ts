@@ -97,6 +97,11 @@ export class MemoryZoneStore implements ZoneStore {
     return { secondaries: [...this.secondaries.values()].map((c) => structuredClone(c)), version: this.secondaryVersion };
   }
 
+  async getSecondary(origin: string): Promise<SecondaryConfig | undefined> {
+    const c = this.secondaries.get(origin);
+    return c && structuredClone(c);
+  }
+
   async secondariesVersion(): Promise<number> {
     return this.secondaryVersion;
   }

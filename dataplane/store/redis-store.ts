@@ -172,6 +172,11 @@ export class RedisZoneStore implements ZoneStore {
     return { secondaries: Object.values(all).map((v) => JSON.parse(v) as SecondaryConfig), version: Number(version ?? 0) };
   }
 
+  async getSecondary(origin: string): Promise<SecondaryConfig | undefined> {
+    const v = await this.client.hget(this.key('secondaries'), origin);
+    return v ? (JSON.parse(v) as SecondaryConfig) : undefined;
+  }
+
   async secondariesVersion(): Promise<number> {
     return Number((await this.client.get(this.key('secondaries-version'))) ?? 0);
   }

@@ -112,6 +112,8 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
     const { secondaries, version } = await store.listSecondaries();
     assert.ok(version > v0);
     assert.deepEqual(secondaries.find((c) => c.origin === 'sec.test.'), config);
+    assert.deepEqual(await store.getSecondary('sec.test.'), config);
+    assert.equal(await store.getSecondary('none.test.'), undefined);
     assert.equal(secondaries.length, 2);
     await store.reportSecondary({ origin: 'sec.test.', serial: 7, expired: false, presigned: false, primaries: [{ address: '192.0.2.1', port: 53, ok: true }], problem: '' });
     assert.equal((await store.secondaryState('sec.test.'))?.serial, 7);

@@ -126,6 +126,7 @@ export interface ZoneStore {
   deleteSecondary(origin: string): Promise<void>;
   /** Every secondary zone's configuration, with a counter that changes whenever one does. */
   listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }>;
+  getSecondary(origin: string): Promise<SecondaryConfig | undefined>;
   /** The counter alone: cheap to poll. */
   secondariesVersion(): Promise<number>;
   reportSecondary(state: SecondaryState): Promise<void>;

@@ -88,7 +88,7 @@ export class SecondaryZoneController {
     const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
     for (const problem of outbound.problems) this.o.log.warn('customer secondary left out', { key, problem });
     const config = secondaryConfigOf(zone, tsig, outbound.targets);
-    const current = (await this.o.store.listSecondaries()).secondaries.find((c) => c.origin === origin);
+    const current = await this.o.store.getSecondary(origin);
     if (!current || JSON.stringify(current) !== JSON.stringify(config)) {
       await this.o.store.putSecondary(config);
       this.o.log.info('secondary zone handed to the control server', { zone: origin, key });
