@@ -9,7 +9,7 @@ import type { Logger } from '../server/log';
 import type { ZoneStore } from '../store/zone-store';
 import { CloudSync } from './cloud-sync';
 import { SecondaryManager } from '../control/secondary-manager';
-import { OutboundTransfers } from '../control/outbound';
+import { OutboundTransfers, resolveSecondaries } from '../control/outbound';
 
 /**
  * `dnsfleet dataplane --role cloud`: one pod of a nameserver cloud. Answers DNS from memory, keeps
@@ -46,7 +46,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const stopping = new AbortController();
   const global = AddressList.parse(options.transferAcl ?? []);
   // The control server also serves the zones' own customer secondaries (transfers and NOTIFY).
-  const outbound = options.secondaries ? new OutboundTransfers(global, options.log, stopping.signal, () => dns.bound) : undefined;
+  const outbound = options.secondaries ? new OutboundTransfers(global, options.log, () => dns.bound, { signal: stopping.signal }) : undefined;
   const dns: DnsServer = new DnsServer({
     listen: options.listen,
     responder,
@@ -62,8 +62,9 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
     apply: (zones) => {
       responder.setZones(zones);
       if (outbound) {
-        outbound.update(zones, sync.outbound);
-        responder.setKeys(outbound.tsigKeys);
+        const { secondaries: resolved, keys } = resolveSecondaries(sync.outbound, options.log);
+        outbound.update(zones, resolved);
+        responder.setKeys(keys);
       }
     },
     reportEveryMs: options.reportEveryMs,

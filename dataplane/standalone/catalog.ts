@@ -6,6 +6,7 @@ import { buildZone, isZoneDocument, validateZoneDocument, type BuiltZone } from 
 import { isSecretDocument, readTsigSecret, secretNameOf } from '../manifest/secret-manifest';
 import { isSecondaryZoneDocument, readSecondaryZone, type SecondaryZoneManifest } from '../manifest/secondary-manifest';
 import type { SecondaryConfig } from '../store/zone-store';
+import type { ResolvedSecondary } from '../control/outbound';
 import type { TsigKey } from '../dns/tsig';
 import type { Logger } from '../server/log';
 
@@ -23,13 +24,6 @@ export interface ReloadReport {
   readonly warnings: readonly string[];
   /** Zones whose content changed (new serial, added or removed). */
   readonly changed: readonly string[];
-}
-
-/** A zone's customer secondary with its key resolved from its Secret. */
-export interface ResolvedSecondary {
-  readonly address: string;
-  readonly port: number;
-  readonly key?: TsigKey;
 }
 
 /** A Secret manifest read as a TSIG key, or why it could not be. */

@@ -1,16 +1,14 @@
+import { watch, type FSWatcher, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { MemoryZoneStore } from '../store/memory-store';
 import { CONTROL_SERVER, type SecondaryConfig, type ZoneStore } from '../store/zone-store';
 import { SecondaryManager } from '../control/secondary-manager';
+import { OutboundTransfers } from '../control/outbound';
 import { CloudSync } from '../cloud/cloud-sync';
 import { ZoneSet } from '../zone/zone-set';
-import { watch, type FSWatcher, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { DnsServer, type ListenAddress } from '../server/dns-server';
 import { Responder } from '../nameserver/respond';
-import { isIPv6 } from 'node:net';
-import { Name } from '../dns/name';
-import { AddressList, TransferPolicy, type SecondaryGrant, type TransferAcl } from '../nameserver/acl';
-import { NotifySender, type NotifyTarget } from '../transfer/notify';
+import { AddressList } from '../nameserver/acl';
 import type { Logger } from '../server/log';
 import { ZoneCatalog } from './catalog';
 
@@ -47,10 +45,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const catalog = new ZoneCatalog(options.paths, log);
   const first = catalog.reload();
   const responder = new Responder(catalog.zones);
-  const global = AddressList.parse(options.allowTransfer);
-  // The policy is rebuilt on every reload; the server reads it through this indirection.
-  let policy = transferPolicy(global, catalog);
-  const transferAcl: TransferAcl = { allowsTransfer: (zone, client, key) => policy.allowsTransfer(zone, client, key) };
+  const stopping = new AbortController();
+  // Who may transfer which zone, and the NOTIFYs to the zones' secondaries: rebuilt on every reload.
+  const outbound = new OutboundTransfers(AddressList.parse(options.allowTransfer), log, () => server.bound, { ...options.notify, signal: stopping.signal });
+  outbound.allow(catalog.secondaries);
   responder.setKeys(catalog.keys);
   // SecondaryZone manifests: the control server's machinery on a store in this process. Their
   // copies are served beside the files' zones (a Zone of the same name wins: the catalog says so).
@@ -66,10 +64,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     transferred = zones;
     publish();
   } });
-  const server = new DnsServer({
+  const server: DnsServer = new DnsServer({
     listen: options.listen,
     responder,
-    transferAcl,
+    transferAcl: outbound.acl,
     log,
     tcpIdleMs: options.tcpIdleMs,
     notify: (zone, source) => secondaries.notify(zone, source),
@@ -78,41 +76,21 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   await sync.start();
   await handOver(store, catalog.secondaryZones);
   await secondaries.start();
-  const stopping = new AbortController();
-  const sender = new NotifySender({ ...options.notify, signal: stopping.signal });
-  /** The serial each zone's secondaries were last notified of. */
-  const notified = new Map<string, number>();
-  const notifyChanged = (): void => {
-    for (const [zoneName, secondaries] of catalog.secondaries) {
-      const zone = catalog.zones.get(Name.fromText(zoneName));
-      if (!zone || notified.get(zoneName) === zone.serial) continue;
-      notified.set(zoneName, zone.serial);
-      const targets = secondaries.map((s): NotifyTarget => ({ ...s, localAddress: sourceFor(s.address, server.bound) }));
-      void sender.notify(zone, targets).then((results) => {
-        for (const r of results) {
-          const fields = { zone: zone.origin.toString(), serial: zone.serial, target: hostPort(r.address, r.port), tries: r.tries, ms: r.ms };
-          if (r.ok) log.info('notify', fields);
-          else log.warn('notify failed', { ...fields, error: r.error });
-        }
-      });
-    }
-    for (const zoneName of notified.keys()) if (!catalog.secondaries.has(zoneName)) notified.delete(zoneName);
-  };
   log.info('ready', {
     zones: first.zones,
     errors: first.errors.length,
     listen: server.bound.map((b) => hostPort(b.host, b.port)).join(','),
   });
-  notifyChanged();
+  // NOTIFY needs the addresses the server listens on (secondaries accept it from there).
+  outbound.notifyChanged(catalog.zones);
 
   const reload = (): void => {
     const report = catalog.reload();
-    policy = transferPolicy(global, catalog);
     responder.setKeys(catalog.keys);
     publish();
     void handOver(store, catalog.secondaryZones).catch((err: unknown) => log.error('secondary zones not updated', { error: String(err) }));
     log.info('reloaded', { zones: report.zones, changed: report.changed.join(',') || undefined, errors: report.errors.length });
-    notifyChanged();
+    outbound.update(catalog.zones, catalog.secondaries);
   };
 
   const watchers: FSWatcher[] = [];
@@ -167,23 +145,6 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function transferPolicy(global: AddressList, catalog: ZoneCatalog): TransferPolicy {
-  const grants = new Map<string, SecondaryGrant[]>();
-  for (const [zone, list] of catalog.secondaries) grants.set(zone, list.map((s) => ({ address: s.address, keyName: s.key?.name })));
-  return new TransferPolicy(global, grants);
-}
-
-/**
- * Secondaries accept NOTIFY from their primaries' addresses (BIND: `primaries`, NSD:
- * `allow-notify`), so it is sent from the address we listen on, of the target's family, when that
- * address is a specific one; otherwise the system chooses.
- */
-function sourceFor(target: string, bound: readonly ListenAddress[]): string | undefined {
-  const wanted = isIPv6(target);
-  const b = bound.find((l) => isIPv6(l.host) === wanted && l.host !== '0.0.0.0' && l.host !== '::');
-  return b?.host;
 }
 
 function hostPort(host: string, port: number): string {

@@ -190,3 +190,13 @@ export class NotifySender {
     );
   }
 }
+
+/**
+ * The address to send a NOTIFY from: secondaries accept it from their primary's address (BIND:
+ * `primaries`, NSD: `allow-notify`), so the one we listen on, of the target's family, when it is
+ * a specific address; otherwise undefined, and the system chooses.
+ */
+export function notifySource(target: string, listening: ReadonlyArray<{ readonly host: string }>): string | undefined {
+  const wanted = isIPv6(target);
+  return listening.find((l) => isIPv6(l.host) === wanted && l.host !== '0.0.0.0' && l.host !== '::')?.host;
+}
