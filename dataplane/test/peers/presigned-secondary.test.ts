@@ -2,12 +2,12 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RedisZoneStore } from '../../store/redis-store';
-import { CONTROL_SERVER } from '../../store/zone-store';
-import { runCloud, type RunningCloud } from '../../cloud/run-cloud';
+import type { RedisZoneStore } from '../../store/redis-store';
+import type { RunningCloud } from '../../cloud/run-cloud';
 import { memoryLogger } from '../../server/log';
 import { startPrimary, type Primary } from '../support/primaries';
-import { freePort, run, start, stopAll, tempDir, waitFor, type Started } from '../support/processes';
+import { run, stopAll, tempDir, waitFor } from '../support/processes';
+import { startTestDataplane, type TestDataplane } from '../support/dataplane';
 
 /**
  * A pre-signed secondary zone (issue #4: "detects pre-signed zones and serves them as they are"):
@@ -27,9 +27,8 @@ describe('a pre-signed secondary zone @integration', function () {
   this.timeout(120_000);
   const dir = tempDir('presigned');
   const log = memoryLogger();
-  let redis: Started;
-  let control: RunningCloud;
-  const clouds: RunningCloud[] = [];
+  let dataplane: TestDataplane;
+  let clouds: readonly RunningCloud[] = [];
   let primary: Primary;
   let writer: RedisZoneStore;
   let keys: string[] = [];
@@ -43,20 +42,12 @@ describe('a pre-signed secondary zone @integration', function () {
 
   before(async () => {
     keys = [tool(dir.path, 'ldns-keygen', ['-a', 'ECDSAP256SHA256', '-k', ORIGIN]).trim(), tool(dir.path, 'ldns-keygen', ['-a', 'ECDSAP256SHA256', ORIGIN]).trim()];
-    const port = await freePort();
-    redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
-    const url = `redis://127.0.0.1:${port}`;
-    writer = new RedisZoneStore(url);
-    const controlPort = await freePort();
-    control = await runCloud({ cloud: CONTROL_SERVER, pod: 'control-0', store: new RedisZoneStore(url), listen: [{ host: '127.0.0.1', port: controlPort }], http: { host: '127.0.0.1', port: 0 }, log, secondaries: true });
-    for (const cloud of ['cloud-a', 'cloud-b']) clouds.push(await runCloud({ cloud, pod: `${cloud}-0`, store: new RedisZoneStore(url), listen: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, log }));
-    primary = await startPrimary('bind', ORIGIN, signed(1, '192.0.2.41'), { notify: { address: '127.0.0.1', port: controlPort } });
+    dataplane = await startTestDataplane(log);
+    ({ clouds, writer } = dataplane);
+    primary = await startPrimary('bind', ORIGIN, signed(1, '192.0.2.41'), { notify: { address: '127.0.0.1', port: dataplane.controlPort } });
   });
   after(async () => {
-    await control?.stop();
-    for (const c of clouds) await c.stop();
-    await writer?.close();
+    await dataplane?.stop();
     await primary?.stop();
     await stopAll();
     dir.remove();

@@ -3,12 +3,13 @@ import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import dnsPacket from 'dns-packet';
-import { RedisZoneStore } from '../../store/redis-store';
-import { CONTROL_SERVER, type SecondaryConfig } from '../../store/zone-store';
-import { runCloud, type RunningCloud } from '../../cloud/run-cloud';
+import type { RedisZoneStore } from '../../store/redis-store';
+import type { SecondaryConfig } from '../../store/zone-store';
+import type { RunningCloud } from '../../cloud/run-cloud';
 import { memoryLogger } from '../../server/log';
 import { startPrimary, type Primary, type PrimaryKind } from '../support/primaries';
-import { freePort, start, stopAll, waitFor, type Started } from '../support/processes';
+import { freePort, stopAll, waitFor } from '../support/processes';
+import { startTestDataplane, type TestDataplane } from '../support/dataplane';
 import { query } from '../support/dns-client';
 
 /**
@@ -37,10 +38,9 @@ for (const { kind, tsig } of variants) {
     const origin = `${kind}${tsig ? '-tsig' : ''}-secondary.test.`;
     const key = { name: 'transfer-key.', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
     const log = memoryLogger();
-    let redis: Started;
-    let redisUrl: string;
+    let dataplane: TestDataplane;
     let control: RunningCloud;
-    const clouds: RunningCloud[] = [];
+    let clouds: readonly RunningCloud[] = [];
     let primary: Primary;
     let writer: RedisZoneStore;
 
@@ -53,22 +53,12 @@ for (const { kind, tsig } of variants) {
       );
 
     before(async () => {
-      const port = await freePort();
-      redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-      await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
-      redisUrl = `redis://127.0.0.1:${port}`;
-      writer = new RedisZoneStore(redisUrl);
-      const controlPort = await freePort();
-      control = await runCloud({ cloud: CONTROL_SERVER, pod: 'control-0', store: new RedisZoneStore(redisUrl), listen: [{ host: '127.0.0.1', port: controlPort }], http: { host: '127.0.0.1', port: 0 }, log, secondaries: true, reportEveryMs: 200 });
-      for (const cloud of ['cloud-a', 'cloud-b']) {
-        clouds.push(await runCloud({ cloud, pod: `${cloud}-0`, store: new RedisZoneStore(redisUrl), listen: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, log, reportEveryMs: 200 }));
-      }
-      primary = await startPrimary(kind, origin, zoneText(origin, 100, '192.0.2.10', 10_000), { notify: { address: '127.0.0.1', port: controlPort }, timeoutMs: 30_000, ...(tsig ? { tsig: key } : {}) });
+      dataplane = await startTestDataplane(log, { reportEveryMs: 200 });
+      ({ control, clouds, writer } = dataplane);
+      primary = await startPrimary(kind, origin, zoneText(origin, 100, '192.0.2.10', 10_000), { notify: { address: '127.0.0.1', port: dataplane.controlPort }, timeoutMs: 30_000, ...(tsig ? { tsig: key } : {}) });
     });
     after(async () => {
-      await control?.stop();
-      for (const c of clouds) await c.stop();
-      await writer?.close();
+      await dataplane?.stop();
       await primary?.stop();
       await stopAll();
     });
