@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { flagsOf, normalizeRecords, rcodeOf, type QueryOptions, type Reply } from '../support/dns-client';
+import { flagsOf, normalizeRecords, query, rcodeOf, type QueryOptions, type Reply } from '../support/dns-client';
 
 /**
  * What the differential tests (differential.test.ts, signed.test.ts) share: the corpus format,
- * what of an answer is compared, and how a mismatch is printed.
+ * what of an answer is compared, how a mismatch is printed, and the replay of the corpus through
+ * the response cache.
  */
 
 export interface Case {
@@ -108,4 +109,22 @@ export function foldQuestion(msg: Buffer): Buffer {
 
 export function sameButId(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && a.subarray(2).equals(b.subarray(2));
+}
+
+/**
+ * Asks a fresh server each UDP question of the corpus three times — once, again, and in flipped
+ * case — so the first answer comes from the full responder and the others from the cache through
+ * the UDP fast path; returns what differs (the ID aside), and a question whose case is not echoed.
+ */
+export async function cacheReplayMismatches(host: string, port: number, corpus: readonly Case[]): Promise<string[]> {
+  const mismatches: string[] = [];
+  for (const c of corpus.filter((k) => !k.options.tcp)) {
+    const first = await query(host, port, c.name, c.type, c.options);
+    const again = await query(host, port, c.name, c.type, c.options);
+    const flipped = await query(host, port, flipCase(c.name), c.type, c.options);
+    if (!sameButId(first.raw, again.raw)) mismatches.push(`${c.line}: asked again`);
+    if (!sameButId(foldQuestion(first.raw), foldQuestion(flipped.raw))) mismatches.push(`${c.line}: asked as ${flipCase(c.name)}`);
+    if (!questionName(flipped.raw).equals(questionName(buildName(flipCase(c.name))))) mismatches.push(`${c.line}: case not echoed`);
+  }
+  return mismatches;
 }
