@@ -21,7 +21,7 @@ import {
 } from '../../dns/tsig';
 import { startNamed, type RunningPeer } from '../support/peers';
 import { freePort, run, stopAll } from '../support/processes';
-import { buildQuery, exchangeUdp } from '../support/dns-client';
+import { buildQuery, exchangeTcpMany, exchangeUdp } from '../support/dns-client';
 
 /**
  * TSIG against implementations we did not write:
@@ -252,42 +252,6 @@ describe('TSIG interop: dig and kdig against verifyRequest/signResponse @integra
   });
 });
 
-/** Framed TCP: send one request, collect messages until `last(message)` or the peer closes. */
-function tcpMessages(host: string, port: number, request: Uint8Array, last: (m: Uint8Array) => boolean, timeoutMs = 10_000): Promise<Uint8Array[]> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const messages: Uint8Array[] = [];
-    let pending = Buffer.alloc(0);
-    let settled = false;
-    const finish = (err: Error | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(messages);
-    };
-    const timer = setTimeout(() => finish(new Error(`no end of transfer within ${timeoutMs} ms (${messages.length} messages)`)), timeoutMs);
-    socket.on('connect', () => {
-      const framed = Buffer.alloc(request.length + 2);
-      framed.writeUInt16BE(request.length, 0);
-      framed.set(request, 2);
-      socket.write(framed);
-    });
-    socket.on('data', (chunk) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
-        const m = new Uint8Array(pending.subarray(2, 2 + pending.readUInt16BE(0)));
-        pending = pending.subarray(2 + m.length);
-        messages.push(m);
-        if (last(m)) return finish(null);
-      }
-    });
-    socket.on('close', () => finish(null));
-    socket.on('error', (err) => finish(err));
-  });
-}
-
 /** The end of an AXFR: the second SOA, or an error RCODE (RFC 5936 §2.2). */
 function axfrEnd(): (m: Uint8Array) => boolean {
   let soas = 0;
@@ -325,7 +289,7 @@ describe('TSIG interop: AXFR from BIND named verified by TsigResponseVerifier @i
 
   async function axfr(key: TsigKey, verifyKey: TsigKey = key, timeSigned = now()): Promise<{ messages: number; records: number }> {
     const signed = signRequest(buildQuery(ZONE, 'AXFR', { edns: null }), key, timeSigned);
-    const raw = await tcpMessages(named.host, named.port, signed.wire, axfrEnd());
+    const raw = await exchangeTcpMany(named.host, named.port, [signed.wire], axfrEnd(), 10_000);
     const verifier = new TsigResponseVerifier(verifyKey, signed.mac);
     let records = 0;
     for (const m of raw) {
@@ -356,7 +320,7 @@ describe('TSIG interop: AXFR from BIND named verified by TsigResponseVerifier @i
 
   it('fails with BADSIG when a message of the transfer is altered', async () => {
     const signed = signRequest(buildQuery(ZONE, 'AXFR', { edns: null }), sha256, now());
-    const raw = await tcpMessages(named.host, named.port, signed.wire, axfrEnd());
+    const raw = await exchangeTcpMany(named.host, named.port, [signed.wire], axfrEnd(), 10_000);
     const verifier = new TsigResponseVerifier(sha256, signed.mac);
     verifier.verify(raw[0]!);
     const altered = raw[1]!.slice();

@@ -112,12 +112,15 @@ export function exchangeUdp(host: string, port: number, msg: Uint8Array, timeout
   });
 }
 
-/** Sends messages on one TCP connection (pipelined) and collects `expected` framed replies. */
+/**
+ * Sends messages on one TCP connection (pipelined) and collects framed replies: `expected` of
+ * them, or until `expected(reply)` says the last one came (e.g. the closing SOA of an AXFR).
+ */
 export function exchangeTcpMany(
   host: string,
   port: number,
   msgs: readonly Uint8Array[],
-  expected: number,
+  expected: number | ((reply: Buffer) => boolean),
   timeoutMs = 5000,
   source?: string,
 ): Promise<Buffer[]> {
@@ -134,8 +137,9 @@ export function exchangeTcpMany(
       if (err) reject(err);
       else resolve(replies);
     };
+    const wanted = typeof expected === 'number' ? String(expected) : 'the expected';
     const shortBy = (why: string): DnsClientError =>
-      new DnsClientError(`only ${replies.length} of ${expected} TCP replies from ${host}:${port}: ${why}`, { host, port, expected, received: replies.length });
+      new DnsClientError(`only ${replies.length} of ${wanted} TCP replies from ${host}:${port}: ${why}`, { host, port, expected: wanted, received: replies.length });
     const timer = setTimeout(() => finish(shortBy(`none more within ${timeoutMs} ms`)), timeoutMs);
     socket.on('connect', () => {
       for (const m of msgs) {
@@ -149,10 +153,11 @@ export function exchangeTcpMany(
       pending = Buffer.concat([pending, chunk]);
       while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
         const len = pending.readUInt16BE(0);
-        replies.push(pending.subarray(2, 2 + len));
+        const reply = pending.subarray(2, 2 + len);
+        replies.push(reply);
         pending = pending.subarray(2 + len);
+        if (typeof expected === 'function' ? expected(reply) : replies.length >= expected) return finish(null);
       }
-      if (replies.length >= expected) finish(null);
     });
     socket.on('close', () => finish(shortBy('the server closed the connection')));
     socket.on('error', (err) => finish(err));
