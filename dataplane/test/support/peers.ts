@@ -116,21 +116,7 @@ export async function startNsd(
   const logfile = join(dir.path, 'nsd.log');
   writeFileSync(
     join(dir.path, 'nsd.conf'),
-    `server:
-  ip-address: ${host}@${port}
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "${dir.path}"
-  pidfile: "${dir.path}/nsd.pid"
-  xfrdfile: "${dir.path}/xfrd.state"
-  zonelistfile: "${dir.path}/zone.list"
-  database: ""
-${nsdHasRrl() ? '  rrl-ratelimit: 0\n' : ''}${options.minimalResponses ? '  minimal-responses: yes\n' : ''}  verbosity: 1
-  logfile: "${logfile}"
-remote-control:
-  control-enable: no
-${zoneConfig}`,
+    nsdServerConfig({ dir: dir.path, host, port, logfile, verbosity: 1, extra: [...(nsdHasRrl() ? ['rrl-ratelimit: 0'] : []), ...(options.minimalResponses ? ['minimal-responses: yes'] : [])] }) + zoneConfig,
   );
   const nsd = await startAndWait(
     'nsd',
@@ -372,23 +358,8 @@ export async function startNsdSecondary(of: SecondaryOf): Promise<RunningPeer & 
   if (of.initialZone !== undefined) writeFileSync(join(dir.path, 'zone.db'), of.initialZone);
   writeFileSync(
     join(dir.path, 'nsd.conf'),
-    `server:
-  ip-address: ${of.host}@${of.port}
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "${dir.path}"
-  pidfile: "${dir.path}/nsd.pid"
-  xfrdfile: "${dir.path}/xfrd.state"
-  zonelistfile: "${dir.path}/zone.list"
-  database: ""
-  xfrdir: "${dir.path}"
-  xfrd-reload-timeout: 0
-${nsdHasRrl() ? '  rrl-ratelimit: 0\n' : ''}  verbosity: 2
-  logfile: "${logfile}"
-remote-control:
-  control-enable: no
-${key}zone:
+    nsdServerConfig({ dir: dir.path, host: of.host, port: of.port, logfile, verbosity: 2, extra: [`xfrdir: "${dir.path}"`, 'xfrd-reload-timeout: 0', ...(nsdHasRrl() ? ['rrl-ratelimit: 0'] : [])] }) +
+      `${key}zone:
   name: "${of.zone}"
   zonefile: "zone.db"
   request-xfr: ${of.primary.host}@${of.primary.port} ${keyName}
@@ -404,4 +375,26 @@ ${key}zone:
     () => readLog(logfile),
   );
   return { host: of.host, port: of.port, dir: dir.path, process: nsd, stop: async () => { await nsd.stop(); dir.remove(); } };
+}
+
+/**
+ * The `server:` and `remote-control:` sections of an nsd.conf for a test NSD: one server process
+ * on `host@port`, everything in `dir`, no chroot or user switch, no zone database file.
+ */
+export function nsdServerConfig(o: { dir: string; host: string; port: number; logfile: string; verbosity: number; extra?: readonly string[] }): string {
+  const lines = [
+    `ip-address: ${o.host}@${o.port}`,
+    'server-count: 1',
+    'username: ""',
+    'chroot: ""',
+    `zonesdir: "${o.dir}"`,
+    `pidfile: "${o.dir}/nsd.pid"`,
+    `xfrdfile: "${o.dir}/xfrd.state"`,
+    `zonelistfile: "${o.dir}/zone.list"`,
+    'database: ""',
+    ...(o.extra ?? []),
+    `verbosity: ${o.verbosity}`,
+    `logfile: "${o.logfile}"`,
+  ];
+  return `server:\n${lines.map((l) => `  ${l}\n`).join('')}remote-control:\n  control-enable: no\n`;
 }

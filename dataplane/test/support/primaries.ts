@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, run, start, tempDir, waitFor, type Started } from './processes';
 import { query } from './dns-client';
-import { PeerStartError } from './peers';
+import { nsdServerConfig, PeerStartError } from './peers';
 
 /**
  * Real primaries for transfer tests, each serving one zone from a file on a free loopback port,
@@ -95,21 +95,8 @@ function launch(kind: PrimaryKind, dir: string, address: string, port: number, z
       const conf = join(dir, 'nsd.conf');
       writeFileSync(
         conf,
-        `server:
-  ip-address: ${address}@${port}
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  xfrdfile: "${dir}/xfrd.state"
-  zonelistfile: "${dir}/zone.list"
-  database: ""
-  verbosity: 2
-  logfile: "${dir}/nsd.log"
-remote-control:
-  control-enable: no
-${tsig ? `key:\n  name: "${tsig.name}"\n  algorithm: ${tsig.algorithm}\n  secret: "${tsig.secret}"\n` : ''}zone:
+        nsdServerConfig({ dir, host: address, port, logfile: join(dir, 'nsd.log'), verbosity: 2 }) +
+          `${tsig ? `key:\n  name: "${tsig.name}"\n  algorithm: ${tsig.algorithm}\n  secret: "${tsig.secret}"\n` : ''}zone:
   name: "${zone}"
   zonefile: "zone.db"
   provide-xfr: 127.0.0.1 ${tsig ? tsig.name : 'NOKEY'}
