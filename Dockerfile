@@ -2,6 +2,10 @@
 # `dnsfleet dataplane --role cloud`). Not built in CI (no container engine there); see
 # e2e/README.md for kind.
 FROM node:20-bookworm-slim AS build
+# A C compiler for the batched UDP I/O addon (docs/adr/0006-batched-udp-io.md); the image must
+# not fall back to node:dgram, so a failed build fails the image build.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+ENV DNSFLEET_NATIVE=required
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json ./
 COPY cli cli

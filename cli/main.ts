@@ -9,7 +9,7 @@ import { runOperator } from '../operator/operator';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { CONTROL_SERVER } from '../dataplane/store/zone-store';
 import { jsonLogger } from '../dataplane/server/log';
-import type { ListenAddress } from '../dataplane/server/dns-server';
+import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
 
 /**
  * The `dnsfleet` command. Each subcommand is a thin layer over a module that can be used and
@@ -30,6 +30,8 @@ dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CI
       --allow-transfer CIDR  clients allowed to AXFR/IXFR every zone (repeatable; default: none)
       --tcp-idle-timeout S   close idle TCP connections after S seconds (default 10)
       --no-watch           do not reload when files change
+      --udp-io MODE        auto (default): batched UDP I/O where it was built, else node:dgram;
+                           batched: refuse to start without it; dgram: always node:dgram
   A Zone's spec.secondaries may also transfer it (TSIG-signed with a key from a Secret manifest
   when they name one) and are sent a NOTIFY for every new serial.
 
@@ -49,6 +51,7 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
                            passes its status.podIPs)
       --port N             DNS port with --listen-ips (default 5353)
       --http-port N        HTTP port with --listen-ips (default 8080)
+      --udp-io MODE        auto (default), batched or dgram, as for serve
 
 dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
@@ -68,6 +71,12 @@ dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** `--udp-io`: how the DNS server reads and writes UDP (docs/adr/0006-batched-udp-io.md). */
+export function parseUdpIo(text: string | undefined): UdpIo | 'auto' {
+  if (text === undefined || text === 'auto' || text === 'batched' || text === 'dgram') return text ?? 'auto';
+  throw new UsageError(`--udp-io ${text}: expected auto, batched or dgram`);
 }
 
 /** `--listen-ips`: a pod's addresses (status.podIPs, comma-separated), IPv4 or IPv6. */
@@ -113,6 +122,7 @@ async function serveCommand(args: string[]): Promise<number> {
       'allow-transfer': { type: 'string', multiple: true },
       'tcp-idle-timeout': { type: 'string' },
       'no-watch': { type: 'boolean' },
+      'udp-io': { type: 'string' },
     },
     strict: true,
   });
@@ -126,6 +136,7 @@ async function serveCommand(args: string[]): Promise<number> {
     allowTransfer: values['allow-transfer'] ?? [],
     watch: !values['no-watch'],
     tcpIdleMs: idle * 1000,
+    udpIo: parseUdpIo(values['udp-io']),
     log,
   });
   onSignals(log, () => running.stop());
@@ -147,6 +158,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       port: { type: 'string' },
       'http-port': { type: 'string' },
       'allow-transfer': { type: 'string', multiple: true },
+      'udp-io': { type: 'string' },
     },
     strict: true,
   });
@@ -166,6 +178,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     http,
     transferAcl: values['allow-transfer'] ?? [],
     secondaries: values.role === 'control',
+    udpIo: parseUdpIo(values['udp-io']),
     log,
   });
   onSignals(log, () => running.stop());

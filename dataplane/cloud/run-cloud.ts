@@ -1,7 +1,7 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
-import { DnsServer, type ListenAddress } from '../server/dns-server';
+import { DnsServer, type ListenAddress, type UdpIo } from '../server/dns-server';
 import { Responder } from '../nameserver/respond';
 import { AddressList } from '../nameserver/acl';
 import { ZoneSet } from '../zone/zone-set';
@@ -26,6 +26,8 @@ export interface CloudOptions {
   readonly log: Logger;
   readonly transferAcl?: readonly string[];
   readonly reportEveryMs?: number;
+  /** UDP I/O: batched (the native addon) where built, else node:dgram. */
+  readonly udpIo?: UdpIo | 'auto';
   /** The control server: also pull the secondary zones from their primaries (NOTIFY, SOA, IXFR/AXFR). */
   readonly secondaries?: boolean;
 }
@@ -52,6 +54,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
     responder,
     transferAcl: outbound ? outbound.acl : global,
     log: options.log,
+    udpIo: options.udpIo,
     ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source) } : {}),
   });
   const sync = new CloudSync({

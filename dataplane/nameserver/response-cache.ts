@@ -80,13 +80,15 @@ export class ResponseCache {
   }
 
   /**
-   * Copies the response found at `at` into `out` (of `length(at)` bytes) for the query `query`:
-   * its ID, its RD bit (RFC 1035 §4.1.1) and the case of its question name (RFC 4343 §4.1).
+   * Copies the response found at `at` into `out` at `outAt` (`length(at)` bytes) for the query
+   * `query`: its ID, its RD bit (RFC 1035 §4.1.1) and the case of its question name (RFC 4343
+   * §4.1). Returns `out`.
    */
-  copyTo(at: number, query: Uint8Array, nameEnd: number, out: Uint8Array): Uint8Array {
+  copyTo(at: number, query: Uint8Array, nameEnd: number, out: Uint8Array, outAt = 0): Uint8Array {
     const start = at + HEADER + ((this.slab[at + 1]! << 8) | this.slab[at + 2]!);
-    out.set(this.slab.subarray(start, start + this.length(at)));
-    return patchQuery(out, query, nameEnd);
+    out.set(this.slab.subarray(start, start + this.length(at)), outAt);
+    patchQuery(out, outAt, query, nameEnd);
+    return out;
   }
 
   store(msg: Uint8Array, nameEnd: number, questionEnd: number, variant: number, message: Uint8Array): void {
@@ -165,11 +167,10 @@ function questionHash(msg: Uint8Array, nameEnd: number, questionEnd: number, var
   return h;
 }
 
-/** Puts the query's ID, RD bit and question-name case into a copy of a cached response. */
-function patchQuery(out: Uint8Array, query: Uint8Array, nameEnd: number): Uint8Array {
-  out[0] = query[0]!;
-  out[1] = query[1]!;
-  out[2] = (out[2]! & 0xfe) | (query[2]! & 0x01);
-  for (let i = 12; i < nameEnd; i++) out[i] = query[i]!;
-  return out;
+/** Puts the query's ID, RD bit and question-name case into a copy of a cached response at `at`. */
+function patchQuery(out: Uint8Array, at: number, query: Uint8Array, nameEnd: number): void {
+  out[at] = query[0]!;
+  out[at + 1] = query[1]!;
+  out[at + 2] = (out[at + 2]! & 0xfe) | (query[2]! & 0x01);
+  for (let i = 12; i < nameEnd; i++) out[at + i] = query[i]!;
 }

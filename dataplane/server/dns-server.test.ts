@@ -28,10 +28,12 @@ function zoneSet(): ZoneSet {
   return new ZoneSet([b.build()]);
 }
 
-describe('DnsServer on loopback', function () {
+// The same behaviour from both kinds of UDP I/O (udp-listener.ts).
+for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopback (UDP ${udpIo})`, function () {
   this.timeout(20_000);
   const log = memoryLogger();
   const server = new DnsServer({
+    udpIo,
     listen: [
       { host: '127.0.0.1', port: 0 },
       { host: '::1', port: 0 },
@@ -46,6 +48,7 @@ describe('DnsServer on loopback', function () {
 
   before(async () => {
     await server.start();
+    assert.equal(server.udpIo, udpIo);
     port4 = server.bound[0]!.port;
     port6 = server.bound[1]!.port;
   });

@@ -1,4 +1,3 @@
-import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { answerNotify, isNotify, type NotifyVerdict } from '../nameserver/notify';
@@ -6,6 +5,7 @@ import type { Responder } from '../nameserver/respond';
 import { transferMessages } from '../nameserver/axfr';
 import { errorResponse } from '../nameserver/respond';
 import { answerFromCache } from './udp-fast-path';
+import { loadBatchedUdp, openUdpListener, type DatagramSource, type ListenAddress, type UdpIo, type UdpListener } from './udp-listener';
 import type { TransferAcl } from '../nameserver/acl';
 import { Rcode } from '../dns/constants';
 import { signResponse, TsigResponseSigner } from '../dns/tsig';
@@ -16,10 +16,7 @@ import type { Logger } from './log';
  * moves bytes, frames TCP messages (RFC 1035 §4.2.2) and enforces connection limits (RFC 7766).
  */
 
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
+export type { ListenAddress, UdpIo } from './udp-listener';
 
 export interface DnsServerOptions {
   readonly listen: readonly ListenAddress[];
@@ -35,6 +32,8 @@ export interface DnsServerOptions {
    * Without it a NOTIFY is refused (a serving pod has no primaries).
    */
   readonly notify?: (origin: string, source: string) => NotifyVerdict;
+  /** How UDP is read and written: batched (the addon) where it was built, else node:dgram. */
+  readonly udpIo?: UdpIo | 'auto';
 }
 
 export interface ServerStats {
@@ -47,7 +46,7 @@ export interface ServerStats {
 }
 
 export class DnsServer {
-  private readonly udp: dgram.Socket[] = [];
+  private readonly udp: UdpListener[] = [];
   private readonly tcp: net.Server[] = [];
   private readonly connections = new Set<net.Socket>();
   readonly stats: ServerStats = { udpQueries: 0, tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0, notifies: 0 };
@@ -74,57 +73,66 @@ export class DnsServer {
           this.bound.push({ host: address.host, port: udpPort });
           break;
         } catch (err) {
-          const udp = this.udp.pop()!;
-          await new Promise<void>((resolve) => udp.close(() => resolve()));
+          await this.udp.pop()!.close();
           if (address.port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw err;
         }
       }
     }
+    this.reportUdpIo();
+  }
+
+  /** Says once which UDP I/O serves, and why not the batched one when it was not available. */
+  private reportUdpIo(): void {
+    const io = this.udpIo;
+    if (io === 'dgram' && (this.options.udpIo ?? 'auto') === 'auto') {
+      const addon = loadBatchedUdp();
+      this.options.log.warn('udp: node:dgram, not batched', { reason: 'problem' in addon ? addon.problem : undefined });
+    } else if (io) this.options.log.info(`udp: ${io}`);
   }
 
   async stop(): Promise<void> {
     for (const socket of this.connections) socket.destroy();
     await Promise.all([
-      ...this.udp.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+      ...this.udp.map((s) => s.close()),
       ...this.tcp.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
     ]);
   }
 
+  /** How the UDP listeners read and write ('batched' or 'dgram'), once started. */
+  get udpIo(): UdpIo | undefined {
+    return this.udp[0]?.io;
+  }
+
   private async startUdp(address: ListenAddress): Promise<number> {
-    const type = net.isIPv6(address.host) ? 'udp6' : 'udp4';
-    // Answering to an IP literal needs no name lookup: a synchronous lookup saves a tick per send.
-    const lookup = (host: string, _opts: unknown, cb: (err: Error | null, addr: string, family: number) => void): void =>
-      cb(null, host, type === 'udp6' ? 6 : 4);
-    const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', lookup: lookup as never });
-    const responder = this.options.responder;
-    const stats = this.stats;
-    socket.on('message', (msg, rinfo) => {
-      stats.udpQueries++;
-      const cached = answerFromCache(msg, responder.cache);
-      if (cached) {
-        socket.send(cached, rinfo.port, rinfo.address);
-        return;
-      }
-      if (this.options.notify && isNotify(msg)) {
-        const reply = this.answerNotify(msg, rinfo.address);
-        if (reply) socket.send(reply, rinfo.port, rinfo.address);
-        return;
-      }
-      const outcome = responder.respond(msg, 'udp');
-      if (outcome.kind === 'response') {
-        socket.send(outcome.message, rinfo.port, rinfo.address);
-        if (outcome.refused) this.options.log.info('signed request refused', { client: rinfo.address, transport: 'udp', error: outcome.refused });
-      } else stats.dropped++;
+    const listener = await openUdpListener(address, (msg, out, outAt, source) => this.answerDatagram(msg, out, outAt, source), {
+      io: this.options.udpIo ?? 'auto',
+      onHandlerError: (err) => this.options.log.error('udp query failed', { error: (err as Error).message }),
+      onSocketError: (err) => this.options.log.error('udp socket error', { error: err.message, host: address.host }),
     });
-    socket.on('error', (err) => this.options.log.error('udp socket error', { error: err.message, host: address.host }));
-    // Subscribe first: with a synchronous lookup, bind() may report 'listening' before it returns.
-    const listening = once(socket, 'listening');
-    socket.bind(address.port, address.host);
-    await listening;
-    // Bursts from a load generator must not overflow the kernel's default buffers.
-    trySetBuffers(socket, 4 * 1024 * 1024);
-    this.udp.push(socket);
-    return socket.address().port;
+    this.udp.push(listener);
+    return listener.port;
+  }
+
+  /** One UDP query: the answer written into `out` at `outAt`, its length or -1 (none). */
+  private answerDatagram(msg: Uint8Array, out: Uint8Array, outAt: number, source: DatagramSource): number {
+    this.stats.udpQueries++;
+    const cached = answerFromCache(msg, this.options.responder.cache, out, outAt);
+    if (cached >= 0) return cached;
+    let reply: Uint8Array | null;
+    if (this.options.notify && isNotify(msg)) {
+      reply = this.answerNotify(msg, source.address());
+    } else {
+      const outcome = this.options.responder.respond(msg, 'udp');
+      if (outcome.kind !== 'response') {
+        this.stats.dropped++;
+        return -1;
+      }
+      reply = outcome.message;
+      if (outcome.refused) this.options.log.info('signed request refused', { client: source.address(), transport: 'udp', error: outcome.refused });
+    }
+    if (reply === null) return -1;
+    out.set(reply, outAt);
+    return reply.length;
   }
 
   private async startTcp(address: ListenAddress): Promise<void> {
@@ -219,13 +227,4 @@ function writeFramed(socket: net.Socket, message: Uint8Array): boolean {
   framed.writeUInt16BE(message.length, 0);
   framed.set(message, 2);
   return socket.write(framed);
-}
-
-function trySetBuffers(socket: dgram.Socket, size: number): void {
-  try {
-    socket.setRecvBufferSize(size);
-    socket.setSendBufferSize(size);
-  } catch {
-    // The kernel caps these (net.core.rmem_max); the defaults still work.
-  }
 }

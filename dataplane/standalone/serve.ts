@@ -6,7 +6,7 @@ import { SecondaryManager } from '../control/secondary-manager';
 import { OutboundTransfers } from '../control/outbound';
 import { CloudSync } from '../cloud/cloud-sync';
 import { ZoneSet } from '../zone/zone-set';
-import { DnsServer, type ListenAddress } from '../server/dns-server';
+import { DnsServer, type ListenAddress, type UdpIo } from '../server/dns-server';
 import { Responder } from '../nameserver/respond';
 import { AddressList } from '../nameserver/acl';
 import type { Logger } from '../server/log';
@@ -24,6 +24,8 @@ export interface ServeOptions {
   readonly allowTransfer: readonly string[];
   readonly watch: boolean;
   readonly tcpIdleMs?: number;
+  /** UDP I/O: batched (the native addon) where built, else node:dgram (docs/adr/0006-batched-udp-io.md). */
+  readonly udpIo?: UdpIo | 'auto';
   readonly log: Logger;
   /** NOTIFY retransmission (RFC 1996 §3.6); defaults in notify.ts. */
   readonly notify?: { readonly tries?: number; readonly initialTimeoutMs?: number };
@@ -70,6 +72,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     transferAcl: outbound.acl,
     log,
     tcpIdleMs: options.tcpIdleMs,
+    udpIo: options.udpIo,
     notify: (zone, source) => secondaries.notify(zone, source),
   });
   await server.start();
