@@ -123,9 +123,18 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
 
   it('survives malformed packets and keeps answering', async () => {
     const sock = dgram.createSocket('udp4');
-    for (const junk of [Buffer.alloc(0), Buffer.from([1, 2, 3]), Buffer.alloc(12, 0xff), Buffer.from('not dns at all, just text')]) {
-      sock.send(junk, port4, '127.0.0.1');
+    const junk = [Buffer.alloc(0), Buffer.from([1, 2, 3]), Buffer.alloc(12, 0xff), Buffer.from('not dns at all, just text')];
+    // And 300 pseudo-random datagrams, many of them a real query with bytes changed or cut off:
+    // in bursts, so the batched kind gets several in one batch.
+    let seed = 7;
+    const random = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const valid = buildQuery('h12.srv.test', 'A');
+    for (let i = 0; i < 300; i++) {
+      const d = Buffer.from(i % 2 ? valid.subarray(0, random(valid.length)) : valid);
+      for (let j = random(4); j >= 0; j--) if (d.length) d[random(d.length)] = random(256);
+      junk.push(d);
     }
+    for (const d of junk) sock.send(d, port4, '127.0.0.1');
     await new Promise((r) => setTimeout(r, 100));
     sock.close();
     const still = await query('127.0.0.1', port4, 'ns.srv.test', 'A');
