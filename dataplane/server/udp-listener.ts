@@ -92,7 +92,6 @@ interface BatchedUdpSocket {
   /** received, sent, send failures, oversized datagrams, receive errors. */
   readonly stats: Float64Array;
   peerAddress(index: number): string;
-  peerPort(index: number): number;
   close(): void;
 }
 

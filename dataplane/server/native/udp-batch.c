@@ -201,23 +201,6 @@ static napi_value peer_address(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// peerPort(i): the source port of datagram i of the current batch.
-static napi_value peer_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  udp_socket *u = socket_of(env, info, &argc, argv);
-  int32_t i = argc == 1 ? int_arg(env, argv[0]) : -1;
-  if (!u || i < 0 || i >= BATCH) {
-    napi_throw_range_error(env, NULL, "peerPort: no such datagram in the batch");
-    return NULL;
-  }
-  const struct sockaddr_storage *peer = &u->peers[i];
-  int port = peer->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)peer)->sin6_port)
-                                        : ntohs(((const struct sockaddr_in *)peer)->sin_port);
-  napi_create_int32(env, port, &result);
-  return result;
-}
-
 static int open_fd(napi_env env, const char *host, int port, int buffer_bytes, int *bound_port) {
   struct addrinfo hints = {0}, *address = NULL;
   hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
@@ -331,7 +314,6 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   set_int(env, self, "slotStride", SLOT_STRIDE);
   set_int(env, self, "slotSize", SLOT_SIZE);
   set_function(env, self, "peerAddress", peer_address, u);
-  set_function(env, self, "peerPort", peer_port, u);
   set_function(env, self, "close", close_socket, u);
   for (int i = 0; i < BATCH; i++) {
     u->receive_iov[i].iov_base = u->input + (size_t)i * SLOT_STRIDE;
