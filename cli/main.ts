@@ -10,6 +10,7 @@ import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { CONTROL_SERVER } from '../dataplane/store/zone-store';
 import { jsonLogger } from '../dataplane/server/log';
 import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
+import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
 
 /**
  * The `dnsfleet` command. Each subcommand is a thin layer over a module that can be used and
@@ -255,6 +256,10 @@ if (require.main === module) {
       if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
         process.stderr.write(`dnsfleet: ${(err as Error).message}\n\n${USAGE}`);
         process.exitCode = 2;
+      } else if (err instanceof UdpIoUnavailableError) {
+        // A setting that cannot be honoured on this build, not a bug: no stack trace.
+        process.stderr.write(`dnsfleet: ${err.message}\n`);
+        process.exitCode = 1;
       } else {
         process.stderr.write(`dnsfleet: ${(err as Error).stack ?? String(err)}\n`);
         process.exitCode = 1;

@@ -64,11 +64,19 @@ export interface UdpListenerOptions {
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 const MAX_DATAGRAM = 65_535;
 
+/** `--udp-io batched` where the addon could not be loaded: `reason` says why. */
+export class UdpIoUnavailableError extends Error {
+  override name = 'UdpIoUnavailableError';
+  constructor(readonly reason: string) {
+    super(`batched UDP I/O is not available: ${reason}`);
+  }
+}
+
 export async function openUdpListener(address: ListenAddress, handler: DatagramHandler, options: UdpListenerOptions): Promise<UdpListener> {
   if (options.io === 'dgram') return openDgram(address, handler, options);
   const addon = loadBatchedUdp();
   if ('problem' in addon) {
-    if (options.io === 'batched') throw new Error(`batched UDP I/O is not available: ${addon.problem}`);
+    if (options.io === 'batched') throw new UdpIoUnavailableError(addon.problem);
     return openDgram(address, handler, options);
   }
   return openBatched(addon.module, address, handler, options);
