@@ -167,6 +167,17 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
     assert.equal(collected[0]!.type, 'SOA');
     assert.equal(collected.length, 3000 + 60 + 30 + 3 + 1);
   });
+
+  it('stops twice without complaint (SIGINT, then SIGTERM), and frees its ports', async () => {
+    await server.stop();
+    await server.stop();
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      taken.once('error', reject);
+      taken.bind(port4, '127.0.0.1', () => resolve());
+    });
+    taken.close();
+  });
 });
 
 describe('DnsServer: transfers to a keyed secondary (RFC 8945)', function () {

@@ -5,7 +5,7 @@ import type { Responder } from '../nameserver/respond';
 import { transferMessages } from '../nameserver/axfr';
 import { errorResponse } from '../nameserver/respond';
 import { answerFromCache } from './udp-fast-path';
-import { loadBatchedUdp, openUdpListener, type DatagramSource, type ListenAddress, type UdpIo, type UdpListener } from './udp-listener';
+import { loadBatchedUdp, openUdpListener, type DatagramSource, type ListenAddress, type UdpCounters, type UdpIo, type UdpListener } from './udp-listener';
 import type { TransferAcl } from '../nameserver/acl';
 import { Rcode } from '../dns/constants';
 import { signResponse, TsigResponseSigner } from '../dns/tsig';
@@ -17,6 +17,9 @@ import type { Logger } from './log';
  */
 
 export type { ListenAddress, UdpIo } from './udp-listener';
+
+/** How often dropped UDP datagrams are summed up in the log. */
+const UDP_REPORT_MS = 60_000;
 
 export interface DnsServerOptions {
   readonly listen: readonly ListenAddress[];
@@ -52,6 +55,8 @@ export class DnsServer {
   readonly stats: ServerStats = { udpQueries: 0, tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0, notifies: 0 };
   /** Where each listener ended up (port 0 asks the system for a free one). */
   readonly bound: ListenAddress[] = [];
+  private udpReport: NodeJS.Timeout | undefined;
+  private lastUdpReport: UdpCounters | undefined;
 
   constructor(private readonly options: DnsServerOptions) {}
 
@@ -79,6 +84,7 @@ export class DnsServer {
       }
     }
     this.reportUdpIo();
+    this.udpReport = setInterval(() => this.reportUdpDrops(), UDP_REPORT_MS).unref();
   }
 
   /** Says once which UDP I/O serves, and why not the batched one when it was not available. */
@@ -90,11 +96,45 @@ export class DnsServer {
     } else if (io) this.options.log.info(`udp: ${io}`);
   }
 
+  /**
+   * Logs what the UDP sockets dropped since the last report: answers the kernel would not take
+   * (a full send buffer under overload), receive errors, oversized datagrams, handler failures.
+   * A summary a minute rather than a line per datagram, which under overload would flood the log.
+   */
+  private reportUdpDrops(): void {
+    const now = this.udpCounters();
+    const last = this.lastUdpReport;
+    this.lastUdpReport = now;
+    const delta = (k: keyof UdpCounters): number => now[k] - (last?.[k] ?? 0);
+    if (delta('sendFailures') + delta('receiveErrors') + delta('oversized') + delta('handlerErrors') === 0) return;
+    this.options.log.warn('udp: datagrams dropped', {
+      sendFailures: delta('sendFailures'),
+      receiveErrors: delta('receiveErrors'),
+      oversized: delta('oversized'),
+      handlerErrors: delta('handlerErrors'),
+      seconds: UDP_REPORT_MS / 1000,
+    });
+  }
+
+  /** The UDP listeners' counters, summed. */
+  udpCounters(): UdpCounters {
+    const sum = { received: 0, answered: 0, sendFailures: 0, oversized: 0, receiveErrors: 0, handlerErrors: 0 };
+    for (const listener of this.udp) {
+      const c = listener.counters();
+      for (const k of Object.keys(sum) as Array<keyof UdpCounters>) sum[k] += c[k];
+    }
+    return sum;
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.udpReport);
     for (const socket of this.connections) socket.destroy();
+    // Emptied, so that a second stop() (SIGINT, then SIGTERM) has nothing left to close.
+    const udp = this.udp.splice(0);
+    const tcp = this.tcp.splice(0);
     await Promise.all([
-      ...this.udp.map((s) => s.close()),
-      ...this.tcp.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+      ...udp.map((s) => s.close()),
+      ...tcp.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
     ]);
   }
 

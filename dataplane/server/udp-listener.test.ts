@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as dgram from 'node:dgram';
 import { once } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { loadBatchedUdp, openUdpListener, type DatagramHandler, type UdpIo, type UdpListener } from './udp-listener';
 
 // Both kinds of UDP I/O on real loopback sockets, with a handler that makes the answers easy to
@@ -120,6 +122,30 @@ describe('UDP listeners', function () {
         }
       });
 
+      it('closes once however often close() is called, also from inside the handler, and sends nothing after', async () => {
+        let listener: UdpListener | undefined;
+        let handled = 0;
+        listener = await open((msg, out, outAt, source) => {
+          handled++;
+          if (msg[0] === 0xee) void listener!.close();
+          return invertFirst(msg, out, outAt, source);
+        });
+        const port = listener.port;
+        const answers = await exchange('127.0.0.1', port, [Buffer.from([0xee])], 1, 300);
+        assert.equal(handled, 1);
+        assert.equal(answers.length, 0, 'no answer from a socket closed while answering');
+        await listener.close();
+        await listener.close();
+        // The port is free, and nothing answers on the old socket.
+        const again = await open(invertFirst, '127.0.0.1', port);
+        try {
+          assert.equal((await exchange('127.0.0.1', port, [Buffer.from([1])], 1)).length, 1);
+          assert.equal(handled, 1);
+        } finally {
+          await again.close();
+        }
+      });
+
       it('frees its port on close and reports a port in use as EADDRINUSE', async () => {
         const first = await open(invertFirst);
         await assert.rejects(open(invertFirst, '127.0.0.1', first.port), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
@@ -133,6 +159,25 @@ describe('UDP listeners', function () {
       });
     });
   }
+
+  it('closes a batched socket left open by a Worker that is terminated, without taking the process down', async () => {
+    // The addon must close its poll handle before the Worker's environment unloads it.
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       const { openUdpListener } = require(${JSON.stringify(join(__dirname, 'udp-listener.js'))});
+       openUdpListener({ host: '127.0.0.1', port: 0 }, () => -1, { io: 'batched', onHandlerError() {}, onSocketError() {} })
+         .then((l) => parentPort.postMessage(l.port));`,
+      { eval: true },
+    );
+    const [port] = (await once(worker, 'message')) as [number];
+    await worker.terminate();
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind(port, '127.0.0.1', () => resolve());
+    });
+    probe.close();
+  });
 
   it('refuses a host that is not an IP address (batched)', async () => {
     await assert.rejects(

@@ -49,6 +49,8 @@ export interface UdpCounters {
   readonly sendFailures: number;
   /** Datagrams larger than 64 KiB (batched only; dgram receives them whole and the handler rejects them). */
   readonly oversized: number;
+  /** Errors reported by the socket while receiving (e.g. a pending ICMP error). */
+  readonly receiveErrors: number;
   readonly handlerErrors: number;
 }
 
@@ -142,10 +144,10 @@ function openBatched(addon: BatchedUdpModule, address: ListenAddress, handler: D
     io: 'batched',
     port: socket.port,
     counters: () => {
-      const [received, sent, sendFailures, oversized] = socket.stats;
-      return { received: received!, answered: sent!, sendFailures: sendFailures!, oversized: oversized!, handlerErrors };
+      const [received, sent, sendFailures, oversized, receiveErrors] = socket.stats;
+      return { received: received!, answered: sent!, sendFailures: sendFailures!, oversized: oversized!, receiveErrors: receiveErrors!, handlerErrors };
     },
-    close: async () => socket.close(),
+    close: async () => socket.close(), // idempotent in the addon
   };
 }
 
@@ -156,7 +158,8 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
     cb(null, host, type === 'udp6' ? 6 : 4);
   const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', lookup: lookup as never });
   const scratch = Buffer.allocUnsafe(MAX_DATAGRAM);
-  const counts = { received: 0, answered: 0, sendFailures: 0, oversized: 0, handlerErrors: 0 };
+  const counts = { received: 0, answered: 0, sendFailures: 0, oversized: 0, receiveErrors: 0, handlerErrors: 0 };
+  let closing: Promise<void> | undefined;
   socket.on('message', (msg, rinfo) => {
     counts.received++;
     let length: number;
@@ -168,7 +171,8 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
       return;
     }
     // A copy: send() may hold the buffer past this call when the socket is busy.
-    if (length < 0) return;
+    // A handler may have closed the socket (server stopping): nothing more to send.
+    if (length < 0 || closing) return;
     counts.answered++;
     socket.send(Buffer.from(scratch.subarray(0, length)), rinfo.port, rinfo.address);
   });
@@ -177,7 +181,7 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
     if (err.syscall === 'send') {
       counts.sendFailures++;
       counts.answered--;
-    }
+    } else counts.receiveErrors++;
     options.onSocketError(err);
   });
   // Subscribe first: with a synchronous lookup, bind() may report 'listening' before it returns.
@@ -194,6 +198,9 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
     io: 'dgram',
     port: socket.address().port,
     counters: () => ({ ...counts }),
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => socket.close(() => resolve()));
+      return closing;
+    },
   };
 }

@@ -36,9 +36,16 @@
 
 enum { STAT_RECEIVED, STAT_SENT, STAT_SEND_FAILED, STAT_TRUNCATED, STAT_RECEIVE_ERRORS, STAT_COUNT };
 
+// Lifetime: the struct is owned by the JavaScript object returned by open() (napi_wrap), and freed
+// by that object's finalizer, never earlier: methods called on a closed socket, or twice, find it
+// intact. While the socket is open the object is held by a strong reference (`self`), which the
+// poll handle's close callback releases.
 typedef struct {
   int fd;
-  int closing;
+  int closing;      // close() or environment teardown began: no more reads, sends or callbacks
+  int poll_closed;  // libuv let go of `poll`: the struct may be freed
+  int tearing_down; // the environment (process or Worker) is ending: Node-API is going away
+  napi_async_cleanup_hook_handle cleanup_hook;
   uv_poll_t poll;
   napi_env env;
   napi_ref on_batch;
@@ -107,8 +114,13 @@ static void send_answers(udp_socket *u, int count) {
       continue;
     }
     if (sent < 0 && errno == EINTR) continue;
-    // The first message that could not go is dropped (a full send buffer: EAGAIN; a peer that
-    // cannot be reached): UDP makes no promise, and a retry loop would stall the server.
+    // UDP makes no promise, and a retry loop would stall the server: with a full send buffer
+    // the rest of the batch is dropped; any other failure (one unreachable peer, one message too
+    // large) drops that one message and the others still go.
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+      u->stats[STAT_SEND_FAILED] += n - done;
+      return;
+    }
     u->stats[STAT_SEND_FAILED] += 1;
     done += 1;
   }
@@ -118,12 +130,25 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
   udp_socket *u = poll->data;
   if (status < 0) {
-    // A socket error (e.g. ICMP reported through SO_ERROR): read it so the poll does not spin.
+    // A pending socket error (POLLERR). libuv has stopped the poll handle before telling us:
+    // clear the error and start polling again, or the socket would go deaf for good; then read
+    // what is waiting. Errors sit in SO_ERROR, and with IP_RECVERR also in the error queue,
+    // which keeps POLLERR raised until it is read.
     int err = 0;
     socklen_t len = sizeof err;
     getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    uint8_t discard[512];
+    struct iovec iov = {discard, sizeof discard};
+    struct msghdr error = {0};
+    for (int i = 0; i < BATCH; i++) {
+      error.msg_iov = &iov;
+      error.msg_iovlen = 1;
+      error.msg_control = NULL;
+      error.msg_controllen = 0;
+      if (recvmsg(u->fd, &error, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+    }
     u->stats[STAT_RECEIVE_ERRORS] += 1;
-    return;
+    if (u->closing || uv_poll_start(&u->poll, UV_READABLE, on_readable) != 0) return;
   }
   for (int batch = 0; batch < MAX_BATCHES_PER_WAKEUP && !u->closing; batch++) {
     for (int i = 0; i < BATCH; i++) {
@@ -149,10 +174,17 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   }
 }
 
+// The socket a method was called on (`this`), or NULL when `this` is not one.
 static udp_socket *socket_of(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
-  void *data = NULL;
-  if (napi_get_cb_info(env, info, argc, argv, NULL, &data) != napi_ok) return NULL;
-  return data;
+  napi_value self;
+  void *u = NULL;
+  if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok) return NULL;
+  if (napi_unwrap(env, self, &u) != napi_ok) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+    return NULL;
+  }
+  return u;
 }
 
 static int32_t int_arg(napi_env env, napi_value value) {
@@ -161,24 +193,64 @@ static int32_t int_arg(napi_env env, napi_value value) {
   return n;
 }
 
-static void on_poll_closed(uv_handle_t *handle) {
-  udp_socket *u = handle->data;
+// Drops what keeps JavaScript objects alive; the struct itself goes with `self` (finalize_socket).
+static void release(udp_socket *u) {
+  u->poll_closed = 1;
   napi_delete_reference(u->env, u->on_batch);
   napi_delete_reference(u->env, u->self);
   napi_async_destroy(u->env, u->async_context);
-  free(u);
 }
 
-// close(): the socket is closed at once, so its port is free when close() returns. uv_poll_stop
-// has removed the descriptor from libuv's epoll set; the handle itself is freed later by libuv.
+static void on_poll_closed(uv_handle_t *handle) {
+  udp_socket *u = handle->data;
+  if (!u->tearing_down) {
+    release(u);
+    return;
+  }
+  // The environment waits for this before it unloads the addon (whose code this callback is)
+  // and frees what it owns, the struct included (finalize_socket).
+  u->poll_closed = 1;
+  napi_remove_async_cleanup_hook(u->cleanup_hook);
+}
+
+static void finalize_socket(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  udp_socket *u = data;
+  // Only after libuv let go of the poll handle inside the struct. Otherwise (a process torn down
+  // before its loop ran the close callback) it is left to the exit: freeing it could let libuv
+  // touch freed memory.
+  if (u->poll_closed) free(u);
+}
+
+// Stops reading and closes the socket at once, so its port is free when close() returns:
+// uv_poll_stop has taken the descriptor out of libuv's epoll set. libuv frees the handle later.
+static void stop_socket(udp_socket *u) {
+  if (u->closing) return;
+  u->closing = 1;
+  uv_poll_stop(&u->poll);
+  close(u->fd);
+  uv_close((uv_handle_t *)&u->poll, on_poll_closed);
+}
+
+// A Worker (or the process) ending with the socket open: close it, or its loop cannot close. An
+// async hook, because the poll handle's close callback runs later and must run before the
+// addon's code is unloaded (napi_add_async_cleanup_hook, Node-API 8).
+static void on_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
+  udp_socket *u = arg;
+  u->tearing_down = 1;
+  u->cleanup_hook = handle;
+  stop_socket(u);
+}
+
+// close(): idempotent.
 static napi_value close_socket(napi_env env, napi_callback_info info) {
   size_t argc = 0;
   udp_socket *u = socket_of(env, info, &argc, NULL);
   if (u && !u->closing) {
-    u->closing = 1;
-    uv_poll_stop(&u->poll);
-    close(u->fd);
-    uv_close((uv_handle_t *)&u->poll, on_poll_closed);
+    napi_remove_async_cleanup_hook(u->cleanup_hook);
+    u->cleanup_hook = NULL;
+    stop_socket(u);
   }
   return NULL;
 }
@@ -241,24 +313,47 @@ static int open_fd(napi_env env, const char *host, int port, int buffer_bytes, i
   return fd;
 }
 
-static napi_value typed_array(napi_env env, napi_typedarray_type type, size_t bytes, size_t length, void **data) {
+// A typed array over fresh memory, or NULL (exception pending). V8 hands out zeroed memory,
+// mapped lazily: only the slots' used pages become resident.
+static void *add_typed_array(napi_env env, napi_value object, const char *name, napi_typedarray_type type, size_t bytes, size_t length) {
   napi_value buffer, array;
-  // V8 hands out zeroed memory, mapped lazily: only the slots' used pages become resident.
-  napi_create_arraybuffer(env, bytes, data, &buffer);
-  napi_create_typedarray(env, type, length, buffer, 0, &array);
-  return array;
+  void *data = NULL;
+  if (napi_create_arraybuffer(env, bytes, &data, &buffer) != napi_ok || data == NULL) return NULL;
+  if (napi_create_typedarray(env, type, length, buffer, 0, &array) != napi_ok) return NULL;
+  if (napi_set_named_property(env, object, name, array) != napi_ok) return NULL;
+  return data;
 }
 
-static void set_function(napi_env env, napi_value object, const char *name, napi_callback callback, void *data) {
+static int add_function(napi_env env, napi_value object, const char *name, napi_callback callback) {
   napi_value fn;
-  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &fn);
-  napi_set_named_property(env, object, name, fn);
+  return napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, NULL, &fn) == napi_ok &&
+         napi_set_named_property(env, object, name, fn) == napi_ok;
 }
 
-static void set_int(napi_env env, napi_value object, const char *name, int value) {
+static int add_int(napi_env env, napi_value object, const char *name, int value) {
   napi_value v;
-  napi_create_int32(env, value, &v);
-  napi_set_named_property(env, object, name, v);
+  return napi_create_int32(env, value, &v) == napi_ok && napi_set_named_property(env, object, name, v) == napi_ok;
+}
+
+// Throws `message` unless a Node-API call failed with an exception already pending.
+static void throw_unless_pending(napi_env env, const char *message) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, "EIO", message);
+}
+
+// The JavaScript side of a socket: slabs, lengths, counters, methods. 0 on failure.
+static int build_object(napi_env env, udp_socket *u, int bound_port, napi_value *self) {
+  size_t slab = (size_t)BATCH * SLOT_STRIDE;
+  if (napi_create_object(env, self) != napi_ok) return 0;
+  if (!(u->input = add_typed_array(env, *self, "input", napi_uint8_array, slab, slab))) return 0;
+  if (!(u->output = add_typed_array(env, *self, "output", napi_uint8_array, slab, slab))) return 0;
+  if (!(u->input_lengths = add_typed_array(env, *self, "inputLengths", napi_int32_array, BATCH * 4, BATCH))) return 0;
+  if (!(u->output_lengths = add_typed_array(env, *self, "outputLengths", napi_int32_array, BATCH * 4, BATCH))) return 0;
+  if (!(u->stats = add_typed_array(env, *self, "stats", napi_float64_array, STAT_COUNT * 8, STAT_COUNT))) return 0;
+  return add_int(env, *self, "port", bound_port) && add_int(env, *self, "slotStride", SLOT_STRIDE) &&
+         add_int(env, *self, "slotSize", SLOT_SIZE) && add_function(env, *self, "peerAddress", peer_address) &&
+         add_function(env, *self, "close", close_socket);
 }
 
 // open(host, port, bufferBytes, onBatch): binds a UDP socket and starts reading. onBatch(count)
@@ -290,31 +385,15 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   if (fd < 0) return NULL;
 
   udp_socket *u = calloc(1, sizeof *u);
-  if (!u) {
+  napi_value self;
+  if (!u || !build_object(env, u, bound_port, &self)) {
     close(fd);
-    napi_throw_error(env, "ENOMEM", "open: out of memory");
+    free(u);
+    throw_unless_pending(env, "open: out of memory");
     return NULL;
   }
   u->fd = fd;
   u->env = env;
-  napi_value self;
-  napi_create_object(env, &self);
-  void *data;
-  napi_set_named_property(env, self, "input", typed_array(env, napi_uint8_array, (size_t)BATCH * SLOT_STRIDE, (size_t)BATCH * SLOT_STRIDE, &data));
-  u->input = data;
-  napi_set_named_property(env, self, "output", typed_array(env, napi_uint8_array, (size_t)BATCH * SLOT_STRIDE, (size_t)BATCH * SLOT_STRIDE, &data));
-  u->output = data;
-  napi_set_named_property(env, self, "inputLengths", typed_array(env, napi_int32_array, BATCH * 4, BATCH, &data));
-  u->input_lengths = data;
-  napi_set_named_property(env, self, "outputLengths", typed_array(env, napi_int32_array, BATCH * 4, BATCH, &data));
-  u->output_lengths = data;
-  napi_set_named_property(env, self, "stats", typed_array(env, napi_float64_array, STAT_COUNT * 8, STAT_COUNT, &data));
-  u->stats = data;
-  set_int(env, self, "port", bound_port);
-  set_int(env, self, "slotStride", SLOT_STRIDE);
-  set_int(env, self, "slotSize", SLOT_SIZE);
-  set_function(env, self, "peerAddress", peer_address, u);
-  set_function(env, self, "close", close_socket, u);
   for (int i = 0; i < BATCH; i++) {
     u->receive_iov[i].iov_base = u->input + (size_t)i * SLOT_STRIDE;
     u->receive_iov[i].iov_len = SLOT_SIZE;
@@ -322,30 +401,36 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     u->receive[i].msg_hdr.msg_iovlen = 1;
     u->receive[i].msg_hdr.msg_name = &u->peers[i];
   }
-  // The references keep the handler and the slabs (held by `self`) alive while the socket is open.
-  napi_create_reference(env, argv[3], 1, &u->on_batch);
-  napi_create_reference(env, self, 1, &u->self);
+  // From here on the struct belongs to `self` and is freed by its finalizer. The references keep
+  // the handler and `self` (with the slabs) alive while the socket is open.
   napi_value resource_name;
-  napi_create_string_utf8(env, "dnsfleet.udp", NAPI_AUTO_LENGTH, &resource_name);
-  napi_async_init(env, self, resource_name, &u->async_context);
+  if (napi_wrap(env, self, u, finalize_socket, NULL, NULL) != napi_ok) {
+    close(fd);
+    free(u);
+    throw_unless_pending(env, "open: napi_wrap failed");
+    return NULL;
+  }
+  if (napi_create_reference(env, argv[3], 1, &u->on_batch) != napi_ok || napi_create_reference(env, self, 1, &u->self) != napi_ok ||
+      napi_create_string_utf8(env, "dnsfleet.udp", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
+      napi_async_init(env, self, resource_name, &u->async_context) != napi_ok) {
+    u->closing = 1;
+    close(fd);
+    release(u);
+    throw_unless_pending(env, "open: Node-API failed");
+    return NULL;
+  }
 
   uv_loop_t *loop = NULL;
-  napi_get_uv_event_loop(env, &loop);
-  int rc = uv_poll_init(loop, &u->poll, fd);
-  if (rc == 0) {
+  int rc = napi_get_uv_event_loop(env, &loop) == napi_ok ? uv_poll_init(loop, &u->poll, fd) : UV_EINVAL;
+  if (rc != 0) {
+    u->closing = 1;
+    close(fd);
+    release(u);  // no handle to close: libuv never had it
+  } else {
     u->poll.data = u;
     rc = uv_poll_start(&u->poll, UV_READABLE, on_readable);
-    if (rc != 0) {
-      u->closing = 1;
-      close(fd);
-      uv_close((uv_handle_t *)&u->poll, on_poll_closed);
-    }
-  } else {
-    close(fd);
-    napi_delete_reference(env, u->on_batch);
-    napi_delete_reference(env, u->self);
-    napi_async_destroy(env, u->async_context);
-    free(u);
+    if (rc == 0) rc = napi_add_async_cleanup_hook(env, on_env_teardown, u, &u->cleanup_hook) == napi_ok ? 0 : UV_ENOMEM;
+    if (rc != 0) stop_socket(u);
   }
   if (rc != 0) {
     napi_throw_error(env, uv_err_name(rc), uv_strerror(rc));
@@ -355,7 +440,6 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  set_function(env, exports, "open", open_socket, NULL);
-  set_int(env, exports, "batchSize", BATCH);
+  if (!add_function(env, exports, "open", open_socket) || !add_int(env, exports, "batchSize", BATCH)) return NULL;
   return exports;
 }
