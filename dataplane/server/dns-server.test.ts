@@ -12,6 +12,7 @@ import { signRequest, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 import { DnsServer } from './dns-server';
 import { memoryLogger } from './log';
 import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../test/support/dns-client';
+import { udpPortFree } from '../test/support/processes';
 
 // The listeners on real loopback sockets: framing, pipelining, limits, transfers.
 
@@ -171,12 +172,8 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
   it('stops twice without complaint (SIGINT, then SIGTERM), and frees its ports', async () => {
     await server.stop();
     await server.stop();
-    const taken = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      taken.once('error', reject);
-      taken.bind(port4, '127.0.0.1', () => resolve());
-    });
-    taken.close();
+    assert.ok(await udpPortFree(port4, '127.0.0.1'));
+    assert.ok(await udpPortFree(port6, '::1'));
   });
 });
 

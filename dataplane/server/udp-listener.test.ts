@@ -3,6 +3,7 @@ import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { udpPortFree } from '../test/support/processes';
 import { loadBatchedUdp, openUdpListener, type DatagramHandler, type UdpIo, type UdpListener } from './udp-listener';
 
 // Both kinds of UDP I/O on real loopback sockets, with a handler that makes the answers easy to
@@ -171,12 +172,7 @@ describe('UDP listeners', function () {
     );
     const [port] = (await once(worker, 'message')) as [number];
     await worker.terminate();
-    const probe = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.bind(port, '127.0.0.1', () => resolve());
-    });
-    probe.close();
+    assert.ok(await udpPortFree(port));
   });
 
   it('refuses a host that is not an IP address (batched)', async () => {

@@ -78,14 +78,18 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
         srv.close(() => resolve(p));
       });
     });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const s = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
-      s.once('error', () => resolve(false));
-      s.bind(port, host, () => s.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+    if (await udpPortFree(port, host)) return port;
   }
   throw new Error('no free port found on loopback');
+}
+
+/** Whether a UDP socket can bind the port now (it is closed again at once). */
+export function udpPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, host, () => s.close(() => resolve(true)));
+  });
 }
 
 /** Polls `check` until it returns true, for at most `timeoutMs`. */
