@@ -55,11 +55,14 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
   });
   after(() => server.stop());
 
-  it('answers over UDP on IPv4 and IPv6', async () => {
+  it('answers over UDP on IPv4 and IPv6, and counts what it received and answered', async () => {
+    const before = server.udpCounters();
     const v4 = await query('127.0.0.1', port4, 'ns.srv.test', 'A');
     assert.deepEqual(v4.packet.answers?.map(dataOf), ['192.0.2.1']);
     const v6 = await query('::1', port6, 'ns.srv.test', 'A');
     assert.deepEqual(v6.packet.answers?.map(dataOf), ['192.0.2.1']);
+    const after = server.udpCounters();
+    assert.deepEqual([after.received - before.received, after.answered - before.answered, after.sendFailures], [2, 2, 0]);
   });
 
   it('echoes the ID, the RD bit and the case of the question, also from the cache', async () => {

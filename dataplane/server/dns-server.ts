@@ -5,7 +5,7 @@ import type { Responder } from '../nameserver/respond';
 import { transferMessages } from '../nameserver/axfr';
 import { errorResponse } from '../nameserver/respond';
 import { answerFromCache } from './udp-fast-path';
-import { loadBatchedUdp, openUdpListener, type DatagramSource, type ListenAddress, type UdpCounters, type UdpIo, type UdpListener } from './udp-listener';
+import { loadBatchedUdp, noCounts, openUdpListener, type DatagramSource, type ListenAddress, type UdpCounters, type UdpIo, type UdpListener } from './udp-listener';
 import type { TransferAcl } from '../nameserver/acl';
 import { Rcode } from '../dns/constants';
 import { signResponse, TsigResponseSigner } from '../dns/tsig';
@@ -118,7 +118,7 @@ export class DnsServer {
 
   /** The UDP listeners' counters, summed. */
   udpCounters(): UdpCounters {
-    const sum = { received: 0, answered: 0, sendFailures: 0, oversized: 0, receiveErrors: 0, handlerErrors: 0 };
+    const sum = noCounts();
     for (const listener of this.udp) {
       const c = listener.counters();
       for (const k of Object.keys(sum) as Array<keyof UdpCounters>) sum[k] += c[k];

@@ -54,6 +54,11 @@ export interface UdpCounters {
   readonly handlerErrors: number;
 }
 
+/** All counters at zero. */
+export function noCounts(): { -readonly [K in keyof UdpCounters]: number } {
+  return { received: 0, answered: 0, sendFailures: 0, oversized: 0, receiveErrors: 0, handlerErrors: 0 };
+}
+
 export interface UdpListenerOptions {
   /** `auto`: batched where the addon loads, else dgram. */
   readonly io: UdpIo | 'auto';
@@ -158,7 +163,7 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
     cb(null, host, type === 'udp6' ? 6 : 4);
   const socket = dgram.createSocket({ type, ipv6Only: type === 'udp6', lookup: lookup as never });
   const scratch = Buffer.allocUnsafe(MAX_DATAGRAM);
-  const counts = { received: 0, answered: 0, sendFailures: 0, oversized: 0, receiveErrors: 0, handlerErrors: 0 };
+  const counts = noCounts();
   let closing: Promise<void> | undefined;
   socket.on('message', (msg, rinfo) => {
     counts.received++;
@@ -170,10 +175,10 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
       options.onHandlerError(err);
       return;
     }
-    // A copy: send() may hold the buffer past this call when the socket is busy.
     // A handler may have closed the socket (server stopping): nothing more to send.
     if (length < 0 || closing) return;
     counts.answered++;
+    // A copy: send() may hold the buffer past this call when the socket is busy.
     socket.send(Buffer.from(scratch.subarray(0, length)), rinfo.port, rinfo.address);
   });
   // Without a callback, a failed send() is reported here (node:dgram).
