@@ -40,7 +40,6 @@ export interface DnsServerOptions {
 }
 
 export interface ServerStats {
-  udpQueries: number;
   tcpQueries: number;
   dropped: number;
   transfers: number;
@@ -52,7 +51,7 @@ export class DnsServer {
   private readonly udp: UdpListener[] = [];
   private readonly tcp: net.Server[] = [];
   private readonly connections = new Set<net.Socket>();
-  readonly stats: ServerStats = { udpQueries: 0, tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0, notifies: 0 };
+  readonly stats: ServerStats = { tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0, notifies: 0 };
   /** Where each listener ended up (port 0 asks the system for a free one). */
   readonly bound: ListenAddress[] = [];
   private udpReport: NodeJS.Timeout | undefined;
@@ -116,7 +115,7 @@ export class DnsServer {
     });
   }
 
-  /** The UDP listeners' counters, summed. */
+  /** The UDP listeners' counters, summed (UDP queries are counted there, not in `stats`). */
   udpCounters(): UdpCounters {
     const sum = noCounts();
     for (const listener of this.udp) {
@@ -155,7 +154,6 @@ export class DnsServer {
 
   /** One UDP query: the answer written into `out` at `outAt`, its length or -1 (none). */
   private answerDatagram(msg: Uint8Array, out: Uint8Array, outAt: number, source: DatagramSource): number {
-    this.stats.udpQueries++;
     const cached = answerFromCache(msg, this.options.responder.cache, out, outAt);
     if (cached >= 0) return cached;
     let reply: Uint8Array | null;

@@ -71,6 +71,9 @@ export interface UdpListenerOptions {
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 const MAX_DATAGRAM = 65_535;
 
+/** Where `npm run build` puts the addon (native/build.ts) and where it is loaded from. */
+export const BATCHED_UDP_ADDON = join(__dirname, 'native', 'udp-batch.node');
+
 /** `--udp-io batched` where the addon could not be loaded: `reason` says why. */
 export class UdpIoUnavailableError extends Error {
   override name = 'UdpIoUnavailableError';
@@ -115,11 +118,10 @@ let loaded: { module: BatchedUdpModule } | { problem: string } | undefined;
 /** The addon, or why it cannot be used; loaded once. */
 export function loadBatchedUdp(): { module: BatchedUdpModule } | { problem: string } {
   if (loaded) return loaded;
-  const file = join(__dirname, 'native', 'udp-batch.node');
   try {
-    loaded = { module: require(file) as BatchedUdpModule };
+    loaded = { module: require(BATCHED_UDP_ADDON) as BatchedUdpModule };
   } catch (err) {
-    loaded = { problem: `${file}: ${(err as Error).message.split('\n')[0]} (build it with \`npm run build\`, which needs a C compiler)` };
+    loaded = { problem: `${BATCHED_UDP_ADDON}: ${(err as Error).message.split('\n')[0]} (build it with \`npm run build\`, which needs a C compiler)` };
   }
   return loaded;
 }

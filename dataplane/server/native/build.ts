@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { BATCHED_UDP_ADDON } from '../udp-listener';
 
 /**
  * Builds the batched UDP I/O addon (udp-batch.c) next to this script in dist/, after `tsc`
@@ -13,14 +14,12 @@ import { dirname, join, resolve } from 'node:path';
  * skips the build.
  */
 
-export const ADDON_FILE = 'udp-batch.node';
-
 function main(): number {
   const mode = process.env.DNSFLEET_NATIVE ?? 'auto';
   if (mode === 'off') return 0;
   const repository = resolve(__dirname, '../../../..');
   const source = join(repository, 'dataplane/server/native/udp-batch.c');
-  const output = join(__dirname, ADDON_FILE);
+  const output = BATCHED_UDP_ADDON;
   const headers = resolve(dirname(process.execPath), '../include/node');
   const compiler = process.env.CC ?? 'cc';
   const problem = !existsSync(join(headers, 'node_api.h'))

@@ -352,7 +352,7 @@ static int build_object(napi_env env, udp_socket *u, int bound_port, napi_value 
   if (!(u->output_lengths = add_typed_array(env, *self, "outputLengths", napi_int32_array, BATCH * 4, BATCH))) return 0;
   if (!(u->stats = add_typed_array(env, *self, "stats", napi_float64_array, STAT_COUNT * 8, STAT_COUNT))) return 0;
   return add_int(env, *self, "port", bound_port) && add_int(env, *self, "slotStride", SLOT_STRIDE) &&
-         add_int(env, *self, "slotSize", SLOT_SIZE) && add_function(env, *self, "peerAddress", peer_address) &&
+         add_function(env, *self, "peerAddress", peer_address) &&
          add_function(env, *self, "close", close_socket);
 }
 
