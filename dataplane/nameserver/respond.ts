@@ -105,8 +105,8 @@ export class Responder {
     if (q.qclass !== RRClass.IN && q.qclass !== RRClass.ANY) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
 
     if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) return this.transfer(msg, q, transport);
-    // MAILA and MAILB (RFC 1035 §3.2.3) are obsolete; like NSD and Knot we answer them as types
-    // no name holds: NODATA or NXDOMAIN, authoritatively.
+    // Meta-types that only live in messages (RFC 6895 §3.1). MAILA and MAILB (RFC 1035 §3.2.3,
+    // obsolete) go on to the lookup, which answers them as types no name holds, as NSD and Knot do.
     if (q.qtype === RRType.OPT || q.qtype === RRType.TSIG) {
       return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTIMP));
     }
