@@ -20,7 +20,9 @@ import { nodataProof, noDsProof, nxdomainProof, wildcardAnswerProof } from './an
  * - a CNAME is followed into any zone we serve, not only its own;
  * - ANY is answered with one RRset, the first the name holds (RFC 8482 §4.1), over UDP and TCP;
  * - the apex NS RRset is not added to positive answers (minimal responses, which NSD does not do;
- *   RFC 1034 allows both).
+ *   RFC 1034 allows both);
+ * - the additional section holds the addresses of NS, MX and SRV targets, also those a wildcard
+ *   holds, and glue only in referrals (docs/adr/0011-edns-errors-and-identity.md).
  *
  * DNSSEC (RFC 4035 §3.1): when the query has the DO bit and the zone is signed, each RRset of the
  * answer and authority sections carries its RRSIGs (`AnswerEntry.signatures`), and negative,
