@@ -11,6 +11,7 @@ import { CONTROL_SERVER } from '../dataplane/store/zone-store';
 import { jsonLogger } from '../dataplane/server/log';
 import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
 import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
+import { checkIdentity, IdentityError, type ServerIdentity } from '../dataplane/nameserver/identity';
 
 /**
  * The `dnsfleet` command. Each subcommand is a thin layer over a module that can be used and
@@ -25,7 +26,7 @@ commands:
   operator   reconcile Zone resources into Redis for the clouds (out of cluster or in a pod)
 
 dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CIDR…]
-               [--tcp-idle-timeout SECONDS] [--no-watch]
+               [--tcp-idle-timeout SECONDS] [--no-watch] [identity options]
   -f, --file PATH          a YAML manifest file, or a directory of them (repeatable)
   -l, --listen HOST:PORT   address to answer on, UDP and TCP (repeatable; default 127.0.0.1:5300)
       --allow-transfer CIDR  clients allowed to AXFR/IXFR every zone (repeatable; default: none)
@@ -33,6 +34,12 @@ dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CI
       --no-watch           do not reload when files change
       --udp-io MODE        auto (default): batched UDP I/O where it was built, else node:dgram;
                            batched: refuse to start without it; dgram: always node:dgram
+  identity (both commands; docs/answers.md#identity):
+      --identity TEXT      answer to dig CH TXT id.server / hostname.bind (default: the host
+                           name; for dataplane: --pod)
+      --hide-identity      refuse those queries instead
+      --nsid TEXT          NSID sent to queries that ask for it, dig +nsid (default: none)
+      --version-string TEXT  answer to CH TXT version.bind / version.server (default: refused)
   A Zone's spec.secondaries may also transfer it (TSIG-signed with a key from a Secret manifest
   when they name one) and are sent a NOTIFY for every new serial.
 
@@ -53,6 +60,7 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --port N             DNS port with --listen-ips (default 5353)
       --http-port N        HTTP port with --listen-ips (default 8080)
       --udp-io MODE        auto (default), batched or dgram, as for serve
+      --identity, --hide-identity, --nsid, --version-string  as for serve
 
 dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
@@ -94,6 +102,34 @@ export function podAddresses(ips: string, port = '5353', httpPort = '8080'): { l
   return { listen: hosts.map((host) => ({ host, port: dns })), http: { host: hosts[0]!, port: portOf(httpPort, '--http-port') } };
 }
 
+/** The identity options of serve and dataplane, shared by both. */
+const IDENTITY_OPTIONS = {
+  identity: { type: 'string' },
+  'hide-identity': { type: 'boolean' },
+  nsid: { type: 'string' },
+  'version-string': { type: 'string' },
+} as const;
+
+/** `--identity`, `--hide-identity`, `--nsid`, `--version-string` → what the responder answers. */
+export function parseIdentity(
+  values: { identity?: string; 'hide-identity'?: boolean; nsid?: string; 'version-string'?: string },
+  defaultIdentity: string,
+): ServerIdentity {
+  if (values['hide-identity'] && values.identity !== undefined) throw new UsageError('--identity and --hide-identity exclude each other');
+  const identity: ServerIdentity = {
+    ...(values['hide-identity'] ? {} : { identity: values.identity ?? defaultIdentity }),
+    ...(values.nsid !== undefined ? { nsid: values.nsid } : {}),
+    ...(values['version-string'] !== undefined ? { version: values['version-string'] } : {}),
+  };
+  try {
+    return checkIdentity(identity);
+  } catch (err) {
+    if (!(err instanceof IdentityError)) throw err;
+    const flag = err.setting === 'version' ? '--version-string' : `--${err.setting}`;
+    throw new UsageError(`${flag}: ${err.detail}`);
+  }
+}
+
 export function parseListen(text: string): ListenAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   if (!m) throw new UsageError(`--listen ${text}: expected HOST:PORT or [IPv6]:PORT`);
@@ -124,6 +160,7 @@ async function serveCommand(args: string[]): Promise<number> {
       'tcp-idle-timeout': { type: 'string' },
       'no-watch': { type: 'boolean' },
       'udp-io': { type: 'string' },
+      ...IDENTITY_OPTIONS,
     },
     strict: true,
   });
@@ -138,6 +175,7 @@ async function serveCommand(args: string[]): Promise<number> {
     watch: !values['no-watch'],
     tcpIdleMs: idle * 1000,
     udpIo: parseUdpIo(values['udp-io']),
+    identity: parseIdentity(values, hostname()),
     log,
   });
   onSignals(log, () => running.stop());
@@ -160,6 +198,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'http-port': { type: 'string' },
       'allow-transfer': { type: 'string', multiple: true },
       'udp-io': { type: 'string' },
+      ...IDENTITY_OPTIONS,
     },
     strict: true,
   });
@@ -170,16 +209,19 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   if (!cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
   const { listen, http } = values['listen-ips'] !== undefined ? podAddresses(values['listen-ips'], values.port, values['http-port']) : { listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen), http: parseListen(values.http ?? '127.0.0.1:8080') };
+  const pod = values.pod ?? process.env.POD_NAME ?? hostname();
+  const identity = parseIdentity(values, pod);
   const log = jsonLogger();
   const running = await runCloud({
     cloud,
-    pod: values.pod ?? process.env.POD_NAME ?? hostname(),
+    pod,
     store: new RedisZoneStore(redis),
     listen,
     http,
     transferAcl: values['allow-transfer'] ?? [],
     secondaries: values.role === 'control',
     udpIo: parseUdpIo(values['udp-io']),
+    identity,
     log,
   });
   onSignals(log, () => running.stop());

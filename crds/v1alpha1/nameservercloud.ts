@@ -35,6 +35,27 @@ export interface NameserverCloudSpec {
   placement?: CloudPlacement;
   /** Requests and limits of the dataplane container, as in a Pod spec. */
   resources?: ResourceRequirements;
+  /** What the pods tell clients who ask which server answered (docs/answers.md#identity). */
+  identity?: CloudIdentity;
+}
+
+/**
+ * Identity queries (RFC 5001, RFC 4892): with several pods behind one anycast address, the pod's
+ * name tells a user which one answered.
+ */
+export interface CloudIdentity {
+  /** Send the pod's name as NSID to queries that ask for it, `dig +nsid` (RFC 5001; default true). */
+  nsid?: boolean;
+  /** Answer `dig CH TXT id.server` and `hostname.bind` with the pod's name (RFC 4892; default true; false refuses them). */
+  serverId?: boolean;
+  /**
+   * Answer `dig CH TXT version.bind` and `version.server` with this text; unset (the default)
+   * refuses them.
+   * @minLength 1
+   * @maxLength 255
+   * @pattern ^[ -~]+$
+   */
+  version?: string;
 }
 
 export interface CloudAddresses {

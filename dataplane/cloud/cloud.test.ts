@@ -7,7 +7,8 @@ import { snapshotOf } from '../store/snapshot';
 import type { ZoneSnapshot } from '../store/zone-store';
 import { memoryLogger } from '../server/log';
 import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
-import { query } from '../test/support/dns-client';
+import * as dnsPacket from 'dns-packet';
+import { buildQuery, exchangeUdp, query } from '../test/support/dns-client';
 import { runCloud, type RunningCloud } from './run-cloud';
 
 /**
@@ -57,6 +58,7 @@ describe('cloud pod against Redis @integration', function () {
       http: { host: '127.0.0.1', port: 0 },
       log,
       reportEveryMs: 200,
+      identity: { identity: 'cloud-a-0', nsid: 'cloud-a-0' },
     });
   });
   after(async () => {
@@ -70,6 +72,18 @@ describe('cloud pod against Redis @integration', function () {
     const ready = await fetch(`http://127.0.0.1:${pod.httpPort}/readyz`);
     assert.equal(ready.status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${pod.httpPort}/healthz`)).status, 200);
+  });
+
+  it('tells which pod answered: NSID and CH TXT id.server (RFC 5001, RFC 4892)', async () => {
+    const port = pod.dns.bound[0]!.port;
+    const nsidQuery = Buffer.concat([buildQuery('www.before.test', 'A', { edns: null }), Buffer.from([0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 0])]);
+    nsidQuery.writeUInt16BE(1, 10);
+    const reply = dnsPacket.decode(await exchangeUdp('127.0.0.1', port, nsidQuery));
+    const opt = reply.additionals?.find((a) => a.type === 'OPT') as { options?: Array<{ code: number; data?: Buffer }> } | undefined;
+    assert.equal(Buffer.from(opt?.options?.find((o) => o.code === 3)?.data ?? []).toString(), 'cloud-a-0');
+    const chaos = dnsPacket.encode({ id: 5, type: 'query', questions: [{ name: 'id.server', type: 'TXT', class: 'CH' }] });
+    const id = dnsPacket.decode(await exchangeUdp('127.0.0.1', port, chaos));
+    assert.deepEqual(id.answers?.map((a) => Buffer.concat((a as { data: Buffer[] }).data).toString()), ['cloud-a-0']);
   });
 
   it('answers a zone put into the store within 2 s, and its changes', async () => {

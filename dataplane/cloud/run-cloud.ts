@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { DnsServer, type ListenAddress, type UdpIo } from '../server/dns-server';
 import { Responder } from '../nameserver/respond';
+import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
 import { ZoneSet } from '../zone/zone-set';
 import type { Logger } from '../server/log';
@@ -28,6 +29,8 @@ export interface CloudOptions {
   readonly reportEveryMs?: number;
   /** UDP I/O: batched (the native addon) where built, else node:dgram. */
   readonly udpIo?: UdpIo | 'auto';
+  /** CHAOS identity, version and NSID answers (RFC 4892, RFC 5001); none by default. */
+  readonly identity?: ServerIdentity;
   /** The control server: also pull the secondary zones from their primaries (NOTIFY, SOA, IXFR/AXFR). */
   readonly secondaries?: boolean;
 }
@@ -43,7 +46,7 @@ export interface RunningCloud {
 }
 
 export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
-  const responder = new Responder(new ZoneSet([]));
+  const responder = new Responder(new ZoneSet([]), { identity: options.identity });
   const secondaries = options.secondaries ? new SecondaryManager({ store: options.store, log: options.log }) : undefined;
   const stopping = new AbortController();
   const global = AddressList.parse(options.transferAcl ?? []);

@@ -75,13 +75,14 @@ export class MessageWriter {
 
   /**
    * Writes one record into section 1 (answer), 2 (authority) or 3 (additional). Returns false,
-   * with nothing written, when it would pass the limit.
+   * with nothing written, when it would pass the limit. Class IN unless `cls` says otherwise
+   * (CHAOS identity answers, RFC 4892).
    */
-  writeRecord(section: 1 | 2 | 3, owner: Name, type: number, ttl: number, rdata: Uint8Array): boolean {
+  writeRecord(section: 1 | 2 | 3, owner: Name, type: number, ttl: number, rdata: Uint8Array, cls: number = RRClass.IN): boolean {
     const start = this.mark();
     this.writeName(owner, true);
     view.setUint16(this.pos, type);
-    view.setUint16(this.pos + 2, RRClass.IN);
+    view.setUint16(this.pos + 2, cls);
     view.setUint32(this.pos + 4, ttl);
     const rdlengthAt = this.pos + 8;
     this.pos += 10;

@@ -33,7 +33,21 @@ export interface Edns {
   readonly version: number;
   /** DNSSEC OK (RFC 3225 §3). */
   readonly dnssecOk: boolean;
+  /** The query carries an NSID option (RFC 5001 §2.1): the server may put its identifier in the answer. */
+  readonly nsid: boolean;
 }
+
+/** EDNS option codes we read (RFC 6891 §6.1.2, IANA "DNS EDNS0 Option Codes"). */
+export const EdnsOption = {
+  /** RFC 5001. */
+  NSID: 3,
+} as const;
+
+/**
+ * What the error response to a query whose OPT record itself is broken carries: an OPT with DO
+ * clear, so the client can tell a server without EDNS from a format error in EDNS (RFC 6891 §7).
+ */
+const BROKEN_OPT: Edns = { payloadSize: CLASSIC_UDP_SIZE, version: 0, dnssecOk: false, nsid: false };
 
 export interface Query {
   readonly id: number;
@@ -79,11 +93,13 @@ export function parseQuery(msg: Uint8Array): ParseResult {
   const ancount = (msg[6]! << 8) | msg[7]!;
   const nscount = (msg[8]! << 8) | msg[9]!;
   const arcount = (msg[10]! << 8) | msg[11]!;
+  // These errors come before the additional section is read: `ednsOf` looks for the OPT there,
+  // since every response to a query with a valid OPT carries one (RFC 6891 §6.1.1).
   if (opcode !== Opcode.QUERY && opcode !== Opcode.NOTIFY) {
-    return fail(Rcode.NOTIMP, `opcode ${opcode} not implemented`, id, flags, 0, null);
+    return fail(Rcode.NOTIMP, `opcode ${opcode} not implemented`, id, flags, 0, ednsOf(msg));
   }
-  if (qdcount !== 1) return fail(Rcode.FORMERR, `QDCOUNT is ${qdcount}, expected 1`, id, flags, 0, null);
-  if (flags & Flag.TC) return fail(Rcode.FORMERR, 'TC bit set in a query', id, flags, 0, null);
+  if (qdcount !== 1) return fail(Rcode.FORMERR, `QDCOUNT is ${qdcount}, expected 1`, id, flags, 0, ednsOf(msg));
+  if (flags & Flag.TC) return fail(Rcode.FORMERR, 'TC bit set in a query', id, flags, 0, ednsOf(msg));
 
   // The question name: uncompressed, as every query's is (RFC 1035 §4.1.4 allows no earlier name).
   let pos = HEADER_LENGTH;
@@ -107,7 +123,7 @@ export function parseQuery(msg: Uint8Array): ParseResult {
   // NOTIFY's optional SOA (RFC 1996 §3.7).
   const carriesRecords = qtype === RRType.IXFR || opcode === Opcode.NOTIFY;
   if (!carriesRecords && (ancount !== 0 || nscount !== 0)) {
-    return fail(Rcode.FORMERR, 'records in the answer or authority section of a query', id, flags, questionEnd, null);
+    return fail(Rcode.FORMERR, 'records in the answer or authority section of a query', id, flags, questionEnd, ednsOf(msg));
   }
   for (let i = 0; i < ancount + nscount; i++) {
     pos = skipRecord(msg, pos);
@@ -115,26 +131,30 @@ export function parseQuery(msg: Uint8Array): ParseResult {
   }
 
   let edns: Edns | null = null;
+  let ednsProblem = '';
   let signed = false;
   for (let i = 0; i < arcount; i++) {
     const start = pos;
     pos = skipRecord(msg, pos);
     if (pos < 0) return fail(Rcode.FORMERR, 'malformed additional record', id, flags, questionEnd, edns);
-    // An OPT record: root owner, type 41 (RFC 6891 §6.1.2).
-    if (msg[start] === 0 && ((msg[start + 1]! << 8) | msg[start + 2]!) === RRType.OPT) {
-      if (edns) return fail(Rcode.FORMERR, 'more than one OPT record', id, flags, questionEnd, null);
-      const payload = (msg[start + 3]! << 8) | msg[start + 4]!;
-      edns = {
-        payloadSize: Math.max(payload, CLASSIC_UDP_SIZE),
-        version: msg[start + 6]!,
-        dnssecOk: (msg[start + 7]! & 0x80) !== 0,
-      };
-    } else {
+    const typeAt = skipName(msg, start);
+    const type = (msg[typeAt]! << 8) | msg[typeAt + 1]!;
+    if (type === RRType.OPT) {
+      // RFC 6891 §6.1.1: at most one OPT; §6.1.2: its owner is the root. Read on to the end so a
+      // trailing TSIG is still seen; the FORMERR carries an OPT (§7).
+      if (edns || ednsProblem) ednsProblem ||= 'more than one OPT record';
+      else if (typeAt !== start + 1) ednsProblem = 'OPT record with an owner other than the root';
+      else {
+        const opt = readOpt(msg, start, pos);
+        if (typeof opt === 'string') ednsProblem = opt;
+        else edns = opt;
+      }
+    } else if (type === RRType.TSIG) {
       // Other additional records are read past; a TSIG RR is noted and verified by the caller.
-      const typeAt = skipName(msg, start);
-      if (((msg[typeAt]! << 8) | msg[typeAt + 1]!) === RRType.TSIG) signed = true;
+      signed = true;
     }
   }
+  if (ednsProblem) return fail(Rcode.FORMERR, ednsProblem, id, flags, questionEnd, BROKEN_OPT);
   // RFC 1035 says nothing of trailing octets; NSD and Knot refuse them as malformed.
   if (pos !== msg.length) return fail(Rcode.FORMERR, `${msg.length - pos} octets after the last record`, id, flags, questionEnd, edns);
 
@@ -155,6 +175,57 @@ export function parseQuery(msg: Uint8Array): ParseResult {
       signed,
     },
   };
+}
+
+/**
+ * Reads an OPT record at `start` ending at `end` (RFC 6891 §6.1.2): payload size, version, DO,
+ * and the options, each a code, a length and that many octets inside the RDATA. A string says
+ * what is broken (§7: FORMERR). Unknown options are skipped (§6.1.2).
+ */
+function readOpt(msg: Uint8Array, start: number, end: number): Edns | string {
+  const payload = (msg[start + 3]! << 8) | msg[start + 4]!;
+  let nsid = false;
+  let at = start + 11;
+  while (at < end) {
+    if (at + 4 > end) return `EDNS option header truncated: ${end - at} octets left in the OPT RDATA`;
+    const code = (msg[at]! << 8) | msg[at + 1]!;
+    const length = (msg[at + 2]! << 8) | msg[at + 3]!;
+    if (at + 4 + length > end) return `EDNS option ${code} of length ${length} runs past the OPT RDATA`;
+    if (code === EdnsOption.NSID) nsid = true;
+    at += 4 + length;
+  }
+  return {
+    payloadSize: Math.max(payload, CLASSIC_UDP_SIZE),
+    version: msg[start + 6]!,
+    dnssecOk: (msg[start + 7]! & 0x80) !== 0,
+    nsid,
+  };
+}
+
+/**
+ * The OPT of a query that failed before its additional section was read (a bad opcode, QDCOUNT or
+ * TC, records where a query has none), found by skipping every section: the error response
+ * carries it when it is valid (RFC 6891 §6.1.1). Null when there is none or it cannot be found.
+ * Error paths only.
+ */
+function ednsOf(msg: Uint8Array): Edns | null {
+  const counts = [(msg[4]! << 8) | msg[5]!, (msg[6]! << 8) | msg[7]!, (msg[8]! << 8) | msg[9]!, (msg[10]! << 8) | msg[11]!];
+  let pos = HEADER_LENGTH;
+  for (let i = 0; i < counts[0]! && pos >= 0; i++) {
+    pos = skipName(msg, pos);
+    pos = pos < 0 || pos + 4 > msg.length ? -1 : pos + 4;
+  }
+  for (let i = 0; i < counts[1]! + counts[2]! && pos >= 0; i++) pos = skipRecord(msg, pos);
+  let edns: Edns | null = null;
+  for (let i = 0; i < counts[3]! && pos >= 0; i++) {
+    const start = pos;
+    pos = skipRecord(msg, pos);
+    if (pos < 0 || msg[start] !== 0 || ((msg[start + 1]! << 8) | msg[start + 2]!) !== RRType.OPT) continue;
+    const opt = readOpt(msg, start, pos);
+    if (edns || typeof opt === 'string') return BROKEN_OPT;
+    edns = opt;
+  }
+  return edns;
 }
 
 function fail(

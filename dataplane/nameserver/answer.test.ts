@@ -230,3 +230,53 @@ describe('answerQuery', () => {
     assert.equal(a.rcode, Rcode.YXDOMAIN);
   });
 });
+
+describe('answerQuery: the additional section', () => {
+  // Targets that only a wildcard holds, and targets below a delegation (glue).
+  const zone = zoneOf(
+    `$ORIGIN add.test.
+@          SOA  ns hm 1 3600 600 86400 60
+@          NS   ns
+@          MX   10 mail.wild
+@          MX   20 mx.sub
+ns         A    192.0.2.1
+*.wild     A    192.0.2.4
+*.wild     AAAA 2001:db8::4
+srv        SRV  0 0 53 x.wild
+srvsub     SRV  0 0 53 mx.sub
+sub        NS   ns.sub
+ns.sub     A    192.0.2.2
+mx.sub     A    192.0.2.3
+*.sub      A    192.0.2.9
+deleg      NS   ns.wild
+deep       MX   10 a.b.wild
+wsub       MX   10 z.sub
+`,
+    'add.test.',
+  );
+  const set = new ZoneSet([zone]);
+  const additional = (qname: string, qtype: string): string[] => show(answerQuery(set, Name.fromText(qname), typeFromString(qtype)!).additional).sort();
+
+  it('adds the addresses a wildcard gives an MX or SRV target, under the target name (RFC 4592, as NSD and Knot)', () => {
+    assert.deepEqual(additional('add.test.', 'MX'), ['mail.wild.add.test. 300 A 192.0.2.4', 'mail.wild.add.test. 300 AAAA 2001:db8::4']);
+    assert.deepEqual(additional('srv.add.test.', 'SRV'), ['x.wild.add.test. 300 A 192.0.2.4', 'x.wild.add.test. 300 AAAA 2001:db8::4']);
+    assert.deepEqual(additional('deep.add.test.', 'MX'), ['a.b.wild.add.test. 300 A 192.0.2.4', 'a.b.wild.add.test. 300 AAAA 2001:db8::4']);
+  });
+
+  it('adds the addresses a wildcard gives an NS target of a referral', () => {
+    const a = answerQuery(set, Name.fromText('x.deleg.add.test.'), RRType.A);
+    assert.equal(a.outcome, 'referral');
+    assert.deepEqual(show(a.additional).sort(), ['ns.wild.add.test. 300 A 192.0.2.4', 'ns.wild.add.test. 300 AAAA 2001:db8::4']);
+  });
+
+  it('leaves glue (addresses below a delegation) out of authoritative answers, as NSD does (RFC 2181 §5.4.1)', () => {
+    assert.ok(!additional('add.test.', 'MX').some((l) => l.startsWith('mx.sub.')));
+    assert.deepEqual(additional('srvsub.add.test.', 'SRV'), []);
+    // A wildcard below the cut is the child's data, not ours.
+    assert.deepEqual(additional('wsub.add.test.', 'MX'), []);
+  });
+
+  it('still sends glue with the referral it belongs to', () => {
+    assert.deepEqual(show(answerQuery(set, Name.fromText('x.sub.add.test.'), RRType.A).additional), ['ns.sub.add.test. 300 A 192.0.2.2']);
+  });
+});

@@ -20,7 +20,9 @@ import { nodataProof, noDsProof, nxdomainProof, wildcardAnswerProof } from './an
  * - a CNAME is followed into any zone we serve, not only its own;
  * - ANY is answered with one RRset, the first the name holds (RFC 8482 §4.1), over UDP and TCP;
  * - the apex NS RRset is not added to positive answers (minimal responses, which NSD does not do;
- *   RFC 1034 allows both).
+ *   RFC 1034 allows both);
+ * - the additional section holds the addresses of NS, MX and SRV targets, also those a wildcard
+ *   holds, and glue only in referrals (docs/adr/0011-edns-errors-and-identity.md).
  *
  * DNSSEC (RFC 4035 §3.1): when the query has the DO bit and the zone is signed, each RRset of the
  * answer and authority sections carries its RRSIGs (`AnswerEntry.signatures`), and negative,
@@ -276,21 +278,50 @@ class AnswerState {
     this.result.authoritative = authoritative;
   }
 
-  /** RFC 1035 §3.3.9, §3.3.11, RFC 2782: addresses of NS, MX and SRV targets held in the zone. */
+  /**
+   * RFC 1035 §3.3.9, §3.3.11, RFC 2782: addresses of NS, MX and SRV targets held in the zone,
+   * authoritative ones only. Glue (addresses at or below a delegation) is left out, as NSD does:
+   * RFC 2181 §5.4.1 ranks it below authoritative data and it serves referrals only; Knot adds it.
+   */
   private addAdditional(zone: Zone, rrset: RRset): void {
     const codec = codecFor(rrset.type);
     for (const rdata of rrset.rdata) {
-      for (const target of codec.additionalNames(rdata)) this.addAddresses(zone, target, false);
+      for (const target of codec.additionalNames(rdata)) this.addAddresses(zone, target, false, false);
     }
   }
 
-  private addAddresses(zone: Zone, target: Name, required: boolean): void {
-    const node = zone.nodes.get(target.key);
-    if (!node) return;
+  /**
+   * The A and AAAA RRsets of `target`, or of the wildcard that stands for it (RFC 4592 §3.3.1:
+   * synthesized with `target` as owner, as NSD and Knot add them). `glue`: nodes at or below a
+   * delegation may be used (referrals).
+   */
+  private addAddresses(zone: Zone, target: Name, required: boolean, glue = true): void {
+    const exact = zone.nodes.get(target.key);
+    const node = exact ?? this.wildcardFor(zone, target);
+    if (!node || (node.belowCut && !glue)) return;
+    const owner = exact ? exact.name : target;
     for (const type of [RRType.A, RRType.AAAA]) {
       const rrset = node.rrsets.get(type);
-      if (rrset) this.add('additional', node.name, rrset, required, node.belowCut ? undefined : this.signatures(zone, node, type));
+      if (rrset) this.add('additional', owner, rrset, required, node.belowCut ? undefined : this.signatures(zone, node, type));
     }
+  }
+
+  /**
+   * The wildcard node that would answer for `target`, a name the zone does not hold: `*.` + its
+   * closest encloser (RFC 4592 §3.3.1), unless that encloser is at or below a cut or holds a
+   * DNAME, where the walk of `resolve` would have ended first.
+   */
+  private wildcardFor(zone: Zone, target: Name): ZoneNode | undefined {
+    if (!target.isSubdomainOf(zone.origin)) return undefined;
+    const key = target.key;
+    const origin = zone.origin.key.length;
+    for (let i = key.charCodeAt(0) + 1; key.length - i >= origin; i += key.charCodeAt(i) + 1) {
+      const encloser = zone.nodes.get(key.slice(i));
+      if (!encloser) continue;
+      if (encloser.belowCut || encloser.rrsets.has(RRType.DNAME)) return undefined;
+      return zone.nodes.get('\x01*' + encloser.name.key);
+    }
+    return undefined;
   }
 
   /** Adds an entry once; false when it is already there (how CNAME and DNAME loops end). */

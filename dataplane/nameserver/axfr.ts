@@ -1,5 +1,5 @@
 import { Flag, skipName, type Query } from '../dns/message';
-import { MessageWriter } from '../dns/message-writer';
+import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
 import { RRType } from '../dns/constants';
 import { recordTtl, type Zone } from '../zone/zone';
 import { serialCompare } from '../zone/serial';
@@ -27,7 +27,7 @@ export function* transferMessages(zone: Zone, q: Query, queryMessage: Uint8Array
     if (clientSerial !== undefined && serialCompare(clientSerial, zone.serial) >= 0) {
       const w = start(q, queryMessage, true);
       w.writeRecord(1, zone.origin, RRType.SOA, zone.soa.ttl, zone.soa.rdata[0]!);
-      yield w.finish();
+      yield finish(w, q);
       return;
     }
   }
@@ -39,7 +39,7 @@ export function* transferMessages(zone: Zone, q: Query, queryMessage: Uint8Array
       inMessage++;
       continue;
     }
-    if (inMessage > 0) yield w.finish();
+    if (inMessage > 0) yield finish(w, q);
     w = start(q, queryMessage, false);
     inMessage = 0;
     if (!w.writeRecord(1, owner, type, ttl, rdata)) {
@@ -49,13 +49,22 @@ export function* transferMessages(zone: Zone, q: Query, queryMessage: Uint8Array
     }
     inMessage++;
   }
-  yield w.finish();
+  yield finish(w, q);
 }
 
 function start(q: Query, queryMessage: Uint8Array, withQuestion: boolean, limit = TRANSFER_MESSAGE_SIZE): MessageWriter {
-  const w = new MessageWriter(q.id, Flag.AA | (q.flags & Flag.RD), limit);
+  const w = new MessageWriter(q.id, Flag.AA | (q.flags & Flag.RD), q.edns ? limit - OPT_RECORD_LENGTH : limit);
   if (withQuestion) w.copyQuestion(queryMessage, q.questionEnd, q.qnameKey);
   return w;
+}
+
+/**
+ * RFC 6891 §6.1.1: every message answering a request with an OPT carries one (NSD and Knot send
+ * it in AXFR answers too), after the records and before a TSIG the server adds.
+ */
+function finish(w: MessageWriter, q: Query): Uint8Array {
+  if (q.edns) w.writeOpt(0, q.edns.dnssecOk);
+  return w.finish();
 }
 
 function* allRecords(zone: Zone): Generator<[import('../dns/name').Name, number, number, Uint8Array]> {

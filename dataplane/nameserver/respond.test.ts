@@ -6,6 +6,8 @@ import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
 import { Responder } from './respond';
 import { buildQuery } from '../test/support/dns-client';
+import { transferMessages } from './axfr';
+import type { ServerIdentity } from './identity';
 import { signRequest, TsigError, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 
 function responder(): Responder {
@@ -14,6 +16,18 @@ function responder(): Responder {
   const text = ['$TTL 60', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1', ...Array.from({ length: 40 }, (_, i) => `many A 192.0.2.${i + 10}`)].join('\n');
   for (const r of readZoneFile(text, { origin, source: 't' })) b.add(r);
   return new Responder(new ZoneSet([b.build()]));
+}
+
+/** An IXFR query carrying a client SOA with `serial` in its authority section (RFC 1995 §3). */
+function ixfrQuery(serial: number): Buffer {
+  return Buffer.from(
+    dnsPacket.encode({
+      id: 9,
+      type: 'query',
+      questions: [{ name: 'r.test', type: 'IXFR' }],
+      authorities: [{ name: 'r.test', type: 'SOA', ttl: 60, data: { mname: 'ns.r.test', rname: 'hm.r.test', serial, refresh: 2, retry: 3, expire: 4, minimum: 5 } }],
+    }),
+  );
 }
 
 function decode(outcome: ReturnType<Responder['respond']>): dnsPacket.DecodedPacket & { rcode?: string } {
@@ -83,8 +97,185 @@ describe('Responder', () => {
   });
 
   it('answers IXFR over UDP with the SOA alone (RFC 1995 §2)', () => {
-    const reply = decode(responder().respond(buildQuery('r.test', 'IXFR'), 'udp'));
+    const reply = decode(responder().respond(ixfrQuery(0), 'udp'));
     assert.deepEqual(reply.answers?.map((a) => a.type), ['SOA']);
+  });
+
+  it('answers FORMERR, with the OPT, to an IXFR without an SOA in its authority section (RFC 1995 §3), over UDP and TCP', () => {
+    for (const transport of ['udp', 'tcp'] as const) {
+      const reply = decode(responder().respond(buildQuery('r.test', 'IXFR'), transport));
+      assert.equal(reply.rcode, 'FORMERR');
+      assert.deepEqual(reply.questions?.map((q) => q.type), ['IXFR']);
+      assert.deepEqual(reply.additionals?.map((a) => a.type), ['OPT']);
+    }
+  });
+
+  describe('EDNS (RFC 6891)', () => {
+    const opt = (rdata: number[]): Buffer => Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, rdata.length >> 8, rdata.length & 0xff, ...rdata]);
+    /** A query for r.test SOA with `additional` as its additional section of `arcount` records. */
+    const withAdditional = (additional: Buffer, arcount = 1, header: Partial<{ flags: number; qdcount: number; question: boolean }> = {}): Buffer => {
+      const base = buildQuery('r.test', 'SOA', { edns: null });
+      const out = Buffer.concat([header.question === false ? base.subarray(0, 12) : base, additional]);
+      out.writeUInt16BE(header.flags ?? 0, 2);
+      out.writeUInt16BE(header.qdcount ?? (header.question === false ? 0 : 1), 4);
+      out.writeUInt16BE(arcount, 10);
+      return out;
+    };
+    const optTypes = (reply: dnsPacket.DecodedPacket): string[] => (reply.additionals ?? []).map((a) => a.type);
+
+    it('answers FORMERR with an OPT to an option that runs past the OPT RDATA, and to a 3-octet OPT RDATA (§7)', () => {
+      const r = responder();
+      for (const [what, rdata] of [['option past the RDATA', [0, 3, 0, 10]], ['3-octet RDATA', [0, 3, 0]]] as const) {
+        for (const transport of ['udp', 'tcp'] as const) {
+          const reply = decode(r.respond(withAdditional(opt([...rdata])), transport));
+          assert.equal(reply.rcode, 'FORMERR', `${what} over ${transport}`);
+          assert.deepEqual(optTypes(reply), ['OPT'], `${what} over ${transport}`);
+          assert.equal(reply.questions?.length, 1);
+        }
+      }
+    });
+
+    it('answers FORMERR with an OPT to two OPT records and to an OPT not owned by the root (§6.1.1, §6.1.2)', () => {
+      const r = responder();
+      assert.deepEqual(optTypes(decode(r.respond(withAdditional(Buffer.concat([opt([]), opt([])]), 2), 'udp'))), ['OPT']);
+      assert.equal(decode(r.respond(withAdditional(Buffer.concat([opt([]), opt([])]), 2), 'udp')).rcode, 'FORMERR');
+      const notRoot = Buffer.concat([Buffer.from([1, 0x61]), opt([])]);
+      const reply = decode(r.respond(withAdditional(notRoot), 'udp'));
+      assert.equal(reply.rcode, 'FORMERR');
+      assert.deepEqual(optTypes(reply), ['OPT']);
+    });
+
+    it('reads options it does not know past, and answers as usual', () => {
+      const reply = decode(responder().respond(withAdditional(opt([0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8])), 'udp'));
+      assert.equal(reply.rcode, 'NOERROR');
+      assert.deepEqual(reply.answers?.map((a) => a.type), ['SOA']);
+    });
+
+    it('puts an OPT into every error response to a query with a valid one (§6.1.1)', () => {
+      const r = responder();
+      const cases: Array<[string, Buffer, string]> = [
+        ['an unknown opcode', withAdditional(opt([]), 1, { flags: 2 << 11 }), 'NOTIMP'],
+        ['no question', withAdditional(opt([]), 1, { question: false }), 'FORMERR'],
+        ['TC set', withAdditional(opt([]), 1, { flags: 0x0200 }), 'FORMERR'],
+        ['NOTIFY', withAdditional(opt([]), 1, { flags: 4 << 11 }), 'REFUSED'],
+        ['AXFR over UDP', buildQuery('r.test', 'AXFR'), 'NOTIMP'],
+        ['a zone we do not serve', buildQuery('other.test', 'A'), 'REFUSED'],
+        ['class HS', Buffer.from(dnsPacket.encode({ id: 1, type: 'query', questions: [{ name: 'r.test', type: 'A', class: 'HS' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as dnsPacket.Answer] })), 'REFUSED'],
+        ['EDNS version 1', withAdditional(Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 1, 0, 0, 0, 0])), 'BADVERS'],
+      ];
+      for (const [what, query, rcode] of cases) {
+        const raw = (r.respond(query, 'udp') as { message: Uint8Array }).message;
+        const reply = dnsPacket.decode(Buffer.from(raw)) as dnsPacket.DecodedPacket & { rcode?: string };
+        // BADVERS is 16: the upper bits are in the OPT (RFC 6891 §6.1.3), which dns-packet leaves there.
+        const extended = ((reply.additionals?.[0] as { extendedRcode?: number } | undefined)?.extendedRcode ?? 0) << 4;
+        assert.equal(extended ? String(extended | (raw[3]! & 0xf)) : reply.rcode, rcode === 'BADVERS' ? '16' : rcode, what);
+        assert.deepEqual(optTypes(reply), ['OPT'], what);
+      }
+    });
+
+    it('puts an OPT into every message of a zone transfer asked with EDNS', () => {
+      const r = responder();
+      const outcome = r.respond(buildQuery('r.test', 'AXFR'), 'tcp');
+      assert.equal(outcome.kind, 'transfer');
+      const t = outcome as Extract<typeof outcome, { kind: 'transfer' }>;
+      const messages = [...transferMessages(t.zone, t.query, t.request)].map((m) => dnsPacket.decode(Buffer.from(m)));
+      assert.ok(messages.length >= 1);
+      for (const m of messages) assert.deepEqual(optTypes(m), ['OPT']);
+      const plain = r.respond(buildQuery('r.test', 'AXFR', { edns: null }), 'tcp') as Extract<typeof outcome, { kind: 'transfer' }>;
+      for (const m of transferMessages(plain.zone, plain.query, plain.request)) assert.equal(dnsPacket.decode(Buffer.from(m)).additionals?.length, 0);
+    });
+  });
+
+  describe('identity (RFC 4892, RFC 5001)', () => {
+    const named = (identity: ServerIdentity): Responder => {
+      const r = responder();
+      return new Responder(r.zones, { identity });
+    };
+    const chaos = (name: string, type: dnsPacket.RecordType = 'TXT'): Buffer =>
+      Buffer.from(dnsPacket.encode({ id: 7, type: 'query', questions: [{ name, type, class: 'CH' }] }));
+    const txt = (reply: dnsPacket.DecodedPacket): string[] =>
+      (reply.answers ?? []).map((a) => `${a.name} ${(a as { class?: string }).class} ${(a as { ttl?: number }).ttl} ${Buffer.concat((a as { data: Buffer[] }).data).toString()}`);
+    const nsidOf = (reply: dnsPacket.DecodedPacket): string | undefined => {
+      const o = (reply.additionals ?? []).find((a) => a.type === 'OPT') as { options?: Array<{ code: number; data?: Buffer }> } | undefined;
+      const option = o?.options?.find((x) => x.code === 3);
+      return option ? Buffer.from(option.data ?? []).toString() : undefined;
+    };
+    const nsidQuery = (name: string, type: string): Buffer => {
+      const q = buildQuery(name, type, { edns: null });
+      const out = Buffer.concat([q, Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 0])]);
+      out.writeUInt16BE(1, 10);
+      return out;
+    };
+
+    it('answers CH TXT id.server and hostname.bind with the identity, TTL 0, AA clear', () => {
+      const r = named({ identity: 'pod-7' });
+      for (const name of ['id.server', 'HOSTNAME.bind']) {
+        const reply = decode(r.respond(chaos(name), 'udp'));
+        assert.equal(reply.rcode, 'NOERROR');
+        assert.equal((reply.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER, 0);
+        assert.deepEqual(txt(reply), [`${name} CH 0 pod-7`]);
+      }
+    });
+
+    it('refuses version.bind and version.server unless a version is configured', () => {
+      assert.equal(decode(named({ identity: 'pod-7' }).respond(chaos('version.bind'), 'udp')).rcode, 'REFUSED');
+      assert.equal(decode(named({}).respond(chaos('version.server'), 'tcp')).rcode, 'REFUSED');
+      const r = named({ version: 'dnsfleet 1.0' });
+      assert.deepEqual(txt(decode(r.respond(chaos('version.bind'), 'udp'))), ['version.bind CH 0 dnsfleet 1.0']);
+      assert.equal(decode(r.respond(chaos('id.server'), 'udp')).rcode, 'REFUSED', 'identity not configured');
+    });
+
+    it('refuses other CHAOS names and types, as NSD does', () => {
+      const r = named({ identity: 'pod-7', version: 'v' });
+      assert.equal(decode(r.respond(chaos('other.bind'), 'udp')).rcode, 'REFUSED');
+      assert.equal(decode(r.respond(chaos('id.server', 'A'), 'udp')).rcode, 'REFUSED');
+      assert.deepEqual(txt(decode(r.respond(chaos('id.server', 'ANY' as dnsPacket.RecordType), 'udp'))), ['id.server CH 0 pod-7']);
+    });
+
+    it('sends the NSID to queries that ask for it, from the cache too, and to nobody else', () => {
+      const r = named({ nsid: 'pod-7' });
+      for (let i = 0; i < 2; i++) {
+        const reply = decode(r.respond(nsidQuery('r.test', 'SOA'), 'udp'));
+        assert.deepEqual(reply.answers?.map((a) => a.type), ['SOA']);
+        assert.equal(nsidOf(reply), 'pod-7', `time ${i + 1}`);
+      }
+      assert.equal(nsidOf(decode(r.respond(buildQuery('r.test', 'SOA'), 'udp'))), undefined);
+      assert.equal(nsidOf(decode(r.respond(nsidQuery('other.test', 'A'), 'udp'))), 'pod-7', 'REFUSED carries it too');
+      assert.equal(nsidOf(decode(responder().respond(nsidQuery('r.test', 'SOA'), 'udp'))), undefined, 'none configured');
+    });
+
+    it('rejects identity texts that are empty, too long or not printable, naming the setting', () => {
+      assert.throws(() => named({ nsid: '' }), /nsid: must be 1 to 255/);
+      assert.throws(() => named({ identity: 'x'.repeat(256) }), /identity: must be 1 to 255/);
+      assert.throws(() => named({ version: 'a\nb' }), /version: must be printable ASCII/);
+    });
+  });
+
+  describe('query types and classes', () => {
+    const rcodeAa = (reply: dnsPacket.DecodedPacket & { rcode?: string }): string => `${reply.rcode} aa=${((reply.flags ?? 0) & dnsPacket.AUTHORITATIVE_ANSWER) !== 0}`;
+
+    it('answers MAILA and MAILB like any type no name holds: NODATA or NXDOMAIN with the SOA, AA set', () => {
+      const r = responder();
+      for (const type of ['TYPE253', 'TYPE254']) {
+        const there = decode(r.respond(buildQuery('ns.r.test', type), 'udp'));
+        assert.equal(rcodeAa(there), 'NOERROR aa=true');
+        assert.deepEqual(there.authorities?.map((a) => a.type), ['SOA']);
+        assert.equal(rcodeAa(decode(r.respond(buildQuery('nx.r.test', type), 'udp'))), 'NXDOMAIN aa=true');
+      }
+    });
+
+    it('answers QCLASS ANY from the IN data, not authoritatively and without the SOA (RFC 1035 §3.2.5, as NSD)', () => {
+      const r = responder();
+      const any = (name: string): Buffer => Buffer.from(dnsPacket.encode({ id: 1, type: 'query', questions: [{ name, type: 'A', class: 'ANY' }] }));
+      const hit = decode(r.respond(any('ns.r.test'), 'udp'));
+      assert.equal(rcodeAa(hit), 'NOERROR aa=false');
+      assert.deepEqual(hit.answers?.map((a) => `${a.name} ${(a as { class?: string }).class} ${a.type}`), ['ns.r.test IN A']);
+      const nx = decode(r.respond(any('nx.r.test'), 'udp'));
+      assert.equal(rcodeAa(nx), 'NXDOMAIN aa=false');
+      assert.equal(nx.authorities?.length, 0);
+      // Cached apart from class IN: the IN answer stays authoritative.
+      assert.equal(rcodeAa(decode(r.respond(buildQuery('ns.r.test', 'A'), 'udp'))), 'NOERROR aa=true');
+    });
   });
 
   describe('signed requests (RFC 8945)', () => {

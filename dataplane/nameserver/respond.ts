@@ -7,6 +7,8 @@ import type { Zone } from '../zone/zone';
 import { answerQuery, type Answer, type AnswerEntry } from './answer';
 import { ResponseCache, EdnsVariant } from './response-cache';
 import { signErrorResponse, signResponse, TsigError, verifyRequest, type TsigKey, type VerifiedRequest } from '../dns/tsig';
+import { ixfrClientSerial } from './axfr';
+import { answerChaos, checkIdentity, nsidOption, withOption, type ServerIdentity } from './identity';
 
 /**
  * Turns one query message into what the server does with it: send a response, drop it, or start
@@ -39,10 +41,17 @@ export class Responder {
   /** Seconds since the epoch, for TSIG. */
   private readonly clock: () => number;
 
-  constructor(zones: ZoneSet, options: { cacheEntries?: number; clock?: () => number } = {}) {
+  /** What CHAOS identity queries are answered with (RFC 4892). */
+  private readonly identity: ServerIdentity;
+  /** The NSID option added to answers that ask for it (RFC 5001), when one is configured. */
+  private readonly nsid: Uint8Array | null;
+
+  constructor(zones: ZoneSet, options: { cacheEntries?: number; clock?: () => number; identity?: ServerIdentity } = {}) {
     this.zoneSet = zones;
     this.cache = new ResponseCache(options.cacheEntries);
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+    this.identity = checkIdentity(options.identity ?? {});
+    this.nsid = this.identity.nsid === undefined ? null : nsidOption(this.identity.nsid);
   }
 
   /** Swaps in the TSIG keys that signed requests (transfers, their SOA queries) may use. */
@@ -65,21 +74,40 @@ export class Responder {
     if (!parsed.ok) {
       const p = parsed.problem;
       if (p.rcode === 'drop') return { kind: 'drop', reason: p.reason };
-      return response(errorResponse(msg, p.id, p.flags, p.questionEnd, p.edns, p.rcode));
+      return this.reply(errorResponse(msg, p.id, p.flags, p.questionEnd, p.edns, p.rcode), p.edns, transport);
     }
     const q = parsed.query;
-    // RFC 8945 §5.2: a signed request is verified before anything else is done with it.
+    // RFC 8945 §5.2: a signed request is verified before anything else is done with it. The
+    // answer to the request inside gets its NSID there, before it is signed.
     if (q.signed) return this.respondSigned(msg, q, transport);
+    const outcome = this.respondTo(msg, q, transport);
+    return outcome.kind === 'response' ? this.reply(outcome.message, q.edns, transport) : outcome;
+  }
+
+  /**
+   * RFC 5001 §2.1: a query with an NSID option gets ours in the OPT of whatever we answer (the
+   * response cache keeps answers without it). Every other answer is passed through as it is.
+   */
+  private reply(message: Uint8Array, edns: Edns | null, transport: Transport): Outcome {
+    if (this.nsid && edns?.nsid) return response(withOption(message, this.nsid, transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(edns)));
+    return response(message);
+  }
+
+  private respondTo(msg: Uint8Array, q: Query, transport: Transport): Outcome {
     // RFC 6891 §6.1.3: we speak EDNS version 0 only.
     if (q.edns && q.edns.version > 0) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.BADVERS));
     if (q.opcode === Opcode.NOTIFY) {
       // RFC 1996 §3.10: NOTIFY is for secondaries; the serving role has no primaries to refresh from.
       return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
     }
-    if (q.qclass !== RRClass.IN) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
+    if (q.qclass === RRClass.CH) return response(answerChaos(msg, q, this.identity));
+    // RFC 1035 §3.2.5: QCLASS * matches any class; we hold IN data only (see below).
+    if (q.qclass !== RRClass.IN && q.qclass !== RRClass.ANY) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
 
     if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) return this.transfer(msg, q, transport);
-    if (q.qtype === RRType.OPT || q.qtype === RRType.MAILA || q.qtype === RRType.MAILB || q.qtype === RRType.TSIG) {
+    // Meta-types that only live in messages (RFC 6895 §3.1). MAILA and MAILB (RFC 1035 §3.2.3,
+    // obsolete) go on to the lookup, which answers them as types no name holds, as NSD and Knot do.
+    if (q.qtype === RRType.OPT || q.qtype === RRType.TSIG) {
       return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTIMP));
     }
 
@@ -92,6 +120,7 @@ export class Responder {
     }
     // RFC 3225: the DO bit asks for RRSIGs and denial proofs; the cache keeps DO answers apart.
     const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype, q.edns?.dnssecOk === true);
+    if (q.qclass === RRClass.ANY) anyClass(answer);
     if (hit >= 0) return response(encodeAnswer(msg, q, answer, limit)); // cached, but too big for this client
     const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
     this.cache.store(msg, nameEnd, q.questionEnd, variant, full);
@@ -99,6 +128,11 @@ export class Responder {
   }
 
   private transfer(msg: Uint8Array, q: Query, transport: Transport): Outcome {
+    // RFC 1995 §3: an IXFR query carries the client's SOA in its authority section. Without it
+    // the query is malformed, over UDP and TCP, as NSD, Knot and BIND answer it.
+    if (q.qtype === RRType.IXFR && ixfrClientSerial(msg, q) === undefined) {
+      return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.FORMERR));
+    }
     const zone = this.zoneSet.get(Name.fromWireString(q.qnameCased));
     if (!zone) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTAUTH));
     if (transport === 'tcp') return { kind: 'transfer', query: q, zone, request: msg };
@@ -147,6 +181,16 @@ export class Responder {
     answer[2]! |= (Flag.QR | Flag.AA | Flag.TC) >> 8;
     return response(signResponse(answer, verified.key, verified.mac, now).wire);
   }
+}
+
+/**
+ * QCLASS * (RFC 1035 §3.2.5) answered from our IN data, as NSD does: not authoritative, since we
+ * cannot speak for every class, and so without the SOA or denial proofs of negative answers;
+ * referrals keep their NS RRset and glue.
+ */
+function anyClass(answer: Answer): void {
+  answer.authoritative = false;
+  if (answer.outcome !== 'referral') answer.authority.length = 0;
 }
 
 function response(message: Uint8Array): Outcome {

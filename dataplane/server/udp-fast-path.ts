@@ -3,7 +3,7 @@ import type { ResponseCache } from '../nameserver/response-cache';
 /**
  * The UDP hot path: answers a plain query straight from the response cache, reading only the
  * header, the question and an OPT record. Anything unusual (another opcode, more records, an EDNS
- * version other than 0, a cache miss, an answer too big for the client) returns -1 and goes
+ * version other than 0, a broken or NSID option, a cache miss, an answer too big for the client) returns -1 and goes
  * through the full responder, which is the reference: the fast path only reproduces its cache
  * hits. See docs/adr/0002-pre-encoded-responses.md.
  */
@@ -42,6 +42,13 @@ export function answerFromCache(msg: Uint8Array, cache: ResponseCache, out: Uint
     const o = questionEnd;
     if (o + 11 > length || msg[o] !== 0 || msg[o + 1] !== 0 || msg[o + 2] !== 41 || msg[o + 6] !== 0) return -1;
     if (o + 11 + ((msg[o + 9]! << 8) | msg[o + 10]!) !== length) return -1;
+    // Options (RFC 6891 §6.1.2): a malformed one gets FORMERR (§7), NSID (RFC 5001) an answer
+    // with our identifier; both from the full responder. Queries without options skip the loop.
+    for (let at = o + 11; at < length; ) {
+      if (at + 4 > length || (msg[at] === 0 && msg[at + 1] === 3)) return -1;
+      at += 4 + ((msg[at + 2]! << 8) | msg[at + 3]!);
+      if (at > length) return -1;
+    }
     const payload = (msg[o + 3]! << 8) | msg[o + 4]!;
     limit = payload < CLASSIC_UDP_SIZE ? CLASSIC_UDP_SIZE : payload > MAX_UDP_SIZE ? MAX_UDP_SIZE : payload;
     variant = msg[o + 7]! & 0x80 ? 3 : 1;

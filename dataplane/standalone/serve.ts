@@ -8,6 +8,7 @@ import { CloudSync } from '../cloud/cloud-sync';
 import { ZoneSet } from '../zone/zone-set';
 import { DnsServer, type ListenAddress, type UdpIo } from '../server/dns-server';
 import { Responder } from '../nameserver/respond';
+import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
 import type { Logger } from '../server/log';
 import { ZoneCatalog } from './catalog';
@@ -26,6 +27,8 @@ export interface ServeOptions {
   readonly tcpIdleMs?: number;
   /** UDP I/O: batched (the native addon) where built, else node:dgram (docs/adr/0006-batched-udp-io.md). */
   readonly udpIo?: UdpIo | 'auto';
+  /** CHAOS identity, version and NSID answers (RFC 4892, RFC 5001); none by default. */
+  readonly identity?: ServerIdentity;
   readonly log: Logger;
   /** NOTIFY retransmission (RFC 1996 §3.6); defaults in notify.ts. */
   readonly notify?: { readonly tries?: number; readonly initialTimeoutMs?: number };
@@ -46,7 +49,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { log } = options;
   const catalog = new ZoneCatalog(options.paths, log);
   const first = catalog.reload();
-  const responder = new Responder(catalog.zones);
+  const responder = new Responder(catalog.zones, { identity: options.identity });
   const stopping = new AbortController();
   // Who may transfer which zone, and the NOTIFYs to the zones' secondaries: rebuilt on every reload.
   const outbound = new OutboundTransfers(AddressList.parse(options.allowTransfer), log, () => server.bound, { ...options.notify, signal: stopping.signal });

@@ -66,6 +66,18 @@ function metadataFor(cloud: NameserverCloud, annotations?: Record<string, string
   };
 }
 
+/**
+ * `spec.identity` as dataplane flags: NSID and CH TXT id.server are the pod's name (the dataplane's
+ * `--identity` defaults to `--pod`, which is $POD_NAME), the version is refused unless set.
+ */
+export function identityArgs(identity: NameserverCloud['spec']['identity']): string[] {
+  return [
+    ...(identity?.nsid === false ? [] : ['--nsid', '$(POD_NAME)']),
+    ...(identity?.serverId === false ? ['--hide-identity'] : []),
+    ...(identity?.version !== undefined ? ['--version-string', identity.version] : []),
+  ];
+}
+
 /** The container and pod spec every dataplane pod shares; `roleArgs` say what the pod is. */
 export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSettings, options: { placement?: NameserverCloud['spec']['placement']; resources?: NameserverCloud['spec']['resources'] } = {}): Record<string, unknown> {
   const placement = options.placement ?? {};
@@ -122,7 +134,7 @@ export const DNS_SERVICE_PORTS = [
  */
 export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettings): OwnedObject {
   const labels = cloudSelectorLabels(cloud);
-  const podSpec = dataplanePodSpec(['--role', 'cloud', '--cloud', cloud.metadata.name], settings, { placement: cloud.spec.placement, resources: cloud.spec.resources });
+  const podSpec = dataplanePodSpec(['--role', 'cloud', '--cloud', cloud.metadata.name, ...identityArgs(cloud.spec.identity)], settings, { placement: cloud.spec.placement, resources: cloud.spec.resources });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -100,7 +100,11 @@ function nsdHasRrl(): boolean {
  */
 export async function startNsd(
   zones: readonly ZoneText[],
-  options: { allowTransfer?: string; /** `minimal-responses: yes`, as dnsfleet answers (benchmarks). */ minimalResponses?: boolean } = {},
+  options: {
+    allowTransfer?: string;
+    /** `minimal-responses: yes`, as dnsfleet answers (benchmarks). */ minimalResponses?: boolean;
+    /** More `server:` lines, e.g. `nsid: "ascii_pod-1"`, `hide-version: yes`. */ server?: readonly string[];
+  } = {},
 ): Promise<RunningPeer> {
   if (zones.length === 0) throw new Error('startNsd: no zones given');
   const dir = tempDir('nsd');
@@ -116,7 +120,7 @@ export async function startNsd(
   const logfile = join(dir.path, 'nsd.log');
   writeFileSync(
     join(dir.path, 'nsd.conf'),
-    nsdServerConfig({ dir: dir.path, host, port, logfile, verbosity: 1, extra: [...(nsdHasRrl() ? ['rrl-ratelimit: 0'] : []), ...(options.minimalResponses ? ['minimal-responses: yes'] : [])] }) + zoneConfig,
+    nsdServerConfig({ dir: dir.path, host, port, logfile, verbosity: 1, extra: [...(nsdHasRrl() ? ['rrl-ratelimit: 0'] : []), ...(options.minimalResponses ? ['minimal-responses: yes'] : []), ...(options.server ?? [])] }) + zoneConfig,
   );
   const nsd = await startAndWait(
     'nsd',
