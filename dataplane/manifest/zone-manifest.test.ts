@@ -82,7 +82,7 @@ spec:
 
   const errors: Array<[string, string, RegExp]> = [
     ['a record that does not parse', ZONE.replace('"10 mail"', '"mail"'), /^zones\.yaml:12: spec\.rrsets\[2\]\.records\[0\]: MX "mail": MX: preference: expected a number/],
-    ['an unknown type', ZONE.replace('type: A,', 'type: AX,'), /^zones\.yaml:11: spec\.rrsets\[1\]\.type: unknown record type "AX"/],
+    ['an unknown type', ZONE.replace('type: A,', 'type: AX,'), /^zones\.yaml:11: spec\.rrsets\[1\]\.type: unknown record type "AX": write it as TYPE<number> .*RFC 3597 §5/],
     ['a bad owner', ZONE.replace('name: www', 'name: "a..b"'), /^zones\.yaml:11: spec\.rrsets\[1\]\.name: .*empty label/],
     ['a TTL out of range', ZONE.replace('ttl: 60', 'ttl: -1'), /^zones\.yaml:11: spec\.rrsets\[1\]\.ttl: must be an integer from 0 to 2147483647/],
     ['an unknown field', ZONE.replace('  zoneName:', '  zonename: x\n  zoneName:'), /^zones\.yaml:6: spec\.zonename: unknown field/],

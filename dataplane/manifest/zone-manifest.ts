@@ -4,7 +4,7 @@ import { Name, NameError } from '../dns/name';
 import { RRType, typeFromString, typeToString } from '../dns/constants';
 import { RdataError } from '../dns/rdata/codec';
 import { parseRdata } from '../dns/rdata/registry';
-import { readZoneRecords, ZoneFileError } from '../dns/zonefile/reader';
+import { readZoneRecords, unknownTypeMessage, ZoneFileError } from '../dns/zonefile/reader';
 import { tokenizeRdata, TokenizeError } from '../dns/zonefile/tokenizer';
 import { ZoneBuilder, ZoneCheckError, formatProblem, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
 import type { Zone } from '../zone/zone';
@@ -161,7 +161,7 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
       return fail([...path, 'name'], (err as Error).message);
     }
     const type = typeFromString(rrset.type);
-    if (type === undefined) return fail([...path, 'type'], `unknown record type ${JSON.stringify(rrset.type)}`);
+    if (type === undefined) return fail([...path, 'type'], unknownTypeMessage(rrset.type));
     rrset.records.forEach((text, j) => {
       const recordPath = [...path, 'records', j];
       let rdata: Uint8Array;

@@ -146,7 +146,7 @@ describe('zone file reader (RFC 1035 §5)', () => {
       ['parenthesis never closed', '$TTL 60\na A 192.0.2.1\nb A (192.0.2.2\n', 3, /parenthesis opened here is never closed/],
       ['closing parenthesis without an opening one', '$TTL 60\na A 192.0.2.1 )\n', 2, /closing parenthesis without an opening one/],
       ['unterminated quoted string', '$TTL 60\n\nb TXT "unterminated\n', 3, /unterminated quoted string/],
-      ['unknown type', '$TTL 60\na A 192.0.2.1\nb BOGUS 1\n', 3, /unknown record type "BOGUS"/],
+      ['unknown type', '$TTL 60\na A 192.0.2.1\nb BOGUS 1\n', 3, /unknown record type "BOGUS": write it as TYPE<number> with the rdata as \\# <length> <hex> \(RFC 3597 §5\)/],
       ['missing type', '$TTL 60\na 60 IN\n', 2, /missing record type/],
       ['quoted string where the type should be', '$TTL 60\na "A" 192.0.2.1\n', 2, /expected a TTL, class or type, got the quoted string "A"/],
       ['TTL above 2^31-1 (RFC 2181 §8)', 'a 2147483648 A 192.0.2.1\n', 1, /TTL: "2147483648" is not a valid TTL/],

@@ -1,5 +1,5 @@
 import { Name, NameError } from '../name';
-import { RRClass, classFromString, classToString, typeFromString, typeToString } from '../constants';
+import { RRClass, RRType, classFromString, classToString, typeFromString, typeToString } from '../constants';
 import { RdataError, type Token } from '../rdata/codec';
 import { parseRdata } from '../rdata/registry';
 import { parseTtl } from '../rdata/fields';
@@ -140,7 +140,8 @@ function readRecord(entry: Entry, state: ReaderState, defaultTtl: number | undef
 
   const head = readHead(tokens, at, fail);
   const rdataTokens = tokens.slice(head.next);
-  if (rdataTokens.length === 0) fail(`${typeToString(head.type)} record without rdata`);
+  // Only APL may have no rdata at all (RFC 3123 §4: zero or more items).
+  if (rdataTokens.length === 0 && head.type !== RRType.APL) fail(`${typeToString(head.type)} record without rdata`);
   const rdata = rdataOrFail(head.type, rdataTokens, state.origin, fail);
 
   if (head.ttl !== undefined) state.lastTtl = head.ttl;
@@ -182,10 +183,18 @@ function readHead(tokens: readonly Token[], start: number, fail: Fail): RecordHe
       cls = asClass;
       continue;
     }
-    const type = typeFromString(t.text) ?? fail(`unknown record type "${shown(t.text)}"`);
+    const type = typeFromString(t.text) ?? fail(unknownTypeMessage(shown(t.text)));
     return { ttl, class: cls, type, next: i + 1 };
   }
   return fail('missing record type');
+}
+
+/**
+ * The message for a type mnemonic we do not know, pointing at the form every type has
+ * (RFC 3597 §5): the type by number and the rdata in hex.
+ */
+export function unknownTypeMessage(text: string): string {
+  return `unknown record type "${text}": write it as TYPE<number> with the rdata as \\# <length> <hex> (RFC 3597 §5), e.g. TYPE65401 \\# 2 0102`;
 }
 
 function ttlOrFail(token: Token, what: string, fail: Fail): number {
