@@ -89,7 +89,21 @@ describe('ZoneCatalog', () => {
     const c = catalog();
     const report = c.reload();
     assert.equal(wwwOf(c, 'a.test.'), '192.0.2.1');
-    assert.match(report.errors.join('\n'), /b\.yaml: zone a\.test\. is defined more than once/);
+    assert.equal(report.errors.length, 1);
+    assert.match(report.errors[0]!, /b\.yaml:1: zone a\.test\. is defined more than once \(first at .*a\.yaml:1\); the first definition is served/);
+  });
+
+  it('refuses a second definition of a zone in the same file, however its name is written, naming both documents', () => {
+    for (const second of ['a.test', 'A.Test', 'a.test.', 'A.TEST.', '\\097.test']) {
+      writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1') + '---\n' + zone('b.test', '192.0.2.9') + '---\n' + zone(second, '192.0.2.2'));
+      const c = catalog();
+      const report = c.reload();
+      assert.equal(wwwOf(c, 'a.test.'), '192.0.2.1', second);
+      assert.equal(report.zones, 2);
+      assert.equal(report.errors.length, 1, second);
+      // The third document starts on line 19 (two documents of 8 lines and their `---`).
+      assert.match(report.errors[0]!, /a\.yaml:19: zone a\.test\. is defined more than once in this file \(first at .*a\.yaml:1\); the first definition is served/, second);
+    }
   });
 
   it('skips kinds it does not serve, with a warning', () => {

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZoneSet } from '../zone/zone-set';
+import { Name } from '../dns/name';
 import { ManifestError, readManifestDocuments } from '../manifest/documents';
 import { buildZone, isZoneDocument, validateZoneDocument, type BuiltZone } from '../manifest/zone-manifest';
 import { isSecretDocument, readTsigSecret, secretNameOf } from '../manifest/secret-manifest';
@@ -36,6 +37,8 @@ interface FileContent {
   readonly secrets: Map<string, SecretEntry>;
   /** SecondaryZone manifests by zone name. */
   readonly secondaryZones?: Map<string, SecondaryZoneManifest>;
+  /** Where each zone of `zones` is defined, `file:line` of its document, for duplicate reports. */
+  readonly places?: Map<string, string>;
 }
 
 export class ZoneCatalog {
@@ -110,13 +113,16 @@ export class ZoneCatalog {
       }
     }
     const byName = new Map<string, BuiltZone>();
-    for (const [file, { zones }] of next) {
+    const placeOf = new Map<string, string>();
+    for (const [file, { zones, places }] of next) {
       for (const [name, built] of zones) {
+        const place = places?.get(name) ?? file;
         if (byName.has(name)) {
-          errors.push(`${file}: zone ${name} is defined more than once; the first definition is served`);
+          errors.push(`${place}: zone ${name} is defined more than once (first at ${placeOf.get(name)}); the first definition is served`);
           continue;
         }
         byName.set(name, built);
+        placeOf.set(name, place);
       }
     }
     const before = this.current;
@@ -205,6 +211,9 @@ export class ZoneCatalog {
     const zones = new Map<string, BuiltZone>();
     const secrets = new Map<string, SecretEntry>();
     const secondaryZones = new Map<string, SecondaryZoneManifest>();
+    // Each zone name's first document in this file: a second one is an error naming both, as
+    // across files (issue 14: it used to replace the first silently).
+    const places = new Map<string, string>();
     for (const doc of docs) {
       if (isSecondaryZoneDocument(doc)) {
         const name = zoneNameOf(doc.value);
@@ -235,6 +244,15 @@ export class ZoneCatalog {
         continue;
       }
       const name = zoneNameOf(doc.value);
+      const place = `${file}:${doc.lineOf([]) ?? 1}`;
+      if (name !== undefined) {
+        const first = places.get(name);
+        if (first !== undefined) {
+          errors.push(`${place}: zone ${name} is defined more than once in this file (first at ${first}); the first definition is served`);
+          continue;
+        }
+        places.set(name, place);
+      }
       const old = name ? previous.zones.get(name) : undefined;
       try {
         const resource = validateZoneDocument(doc);
@@ -251,7 +269,7 @@ export class ZoneCatalog {
         }
       }
     }
-    return { zones, secrets, secondaryZones };
+    return { zones, secrets, secondaryZones, places };
   }
 }
 
@@ -259,11 +277,19 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** The zone name a document asks for, normalised, even when the rest of it is broken. */
+/**
+ * The zone name a document asks for, normalised (absolute, lower case, escapes resolved as the
+ * zone's origin will be), even when the rest of it is broken.
+ */
 function zoneNameOf(value: unknown): string | undefined {
   const name = (value as { spec?: { zoneName?: unknown } }).spec?.zoneName;
   if (typeof name !== 'string' || name.length === 0) return undefined;
-  return (name.endsWith('.') ? name : `${name}.`).toLowerCase();
+  const absolute = name.endsWith('.') ? name : `${name}.`;
+  try {
+    return Name.fromText(absolute).toString().toLowerCase();
+  } catch {
+    return absolute.toLowerCase();
+  }
 }
 
 function diffZones(before: ZoneSet, after: ZoneSet): string[] {
