@@ -4,7 +4,7 @@ import { Name, NameError } from '../dns/name';
 import { RRType, typeFromString, typeToString } from '../dns/constants';
 import { RdataError } from '../dns/rdata/codec';
 import { parseRdata } from '../dns/rdata/registry';
-import { readZoneRecords, unknownTypeMessage, ZoneFileError } from '../dns/zonefile/reader';
+import { readZoneRecords, unknownTypeMessage, ZoneFileError, type IncludeReader } from '../dns/zonefile/reader';
 import { tokenizeRdata, TokenizeError } from '../dns/zonefile/tokenizer';
 import { ZoneBuilder, ZoneCheckError, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
 import type { Zone } from '../zone/zone';
@@ -124,7 +124,12 @@ const ZONE_FILE: readonly PathSegment[] = ['spec', 'zoneFile'];
  * being served, so an unchanged spec keeps its serial and a changed one gets a newer one
  * (RFC 1982). Used by `dnsfleet serve` for manifests and by the operator for API objects.
  */
-export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous: ManagedSerial | undefined, nowSeconds: number): BuiltZone {
+export interface BuildOptions {
+  /** Reads `$INCLUDE` files of spec.zoneFile; without it `$INCLUDE` is an error (API objects have no files). */
+  readonly include?: IncludeReader;
+}
+
+export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous: ManagedSerial | undefined, nowSeconds: number, build: BuildOptions = {}): BuiltZone {
   const spec = resource.spec;
   const fail = (path: readonly PathSegment[], detail: string): never => {
     throw new ManifestError(doc.source, doc.lineOf(path), formatPath(path), detail);
@@ -151,8 +156,13 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
     // else at the zoneFile field; the zone-file line is always named too.
     const fileLine = (line: number): number | undefined => doc.textLineOf?.(ZONE_FILE, line) ?? doc.lineOf(ZONE_FILE);
     try {
-      for (const r of readZoneRecords(spec.zoneFile, { origin, source: 'spec.zoneFile', defaultTtl })) {
-        add({ ...r, line: fileLine(r.line) }, `spec.zoneFile line ${r.line}`);
+      // spec.defaultTTL, when given, is a `$TTL` at the top; otherwise an SOA without a TTL takes
+      // its MINIMUM as BIND does, and other records the default 3600 (where BIND rejects the zone).
+      const options = { origin, source: 'spec.zoneFile', defaultTtl, initialTtl: spec.defaultTTL, include: build.include };
+      for (const r of readZoneRecords(spec.zoneFile, options)) {
+        // A record of an included file is placed at its $INCLUDE line, and named by its own file and line.
+        if (r.includedAt !== undefined) add({ ...r, line: fileLine(r.includedAt) }, `spec.zoneFile line ${r.includedAt}: ${r.source}:${r.line}`);
+        else add({ ...r, line: fileLine(r.line) }, `spec.zoneFile line ${r.line}`);
       }
     } catch (err) {
       if (err instanceof ZoneFileError) throw new ManifestError(doc.source, fileLine(err.line), `spec.zoneFile line ${err.line}`, err.detail);

@@ -1,5 +1,6 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { IncludeReader } from '../dns/zonefile/reader';
 import { ZoneSet } from '../zone/zone-set';
 import { Name } from '../dns/name';
 import { ManifestError, readManifestDocuments } from '../manifest/documents';
@@ -256,7 +257,7 @@ export class ZoneCatalog {
       const old = name ? previous.zones.get(name) : undefined;
       try {
         const resource = validateZoneDocument(doc);
-        const built = buildZone(doc, resource, old?.managedSerial, this.clock());
+        const built = buildZone(doc, resource, old?.managedSerial, this.clock(), { include: includeReader(file) });
         zones.set(built.zone.origin.toString().toLowerCase(), built);
         warnings.push(...built.warnings);
       } catch (err) {
@@ -271,6 +272,43 @@ export class ZoneCatalog {
     }
     return { zones, secrets, secondaryZones, places };
   }
+}
+
+/**
+ * `$INCLUDE` for the zones of a manifest file: names are relative to the manifest's directory,
+ * and only files in it or below may be read (symbolic links are followed first, then checked),
+ * so a manifest cannot read other files of the host.
+ */
+export function includeReader(manifest: string): IncludeReader {
+  const dir = dirname(manifest);
+  return (name: string) => {
+    let base: string;
+    try {
+      base = realpathSync(dir);
+    } catch (err) {
+      throw new Error(`cannot read the manifest's directory: ${(err as Error).message}`);
+    }
+    const inside = (path: string): boolean => {
+      const rel = relative(base, path);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    };
+    const refused = `refused: only files in the manifest's directory ${dir} or below may be included`;
+    if (!inside(resolve(base, name))) throw new Error(refused);
+    let real: string;
+    try {
+      real = realpathSync(resolve(base, name));
+    } catch (err) {
+      throw new Error(`cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (!inside(real)) throw new Error(`${refused} (it is a link to ${real})`);
+    let text: string;
+    try {
+      text = readFileSync(real, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return { text, source: join(dir, relative(base, real)) };
+  };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
