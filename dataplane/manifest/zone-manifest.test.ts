@@ -110,6 +110,7 @@ spec:
       ZONE.replace('  rrsets:', '  zoneFile: |\n    @ 300 SOA a b 1 2 3 4 5\n    ; a comment\n\n    @ 300 SOA c d 1 2 3 4 5\n  rrsets:'),
       /^zones\.yaml:11: spec\.zoneFile line 4: zone example\.com\. has 2 SOA records; exactly one is allowed$/,
     ],
+    ['an $INCLUDE where no files can be read', ZONE.replace('  rrsets:', '  zoneFile: |\n    $INCLUDE other.db\n  rrsets:'), /^zones\.yaml:8: spec\.zoneFile line 1: \$INCLUDE is not available here/],
     ['a broken zone file', ZONE.replace('  rrsets:', '  zoneFile: |\n    ok 300 A 192.0.2.9\n    bad 300 A 999.1.1.1\n  rrsets:'), /^zones\.yaml:9: spec\.zoneFile line 2: A: "999\.1\.1\.1" is not an IPv4 address/],
     [
       'a broken record on line 9 of a zone file that starts on line 8',
