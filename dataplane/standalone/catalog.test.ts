@@ -144,6 +144,14 @@ describe('ZoneCatalog', () => {
       }
     });
 
+    it('places a zone check problem of an included record at its $INCLUDE line and its own file and line', () => {
+      writeFileSync(join(dir, 'inc.db'), '; aliases\nc CNAME www\n');
+      writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1') + '  zoneFile: |\n    $TTL 60\n    c A 192.0.2.5\n    $INCLUDE inc.db\n');
+      const report = catalog().reload();
+      assert.equal(report.errors.length, 1);
+      assert.match(report.errors[0]!, /a\.yaml:12: spec\.zoneFile line 3: .*inc\.db:2: c\.a\.test\. has a CNAME beside other data \(A\) \(zone not loaded\)$/);
+    });
+
     it('refuses include loops, and names the line inside the included file', () => {
       writeFileSync(join(dir, 'l1.db'), '$INCLUDE l2.db\n');
       writeFileSync(join(dir, 'l2.db'), '\n$INCLUDE l1.db\n');
