@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isNode, isScalar, Scalar, type Document } from 'yaml';
 
 /**
  * Multi-document YAML manifests, as `kubectl apply -f` reads them, with every value traceable to
@@ -27,6 +27,11 @@ export interface ManifestDocument {
   readonly value: unknown;
   /** The line (from 1) where the value at `path` starts, or the document's first line. */
   lineOf(path: readonly PathSegment[]): number | undefined;
+  /**
+   * The file line of line `line` (from 1) of the string at `path`, when that string is a literal
+   * block scalar (`key: |`), whose lines are the file's lines one for one; otherwise undefined.
+   */
+  textLineOf(path: readonly PathSegment[], line: number): number | undefined;
 }
 
 export function readManifestDocuments(text: string, source: string): ManifestDocument[] {
@@ -55,6 +60,12 @@ export function readManifestDocuments(text: string, source: string): ManifestDoc
           if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
         }
         return undefined;
+      },
+      textLineOf(path, line) {
+        const node = doc.getIn(path, true);
+        if (!isScalar(node) || node.type !== Scalar.BLOCK_LITERAL || !node.range) return undefined;
+        // The header (`|`, `|-`, `|2` …) is on the key's line; the text starts on the next one.
+        return lines.linePos(node.range[0]).line + line;
       },
     });
   });

@@ -82,16 +82,46 @@ spec:
 
   const errors: Array<[string, string, RegExp]> = [
     ['a record that does not parse', ZONE.replace('"10 mail"', '"mail"'), /^zones\.yaml:12: spec\.rrsets\[2\]\.records\[0\]: MX "mail": MX: preference: expected a number/],
-    ['an unknown type', ZONE.replace('type: A,', 'type: AX,'), /^zones\.yaml:11: spec\.rrsets\[1\]\.type: unknown record type "AX"/],
+    ['an unknown type', ZONE.replace('type: A,', 'type: AX,'), /^zones\.yaml:11: spec\.rrsets\[1\]\.type: unknown record type "AX": write it as TYPE<number> .*RFC 3597 §5/],
     ['a bad owner', ZONE.replace('name: www', 'name: "a..b"'), /^zones\.yaml:11: spec\.rrsets\[1\]\.name: .*empty label/],
     ['a TTL out of range', ZONE.replace('ttl: 60', 'ttl: -1'), /^zones\.yaml:11: spec\.rrsets\[1\]\.ttl: must be an integer from 0 to 2147483647/],
     ['an unknown field', ZONE.replace('  zoneName:', '  zonename: x\n  zoneName:'), /^zones\.yaml:6: spec\.zonename: unknown field/],
     ['a wrong apiVersion', ZONE.replace('v1alpha1', 'v1'), /^zones\.yaml:1: apiVersion: must be dnsfleet\.io\/v1alpha1/],
     ['an empty records list', ZONE.replace('records: [192.0.2.1]', 'records: []'), /^zones\.yaml:11: spec\.rrsets\[1\]\.records: must be a non-empty list/],
-    ['a CNAME beside other data', ZONE.replace('type: A, ttl: 60, records: [192.0.2.1] }', 'type: A, records: [192.0.2.1] }\n    - { name: www, type: CNAME, records: [x.example.net.] }'), /CNAME beside other data \(A\)/],
+    // Structural errors point at the record that caused them, the later one.
+    [
+      'a CNAME beside other data',
+      ZONE.replace('type: A, ttl: 60, records: [192.0.2.1] }', 'type: A, records: [192.0.2.1] }\n    - { name: www, type: CNAME, records: [x.example.net.] }'),
+      /^zones\.yaml:12: spec\.rrsets\[2\]\.records\[0\]: www\.example\.com\. has a CNAME beside other data \(A\)$/,
+    ],
+    [
+      'other data after a CNAME',
+      ZONE.replace('type: A, ttl: 60, records: [192.0.2.1] }', 'type: CNAME, records: [x.example.net.] }\n    - { name: www, type: TXT, records: [a] }\n    - { name: www, type: A, records: [192.0.2.1] }'),
+      /^zones\.yaml:12: spec\.rrsets\[2\]\.records\[0\]: www\.example\.com\. has a CNAME beside other data \(TXT, A\)$/,
+    ],
+    [
+      'a second CNAME in the zone file',
+      ZONE.replace('  rrsets:', '  zoneFile: |\n    $TTL 300\n    c CNAME a\n    c A 192.0.2.1\n    c CNAME b\n  rrsets:'),
+      /^zones\.yaml:11: spec\.zoneFile line 4: c\.example\.com\. has 2 CNAME records; only one is allowed \(RFC 2181 §10\.1\); zones\.yaml:10: spec\.zoneFile line 3: c\.example\.com\. has a CNAME beside other data \(A\)$/,
+    ],
     ['out-of-zone data', ZONE.replace('name: www', 'name: www.example.net.'), /www\.example\.net\. is out of zone example\.com\./],
-    ['two SOA records', ZONE.replace('  rrsets:', '  zoneFile: |\n    @ 300 SOA a b 1 2 3 4 5\n    @ 300 SOA c d 1 2 3 4 5\n  rrsets:'), /has 2 SOA records/],
-    ['a broken zone file', ZONE.replace('  rrsets:', '  zoneFile: |\n    ok 300 A 192.0.2.9\n    bad 300 A 999.1.1.1\n  rrsets:'), /^zones\.yaml:7: spec\.zoneFile: zones\.yaml: spec\.zoneFile:2: A: "999\.1\.1\.1" is not an IPv4 address/],
+    [
+      'two SOA records',
+      ZONE.replace('  rrsets:', '  zoneFile: |\n    @ 300 SOA a b 1 2 3 4 5\n    ; a comment\n\n    @ 300 SOA c d 1 2 3 4 5\n  rrsets:'),
+      /^zones\.yaml:11: spec\.zoneFile line 4: zone example\.com\. has 2 SOA records; exactly one is allowed$/,
+    ],
+    ['an $INCLUDE where no files can be read', ZONE.replace('  rrsets:', '  zoneFile: |\n    $INCLUDE other.db\n  rrsets:'), /^zones\.yaml:8: spec\.zoneFile line 1: \$INCLUDE is not available here/],
+    ['a broken zone file', ZONE.replace('  rrsets:', '  zoneFile: |\n    ok 300 A 192.0.2.9\n    bad 300 A 999.1.1.1\n  rrsets:'), /^zones\.yaml:9: spec\.zoneFile line 2: A: "999\.1\.1\.1" is not an IPv4 address/],
+    [
+      'a broken record on line 9 of a zone file that starts on line 8',
+      ZONE.replace('  rrsets:', `  zoneFile: |-\n    $TTL 300\n${'    ok A 192.0.2.9\n'.repeat(4)}    (\n    )\n\n    multi ( 300\n      A 999.1.1.1 )\n  rrsets:`),
+      /^zones\.yaml:16: spec\.zoneFile line 9: A: "999\.1\.1\.1" is not an IPv4 address/,
+    ],
+    [
+      'a broken record in a zone file written as a quoted string (at the field, with the zone-file line)',
+      ZONE.replace('  rrsets:', '  zoneFile: "ok 300 A 192.0.2.9\\nbad 300 A 999.1.1.1\\n"\n  rrsets:'),
+      /^zones\.yaml:7: spec\.zoneFile line 2: A: "999\.1\.1\.1" is not an IPv4 address/,
+    ],
   ];
   for (const [what, yaml, message] of errors) {
     it(`rejects ${what}, naming file, line and field`, () => {

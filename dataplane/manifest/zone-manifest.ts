@@ -4,9 +4,9 @@ import { Name, NameError } from '../dns/name';
 import { RRType, typeFromString, typeToString } from '../dns/constants';
 import { RdataError } from '../dns/rdata/codec';
 import { parseRdata } from '../dns/rdata/registry';
-import { readZoneRecords, ZoneFileError } from '../dns/zonefile/reader';
+import { readZoneRecords, unknownTypeMessage, ZoneFileError, type IncludeReader } from '../dns/zonefile/reader';
 import { tokenizeRdata, TokenizeError } from '../dns/zonefile/tokenizer';
-import { ZoneBuilder, ZoneCheckError, formatProblem, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
+import { ZoneBuilder, ZoneCheckError, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
 import type { Zone } from '../zone/zone';
 import { nextSerial } from '../zone/serial';
 import { API_VERSION } from '../../crds/v1alpha1/meta';
@@ -108,6 +108,8 @@ export function validateZoneDocument(doc: ManifestDocument): ZoneResource {
 export interface ResourceLocator {
   readonly source: string;
   lineOf(path: readonly PathSegment[]): number | undefined;
+  /** The file line of line `line` of the text at `path` (a zone file in a `|` block), if known. */
+  textLineOf?(path: readonly PathSegment[], line: number): number | undefined;
 }
 
 /** The locator of an object read from the API server. */
@@ -115,12 +117,19 @@ export function apiObjectLocator(kind: string, namespace: string | undefined, na
   return { source: `${kind} ${namespace ? `${namespace}/` : ''}${name}`, lineOf: () => undefined };
 }
 
+const ZONE_FILE: readonly PathSegment[] = ['spec', 'zoneFile'];
+
 /**
  * Builds the zone of a validated Zone resource. `previous` is the managed serial of the version
  * being served, so an unchanged spec keeps its serial and a changed one gets a newer one
  * (RFC 1982). Used by `dnsfleet serve` for manifests and by the operator for API objects.
  */
-export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous: ManagedSerial | undefined, nowSeconds: number): BuiltZone {
+export interface BuildOptions {
+  /** Reads `$INCLUDE` files of spec.zoneFile; without it `$INCLUDE` is an error (API objects have no files). */
+  readonly include?: IncludeReader;
+}
+
+export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous: ManagedSerial | undefined, nowSeconds: number, build: BuildOptions = {}): BuiltZone {
   const spec = resource.spec;
   const fail = (path: readonly PathSegment[], detail: string): never => {
     throw new ManifestError(doc.source, doc.lineOf(path), formatPath(path), detail);
@@ -143,11 +152,20 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
   };
 
   if (spec.zoneFile !== undefined) {
-    const source = `${doc.source}: spec.zoneFile`;
+    // A zone-file line is reported at its line in the manifest where the text is a `|` block,
+    // else at the zoneFile field; the zone-file line is always named too.
+    const fileLine = (line: number): number | undefined => doc.textLineOf?.(ZONE_FILE, line) ?? doc.lineOf(ZONE_FILE);
     try {
-      for (const r of readZoneRecords(spec.zoneFile, { origin, source, defaultTtl })) add(r, source);
+      // spec.defaultTTL, when given, is a `$TTL` at the top; otherwise an SOA without a TTL takes
+      // its MINIMUM as BIND does, and other records the default 3600 (where BIND rejects the zone).
+      const options = { origin, source: 'spec.zoneFile', defaultTtl, initialTtl: spec.defaultTTL, include: build.include };
+      for (const r of readZoneRecords(spec.zoneFile, options)) {
+        // A record of an included file is placed at its $INCLUDE line, and named by its own file and line.
+        if (r.includedAt !== undefined) add({ ...r, line: fileLine(r.includedAt) }, `spec.zoneFile line ${r.includedAt}: ${r.source}:${r.line}`);
+        else add({ ...r, line: fileLine(r.line) }, `spec.zoneFile line ${r.line}`);
+      }
     } catch (err) {
-      if (err instanceof ZoneFileError) throw new ManifestError(doc.source, doc.lineOf(['spec', 'zoneFile']), 'spec.zoneFile', err.message);
+      if (err instanceof ZoneFileError) throw new ManifestError(doc.source, fileLine(err.line), `spec.zoneFile line ${err.line}`, err.detail);
       throw err;
     }
   }
@@ -161,7 +179,7 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
       return fail([...path, 'name'], (err as Error).message);
     }
     const type = typeFromString(rrset.type);
-    if (type === undefined) return fail([...path, 'type'], `unknown record type ${JSON.stringify(rrset.type)}`);
+    if (type === undefined) return fail([...path, 'type'], unknownTypeMessage(rrset.type));
     rrset.records.forEach((text, j) => {
       const recordPath = [...path, 'records', j];
       let rdata: Uint8Array;
@@ -173,7 +191,7 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
         }
         throw err;
       }
-      add({ owner, type, ttl: rrset.ttl ?? defaultTtl, rdata, line: doc.lineOf(recordPath) }, `${doc.source}: ${formatPath(recordPath)}`);
+      add({ owner, type, ttl: rrset.ttl ?? defaultTtl, rdata, line: doc.lineOf(recordPath) }, formatPath(recordPath));
     });
   });
 
@@ -184,18 +202,28 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
     const serial = previous?.specDigest === specDigest ? previous.serial : nextSerial(previous?.serial, nowSeconds);
     managedSerial = { specDigest, serial };
     const soaRecord = managedSoa(origin, spec.soa ?? {}, apexNs, serial, doc);
-    builder.add(soaRecord, `${doc.source}: spec.soa`);
+    builder.add(soaRecord, 'spec.soa');
   } else if (spec.soa) {
     warnings.push(`${doc.source}: spec.soa is ignored because the zone data has its own SOA record`);
   }
 
+  // Problems carry the field (or zone-file line) as their source and the manifest line as their line.
+  const placed = (p: ZoneProblem): string => {
+    if (!p.source) return `${doc.source}: ${p.message}`;
+    return `${doc.source}${p.source.line !== undefined ? `:${p.source.line}` : ''}: ${p.source.source}: ${p.message}`;
+  };
   try {
     const zone = builder.build();
-    warnings.push(...builder.warnings.map(formatProblem));
+    warnings.push(...builder.warnings.map(placed));
     return { zone, resource, managedSerial, warnings };
   } catch (err) {
     if (err instanceof ZoneCheckError) {
-      throw new ManifestError(doc.source, doc.lineOf(['spec']), 'spec', err.problems.map((p: ZoneProblem) => formatProblem(p)).join('; '));
+      // The error is placed at the first problem that has a place; the others follow it.
+      const first = err.problems.find((p) => p.source !== undefined) ?? err.problems[0]!;
+      const rest = err.problems.filter((p) => p !== first).map(placed);
+      const detail = [first.message, ...rest].join('; ');
+      if (!first.source) throw new ManifestError(doc.source, doc.lineOf(['spec']), 'spec', detail);
+      throw new ManifestError(doc.source, first.source.line, first.source.source, detail);
     }
     throw err;
   }

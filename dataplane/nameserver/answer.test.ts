@@ -49,7 +49,7 @@ x    A   198.51.100.1
 function zoneOf(text: string, origin: string) {
   const o = Name.fromText(origin);
   const b = new ZoneBuilder(o);
-  for (const r of readZoneFile(text, { origin: o, source: origin, defaultTtl: 300 })) b.add(r);
+  for (const r of readZoneFile(text, { origin: o, source: origin, initialTtl: 300 })) b.add(r);
   return b.build();
 }
 

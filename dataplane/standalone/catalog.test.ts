@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Name } from '../dns/name';
@@ -89,7 +89,80 @@ describe('ZoneCatalog', () => {
     const c = catalog();
     const report = c.reload();
     assert.equal(wwwOf(c, 'a.test.'), '192.0.2.1');
-    assert.match(report.errors.join('\n'), /b\.yaml: zone a\.test\. is defined more than once/);
+    assert.equal(report.errors.length, 1);
+    assert.match(report.errors[0]!, /b\.yaml:1: zone a\.test\. is defined more than once \(first at .*a\.yaml:1\); the first definition is served/);
+  });
+
+  it('refuses a second definition of a zone in the same file, however its name is written, naming both documents', () => {
+    for (const second of ['a.test', 'A.Test', 'a.test.', 'A.TEST.', '\\097.test']) {
+      writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1') + '---\n' + zone('b.test', '192.0.2.9') + '---\n' + zone(second, '192.0.2.2'));
+      const c = catalog();
+      const report = c.reload();
+      assert.equal(wwwOf(c, 'a.test.'), '192.0.2.1', second);
+      assert.equal(report.zones, 2);
+      assert.equal(report.errors.length, 1, second);
+      // The third document starts on line 19 (two documents of 8 lines and their `---`).
+      assert.match(report.errors[0]!, /a\.yaml:19: zone a\.test\. is defined more than once in this file \(first at .*a\.yaml:1\); the first definition is served/, second);
+    }
+  });
+
+  describe('$INCLUDE in spec.zoneFile', () => {
+    const including = (file: string): string =>
+      zone('a.test', '192.0.2.1') + `  zoneFile: |\n    $TTL 60\n    $INCLUDE ${file}\n`;
+
+    it('reads a file relative to the manifest, subdirectories included', () => {
+      mkdirSync(join(dir, 'db'));
+      writeFileSync(join(dir, 'db', 'a.db'), 'inc A 192.0.2.7\n');
+      writeFileSync(join(dir, 'a.yaml'), including('db/a.db'));
+      const c = catalog();
+      const report = c.reload();
+      assert.deepEqual(report.errors, []);
+      const rd = c.zones.get(Name.fromText('a.test.'))!.node(Name.fromText('inc.a.test.'))!.rrsets.get(1)!.rdata[0]!;
+      assert.deepEqual([...rd], [192, 0, 2, 7]);
+    });
+
+    it('refuses files outside the manifest directory, by path or by link, with a clear message', () => {
+      const outside = mkdtempSync(join(tmpdir(), 'dnsfleet-outside-'));
+      try {
+        writeFileSync(join(outside, 'secret.db'), 'x A 192.0.2.66\n');
+        symlinkSync(join(outside, 'secret.db'), join(dir, 'link.db'));
+        for (const [name, why] of [
+          [`../${outside.split('/').pop()}/secret.db`, /refused: only files in the manifest's directory .* or below may be included$/],
+          [join(outside, 'secret.db'), /refused: only files in the manifest's directory .* or below may be included$/],
+          ['/etc/passwd', /refused: only files in the manifest's directory/],
+          ['link.db', /refused: .*\(it is a link to .*secret\.db\)/],
+          ['missing.db', /cannot read it: ENOENT/],
+        ] as const) {
+          writeFileSync(join(dir, 'a.yaml'), including(name));
+          const report = catalog().reload();
+          assert.equal(report.errors.length, 1, name);
+          assert.match(report.errors[0]!, /a\.yaml:11: spec\.zoneFile line 2: \$INCLUDE /, name);
+          assert.match(report.errors[0]!.replace(/ \(zone not loaded\)$/, ''), why, name);
+        }
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+      }
+    });
+
+    it('places a zone check problem of an included record at its $INCLUDE line and its own file and line', () => {
+      writeFileSync(join(dir, 'inc.db'), '; aliases\nc CNAME www\n');
+      writeFileSync(join(dir, 'a.yaml'), zone('a.test', '192.0.2.1') + '  zoneFile: |\n    $TTL 60\n    c A 192.0.2.5\n    $INCLUDE inc.db\n');
+      const report = catalog().reload();
+      assert.equal(report.errors.length, 1);
+      assert.match(report.errors[0]!, /a\.yaml:12: spec\.zoneFile line 3: .*inc\.db:2: c\.a\.test\. has a CNAME beside other data \(A\) \(zone not loaded\)$/);
+    });
+
+    it('refuses include loops, and names the line inside the included file', () => {
+      writeFileSync(join(dir, 'l1.db'), '$INCLUDE l2.db\n');
+      writeFileSync(join(dir, 'l2.db'), '\n$INCLUDE l1.db\n');
+      writeFileSync(join(dir, 'a.yaml'), including('l1.db'));
+      let report = catalog().reload();
+      assert.match(report.errors[0]!, /\$INCLUDE loop: spec\.zoneFile -> .*l1\.db -> .*l2\.db -> .*l1\.db/);
+      writeFileSync(join(dir, 'bad.db'), 'ok A 192.0.2.1\nbad A 192.0.2.300\n');
+      writeFileSync(join(dir, 'a.yaml'), including('bad.db'));
+      report = catalog().reload();
+      assert.match(report.errors[0]!, /a\.yaml:11: spec\.zoneFile line 2: \$INCLUDE .*bad\.db: .*bad\.db:2: A: "192\.0\.2\.300" is not an IPv4 address/);
+    });
   });
 
   it('skips kinds it does not serve, with a warning', () => {

@@ -1,6 +1,8 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { IncludeReader } from '../dns/zonefile/reader';
 import { ZoneSet } from '../zone/zone-set';
+import { Name } from '../dns/name';
 import { ManifestError, readManifestDocuments } from '../manifest/documents';
 import { buildZone, isZoneDocument, validateZoneDocument, type BuiltZone } from '../manifest/zone-manifest';
 import { isSecretDocument, readTsigSecret, secretNameOf } from '../manifest/secret-manifest';
@@ -36,6 +38,8 @@ interface FileContent {
   readonly secrets: Map<string, SecretEntry>;
   /** SecondaryZone manifests by zone name. */
   readonly secondaryZones?: Map<string, SecondaryZoneManifest>;
+  /** Where each zone of `zones` is defined, `file:line` of its document, for duplicate reports. */
+  readonly places?: Map<string, string>;
 }
 
 export class ZoneCatalog {
@@ -110,13 +114,16 @@ export class ZoneCatalog {
       }
     }
     const byName = new Map<string, BuiltZone>();
-    for (const [file, { zones }] of next) {
+    const placeOf = new Map<string, string>();
+    for (const [file, { zones, places }] of next) {
       for (const [name, built] of zones) {
+        const place = places?.get(name) ?? file;
         if (byName.has(name)) {
-          errors.push(`${file}: zone ${name} is defined more than once; the first definition is served`);
+          errors.push(`${place}: zone ${name} is defined more than once (first at ${placeOf.get(name)}); the first definition is served`);
           continue;
         }
         byName.set(name, built);
+        placeOf.set(name, place);
       }
     }
     const before = this.current;
@@ -205,6 +212,9 @@ export class ZoneCatalog {
     const zones = new Map<string, BuiltZone>();
     const secrets = new Map<string, SecretEntry>();
     const secondaryZones = new Map<string, SecondaryZoneManifest>();
+    // Each zone name's first document in this file: a second one is an error naming both, as
+    // across files (issue 14: it used to replace the first silently).
+    const places = new Map<string, string>();
     for (const doc of docs) {
       if (isSecondaryZoneDocument(doc)) {
         const name = zoneNameOf(doc.value);
@@ -235,10 +245,19 @@ export class ZoneCatalog {
         continue;
       }
       const name = zoneNameOf(doc.value);
+      const place = `${file}:${doc.lineOf([]) ?? 1}`;
+      if (name !== undefined) {
+        const first = places.get(name);
+        if (first !== undefined) {
+          errors.push(`${place}: zone ${name} is defined more than once in this file (first at ${first}); the first definition is served`);
+          continue;
+        }
+        places.set(name, place);
+      }
       const old = name ? previous.zones.get(name) : undefined;
       try {
         const resource = validateZoneDocument(doc);
-        const built = buildZone(doc, resource, old?.managedSerial, this.clock());
+        const built = buildZone(doc, resource, old?.managedSerial, this.clock(), { include: includeReader(file) });
         zones.set(built.zone.origin.toString().toLowerCase(), built);
         warnings.push(...built.warnings);
       } catch (err) {
@@ -251,19 +270,64 @@ export class ZoneCatalog {
         }
       }
     }
-    return { zones, secrets, secondaryZones };
+    return { zones, secrets, secondaryZones, places };
   }
+}
+
+/**
+ * `$INCLUDE` for the zones of a manifest file: names are relative to the manifest's directory,
+ * and only files in it or below may be read (symbolic links are followed first, then checked),
+ * so a manifest cannot read other files of the host.
+ */
+export function includeReader(manifest: string): IncludeReader {
+  const dir = dirname(manifest);
+  return (name: string) => {
+    let base: string;
+    try {
+      base = realpathSync(dir);
+    } catch (err) {
+      throw new Error(`cannot read the manifest's directory: ${(err as Error).message}`);
+    }
+    const inside = (path: string): boolean => {
+      const rel = relative(base, path);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    };
+    const refused = `refused: only files in the manifest's directory ${dir} or below may be included`;
+    if (!inside(resolve(base, name))) throw new Error(refused);
+    let real: string;
+    try {
+      real = realpathSync(resolve(base, name));
+    } catch (err) {
+      throw new Error(`cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (!inside(real)) throw new Error(`${refused} (it is a link to ${real})`);
+    let text: string;
+    try {
+      text = readFileSync(real, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return { text, source: join(dir, relative(base, real)) };
+  };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** The zone name a document asks for, normalised, even when the rest of it is broken. */
+/**
+ * The zone name a document asks for, normalised (absolute, lower case, escapes resolved as the
+ * zone's origin will be), even when the rest of it is broken.
+ */
 function zoneNameOf(value: unknown): string | undefined {
   const name = (value as { spec?: { zoneName?: unknown } }).spec?.zoneName;
   if (typeof name !== 'string' || name.length === 0) return undefined;
-  return (name.endsWith('.') ? name : `${name}.`).toLowerCase();
+  const absolute = name.endsWith('.') ? name : `${name}.`;
+  try {
+    return Name.fromText(absolute).toString().toLowerCase();
+  } catch {
+    return absolute.toLowerCase();
+  }
 }
 
 function diffZones(before: ZoneSet, after: ZoneSet): string[] {

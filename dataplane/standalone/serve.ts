@@ -44,6 +44,14 @@ export interface RunningServer {
 
 /** Edits usually arrive as several file events: wait for them to settle before reloading. */
 const RELOAD_DEBOUNCE_MS = 200;
+/**
+ * A manifest modified less than this long ago may still be being written (an editor that writes
+ * in parts, issue 14: two parts 0.6 s apart were loaded truncated): the reload waits until every
+ * file has been quiet this long, but no longer than SETTLE_MAX_MS. Writing a new file and
+ * renaming it over the old one (docs/serve.md) needs no waiting at all.
+ */
+const SETTLE_MS = 1000;
+const SETTLE_MAX_MS = 10_000;
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { log } = options;
@@ -102,9 +110,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   if (options.watch) {
+    let firstEvent = 0;
+    const whenSettled = (): void => {
+      const quietFor = Date.now() - newestChange(catalog.files());
+      if (quietFor < SETTLE_MS && Date.now() - firstEvent < SETTLE_MAX_MS) {
+        timer = setTimeout(whenSettled, SETTLE_MS - quietFor);
+        return;
+      }
+      timer = undefined;
+      reload();
+    };
     const schedule = (): void => {
       if (timer) clearTimeout(timer);
-      timer = setTimeout(reload, RELOAD_DEBOUNCE_MS);
+      else firstEvent = Date.now();
+      timer = setTimeout(whenSettled, RELOAD_DEBOUNCE_MS);
     };
     // Watch directories, not files: editors and `kubectl`-style tools replace files by rename.
     const dirs = new Set(options.paths.map((p) => (isDirectory(p) ? resolve(p) : dirname(resolve(p)))));
@@ -143,6 +162,19 @@ async function handOver(store: ZoneStore, wanted: ReadonlyMap<string, SecondaryC
     const had = secondaries.find((s) => s.origin === c.origin);
     if (!had || JSON.stringify(had) !== JSON.stringify(c)) await store.putSecondary(c);
   }
+}
+
+/** The latest modification time of the files, in ms since the epoch (0 when none can be read). */
+function newestChange(files: readonly string[]): number {
+  let newest = 0;
+  for (const file of files) {
+    try {
+      newest = Math.max(newest, statSync(file).mtimeMs);
+    } catch {
+      // A file removed meanwhile: the reload reports it.
+    }
+  }
+  return newest;
 }
 
 function isDirectory(path: string): boolean {

@@ -45,8 +45,27 @@ interface PendingSet {
   ttls: number[] | undefined;
   /** Built only for large RRsets; small ones are checked for duplicates by comparison. */
   seen: Set<string> | undefined;
+  /** Where the first record was written, and the second (the first one too many for SOA, CNAME, DNAME). */
   source: SourceRef | undefined;
+  second: SourceRef | undefined;
+  /** When the RRset's first record came, to tell which of two clashing RRsets came later. */
+  order: number;
 }
+
+/**
+ * Where the records of one name were written, so that a problem points at the record that
+ * caused it (the later of two clashing RRsets, the second SOA), not at the first of the zone.
+ */
+export interface RecordPlaces {
+  /** The first record of `type`. */
+  first(type: number): SourceRef | undefined;
+  /** The second record of `type`. */
+  second(type: number): SourceRef | undefined;
+  /** Increases with the time the first record of `type` was added. */
+  order(type: number): number;
+}
+
+const NO_PLACES: RecordPlaces = { first: () => undefined, second: () => undefined, order: () => 0 };
 
 /** Above this many records an RRset keeps a set of its rdata to find duplicates. */
 const LINEAR_DUPLICATE_CHECK = 16;
@@ -85,6 +104,8 @@ export class ZoneBuilder {
         ttls: record.type === RRType.RRSIG ? [record.ttl] : undefined,
         seen: undefined,
         source: where,
+        second: undefined,
+        order: this.count,
       });
       this.count++;
       return this;
@@ -103,6 +124,7 @@ export class ZoneBuilder {
       });
       set.ttl = Math.min(set.ttl, record.ttl);
     }
+    if (set.rdata.length === 1) set.second = where;
     set.rdata.push(record.rdata);
     set.seen?.add(bytesToLatin1(record.rdata));
     this.count++;
@@ -121,7 +143,11 @@ export class ZoneBuilder {
         node.rrsets.set(rrset);
       }
       nodes.set(key, node);
-      checkNode(node, this.origin, problems, (type) => byType.get(type)?.source);
+      checkNode(node, this.origin, problems, {
+        first: (type) => byType.get(type)?.source,
+        second: (type) => byType.get(type)?.second,
+        order: (type) => byType.get(type)?.order ?? 0,
+      });
     }
 
     const apex = nodes.get(this.origin.key);
@@ -129,7 +155,8 @@ export class ZoneBuilder {
     if (!soa) {
       problems.push({ message: `zone ${this.origin} has no SOA record at its apex` });
     } else if (soa.rdata.length > 1) {
-      const src = this.sets.get(this.origin.key)?.get(RRType.SOA)?.source;
+      // The second SOA is the one too many.
+      const src = this.sets.get(this.origin.key)?.get(RRType.SOA)?.second;
       problems.push({ message: `zone ${this.origin} has ${soa.rdata.length} SOA records; exactly one is allowed`, source: src });
     }
     if (apex && !apex.rrsets.has(RRType.NS)) {
@@ -153,31 +180,34 @@ export function checkRecord(record: ZoneRecord, origin: Name): string | undefine
 }
 
 /** The checks on the RRsets of one name. Shared with ZoneUpdate, which checks the names it changed. */
-export function checkNode(node: ZoneNode, origin: Name, problems: ZoneProblem[], where: (type: number) => SourceRef | undefined = () => undefined): void {
+export function checkNode(node: ZoneNode, origin: Name, problems: ZoneProblem[], places: RecordPlaces = NO_PLACES): void {
   const isApex = node.name.key === origin.key;
   if (!isApex && node.rrsets.has(RRType.SOA)) {
-    problems.push({ message: `SOA record at ${node.name}, which is not the zone apex ${origin}`, source: where(RRType.SOA) });
+    problems.push({ message: `SOA record at ${node.name}, which is not the zone apex ${origin}`, source: places.first(RRType.SOA) });
   }
   const cname = node.rrsets.get(RRType.CNAME);
   if (cname) {
     if (cname.rdata.length > 1) {
-      problems.push({ message: `${node.name} has ${cname.rdata.length} CNAME records; only one is allowed (RFC 2181 §10.1)`, source: where(RRType.CNAME) });
+      problems.push({ message: `${node.name} has ${cname.rdata.length} CNAME records; only one is allowed (RFC 2181 §10.1)`, source: places.second(RRType.CNAME) });
     }
     // RFC 1034 §3.6.2, RFC 2181 §10.1: a CNAME owner has no other data, except DNSSEC records (RFC 4035 §2.5).
     const others = node.rrsets.types().filter(
       (t) => t !== RRType.CNAME && t !== RRType.RRSIG && t !== RRType.NSEC && t !== RRType.NSEC3,
     );
     if (others.length > 0) {
+      // Point at whichever came later: the CNAME, or the first data beside it that followed it.
+      const later = others.filter((t) => places.order(t) > places.order(RRType.CNAME));
+      const offending = later.length > 0 ? later.reduce((a, b) => (places.order(a) < places.order(b) ? a : b)) : RRType.CNAME;
       problems.push({
         message: `${node.name} has a CNAME beside other data (${others.map(typeToString).join(', ')})`,
-        source: where(RRType.CNAME),
+        source: places.first(offending),
       });
     }
   }
   const dname = node.rrsets.get(RRType.DNAME);
   if (dname && dname.rdata.length > 1) {
     // RFC 6672 §2.4: at most one DNAME per owner.
-    problems.push({ message: `${node.name} has ${dname.rdata.length} DNAME records; only one is allowed (RFC 6672 §2.4)`, source: where(RRType.DNAME) });
+    problems.push({ message: `${node.name} has ${dname.rdata.length} DNAME records; only one is allowed (RFC 6672 §2.4)`, source: places.second(RRType.DNAME) });
   }
 }
 

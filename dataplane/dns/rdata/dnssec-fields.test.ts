@@ -37,7 +37,7 @@ describe('DNSSEC fields', () => {
     it('sorts types, drops repeats and uses one window per block', () => {
       const rdata = parse('NSEC', 'a. TYPE65535 A A CAA TYPE256 NS');
       assert.deepEqual(rdata, octets('01 61 00   00 01 60   01 01 C0   FF 20 ' + '00'.repeat(31) + '01'));
-      assert.equal(rdataToText(RRType.NSEC, rdata), 'a. A NS TYPE256 CAA TYPE65535');
+      assert.equal(rdataToText(RRType.NSEC, rdata), 'a. A NS URI CAA TYPE65535');
     });
 
     it('may be empty', () => {

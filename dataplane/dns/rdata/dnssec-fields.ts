@@ -1,7 +1,7 @@
 import type { Name } from '../name';
 import { typeFromString, typeToString } from '../constants';
 import type { Token } from './codec';
-import { copyOctets, LengthPrefixedField, plainToken, readUint, UintField, type Field } from './fields';
+import { copyOctets, hexRest, LengthPrefixedField, plainToken, readUint, UintField, type Field } from './fields';
 import { abbreviate, base32HexToBytes, hexToBytes, parseDecimal, toBase32Hex, toHex, type Fail } from './text';
 
 /** Fields of the DNSSEC types: RRSIG (RFC 4034 §3), NSEC (§4), NSEC3 and NSEC3PARAM (RFC 5155). */
@@ -206,3 +206,44 @@ class HashedOwnerField extends LengthPrefixedField {
 
 export const salt: Field = new SaltField();
 export const hashedOwner: Field = new HashedOwnerField();
+
+/** RFC 8976 §2.2.4: digest lengths of the defined hash algorithms, and the shortest of any. */
+const ZONEMD_DIGEST_LENGTHS: ReadonlyMap<number, number> = new Map([
+  [1, 48], // SHA-384
+  [2, 64], // SHA-512
+]);
+const ZONEMD_MIN_DIGEST = 12;
+
+/** The ZONEMD digest: hex to the end, its length checked against the hash algorithm just before it. */
+class ZonemdDigestField implements Field {
+  readonly compressible = false;
+  private readonly hex = hexRest('digest');
+
+  private check(length: number, algorithm: number, fail: Fail): void {
+    const want = ZONEMD_DIGEST_LENGTHS.get(algorithm);
+    if (want !== undefined && length !== want) fail(`digest of hash algorithm ${algorithm} must be ${want} octets, got ${length} (RFC 8976 §2.2.4)`);
+    if (length < ZONEMD_MIN_DIGEST) fail(`digest must be at least ${ZONEMD_MIN_DIGEST} octets, got ${length} (RFC 8976 §2.2.4)`);
+  }
+
+  parse(tokens: readonly Token[], i: number, origin: Name, out: number[], fail: Fail): number {
+    const start = out.length;
+    const next = this.hex.parse(tokens, i, origin, out, fail);
+    this.check(out.length - start, out[start - 1]!, fail);
+    return next;
+  }
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    return this.hex.format(rdata, pos, parts);
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    this.check(end - pos, msg[pos - 1]!, fail);
+    return this.hex.read(msg, pos, end, out, fail);
+  }
+
+  skip(rdata: Uint8Array): number {
+    return rdata.length;
+  }
+}
+
+export const zonemdDigest: Field = new ZonemdDigestField();

@@ -158,12 +158,15 @@ export const interval = (what: string): Field => new IntervalField(what);
 
 /**
  * A domain name, held uncompressed in its original case. `compressible` only for the names of
- * RFC 1035 types (RFC 3597 §4); the others must arrive uncompressed too.
+ * RFC 1035 types (RFC 3597 §4); the others must arrive uncompressed too, except where
+ * `acceptPointers` says a reader decompresses them anyway (RFC 3597 §4: RP, AFSDB, RT, SIG, PX,
+ * NXT were once compressed by senders).
  */
 class NameField implements Field {
   constructor(
     private readonly what: string,
     readonly compressible: boolean,
+    private readonly acceptPointers: boolean = compressible,
   ) {}
 
   parse(tokens: readonly Token[], i: number, origin: Name, out: number[], fail: Fail): number {
@@ -192,7 +195,7 @@ class NameField implements Field {
   }
 
   read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
-    return readName(msg, pos, end, out, this.compressible, this.what, fail);
+    return readName(msg, pos, end, out, this.acceptPointers, this.what, fail);
   }
 
   skip(rdata: Uint8Array, pos: number): number {
@@ -201,6 +204,8 @@ class NameField implements Field {
 }
 
 export const name = (what: string, compressible: boolean): Field => new NameField(what, compressible);
+/** A name never compressed by us but decompressed when it arrives compressed (RFC 3597 §4, last paragraph). */
+export const nameDecompressed = (what: string): Field => new NameField(what, false, true);
 
 /** One label in presentation form; escaping is left to name.ts unless the label plainly needs none. */
 function formatLabel(b: Uint8Array, start: number, end: number): string {
@@ -522,3 +527,61 @@ class CaaValueField implements Field {
 
 export const caaTag: Field = new CaaTagField();
 export const caaValue: Field = new CaaValueField();
+
+/** A field that may be left out at the end of the rdata (ISDN's subaddress, RFC 1183 §3.2). */
+class OptionalField implements Field {
+  readonly compressible: boolean;
+
+  constructor(private readonly field: Field) {
+    this.compressible = field.compressible;
+  }
+
+  parse(tokens: readonly Token[], i: number, origin: Name, out: number[], fail: Fail): number {
+    return i < tokens.length ? this.field.parse(tokens, i, origin, out, fail) : i;
+  }
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    return pos < rdata.length ? this.field.format(rdata, pos, parts) : pos;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    return pos < end ? this.field.read(msg, pos, end, out, fail) : pos;
+  }
+
+  skip(rdata: Uint8Array, pos: number): number {
+    return pos < rdata.length ? this.field.skip(rdata, pos) : pos;
+  }
+}
+
+export const optional = (field: Field): Field => new OptionalField(field);
+
+/**
+ * URI target (RFC 7553 §4.5): the rest of the rdata, no length octet; in text one quoted string
+ * (BIND refuses it unquoted, so we do too), printed quoted.
+ */
+class UriTargetField implements Field {
+  readonly compressible = false;
+
+  parse(tokens: readonly Token[], i: number, _origin: Name, out: number[], fail: Fail): number {
+    const token = tokens[i];
+    if (token === undefined) fail('missing target');
+    if (!token.quoted) fail(`target must be a quoted string (RFC 7553 §4.5), got ${abbreviate(token.text)}`);
+    decodeEscapes(token.text, out, 'target', fail);
+    return i + 1;
+  }
+
+  format(rdata: Uint8Array, pos: number, parts: string[]): number {
+    parts.push(quoteString(rdata, pos));
+    return rdata.length;
+  }
+
+  read(msg: Uint8Array, pos: number, end: number, out: number[], fail: Fail): number {
+    return copyOctets(msg, pos, end, end - pos, out, 'target', fail);
+  }
+
+  skip(rdata: Uint8Array): number {
+    return rdata.length;
+  }
+}
+
+export const uriTarget: Field = new UriTargetField();

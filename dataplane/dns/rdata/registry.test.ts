@@ -98,7 +98,71 @@ const CASES: Case[] = [
   ['SSHFP', '4 2 ( 1234 5678 )', '4 2 12345678', '04 02 12345678'],
   // RFC 9460 Appendix D.1 and D.2; the full set is in svcb.test.ts.
   ['SVCB', '0 foo.example.com.', '0 foo.example.com.', '0000 03 666F6F 07 6578616D706C65 03 636F6D 00'],
-  ['HTTPS', '1 . alpn=h3 ech=AEP+DQA=', '1 . alpn="h3" ech=AEP+DQA=', '0001 00 0001 0003 02 6833 0005 0005 0043FE0D00'],
+  ['HTTPS', '1 . alpn=h3 ech=AEP+DQA=', '1 . alpn="h3" ech=AEP+DQA=', '0001 00 0001 0003 02 6833 0005 0005 0043FE0D00'],  // Types added for issue 14, as BIND prints them. Wire forms from ldns-read-zone -U (ldns 1.8), an
+  // independent reader, except: LOC 180 W, where ldns is one arc second off and BIND agrees with
+  // the value here; CSYNC with an empty bit map, which ldns refuses (RFC 7477 §2.1.3 allows it).
+  ["LOC", "52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m", "52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m", '000016138B3CF018810CBCE0009895B8'],
+  ["LOC", "42 21 54 N 71 06 18 W -24m 30m", "42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m", '0033161389172DD070BE15F000988D20'],
+  ["LOC", "42 21 43.952 N 71 5 6.344 W -24m 1m 200m", "42 21 43.952 N 71 5 6.344 W -24.00m 1m 200m 10m", '001224138917069070BF2DD800988D20'],
+  ["LOC", "60 N 10 W 0", "60 0 0.000 N 10 0 0.000 W 0.00m 1m 10000m 10m", '001216138CDFE6007DDAAF0000989680'],
+  ["LOC", "0 0 0.001 S 180 W 42849672.95m 90000000m 90000000m 90000000m", "0 0 0.001 S 180 0 0.000 W 42849672.95m 90000000m 90000000m 90000000m", '009999997FFFFFFF59604E00FFFFFFFF'],
+  ["LOC", "1 N 1 E 1m 123m 1.5m 0.5m", "1 0 0.000 N 1 0 0.000 E 1.00m 100m 1m 0.50m", '001412518036EE808036EE80009896E4'],
+  ["URI", "10 1 \"ftp://ftp1.example.com/public\"", "10 1 \"ftp://ftp1.example.com/public\"", '000A00016674703A2F2F667470312E6578616D706C652E636F6D2F7075626C6963'],
+  ["URI", "10 1 \"\"", "10 1 \"\"", '000A0001'],
+  ["SPF", "\"v=spf1 -all\" \"second\"", "\"v=spf1 -all\" \"second\"", '0B763D73706631202D616C6C067365636F6E64'],
+  ["RP", "louie.trantor.umd.edu. LAM1.people.umd.edu.", "louie.trantor.umd.edu. LAM1.people.umd.edu.", '056C6F756965077472616E746F7203756D640365647500044C414D310670656F706C6503756D640365647500'],
+  ["RP", ". .", ". .", '0000'],
+  ["AFSDB", "1 bigbird.toaster.com.", "1 bigbird.toaster.com.", '0001076269676269726407746F617374657203636F6D00'],
+  ["OPENPGPKEY", "AQIDBAUGBwgJCgsMDQ4PEA==", "AQIDBAUGBwgJCgsMDQ4PEA==", '0102030405060708090A0B0C0D0E0F10'],
+  ["SMIMEA", "3 1 1 0102030405060708090a0b0c0d0e0f", "3 1 1 0102030405060708090A0B0C0D0E0F", '0301010102030405060708090A0B0C0D0E0F'],
+  ["ZONEMD", "2018031500 1 1 FEBE3D4CE2EC2FFA4BA99D46CD69D6D29711E55217057BEE7EB1A7B641A47BA7FED2DD5B97AE499FAFA4F22C6BD647DE", "2018031500 1 1 FEBE3D4CE2EC2FFA4BA99D46CD69D6D29711E55217057BEE7EB1A7B641A47BA7FED2DD5B97AE499FAFA4F22C6BD647DE", '7848B78C0101FEBE3D4CE2EC2FFA4BA99D46CD69D6D29711E55217057BEE7EB1A7B641A47BA7FED2DD5B97AE499FAFA4F22C6BD647DE'],
+  ["ZONEMD", "1 1 240 0102030405060708090A0B0C", "1 1 240 0102030405060708090A0B0C", '0000000101F00102030405060708090A0B0C'],
+  ["CSYNC", "66 3 A NS AAAA", "66 3 A NS AAAA", '000000420003000460000008'],
+  ["CSYNC", "1 0", "1 0", '00000001 0000'],
+  ["CERT", "PGP 0 0 AQIDBAUGBwgJCgsMDQ4PEA==", "PGP 0 0 AQIDBAUGBwgJCgsMDQ4PEA==", '00030000000102030405060708090A0B0C0D0E0F10'],
+  ["CERT", "1 65535 RSASHA256 AQIDBAUGBwgJCgsMDQ4PEA==", "PKIX 65535 RSASHA256 AQIDBAUGBwgJCgsMDQ4PEA==", '0001FFFF080102030405060708090A0B0C0D0E0F10'],
+  ["CERT", "uri 0 253 AQIDBAUGBwgJCgsMDQ4PEA==", "URI 0 PRIVATEDNS AQIDBAUGBwgJCgsMDQ4PEA==", '00FD0000FD0102030405060708090A0B0C0D0E0F10'],
+  ["CERT", "257 12 5 AQIDBAUGBwgJCgsMDQ4PEA==", "257 12 RSASHA1 AQIDBAUGBwgJCgsMDQ4PEA==", '0101000C050102030405060708090A0B0C0D0E0F10'],
+  ["KX", "10 kx.example.", "10 kx.example.", '000A026B78076578616D706C6500'],
+  ["DHCID", "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=", "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=", '000201636FC0B8271C82825BB1AC5C41CF5351AA69B4FEBD94E8F17CDB95000DA48C40'],
+  ["EUI48", "00-00-5e-00-53-2a", "00-00-5e-00-53-2a", '00005E00532A'],
+  ["EUI48", "0-0-5E-0-53-2A", "00-00-5e-00-53-2a", '00005E00532A'],
+  ["EUI64", "00-00-5E-EF-10-00-00-2A", "00-00-5e-ef-10-00-00-2a", '00005EEF1000002A'],
+  ["APL", "1:192.168.32.0/21 !1:192.168.38.0/28", "1:192.168.32.0/21 !1:192.168.38.0/28", '00011503C0A82000011C83C0A826'],
+  ["APL", "1:224.0.0.0/4 2:FF00:0:0:0:0:0:0:0/8", "1:224.0.0.0/4 2:ff00::/8", '00010401E000020801FF'],
+  ["APL", "1:0.0.0.0/0 !2:::/0 1:10.1.0.0/16", "1:0.0.0.0/0 !2:::/0 1:10.1.0.0/16", '0001000000020080000110020A01'],
+  ["APL", "2:::1/128", "2:::1/128", '0002801000000000000000000000000000000001'],
+  ["HIP", "2 200100107B1A74DF365639CC39F1D578 AwEAAbdxyhNuSutc5EMzxTs9LBPCIkOFH8cIvM4p9+LrV4e19WzK00+CI6zBCQTdtWsuxKbWIy87UOoJTwkUs7lBu+Upr1gsNrut79ryra+bSRGQb1slImA8YVJyuIDsj7kwzG7jnERNqnWxZ48AWkskmdHaVDP4BcelrTI3rMXdXF5D rvs1.example.com. rvs2.example.com.", "2 200100107B1A74DF365639CC39F1D578 AwEAAbdxyhNuSutc5EMzxTs9LBPCIkOFH8cIvM4p9+LrV4e19WzK00+CI6zBCQTdtWsuxKbWIy87UOoJTwkUs7lBu+Upr1gsNrut79ryra+bSRGQb1slImA8YVJyuIDsj7kwzG7jnERNqnWxZ48AWkskmdHaVDP4BcelrTI3rMXdXF5D rvs1.example.com. rvs2.example.com.", '10020084200100107B1A74DF365639CC39F1D57803010001B771CA136E4AEB5CE44333C53B3D2C13C22243851FC708BCCE29F7E2EB5787B5F56CCAD34F8223ACC10904DDB56B2EC4A6D6232F3B50EA094F0914B3B941BBE529AF582C36BBADEFDAF2ADAF9B4911906F5B2522603C615272B880EC8FB930CC6EE39C444DAA75B1678F005A4B2499D1DA5433F805C7A5AD3237ACC5DD5C5E430472767331076578616D706C6503636F6D000472767332076578616D706C6503636F6D00'],
+  ["HIP", "2 0102 AQID", "2 0102 AQID", '020200030102010203'],
+  ["IPSECKEY", "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", '0A0102C0000226010351537986ED35533B6064478EEEB27B5BD74DAE149B6E81BA3A0521AF82AB7801'],
+  ["IPSECKEY", "10 0 2 . AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "10 0 2 . AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", '0A0002010351537986ED35533B6064478EEEB27B5BD74DAE149B6E81BA3A0521AF82AB7801'],
+  ["IPSECKEY", "10 3 2 mygateway.example.com. AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "10 3 2 mygateway.example.com. AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", '0A0302096D7967617465776179076578616D706C6503636F6D00010351537986ED35533B6064478EEEB27B5BD74DAE149B6E81BA3A0521AF82AB7801'],
+  ["IPSECKEY", "10 2 2 2001:0DB8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "10 2 2 2001:db8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", '0A020220010DB8000080020000000020000001010351537986ED35533B6064478EEEB27B5BD74DAE149B6E81BA3A0521AF82AB7801'],
+  ["NID", "10 0014:4fff:ff20:ee64", "10 14:4fff:ff20:ee64", '000A00144FFFFF20EE64'],
+  ["L32", "10 10.1.2.0", "10 10.1.2.0", '000A0A010200'],
+  ["L64", "10 2001:0DB8:1140:1000", "10 2001:db8:1140:1000", '000A20010DB811401000'],
+  ["LP", "10 l64-subnet1.example.com.", "10 l64-subnet1.example.com.", '000A0B6C36342D7375626E657431076578616D706C6503636F6D00'],
+  ["RT", "0 relay.prime.com.", "0 relay.prime.com.", '00000572656C6179057072696D6503636F6D00'],
+  ["MB", "madam.example.", "madam.example.", '056D6164616D076578616D706C6500'],
+  ["MG", "mg.example.", "mg.example.", '026D67076578616D706C6500'],
+  ["MR", "mr.example.", "mr.example.", '026D72076578616D706C6500'],
+  ["MINFO", "rm.example. em.example.", "rm.example. em.example.", '02726D076578616D706C650002656D076578616D706C6500'],
+  ["X25", "\"311061700956\"", "\"311061700956\"", '0C333131303631373030393536'],
+  ["ISDN", "\"150862028003217\" \"004\"", "\"150862028003217\" \"004\"", '0F31353038363230323830303332313703303034'],
+  ["ISDN", "\"150862028003217\"", "\"150862028003217\"", '0F313530383632303238303033323137'],
+  ["KEY", "256 3 8 AwEAAc0=", "256 3 8 AwEAAc0=", '0100030803010001CD'],
+  ["SIG", "A 5 3 86400 20300101000000 20260101000000 2642 example.com. AQID", "A 5 3 86400 20300101000000 20260101000000 2642 example.com. AQID", '000105030001518070DBD8806955B9000A52076578616D706C6503636F6D00010203'],
+  // Types ldns does not know; wire forms by hand from the RFC layouts.
+  ['AMTRELAY', '10 1 1 203.0.113.15', '10 1 1 203.0.113.15', '0A 81 CB00710F'], // RFC 8777 §4.2: D bit and type in one octet
+  ['AMTRELAY', '128 0 3 amtrelays.example.com.', '128 0 3 amtrelays.example.com.', '80 03 09616D7472656C617973 076578616D706C65 03636F6D 00'],
+  ['AMTRELAY', '0 0 0 .', '0 0 0 .', '00 00'],
+  ['RESINFO', 'qnamemin exterr=15,16,17', '"qnamemin" "exterr=15,16,17"', '08 716E616D656D696E 0F 6578746572723D31352C31362C3137'],
+  ['WALLET', 'BTC "1A1z"', '"BTC" "1A1z"', '03 425443 04 3141317A'],
+  ['TA', '12345 8 2 0102', '12345 8 2 0102', '3039 08 02 0102'],
+  ['DLV', '12345 8 2 0102', '12345 8 2 0102', '3039 08 02 0102'],
+  ['TALINK', 'a. b.', 'a. b.', '0161 00 0162 00'],
+  ['NINFO', '"foo" bar', '"foo" "bar"', '03 666F6F 03 626172'],
+  ['AVC', '"app-name:WOLFGANG"', '"app-name:WOLFGANG"', '11 6170702D6E616D653A574F4C4647414E47'],
 ];
 
 describe('rdata registry', () => {
@@ -248,6 +312,70 @@ describe('rdata registry', () => {
       assertRdataError(() => rdataFromWire(RRType.CAA, octets('00 02 692D'), 0, 4), /tag must be letters and digits/);
     });
 
+    it('decompresses RP, AFSDB and RT names, as RFC 3597 §4 asks of readers, but never KX or LP', () => {
+      // A message whose first octets hold example.com. at offset 0.
+      const base = octets(EXAMPLE_COM);
+      const rp = Uint8Array.from([...base, 0xc0, 0, 0xc0, 0]);
+      assert.equal(rdataToText(RRType.RP, rdataFromWire(RRType.RP, rp, 13, 4)), 'example.com. example.com.');
+      const afsdb = Uint8Array.from([...base, 0, 1, 0xc0, 0]);
+      assert.equal(rdataToText(RRType.AFSDB, rdataFromWire(RRType.AFSDB, afsdb, 13, 4)), '1 example.com.');
+      assertRdataError(() => rdataFromWire(RRType.KX, afsdb, 13, 4), /^KX: exchanger is compressed/);
+      assertRdataError(() => rdataFromWire(RRType.LP, afsdb, 13, 4), /^LP: FQDN is compressed/);
+    });
+
+    it('refuses malformed rdata of the types added for BIND parity', () => {
+      assertRdataError(() => rdataFromWire(RRType.LOC, octets('01 12 16 13 80000000 80000000 00989680'), 0, 16), /version 1 is not 0/);
+      assertRdataError(() => rdataFromWire(RRType.LOC, octets('00 1A 16 13 80000000 80000000 00989680'), 0, 16), /size octet 0x1a/);
+      assertRdataError(() => rdataFromWire(RRType.LOC, octets('00 12 16 13 FFFFFFFF 80000000 00989680'), 0, 16), /latitude is more than 90/);
+      assertRdataError(() => rdataFromWire(RRType.LOC, octets('00 12 16 13 80000000 80000000'), 0, 12), /16 octets/);
+      assertRdataError(() => rdataFromWire(RRType.APL, octets('0001 18 03 0A0100'), 0, 7), /ends with a zero octet/);
+      assertRdataError(() => rdataFromWire(RRType.APL, octets('0003 08 01 0A'), 0, 5), /address family 3/);
+      assertRdataError(() => rdataFromWire(RRType.APL, octets('0001 21 01 0A'), 0, 5), /prefix 33/);
+      assertRdataError(() => rdataFromWire(RRType.APL, octets('0001 08 05 0A01020304'), 0, 9), /longer than 4/);
+      assertRdataError(() => rdataFromWire(RRType.ZONEMD, octets('00000001 01 01 0102030405060708090A0B0C'), 0, 18), /must be 48 octets/);
+      assertRdataError(() => rdataFromWire(RRType.ZONEMD, octets('00000001 01 F0 0102'), 0, 8), /at least 12 octets/);
+      assertRdataError(() => rdataFromWire(RRType.IPSECKEY, octets('0A 04 02 00'), 0, 4), /gateway type 4 is not 0..3/);
+      assertRdataError(() => rdataFromWire(RRType.HIP, octets('00 02 0001 01'), 0, 5), /HIT must not be empty/);
+      assertRdataError(() => rdataFromWire(RRType.X25, octets('04 31323341'), 0, 5), /decimal digits only/);
+      assertRdataError(() => rdataFromWire(RRType.EUI48, octets('00005E0053'), 0, 5), /rdata ends inside EUI-48 address/);
+    });
+
+    it('refuses text that BIND refuses for the types added for BIND parity', () => {
+      assertRdataError(() => parse('LOC', '91 N 1 E 1'), /latitude degrees: expected a whole number from 0 to 90/);
+      assertRdataError(() => parse('LOC', '1 60 N 1 E 1'), /latitude minutes/);
+      assertRdataError(() => parse('LOC', '1 1 59.9999 N 1 E 1'), /latitude seconds/);
+      assertRdataError(() => parse('LOC', '1 N 1 E 1m 1.234m'), /size: expected metres with up to 2 decimals/);
+      assertRdataError(() => parse('LOC', '1 N 1 E 42849673m'), /altitude must be from/);
+      assertRdataError(() => parse('LOC', '1 N 1 E 1 90000001m'), /size must be at most 90000000m/);
+      assertRdataError(() => parse('LOC', '1 N 1 E'), /missing altitude/);
+      assertRdataError(() => parse('LOC', '1 N 1 E 1 1 1 1 1'), /unexpected "1" after the last field/);
+      assertRdataError(() => parse('LOC', '1 N 181 E 1'), /longitude degrees/);
+      assertRdataError(() => parse('APL', '1:192.168.32.0/33'), /prefix must be from 0 to 32/);
+      assertRdataError(() => parse('APL', '3:1.2.3.4/2'), /address family 3 has no text form/);
+      assertRdataError(() => parse('APL', '1:1.2.3/24'), /is not an IPv4 address/);
+      assertRdataError(() => parse('APL', '!'), /is not an APL item/);
+      assertRdataError(() => parse('ZONEMD', '1 1 1 0102030405060708090A0B0C'), /hash algorithm 1 must be 48 octets/);
+      assertRdataError(() => parse('ZONEMD', '1 1 3 0102030405060708090A0B'), /at least 12 octets/);
+      assertRdataError(() => parse('EUI48', '00005e00532a'), /not an EUI-48 address/);
+      assertRdataError(() => parse('EUI64', '00-00-5e-ef-10-00-00'), /not an EUI-64 address/);
+      assertRdataError(() => parse('NID', '10 0014:4fff:ff20'), /not a node ID/);
+      assertRdataError(() => parse('L64', '10 1:2:3:4:5'), /not a locator/);
+      assertRdataError(() => parse('URI', '10 1 unquoted'), /target must be a quoted string/);
+      assertRdataError(() => parse('URI', '10 1'), /missing target/);
+      assertRdataError(() => parse('CERT', 'FOO 0 0 AA=='), /certificate type: expected a number from 0 to 65535 or one of PKIX/);
+      assertRdataError(() => parse('CERT', 'PKIX 0 FOO AA=='), /algorithm: expected/);
+      assertRdataError(() => parse('X25', '"123"'), /at least 4 digits/);
+      assertRdataError(() => parse('X25', '"1234a"'), /decimal digits only/);
+      assertRdataError(() => parse('AMTRELAY', '0 2 0 .'), /discovery-optional bit must be 0 or 1/);
+      assertRdataError(() => parse('AMTRELAY', '0 0 0 foo.'), /gateway type 0 means no gateway/);
+      assertRdataError(() => parse('IPSECKEY', '10 0 2 foo. AQID'), /gateway type 0 means no gateway/);
+      assertRdataError(() => parse('IPSECKEY', '10 1 2 ::1 AQID'), /gateway type 1 needs an IPv4 address/);
+      assertRdataError(() => parse('IPSECKEY', '10 4 2 . AQID'), /gateway type 4 is not 0..3/);
+      assertRdataError(() => parse('HIP', '2 0102'), /missing public key/);
+      assertRdataError(() => parse('TALINK', 'a.'), /missing next/);
+      assertRdataError(() => parse('SMIMEA', '3 1 1'), /missing certificate data/);
+    });
+
     it('reads rdata in the middle of a message', () => {
       const msg = octets('FFFF C0000201 FFFF');
       assert.deepEqual(rdataFromWire(RRType.A, msg, 2, 4), octets('C0000201'));
@@ -259,9 +387,9 @@ describe('rdata registry', () => {
     const sample = new Map<number, Uint8Array>();
     for (const [type, text] of CASES) sample.set(typeNumber(type), parse(type, text));
 
-    it('lists compressible names only for NS, CNAME, SOA, MX and PTR (RFC 3597 §4)', () => {
+    it('lists compressible names only for the types of RFC 1035 (RFC 3597 §4)', () => {
       const compressing = TYPE_SPECS.map((spec) => spec.type).filter((type) => codecFor(type).compressibleNames(sample.get(type)!).length > 0);
-      assert.deepEqual(compressing.map(typeToString).sort(), ['CNAME', 'MX', 'NS', 'PTR', 'SOA']);
+      assert.deepEqual(compressing.map(typeToString).sort(), ['CNAME', 'MB', 'MG', 'MINFO', 'MR', 'MX', 'NS', 'PTR', 'SOA']);
       const soa = sample.get(RRType.SOA)!;
       assert.deepEqual(codecFor(RRType.SOA).compressibleNames(soa), [
         [0, 17],

@@ -56,6 +56,91 @@ describe('zone file reader (RFC 1035 §5)', () => {
     assert.deepEqual(read('a 10 A 192.0.2.1\n$TTL 20\nb A 192.0.2.2\n').map((r) => r.ttl), [10, 20]);
   });
 
+  it('gives an SOA without a TTL its MINIMUM, and the records after it too, as BIND does', () => {
+    // The outputs of named-checkzone -D (BIND 9.18) for the same files.
+    const soa = '@ IN SOA ns1 host 1 3600 600 1209600 1234\n';
+    assert.deepEqual(read(`${soa}@ NS ns1\nx 77 A 192.0.2.2\ny A 192.0.2.3\n`).map((r) => r.ttl), [1234, 1234, 77, 1234]);
+    assert.deepEqual(read(`${soa}@ NS ns1\n$TTL 60\nns1 A 192.0.2.1\n`).map((r) => r.ttl), [1234, 1234, 60]);
+    assert.deepEqual(read(`${soa.replace('@ IN', '@ 100 IN')}ns1 A 192.0.2.1\n`).map((r) => r.ttl), [100, 100]);
+    assert.deepEqual(read(`x 77 A 192.0.2.2\n${soa}ns1 A 192.0.2.1\n`).map((r) => r.ttl), [77, 77, 77]);
+    // A record before the SOA with no TTL anywhere: BIND rejects the zone; the caller's default applies.
+    assert.deepEqual(read(`a A 192.0.2.9\n${soa}b A 192.0.2.1\n`, 3600).map((r) => r.ttl), [3600, 1234, 1234]);
+    // initialTtl is a $TTL at the top: it wins over the SOA MINIMUM.
+    const withInitial = readZoneFile(`${soa}b A 192.0.2.1\n`, { origin, source: 'test.zone', initialTtl: 42 });
+    assert.deepEqual(withInitial.map((r) => r.ttl), [42, 42]);
+  });
+
+  describe('$GENERATE (BIND)', () => {
+    const owners = (text: string): string[] => read(`$TTL 60\n${text}`).map((r) => `${r.owner.toRelativeString(origin)} ${rdataToText(r.type, r.rdata)}`);
+
+    it('makes one record per number of the range, with the step', () => {
+      assert.deepEqual(owners('$GENERATE 1-10/4 $.rev PTR host$.example.com.\n'), ['1.rev host1.example.com.', '5.rev host5.example.com.', '9.rev host9.example.com.']);
+    });
+
+    it('applies offset, width and base modifiers, nibbles included', () => {
+      assert.deepEqual(owners('$GENERATE 8-8 c${10,3,d} CNAME x${-1,4,x}\n'), ['c018 x0007.example.com.']);
+      assert.deepEqual(owners('$GENERATE 250-250 o${0,5,o} CNAME X${0,0,X}\n'), ['o00372 XFA.example.com.']);
+      assert.deepEqual(owners('$GENERATE 10-10 ${0,4,n}ip6 PTR n${0,6,N}\n'), ['a.0.ip6 nA.0.0.']);
+      assert.deepEqual(owners('$GENERATE 4660-4660 a${0,9,n}b PTR x\n'), ['a4.3.2.1.0b x.example.com.']);
+      assert.deepEqual(owners('$GENERATE 255-255 a${0,0,n}b PTR x\n'), ['af.fb x.example.com.']);
+    });
+
+    it('keeps $$ and \\$ as a literal $, and reads a quoted rhs as rdata after the replacement', () => {
+      assert.deepEqual(owners('$GENERATE 1-1 m$$n PTR x\n'), ['m\\$n x.example.com.']);
+      assert.deepEqual(owners('$GENERATE 1-2 t$ TXT "v=$ \\$ dollar"\n'), ['t1 "v=1" "$" "dollar"', 't2 "v=2" "$" "dollar"']);
+      assert.deepEqual(owners('$GENERATE 1-1 m$ MX "10 mail$"\n'), ['m1 10 mail1.example.com.']);
+    });
+
+    it('takes TTL and class in either order', () => {
+      const records = read('$TTL 60\n$GENERATE 1-2 w$ IN 77 A 10.2.0.$\n$GENERATE 1-1 v$ 78 IN A 10.3.0.$\n');
+      assert.deepEqual(records.map((r) => r.ttl), [77, 77, 78]);
+    });
+  });
+
+  describe('$INCLUDE', () => {
+    const files: Record<string, string> = {
+      'a.db': 'a1 A 192.0.2.1\n$ORIGIN sub.example.com.\na2 A 192.0.2.2\n',
+      'b.db': '$INCLUDE a.db\nb1 A 192.0.2.3\n',
+      'loop1.db': '$INCLUDE loop2.db\n',
+      'loop2.db': '$INCLUDE loop1.db\n',
+      'bad.db': 'ok A 192.0.2.1\n\nbad A 999.0.0.1\n',
+    };
+    const include = (name: string): { text: string; source: string } => {
+      const text = files[name];
+      if (text === undefined) throw new Error('no such file');
+      return { text, source: name };
+    };
+    const withInclude = (text: string): ZoneFileRecord[] => readZoneFile(text, { origin, source: 'main', defaultTtl: 60, include });
+
+    it('reads the file in place, with the given origin, and restores the origin after it (RFC 1035 §5.1)', () => {
+      const records = withInclude('x A 192.0.2.9\n$INCLUDE a.db other.example.com.\ny A 192.0.2.8\n');
+      assert.deepEqual(records.map((r) => [r.owner.toString(), r.source, r.line, r.includedAt]), [
+        ['x.example.com.', undefined, 1, undefined],
+        ['a1.other.example.com.', 'a.db', 1, 2],
+        ['a2.sub.example.com.', 'a.db', 3, 2],
+        ['y.example.com.', undefined, 3, undefined],
+      ]);
+    });
+
+    it('nests, keeping the line of the outermost $INCLUDE', () => {
+      const records = withInclude('$INCLUDE b.db\n');
+      assert.deepEqual(records.map((r) => [r.owner.toString(), r.source, r.line, r.includedAt]), [
+        ['a1.example.com.', 'a.db', 1, 1],
+        ['a2.sub.example.com.', 'a.db', 3, 1],
+        ['b1.example.com.', 'b.db', 2, 1],
+      ]);
+    });
+
+    it('refuses loops, naming the chain', () => {
+      assert.throws(() => withInclude('$INCLUDE loop1.db\n'), /^ZoneFileError: main:1: \$INCLUDE loop1\.db: loop1\.db:1: \$INCLUDE loop2\.db: loop2\.db:1: \$INCLUDE loop: main -> loop1\.db -> loop2\.db -> loop1\.db$/);
+    });
+
+    it('reports an error inside the file at its own line, behind the $INCLUDE line', () => {
+      assert.throws(() => withInclude('x A 192.0.2.9\n$INCLUDE bad.db\n'), /^ZoneFileError: main:2: \$INCLUDE bad\.db: bad\.db:3: A: "999\.0\.0\.1" is not an IPv4 address/);
+      assert.throws(() => withInclude('$INCLUDE gone.db\n'), /^ZoneFileError: main:1: \$INCLUDE gone\.db: no such file$/);
+    });
+  });
+
   it('changes the origin with $ORIGIN, relative to the current one', () => {
     const records = read('$TTL 60\n$ORIGIN sub\nwww A 192.0.2.1\n$ORIGIN other.net.\n@ A 192.0.2.2\n');
     assert.deepEqual(records.map((r) => r.owner.toString()), ['www.sub.example.com.', 'other.net.']);
@@ -146,7 +231,7 @@ describe('zone file reader (RFC 1035 §5)', () => {
       ['parenthesis never closed', '$TTL 60\na A 192.0.2.1\nb A (192.0.2.2\n', 3, /parenthesis opened here is never closed/],
       ['closing parenthesis without an opening one', '$TTL 60\na A 192.0.2.1 )\n', 2, /closing parenthesis without an opening one/],
       ['unterminated quoted string', '$TTL 60\n\nb TXT "unterminated\n', 3, /unterminated quoted string/],
-      ['unknown type', '$TTL 60\na A 192.0.2.1\nb BOGUS 1\n', 3, /unknown record type "BOGUS"/],
+      ['unknown type', '$TTL 60\na A 192.0.2.1\nb BOGUS 1\n', 3, /unknown record type "BOGUS": write it as TYPE<number> with the rdata as \\# <length> <hex> \(RFC 3597 §5\)/],
       ['missing type', '$TTL 60\na 60 IN\n', 2, /missing record type/],
       ['quoted string where the type should be', '$TTL 60\na "A" 192.0.2.1\n', 2, /expected a TTL, class or type, got the quoted string "A"/],
       ['TTL above 2^31-1 (RFC 2181 §8)', 'a 2147483648 A 192.0.2.1\n', 1, /TTL: "2147483648" is not a valid TTL/],
@@ -161,7 +246,12 @@ describe('zone file reader (RFC 1035 §5)', () => {
       ['bad name in rdata', '$TTL 60\na CNAME x..y\n', 2, /^test\.zone:2: CNAME: .*empty label/],
       ['bad owner name', '$TTL 60\nx.. A 192.0.2.1\n', 2, /owner: empty label/],
       ['first record without an owner', '$TTL 60\n a A 192.0.2.1\n', 2, /the first record has no owner name/],
-      ['$INCLUDE', '$TTL 60\n$INCLUDE other.zone\n', 2, /\$INCLUDE is not supported/],
+      ['$INCLUDE without an include reader', '$TTL 60\n$INCLUDE other.zone\n', 2, /\$INCLUDE is not available here/],
+      ['$GENERATE with a range backwards', '$TTL 60\n$GENERATE 3-1 r$ A 192.0.2.$\n', 2, /\$GENERATE: invalid range "3-1"/],
+      ['$GENERATE with too many records', '$TTL 60\n$GENERATE 0-65536 r$ A 10.0.0.1\n', 2, /makes more than 65536 records/],
+      ['$GENERATE with a bad modifier', '$TTL 60\n$GENERATE 1-2 r${1,x} A 10.0.0.1\n', 2, /bad modifier/],
+      ['$GENERATE making bad rdata', '$TTL 60\n$GENERATE 250-256 r$ A 10.0.0.$\n', 2, /A: "10\.0\.0\.256" is not an IPv4 address/],
+      ['$GENERATE without rdata', '$TTL 60\n$GENERATE 1-2 r$ A\n', 2, /\$GENERATE takes a range, an owner/],
       ['unknown directive', '$TTL 60\n$FOO\n', 2, /unknown directive \$FOO/],
       ['$ORIGIN with two names', '$TTL 60\n$ORIGIN a b\n', 2, /\$ORIGIN takes one domain name/],
       ['bad $ORIGIN', '$ORIGIN a..b.\n', 1, /\$ORIGIN: empty label/],

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDnsfleet, zoneManifest, type RunningPeer } from '../support/peers';
 import { stopAll, waitFor } from '../support/processes';
@@ -44,8 +44,26 @@ describe('dnsfleet serve reloads @integration', function () {
   it('keeps serving the last good zone when an edit is broken, and logs file, line and field', async () => {
     writeFileSync(join(peer.dir, 'zone0.yaml'), zoneManifest({ name: ORIGIN, text: zoneText('192.0.2.300', 3) }));
     await waitFor('the error in the log', async () => /still serving serial 2/.test(peer.process.output()), 5000);
-    assert.match(peer.process.output(), /zone0\.yaml:\d+: spec\.zoneFile: .*spec\.zoneFile:5: A: \\"192\.0\.2\.300\\" is not an IPv4 address/);
+    assert.match(peer.process.output(), /zone0\.yaml:12: spec\.zoneFile line 5: A: \\"192\.0\.2\.300\\" is not an IPv4 address/);
     assert.deepEqual(await www(peer), { address: '192.0.2.20', serial: 2 });
+  });
+
+  it('waits for a file written in two parts 0.6 s apart to settle, and never serves the first part alone', async () => {
+    const full = zoneManifest({ name: ORIGIN, text: zoneText('192.0.2.40', 4) });
+    const cut = full.indexOf('    www A');
+    writeFileSync(join(peer.dir, 'zone0.yaml'), full.slice(0, cut)); // valid YAML: the zone without www
+    const seen: Array<{ address: string | undefined; serial: number | undefined }> = [];
+    const watching = (async () => {
+      for (let i = 0; i < 100 && seen.at(-1)?.address !== '192.0.2.40'; i++) {
+        seen.push(await www(peer));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 600));
+    appendFileSync(join(peer.dir, 'zone0.yaml'), full.slice(cut));
+    await watching;
+    assert.deepEqual(seen.at(-1), { address: '192.0.2.40', serial: 4 });
+    assert.deepEqual(seen.filter((s) => s.serial === 4 && s.address === undefined), [], 'the truncated zone was served');
   });
 
   it('stops serving a zone whose manifest is removed from the files (REFUSED)', async () => {
