@@ -2,7 +2,7 @@ import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { CloudNameservers, SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
 import type { Logger } from '../../dataplane/server/log';
 import { storeOrigin, ZoneOwnedError, type PodReport, type SecondaryConfig, type ZoneStore } from '../../dataplane/store/zone-store';
-import { admissionOfOwnedError, ownerTag, reportRefused, type ZoneNames } from '../ownership';
+import { admissionOfOwnedError, OwnershipReason, ownerTag, reportRefused, type ZoneNames } from '../ownership';
 import { parseTsigKey, TsigKeyError } from '../../dataplane/dns/tsig';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
@@ -67,7 +67,14 @@ export class SecondaryZoneController {
       await this.o.kube.setFinalizers('SecondaryZone', namespace, name, [...finalizers, SECONDARY_FINALIZER], zone.metadata.resourceVersion);
     }
     const admission = this.o.names?.admit('SecondaryZone', zone);
-    if (admission && !admission.ok) return reportRefused(this.o, 'SecondaryZone', zone, admission);
+    if (admission && !admission.ok) {
+      if (admission.reason === OwnershipReason.ZoneNameNotAllowed) {
+        // A guardrail set after the zone was written takes it away; only this object's own write goes.
+        await this.o.store.deleteSecondary(origin, owner);
+        await this.o.store.deleteZone(origin, owner);
+      }
+      return reportRefused(this.o, 'SecondaryZone', zone, admission);
+    }
 
     const nameservers = servingClouds(zone, this.o.clouds());
     let tsig: SecondaryConfig['tsig'];
