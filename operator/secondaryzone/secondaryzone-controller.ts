@@ -57,8 +57,10 @@ export class SecondaryZoneController {
     const owner = ownerTag('SecondaryZone', namespace, name);
     if (zone.metadata.deletionTimestamp) {
       if (!finalizers.includes(SECONDARY_FINALIZER)) return;
-      await this.o.store.deleteSecondary(origin, owner);
-      await this.o.store.deleteZone(origin, owner);
+      for (const name of new Set([origin, zone.status?.writtenZoneName ?? origin])) {
+        await this.o.store.deleteSecondary(name, owner);
+        await this.o.store.deleteZone(name, owner);
+      }
       this.o.log.info('secondary zone removed from the control server and the clouds', { zone: origin, key });
       await this.o.kube.setFinalizers('SecondaryZone', namespace, name, finalizers.filter((f) => f !== SECONDARY_FINALIZER), zone.metadata.resourceVersion);
       return;
@@ -102,6 +104,13 @@ export class SecondaryZoneController {
     const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
     for (const problem of outbound.problems) this.o.log.warn('customer secondary left out', { key, problem });
     const config: SecondaryConfig = { ...secondaryConfigOf(zone, tsig, outbound.targets), owner };
+    const written = zone.status?.writtenZoneName;
+    if (written && written !== origin) {
+      // Renamed: the old name leaves the control server and the clouds (only this object's write).
+      await this.o.store.deleteSecondary(written, owner);
+      await this.o.store.deleteZone(written, owner);
+      this.o.log.info('renamed secondary zone: old name removed', { old: written, zone: origin, key });
+    }
     const current = await this.o.store.getSecondary(origin);
     if (!current || JSON.stringify(current) !== JSON.stringify(config)) {
       try {
@@ -120,7 +129,7 @@ export class SecondaryZoneController {
     for (const cloud of cloudNames) reports.set(cloud, await this.o.store.servedBy(cloud));
     const progress = state?.serial !== undefined ? cloudProgress(origin, state.serial, cloudNames, reports) : [];
     const ready = secondaryReadyCondition(zone, state, progress);
-    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { ...statusFields(state, progress), nameservers }, ready, this.o.now, ready.status === 'False' ? 'Warning' : 'Normal');
+    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin }, ready, this.o.now, ready.status === 'False' ? 'Warning' : 'Normal');
     this.o.onState?.(key, ready.reason);
     return { requeueAfterMs: ready.status === 'True' ? 30_000 : 2000 };
   }

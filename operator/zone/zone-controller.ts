@@ -106,7 +106,8 @@ export class ZoneController {
         this.o.log.info('renamed zone: old name removed from the clouds', { old: status.writtenZoneName, zone: origin, key });
       }
       next = { ...next, writtenZoneName: origin };
-      if (!stored || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds) || !isDeepStrictEqual(stored.secondaries, snapshot.secondaries)) {
+      // An untagged snapshot (written before owners) is written again, tagged.
+      if (!stored || stored.owner !== owner || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds) || !isDeepStrictEqual(stored.secondaries, snapshot.secondaries)) {
         const version = await this.o.store.putZone(snapshot);
         this.o.log.info('zone written for the clouds', { zone: origin, serial: snapshot.serial, version, key });
         this.event(zone, { type: 'Normal', reason: ZoneReason.Updated, action: 'WriteZone', note: `serial ${snapshot.serial} written for the nameserver clouds` });
