@@ -133,20 +133,25 @@ describe('Zone name ownership on a real API server @integration', function () {
     await waitReason('zone', 'team-a', 'shared', 'Serving');
     await new Promise((r) => setTimeout(r, 1100)); // a later creationTimestamp (second resolution)
     await kubectl(['apply', '-f', '-'], zoneManifest('team-b', 'shared', 'Shared.Test.', '10.9.0.2'));
+    await waitFor('the second Zone to be reconciled', async () => (await ready('zone', 'team-b', 'shared')) !== undefined);
+    // Many resyncs: every reconcile of both Zones runs again, and nothing flips.
+    const rounds = await steady('shared.test', '10.9.0.1', 8 * RESYNC_MS + 2000);
+    assert.ok(rounds >= 5, `${rounds} rounds of queries`);
     const taken = await waitReason('zone', 'team-b', 'shared', 'ZoneNameTaken');
     assert.equal(taken.status, 'False');
     assert.match(taken.message, /shared\.test\. belongs to Zone team-a\/shared/);
     await waitFor('a Warning Event ZoneNameTaken', async () => (await warningEvents('team-b', 'ZoneNameTaken')).some((e) => e.type === 'Warning' && /Zone team-a\/shared/.test(e.note ?? '')));
-    // Many resyncs: every reconcile of both Zones runs again, and nothing flips.
-    const rounds = await steady('shared.test', '10.9.0.1', 8 * RESYNC_MS + 2000);
-    assert.ok(rounds >= 5, `${rounds} rounds of queries`);
     assert.equal((await ready('zone', 'team-a', 'shared'))?.reason, 'Serving');
     assert.equal(await redis.hget('{dnsfleet}:zone:shared.test.', 'owner'), 'Zone/team-a/shared');
   });
 
   it('deleting the later Zone leaves the first served', async () => {
-    await kubectl(['delete', 'zone', 'shared', '-n', 'team-b', '--timeout=30s']);
-    await steady('shared.test', '10.9.0.1', 3000);
+    // Asked throughout the deletion, so even a short gap (until the next resync) shows.
+    const deleting = (async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      await kubectl(['delete', 'zone', 'shared', '-n', 'team-b', '--timeout=30s']);
+    })();
+    await Promise.all([steady('shared.test', '10.9.0.1', 5000), deleting]);
     assert.equal((await ready('zone', 'team-a', 'shared'))?.reason, 'Serving');
   });
 
