@@ -18,7 +18,8 @@ import { memoryLogger } from '../dataplane/server/log';
  *   across resyncs; deleting the second leaves the first served; deleting the first hands the
  *   name to the second;
  * - a SecondaryZone with an existing Zone's name (another namespace, a primary with a higher
- *   serial) is refused and does not replace the zone on the clouds;
+ *   serial) is refused and does not replace the zone on the clouds; once the Zone is deleted it
+ *   takes the name over, its transferred copy tagged with its owner;
  * - `zoneName: com` is `ZoneNameNotAllowed` and writes nothing; with operator/admission.yaml
  *   installed the API server refuses it outright (and an older object can still be deleted).
  */
@@ -166,7 +167,7 @@ describe('Zone name ownership on a real API server @integration', function () {
     assert.equal(await redis.hget('{dnsfleet}:zone:shared.test.', 'owner'), 'Zone/team-b/shared');
   });
 
-  it('refuses a SecondaryZone with an existing Zone\'s name; the clouds keep the Zone', async () => {
+  it('refuses a SecondaryZone with an existing Zone\'s name; the clouds keep the Zone until it is deleted', async () => {
     const origin = 'shared.test.';
     primary = await startPrimary('nsd', origin, `$ORIGIN ${origin}\n$TTL 300\n@ SOA ns1 hostmaster 2100000000 7200 900 1209600 300\n@ NS ns1\nns1 A 10.9.0.53\nwww A 10.9.0.3\n`);
     await kubectl(['apply', '-f', '-'], `apiVersion: dnsfleet.io/v1alpha1
@@ -181,8 +182,14 @@ spec:
     await steady('shared.test', '10.9.0.2', 4000);
     assert.equal(await redis.hget('{dnsfleet}:secondaries', origin), null, 'nothing handed to the control server');
     assert.equal((await ready('zone', 'team-b', 'shared'))?.reason, 'Serving');
+    // The Zone goes: the SecondaryZone takes the name over, and the control server's copy carries its owner.
+    await kubectl(['delete', 'zone', 'shared', '-n', 'team-b', '--timeout=30s']);
+    await waitFor('both clouds answer the transferred copy', async () => (await served('shared.test')).every((s) => s.address === '10.9.0.3'), 20_000);
+    assert.equal(await redis.hget('{dnsfleet}:zone:shared.test.', 'owner'), 'SecondaryZone/team-c/shared');
+    await waitReason('secondaryzone', 'team-c', 'shared', 'Transferred');
     await kubectl(['delete', 'secondaryzone', 'shared', '-n', 'team-c', '--timeout=30s']);
-    await steady('shared.test', '10.9.0.2', 1500);
+    await waitFor('the zone leaves both clouds', async () => (await served('shared.test')).every((s) => s.address === undefined), 10_000);
+    assert.equal(await redis.hget('{dnsfleet}:secondaries', origin), null);
   });
 
   it('refuses zoneName com (a public suffix): nothing written, the clouds do not answer under it', async () => {
