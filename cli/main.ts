@@ -6,6 +6,7 @@ import express from 'express';
 import { serve } from '../dataplane/standalone/serve';
 import { runCloud } from '../dataplane/cloud/run-cloud';
 import { runOperator } from '../operator/operator';
+import { parseZoneRule, ZonePolicyError, type ZonePolicy } from '../operator/zone-policy';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { CONTROL_SERVER } from '../dataplane/store/zone-store';
 import { jsonLogger } from '../dataplane/server/log';
@@ -76,6 +77,10 @@ dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --leader-elect-namespace NS  run as one of several replicas: lead through the Lease
                            dnsfleet-operator in NS (env POD_NAMESPACE)
       --metrics HOST:PORT  /metrics (Prometheus) and /healthz (default 127.0.0.1:8081)
+      --zone-policy DOMAIN=NS[,NS…]  DOMAIN and the names under it may be hosted only in
+                           these namespaces (repeatable; DOMAIN= for none; docs/operator.md)
+      --allow-public-suffixes  let Zones and SecondaryZones be named like a public suffix
+                           (com, co.uk, github.io …); refused by default
 `;
 
 export class UsageError extends Error {
@@ -242,10 +247,13 @@ async function operatorCommand(args: string[]): Promise<number> {
       kubeconfig: { type: 'string' },
       'leader-elect-namespace': { type: 'string' },
       metrics: { type: 'string' },
+      'zone-policy': { type: 'string', multiple: true },
+      'allow-public-suffixes': { type: 'boolean' },
     },
     strict: true,
   });
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
+  const zonePolicy = zonePolicyOf(values['zone-policy'] ?? [], values['allow-public-suffixes'] ?? false);
   const image = values.image ?? process.env.DNSFLEET_IMAGE;
   if (!redis) throw new UsageError('operator needs --redis URL (or DNSFLEET_REDIS_URL)');
   if (!image) throw new UsageError('operator needs --image IMAGE (or DNSFLEET_IMAGE): the dataplane pods run it');
@@ -259,6 +267,7 @@ async function operatorCommand(args: string[]): Promise<number> {
     store: new RedisZoneStore(redis),
     log,
     kubeconfig: values.kubeconfig,
+    zonePolicy,
     pods: { image, redisUrl: values['pod-redis-url'] ?? process.env.DNSFLEET_POD_REDIS_URL ?? redis },
     ...(controlNamespace ? { controlServer: { namespace: controlNamespace, allowTransfer: values['control-allow-transfer'] ?? [], serviceType, addresses: (values['control-addresses'] ?? '').split(',').filter(Boolean) } } : {}),
     ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}` } } : {}),
@@ -278,6 +287,16 @@ async function operatorCommand(args: string[]): Promise<number> {
     await running.stop();
   });
   return -1;
+}
+
+/** `--zone-policy` and `--allow-public-suffixes` (operator/zone-policy.ts); a bad rule is a usage error. */
+export function zonePolicyOf(rules: readonly string[], allowPublicSuffixes: boolean): ZonePolicy {
+  try {
+    return { refusePublicSuffixes: !allowPublicSuffixes, rules: rules.map(parseZoneRule) };
+  } catch (err) {
+    if (err instanceof ZonePolicyError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function onSignals(log: ReturnType<typeof jsonLogger>, stop: () => Promise<void>): void {

@@ -9,6 +9,8 @@ import type { PodSettings } from './cloud/cloud-objects';
 import { buildControlDeployment, buildControlService, CONTROL_NAME, type ControlServerSettings } from './control/control-objects';
 import { LeaderElector } from './leader';
 import { OperatorMetrics } from './metrics';
+import { ZoneNames, type ClaimKind } from './ownership';
+import type { ZonePolicy } from './zone-policy';
 import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
 import type { Zone } from '../crds/v1alpha1/zone';
 import type { SecondaryZone } from '../crds/v1alpha1/secondaryzone';
@@ -32,6 +34,8 @@ export interface OperatorOptions {
   /** The control server to run; none when left out (e.g. a test of the clouds alone). */
   readonly controlServer?: Omit<ControlServerSettings, 'pods'>;
   readonly resyncMs?: number;
+  /** Which zone names may be hosted, and by which namespaces (operator/zone-policy.ts). */
+  readonly zonePolicy?: ZonePolicy;
   /** Where the controllers report; one is made when not given. */
   readonly metrics?: OperatorMetrics;
   /** With this set, the controllers run only while this replica holds the Lease. */
@@ -112,9 +116,11 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   const zonesUsing = (namespace: string, policy: string): number =>
     [...zones.values(), ...secondaries.values()].filter((z) => (z.metadata.namespace ?? 'default') === namespace && z.spec.dnssecPolicy === policy).length;
 
-  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, clouds: cloudNames, onState: (key, reason) => o.metrics.zoneState(key, reason) });
+  // Who owns each zone name (ADR 0008), from the informers' events below.
+  const names = new ZoneNames(o.zonePolicy);
+  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, names, clouds: cloudNames, onState: (key, reason) => o.metrics.zoneState(key, reason) });
   const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, known: () => clouds.values() });
-  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, clouds: () => clouds.values(), onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
+  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, names, clouds: () => clouds.values(), onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
   const policyController = new PolicyController({ kube, log: o.log, zonesUsing });
   const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {
     Zone: (key) => zoneController.reconcile(key),
@@ -137,6 +143,10 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   // GenerationChangedPredicate, with finalizers and deletion): an update of the status alone, which
   // is the controller's own write coming back, does not run it again.
   const known = new Map<string, string>();
+  // Nothing runs until every informer has listed: ownership is decided on the whole picture.
+  let listed = false;
+  const pending = new Set<string>();
+  const enqueue = (key: string): void => void (listed ? queue.add(key) : pending.add(key));
   const requeueKind = (kind: DnsfleetKind): void => {
     for (const key of known.keys()) if (key.startsWith(`${kind}/`)) queue.add(key);
   };
@@ -151,7 +161,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         const seen = JSON.stringify([obj.metadata.uid, obj.metadata.generation, obj.metadata.deletionTimestamp, obj.metadata.finalizers]);
         if (known.get(key) === seen) return;
         known.set(key, seen);
-        queue.add(key);
+        enqueue(key);
       },
       onDelete: (obj) => {
         const key = objectKey(kind, obj.metadata.namespace, obj.metadata.name);
@@ -159,13 +169,19 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         known.delete(key);
         cache.delete(key);
         onChange?.(before, undefined);
-        queue.add(key);
+        enqueue(key);
       },
       onError: (err) => o.log.warn(`${kind} watch failed; restarting it`, { error: describeKubeError(err) }),
     });
   // A changed policy reference changes the count of the policies involved.
   const policyUsers = (before: Zone | SecondaryZone | undefined, after: Zone | SecondaryZone | undefined): void => {
     if (before?.spec.dnssecPolicy !== after?.spec.dnssecPolicy) requeueKind('DNSSECPolicy');
+  };
+
+  // A name that changed hands (its owner gone or renamed): the other claimants decide again now.
+  const claims = (kind: ClaimKind) => (before: Zone | SecondaryZone | undefined, after: Zone | SecondaryZone | undefined): void => {
+    policyUsers(before, after);
+    for (const other of names.update(kind, before, after)) enqueue(other);
   };
 
   // Clouds first, so the first Zone reconciles already know every cloud.
@@ -178,9 +194,11 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
       }
     }),
     await watchKind('DNSSECPolicy', new Map()),
-    await watchKind('Zone', zones, policyUsers),
-    await watchKind('SecondaryZone', secondaries, policyUsers),
+    await watchKind('Zone', zones, claims('Zone')),
+    await watchKind('SecondaryZone', secondaries, claims('SecondaryZone')),
   ];
+  listed = true;
+  for (const key of pending) queue.add(key);
   if (o.controlServer) {
     // Not a resource of its own: kept in shape by the same queue, at start and on every resync.
     const key = `ControlServer/${o.controlServer.namespace}/${CONTROL_NAME}`;

@@ -105,6 +105,8 @@ export interface SecondaryZoneStatus {
   dnssec?: ZoneDNSSECStatus;
   /** Why the zone is failing, in a few words (`192.0.2.1: REFUSED`); empty when it is not. */
   problem?: string;
+  /** The zone name last handed to the control server, so a renamed SecondaryZone can remove its old name. */
+  writtenZoneName?: string;
   /** @asType integer */
   observedGeneration?: number;
   /**

@@ -4,7 +4,7 @@ import type { ZoneRecord } from '../zone/zone-builder';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import { serialCompare } from '../zone/serial';
 import { snapshotOf, zoneOf } from '../store/snapshot';
-import type { SecondaryConfig, SecondaryState, ZoneStore } from '../store/zone-store';
+import type { SecondaryConfig, SecondaryState, ZoneSnapshot, ZoneStore } from '../store/zone-store';
 import type { Logger } from '../server/log';
 import type { NotifyVerdict } from '../nameserver/notify';
 import { sameAddress } from '../nameserver/acl';
@@ -122,10 +122,10 @@ export class SecondaryManager {
         this.check(entry, false);
       } else if (JSON.stringify(e.config) !== JSON.stringify(config)) {
         const force = config.retrieve !== undefined && config.retrieve !== e.state.retrieved;
-        const rewrite = e.copy && (JSON.stringify(e.config.clouds) !== JSON.stringify(config.clouds) || JSON.stringify(e.config.secondaries) !== JSON.stringify(config.secondaries));
+        const rewrite = e.copy && (JSON.stringify(e.config.clouds) !== JSON.stringify(config.clouds) || JSON.stringify(e.config.secondaries) !== JSON.stringify(config.secondaries) || e.config.owner !== config.owner);
         e.config = config;
         // Where the copy is served, and to whom it goes out, changed: the same copy, written anew.
-        if (rewrite && e.copy) await this.o.store.putZone(snapshotOf(e.copy.zone, config.clouds, config.secondaries));
+        if (rewrite && e.copy) await this.o.store.putZone(copyOf(e.copy.zone, config));
         e.signer = signerOf(config);
         // New overrides take effect now, not at the next transfer.
         if (e.copy) e.timers = timersOf(e.copy.zone, config);
@@ -224,9 +224,9 @@ export class SecondaryManager {
           // The difference first (milliseconds), so the clouds need not wait for the snapshot of a
           // large zone (seconds), which follows for pods that start afresh or missed it.
           const text = (records: readonly ZoneRecord[]): string => writeZoneFile(records, { origin: result.zone.origin });
-          await this.o.store.putDiff({ origin, fromSerial: e.copy.serial, serial: copy.serial, removed: text(result.differences.removed), added: text(result.differences.added) });
+          await this.o.store.putDiff({ origin, fromSerial: e.copy.serial, serial: copy.serial, removed: text(result.differences.removed), added: text(result.differences.added), ...(e.config.owner ? { owner: e.config.owner } : {}) });
         }
-        const version = await this.o.store.putZone(snapshotOf(result.zone, e.config.clouds, e.config.secondaries), { catchUp: result.summary.kind === 'ixfr' });
+        const version = await this.o.store.putZone(copyOf(result.zone, e.config), { catchUp: result.summary.kind === 'ixfr' });
         e.copy = copy;
         e.timers = timersOf(result.zone, e.config);
         e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };
@@ -250,7 +250,7 @@ export class SecondaryManager {
     let expired = e.state.expired && !success;
     if (!success && isExpired(e.timers, e.history, now) && !e.state.expired) {
       // RFC 1035 §3.3.13: past expire the copy is no longer authoritative; the clouds stop answering.
-      await this.o.store.deleteZone(origin);
+      await this.o.store.deleteZone(origin, e.config.owner);
       expired = true;
       e.copy = undefined;
       this.o.log.warn('secondary zone expired: removed from the clouds', { zone: origin });
@@ -258,6 +258,14 @@ export class SecondaryManager {
     e.state = { ...e.state, origin, primaries, problem: expired ? `expired: ${problem}` : problem, expired, ...(e.config.retrieve !== undefined && (success || force) ? { retrieved: e.config.retrieve } : {}) };
     await this.o.store.reportSecondary(e.state);
   }
+}
+
+/**
+ * The snapshot of a copy, tagged with the SecondaryZone that asked for it: the store refuses it
+ * when another object owns the name (ADR 0008), and the refusal is reported as a failed check.
+ */
+function copyOf(zone: Zone, config: SecondaryConfig): ZoneSnapshot {
+  return { ...snapshotOf(zone, config.clouds, config.secondaries), ...(config.owner ? { owner: config.owner } : {}) };
 }
 
 function signerOf(config: SecondaryConfig): RequestSigner | undefined {

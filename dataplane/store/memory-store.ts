@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import type { PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneDiff, ZoneSnapshot, ZoneStore } from './zone-store';
+import { mayWrite, ZoneOwnedError, type PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneDiff, ZoneSnapshot, ZoneStore } from './zone-store';
 
 /**
  * The ZoneStore in one process's memory: for `dnsfleet serve`, unit tests, and as the reference
@@ -19,7 +19,15 @@ export class MemoryZoneStore implements ZoneStore {
     this.wake.setMaxListeners(0);
   }
 
+  /** The owner-guard of every write: the zone's owner and the secondary configuration's. */
+  private guard(origin: string, writer: string | undefined): void {
+    for (const held of [this.zones.get(origin)?.owner, this.secondaries.get(origin)?.owner]) {
+      if (!mayWrite(held, writer)) throw new ZoneOwnedError(origin, held!, writer);
+    }
+  }
+
   async putZone(zone: ZoneSnapshot, options: { catchUp?: boolean } = {}): Promise<number> {
+    this.guard(zone.origin, zone.owner);
     const version = ++this.version;
     this.zones.set(zone.origin, { ...zone, clouds: zone.clouds === 'all' ? 'all' : [...zone.clouds], version });
     this.append({ kind: 'put', origin: zone.origin, serial: zone.serial, version, ...(options.catchUp ? { catchUp: true } : {}) });
@@ -27,12 +35,15 @@ export class MemoryZoneStore implements ZoneStore {
   }
 
   async putDiff(diff: ZoneDiff): Promise<number> {
+    this.guard(diff.origin, diff.owner);
     const version = ++this.version;
     this.append({ kind: 'diff', version, ...diff });
     return version;
   }
 
-  async deleteZone(origin: string): Promise<number> {
+  async deleteZone(origin: string, owner?: string): Promise<number> {
+    const held = this.zones.get(origin)?.owner;
+    if (owner !== undefined && !mayWrite(held, owner)) return 0;
     if (!this.zones.delete(origin)) return 0;
     const version = ++this.version;
     this.append({ kind: 'delete', origin, version });
@@ -83,11 +94,13 @@ export class MemoryZoneStore implements ZoneStore {
   private secondaryVersion = 0;
 
   async putSecondary(config: SecondaryConfig): Promise<void> {
+    this.guard(config.origin, config.owner);
     this.secondaries.set(config.origin, structuredClone(config));
     this.secondaryVersion++;
   }
 
-  async deleteSecondary(origin: string): Promise<void> {
+  async deleteSecondary(origin: string, owner?: string): Promise<void> {
+    if (owner !== undefined && !mayWrite(this.secondaries.get(origin)?.owner, owner)) return;
     this.secondaries.delete(origin);
     this.secondaryStates.delete(origin);
     this.secondaryVersion++;

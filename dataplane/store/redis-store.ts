@@ -1,5 +1,5 @@
 import Redis, { type RedisOptions } from 'ioredis';
-import type { CloudSelector, OutboundTarget, PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneDiff, ZoneSnapshot, ZoneStore } from './zone-store';
+import { ZoneOwnedError, type CloudSelector, type OutboundTarget, type PodReport, type SecondaryConfig, type SecondaryState, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
 
 /**
  * The ZoneStore in Redis (data model: docs/redis.md). Writes are Lua scripts, so the snapshot,
@@ -8,24 +8,75 @@ import type { CloudSelector, OutboundTarget, PodReport, SecondaryConfig, Seconda
  * one XREAD from N. Every key shares one hash tag, so the model also fits a Redis Cluster slot.
  */
 
-const PUT = `
+// The owner guard (docs/adr/0008-zone-name-ownership.md), shared by every write: a name whose
+// snapshot or secondary configuration another owner wrote is refused with 'owned:<owner>'.
+// KEYS: the zone hash, the secondaries hash; ARGV: origin, writer ('' for none).
+const GUARD = `
+local function held_by(zone_key, secondaries_key, origin, writer)
+  local z = redis.call('HGET', zone_key, 'owner')
+  if z and z ~= '' and z ~= writer then return z end
+  local c = redis.call('HGET', secondaries_key, origin)
+  if c then
+    local o = cjson.decode(c).owner
+    if type(o) == 'string' and o ~= '' and o ~= writer then return o end
+  end
+  return nil
+end
+`;
+
+const PUT = `${GUARD}
+local held = held_by(KEYS[2], KEYS[5], ARGV[1], ARGV[8])
+if held then return 'owned:' .. held end
 local v = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], 'serial', ARGV[2], 'clouds', ARGV[3], 'text', ARGV[4], 'version', v, 'secondaries', ARGV[6])
+redis.call('HSET', KEYS[2], 'serial', ARGV[2], 'clouds', ARGV[3], 'text', ARGV[4], 'version', v, 'secondaries', ARGV[6], 'owner', ARGV[8])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], v .. '-0', 'kind', 'put', 'origin', ARGV[1], 'serial', ARGV[2], 'catchup', ARGV[7])
 return v`;
 
-const DIFF = `
+const DIFF = `${GUARD}
+local held = held_by(KEYS[3], KEYS[4], ARGV[2], ARGV[7])
+if held then return 'owned:' .. held end
 local v = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], v .. '-0', 'kind', 'diff', 'origin', ARGV[2], 'from', ARGV[3], 'serial', ARGV[4], 'removed', ARGV[5], 'added', ARGV[6])
 return v`;
 
+// ARGV[3]: the deleting owner; '' deletes whatever is there.
 const DELETE = `
+if ARGV[3] ~= '' then
+  local held = redis.call('HGET', KEYS[2], 'owner')
+  if held and held ~= '' and held ~= ARGV[3] then return 0 end
+end
 if redis.call('DEL', KEYS[2]) == 0 then return 0 end
 redis.call('SREM', KEYS[3], ARGV[1])
 local v = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], v .. '-0', 'kind', 'delete', 'origin', ARGV[1])
 return v`;
+
+const PUT_SECONDARY = `${GUARD}
+local held = held_by(KEYS[3], KEYS[1], ARGV[1], ARGV[3])
+if held then return 'owned:' .. held end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('INCR', KEYS[2])
+return 1`;
+
+const DELETE_SECONDARY = `
+if ARGV[2] ~= '' then
+  local c = redis.call('HGET', KEYS[1], ARGV[1])
+  if c then
+    local o = cjson.decode(c).owner
+    if type(o) == 'string' and o ~= '' and o ~= ARGV[2] then return 0 end
+  end
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('INCR', KEYS[3])
+return 1`;
+
+/** A script's answer: its number, or the guard's refusal as a typed error. */
+function guarded(result: unknown, origin: string, writer: string | undefined): number {
+  if (typeof result === 'string' && result.startsWith('owned:')) throw new ZoneOwnedError(origin, result.slice('owned:'.length), writer);
+  return Number(result);
+}
 
 export interface RedisZoneStoreOptions {
   /** Key prefix; keep the braces: they are the Redis Cluster hash tag. */
@@ -58,18 +109,19 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async putDiff(diff: ZoneDiff): Promise<number> {
-    const v = await this.client.eval(DIFF, 2, this.key('version'), this.key('changes'), String(this.keepChanges), diff.origin, String(diff.fromSerial), String(diff.serial), diff.removed, diff.added);
-    return Number(v);
+    const v = await this.client.eval(DIFF, 4, this.key('version'), this.key('changes'), this.key('zone', diff.origin), this.key('secondaries'), String(this.keepChanges), diff.origin, String(diff.fromSerial), String(diff.serial), diff.removed, diff.added, diff.owner ?? '');
+    return guarded(v, diff.origin, diff.owner);
   }
 
   async putZone(zone: ZoneSnapshot, options: { catchUp?: boolean } = {}): Promise<number> {
     const v = await this.client.eval(
       PUT,
-      4,
+      5,
       this.key('version'),
       this.key('zone', zone.origin),
       this.key('zones'),
       this.key('changes'),
+      this.key('secondaries'),
       zone.origin,
       String(zone.serial),
       encodeClouds(zone.clouds),
@@ -77,12 +129,13 @@ export class RedisZoneStore implements ZoneStore {
       String(this.keepChanges),
       zone.secondaries && zone.secondaries.length > 0 ? JSON.stringify(zone.secondaries) : '',
       options.catchUp ? '1' : '',
+      zone.owner ?? '',
     );
-    return Number(v);
+    return guarded(v, zone.origin, zone.owner);
   }
 
-  async deleteZone(origin: string): Promise<number> {
-    const v = await this.client.eval(DELETE, 4, this.key('version'), this.key('zone', origin), this.key('zones'), this.key('changes'), origin, String(this.keepChanges));
+  async deleteZone(origin: string, owner?: string): Promise<number> {
+    const v = await this.client.eval(DELETE, 4, this.key('version'), this.key('zone', origin), this.key('zones'), this.key('changes'), origin, String(this.keepChanges), owner ?? '');
     return Number(v);
   }
 
@@ -159,11 +212,12 @@ export class RedisZoneStore implements ZoneStore {
   // Secondary zones (docs/redis.md): one JSON value per zone in a hash, a counter that moves on
   // every change (the control server polls it), and the control server's reports beside them.
   async putSecondary(config: SecondaryConfig): Promise<void> {
-    await this.client.multi().hset(this.key('secondaries'), config.origin, JSON.stringify(config)).incr(this.key('secondaries-version')).exec();
+    const v = await this.client.eval(PUT_SECONDARY, 3, this.key('secondaries'), this.key('secondaries-version'), this.key('zone', config.origin), config.origin, JSON.stringify(config), config.owner ?? '');
+    guarded(v, config.origin, config.owner);
   }
 
-  async deleteSecondary(origin: string): Promise<void> {
-    await this.client.multi().hdel(this.key('secondaries'), origin).hdel(this.key('secondary-state'), origin).incr(this.key('secondaries-version')).exec();
+  async deleteSecondary(origin: string, owner?: string): Promise<void> {
+    await this.client.eval(DELETE_SECONDARY, 3, this.key('secondaries'), this.key('secondary-state'), this.key('secondaries-version'), origin, owner ?? '');
   }
 
   async listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }> {
@@ -204,7 +258,7 @@ function toStoredZone(origin: string, fields: Record<string, string>): StoredZon
   if (!fields.version) return undefined;
   const clouds: CloudSelector = fields.clouds === '*' ? 'all' : fields.clouds ? fields.clouds!.split(',') : [];
   const secondaries = fields.secondaries ? (JSON.parse(fields.secondaries) as OutboundTarget[]) : undefined;
-  return { origin, serial: Number(fields.serial), clouds, ...(secondaries ? { secondaries } : {}), text: fields.text ?? '', version: Number(fields.version) };
+  return { origin, serial: Number(fields.serial), clouds, ...(secondaries ? { secondaries } : {}), text: fields.text ?? '', ...(fields.owner ? { owner: fields.owner } : {}), version: Number(fields.version) };
 }
 
 function versionOf(id: string): number {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { ZoneSnapshot, ZoneStore } from './zone-store';
+import { ZoneOwnedError, type ZoneSnapshot, type ZoneStore } from './zone-store';
 
 /**
  * One test suite for every ZoneStore (memory and Redis), so both keep the same promises.
@@ -142,5 +142,57 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
     assert.ok(diff.kind === 'diff' && diff.fromSerial === 1 && diff.serial === 2 && diff.added === 'www 60 IN A 192.0.2.2\n');
     assert.ok(changes[1]!.kind === 'put' && changes[1]!.catchUp === true);
     assert.equal((await store.getZone('diff.test.'))?.serial, 2, 'the difference alone does not change the snapshot');
+  });
+
+  describe('owner guard (ADR 0008)', () => {
+    const owned = (origin: string, serial: number, owner: string | undefined): ZoneSnapshot => ({ ...zone(origin, serial), ...(owner ? { owner } : {}) });
+    const refused = (owner: string, writer: string) => (err: unknown): boolean => err instanceof ZoneOwnedError && err.owner === owner && err.writer === writer && err.message.includes(owner);
+
+    it('keeps a zone\'s owner, lets it replace the zone, and refuses another owner\'s put', async () => {
+      await store.putZone(owned('shared.test.', 1, 'Zone/team-a/shared'));
+      await store.putZone(owned('shared.test.', 2, 'Zone/team-a/shared'));
+      const before = (await store.listZones()).version;
+      await assert.rejects(store.putZone(owned('shared.test.', 9, 'Zone/team-b/shared')), refused('Zone/team-a/shared', 'Zone/team-b/shared'));
+      await assert.rejects(store.putZone(owned('shared.test.', 9, undefined)), ZoneOwnedError, 'a put without an owner cannot replace an owned zone');
+      const stored = await store.getZone('shared.test.');
+      assert.equal(stored?.serial, 2);
+      assert.equal(stored?.owner, 'Zone/team-a/shared');
+      assert.equal((await store.listZones()).version, before, 'a refused put announces nothing');
+    });
+
+    it('lets an owner take a zone nobody owns (written before owners existed)', async () => {
+      await store.putZone(owned('legacy.test.', 1, undefined));
+      await store.putZone(owned('legacy.test.', 2, 'Zone/default/legacy'));
+      assert.equal((await store.getZone('legacy.test.'))?.owner, 'Zone/default/legacy');
+    });
+
+    it('makes a delete by another owner a no-op; the owner\'s delete (or an untagged one) removes it', async () => {
+      await store.putZone(owned('shared.test.', 1, 'Zone/team-a/shared'));
+      const before = (await store.listZones()).version;
+      assert.equal(await store.deleteZone('shared.test.', 'Zone/team-b/shared'), 0);
+      assert.equal((await store.getZone('shared.test.'))?.serial, 1);
+      assert.equal((await store.changesSince(before, 0)).changes.length, 0, 'nothing announced');
+      assert.ok((await store.deleteZone('shared.test.', 'Zone/team-a/shared')) > 0);
+      assert.equal(await store.getZone('shared.test.'), undefined);
+      await store.putZone(owned('other.test.', 1, 'Zone/team-a/other'));
+      assert.ok((await store.deleteZone('other.test.')) > 0, 'an untagged delete is the administrator\'s');
+    });
+
+    it('guards a name across kinds: a secondary configuration and a zone of one name have one owner', async () => {
+      await store.putZone(owned('shared.test.', 1, 'Zone/team-a/shared'));
+      await assert.rejects(store.putSecondary({ origin: 'shared.test.', primaries: [{ address: '127.0.0.1', port: 53 }], clouds: 'all', owner: 'SecondaryZone/team-b/shared' }), refused('Zone/team-a/shared', 'SecondaryZone/team-b/shared'));
+      assert.equal(await store.getSecondary('shared.test.'), undefined);
+      const sec = { origin: 'sec.test.', primaries: [{ address: '127.0.0.1', port: 53 }], clouds: 'all' as const, owner: 'SecondaryZone/team-b/sec' };
+      await store.putSecondary(sec);
+      await store.putSecondary({ ...sec, retrieve: '2' });
+      await assert.rejects(store.putZone(owned('sec.test.', 5, 'Zone/team-a/sec')), refused('SecondaryZone/team-b/sec', 'Zone/team-a/sec'), 'a configured secondary zone holds its name before its first transfer');
+      await store.putZone(owned('sec.test.', 5, 'SecondaryZone/team-b/sec'));
+      await assert.rejects(store.putDiff({ origin: 'sec.test.', fromSerial: 5, serial: 6, removed: '', added: '', owner: 'Zone/team-a/sec' }), ZoneOwnedError);
+      await store.putDiff({ origin: 'sec.test.', fromSerial: 5, serial: 6, removed: '', added: '', owner: 'SecondaryZone/team-b/sec' });
+      await store.deleteSecondary('sec.test.', 'Zone/team-a/sec');
+      assert.deepEqual(await store.getSecondary('sec.test.'), { ...sec, retrieve: '2' }, 'another owner\'s delete leaves it');
+      await store.deleteSecondary('sec.test.', 'SecondaryZone/team-b/sec');
+      assert.equal(await store.getSecondary('sec.test.'), undefined);
+    });
   });
 }

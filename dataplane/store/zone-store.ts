@@ -28,6 +28,11 @@ export interface ZoneSnapshot {
   readonly secondaries?: readonly OutboundTarget[];
   /** The zone as RFC 1035 master-file text, with `$ORIGIN`. */
   readonly text: string;
+  /**
+   * Who wrote it (the operator's `Kind/namespace/name`). An owned zone is replaced only by a write
+   * of the same owner and removed only by its owner's delete (see `ZoneOwnedError`).
+   */
+  readonly owner?: string;
 }
 
 export interface StoredZone extends ZoneSnapshot {
@@ -52,6 +57,8 @@ export interface ZoneDiff {
   readonly serial: number;
   readonly removed: string;
   readonly added: string;
+  /** The writer, checked like a snapshot's owner. */
+  readonly owner?: string;
 }
 
 /** What one dataplane pod serves, as it last reported. */
@@ -79,6 +86,8 @@ export interface SecondaryConfig {
   readonly secondaries?: readonly OutboundTarget[];
   /** The `dnsfleet.io/retrieve` annotation: a new value asks for a transfer now, whatever the serial. */
   readonly retrieve?: string;
+  /** The SecondaryZone it comes from (`SecondaryZone/namespace/name`); the control server tags its copies with it. */
+  readonly owner?: string;
 }
 
 /** What the control server reports about a secondary zone; the operator turns it into status. */
@@ -98,16 +107,44 @@ export interface SecondaryState {
   readonly problem: string;
 }
 
+/**
+ * A write refused because another owner holds the zone name: the snapshot at `origin`, or the
+ * secondary zone configuration there, was written by `owner`, not by `writer`. It is the store's
+ * guard behind the operator's own decision (docs/adr/0008-zone-name-ownership.md): two operator
+ * replicas racing, or a reconcile working from a stale view, cannot replace another's zone.
+ */
+export class ZoneOwnedError extends Error {
+  override name = 'ZoneOwnedError';
+  constructor(
+    readonly origin: string,
+    readonly owner: string,
+    readonly writer: string | undefined,
+  ) {
+    super(`zone ${origin} belongs to ${owner}: a write by ${writer ?? 'a writer without an owner'} is refused`);
+  }
+}
+
+/** Whether `writer` may replace what `held` wrote: an unowned name is anyone's. */
+export function mayWrite(held: string | undefined, writer: string | undefined): boolean {
+  return !held || held === writer;
+}
+
 export interface ZoneStore {
-  /** Writes a zone snapshot and announces the change, atomically. Returns the change's version. */
+  /**
+   * Writes a zone snapshot and announces the change, atomically. Returns the change's version.
+   * Throws `ZoneOwnedError` when the zone or a secondary configuration of that name has another owner.
+   */
   putZone(zone: ZoneSnapshot, options?: { readonly catchUp?: boolean }): Promise<number>;
   /**
    * Announces a difference ahead of the snapshot (which must follow with `catchUp`): the snapshot
    * of a large zone takes seconds to write, the difference milliseconds.
    */
   putDiff(diff: ZoneDiff): Promise<number>;
-  /** Removes a zone and announces it. Returns the change's version (0 when there was nothing). */
-  deleteZone(origin: string): Promise<number>;
+  /**
+   * Removes a zone and announces it. Returns the change's version (0 when there was nothing). With
+   * `owner`, a zone another owner wrote stays (0): a delete removes only what its owner wrote.
+   */
+  deleteZone(origin: string, owner?: string): Promise<number>;
   getZone(origin: string): Promise<StoredZone | undefined>;
   /** Every zone, with the version of the store they were read at. */
   listZones(): Promise<{ zones: StoredZone[]; version: number }>;
@@ -120,10 +157,13 @@ export interface ZoneStore {
   reportServed(cloud: string, pod: string, serials: ReadonlyMap<string, number>, ttlSeconds: number): Promise<void>;
   /** The live reports of a cloud's pods. */
   servedBy(cloud: string): Promise<PodReport[]>;
-  /** Adds or replaces a secondary zone's configuration for the control server. */
+  /**
+   * Adds or replaces a secondary zone's configuration for the control server. Throws
+   * `ZoneOwnedError` when the configuration or the zone of that name has another owner.
+   */
   putSecondary(config: SecondaryConfig): Promise<void>;
-  /** Removes it, and its reported state. */
-  deleteSecondary(origin: string): Promise<void>;
+  /** Removes it, and its reported state; with `owner`, only when it is that owner's. */
+  deleteSecondary(origin: string, owner?: string): Promise<void>;
   /** Every secondary zone's configuration, with a counter that changes whenever one does. */
   listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }>;
   getSecondary(origin: string): Promise<SecondaryConfig | undefined>;

@@ -1,7 +1,8 @@
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { CloudNameservers, SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
 import type { Logger } from '../../dataplane/server/log';
-import { storeOrigin, type PodReport, type SecondaryConfig, type ZoneStore } from '../../dataplane/store/zone-store';
+import { storeOrigin, ZoneOwnedError, type PodReport, type SecondaryConfig, type ZoneStore } from '../../dataplane/store/zone-store';
+import { admissionOfOwnedError, OwnershipReason, ownerTag, reportRefused, type ZoneNames } from '../ownership';
 import { parseTsigKey, TsigKeyError } from '../../dataplane/dns/tsig';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
@@ -36,6 +37,8 @@ export interface SecondaryZoneControllerOptions {
   /** Told the Ready reason of each SecondaryZone, and undefined when it is gone (metrics). */
   readonly onState?: (key: string, reason: string | undefined) => void;
   readonly now?: () => Date;
+  /** Who owns each zone name (ADR 0008); without it every SecondaryZone may write (tagged with its owner). */
+  readonly names?: ZoneNames;
 }
 
 export class SecondaryZoneController {
@@ -50,16 +53,29 @@ export class SecondaryZoneController {
     }
     const origin = storeOrigin(zone.spec.zoneName);
     const finalizers = zone.metadata.finalizers ?? [];
+    // Every write carries it; the store removes and replaces only what this object wrote (ADR 0008).
+    const owner = ownerTag('SecondaryZone', namespace, name);
     if (zone.metadata.deletionTimestamp) {
       if (!finalizers.includes(SECONDARY_FINALIZER)) return;
-      await this.o.store.deleteSecondary(origin);
-      await this.o.store.deleteZone(origin);
+      for (const name of new Set([origin, zone.status?.writtenZoneName ?? origin])) {
+        await this.o.store.deleteSecondary(name, owner);
+        await this.o.store.deleteZone(name, owner);
+      }
       this.o.log.info('secondary zone removed from the control server and the clouds', { zone: origin, key });
       await this.o.kube.setFinalizers('SecondaryZone', namespace, name, finalizers.filter((f) => f !== SECONDARY_FINALIZER), zone.metadata.resourceVersion);
       return;
     }
     if (!finalizers.includes(SECONDARY_FINALIZER)) {
       await this.o.kube.setFinalizers('SecondaryZone', namespace, name, [...finalizers, SECONDARY_FINALIZER], zone.metadata.resourceVersion);
+    }
+    const admission = this.o.names?.admit('SecondaryZone', zone);
+    if (admission && !admission.ok) {
+      if (admission.reason === OwnershipReason.ZoneNameNotAllowed) {
+        // A guardrail set after the zone was written takes it away; only this object's own write goes.
+        await this.o.store.deleteSecondary(origin, owner);
+        await this.o.store.deleteZone(origin, owner);
+      }
+      return reportRefused(this.o, 'SecondaryZone', zone, admission);
     }
 
     const nameservers = servingClouds(zone, this.o.clouds());
@@ -87,10 +103,23 @@ export class SecondaryZoneController {
     }
     const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
     for (const problem of outbound.problems) this.o.log.warn('customer secondary left out', { key, problem });
-    const config = secondaryConfigOf(zone, tsig, outbound.targets);
+    const config: SecondaryConfig = { ...secondaryConfigOf(zone, tsig, outbound.targets), owner };
+    const written = zone.status?.writtenZoneName;
+    if (written && written !== origin) {
+      // Renamed: the old name leaves the control server and the clouds (only this object's write).
+      await this.o.store.deleteSecondary(written, owner);
+      await this.o.store.deleteZone(written, owner);
+      this.o.log.info('renamed secondary zone: old name removed', { old: written, zone: origin, key });
+    }
     const current = await this.o.store.getSecondary(origin);
     if (!current || JSON.stringify(current) !== JSON.stringify(config)) {
-      await this.o.store.putSecondary(config);
+      try {
+        await this.o.store.putSecondary(config);
+      } catch (err) {
+        // The store's guard: another owner wrote the name first (a racing replica, a stale view).
+        if (err instanceof ZoneOwnedError) return reportRefused(this.o, 'SecondaryZone', zone, admissionOfOwnedError(err));
+        throw err;
+      }
       this.o.log.info('secondary zone handed to the control server', { zone: origin, key });
     }
 
@@ -100,7 +129,7 @@ export class SecondaryZoneController {
     for (const cloud of cloudNames) reports.set(cloud, await this.o.store.servedBy(cloud));
     const progress = state?.serial !== undefined ? cloudProgress(origin, state.serial, cloudNames, reports) : [];
     const ready = secondaryReadyCondition(zone, state, progress);
-    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { ...statusFields(state, progress), nameservers }, ready, this.o.now, ready.status === 'False' ? 'Warning' : 'Normal');
+    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin }, ready, this.o.now, ready.status === 'False' ? 'Warning' : 'Normal');
     this.o.onState?.(key, ready.reason);
     return { requeueAfterMs: ready.status === 'True' ? 30_000 : 2000 };
   }

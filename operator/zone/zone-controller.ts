@@ -3,7 +3,8 @@ import type { Zone, ZoneStatus } from '../../crds/v1alpha1/zone';
 import { ManifestError } from '../../dataplane/manifest/documents';
 import { apiObjectLocator, buildZone } from '../../dataplane/manifest/zone-manifest';
 import { snapshotOf } from '../../dataplane/store/snapshot';
-import { storeOrigin, type PodReport, type ZoneStore } from '../../dataplane/store/zone-store';
+import { storeOrigin, ZoneOwnedError, type PodReport, type ZoneStore } from '../../dataplane/store/zone-store';
+import { admissionOfOwnedError, ownerTag, reportRefused, type ZoneNames } from '../ownership';
 import type { Logger } from '../../dataplane/server/log';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
@@ -40,6 +41,8 @@ export interface ZoneControllerOptions {
   readonly progressPollMs?: number;
   /** Told the Ready reason of each Zone after a reconcile, and undefined when it is gone. */
   readonly onState?: (key: string, reason: string | undefined) => void;
+  /** Who owns each zone name (ADR 0008); without it every Zone may write (its writes still carry its owner tag). */
+  readonly names?: ZoneNames;
 }
 
 export class ZoneController {
@@ -57,11 +60,13 @@ export class ZoneController {
       return;
     }
     const finalizers = zone.metadata.finalizers ?? [];
+    // Every write carries it; the store removes and replaces only what this Zone wrote (ADR 0008).
+    const owner = ownerTag('Zone', namespace, name);
 
     if (zone.metadata.deletionTimestamp) {
       if (!finalizers.includes(ZONE_FINALIZER)) return;
-      if (zone.status?.writtenZoneName) await this.o.store.deleteZone(zone.status.writtenZoneName);
-      const version = await this.o.store.deleteZone(storeOrigin(zone.spec.zoneName));
+      if (zone.status?.writtenZoneName) await this.o.store.deleteZone(zone.status.writtenZoneName, owner);
+      const version = await this.o.store.deleteZone(storeOrigin(zone.spec.zoneName), owner);
       this.o.log.info('zone removed from the clouds', { zone: zone.spec.zoneName, key, version });
       await this.o.kube.setFinalizers('Zone', namespace, name, finalizers.filter((f) => f !== ZONE_FINALIZER), zone.metadata.resourceVersion);
       return;
@@ -69,6 +74,12 @@ export class ZoneController {
 
     if (!finalizers.includes(ZONE_FINALIZER)) {
       await this.o.kube.setFinalizers('Zone', namespace, name, [...finalizers, ZONE_FINALIZER], zone.metadata.resourceVersion);
+    }
+    const admission = this.o.names?.admit('Zone', zone);
+    if (admission && !admission.ok) {
+      // A renamed Zone whose new name is refused still gives up its old one (only its own write goes).
+      if (zone.status?.writtenZoneName) await this.o.store.deleteZone(zone.status.writtenZoneName, owner);
+      return reportRefused(this.o, 'Zone', zone, admission);
     }
 
     const origin = storeOrigin(zone.spec.zoneName);
@@ -79,26 +90,31 @@ export class ZoneController {
     try {
       const now = Math.floor((this.o.now?.() ?? new Date()).getTime() / 1000);
       const locator = apiObjectLocator('Zone', namespace, name);
-      const stored = await this.o.store.getZone(origin);
+      const found = await this.o.store.getZone(origin);
+      // Another owner's snapshot (a stale view) says nothing about this Zone's serial.
+      const stored = found && (!found.owner || found.owner === owner) ? found : undefined;
       // A lost status write must not make the same zone be written again under a new serial.
       const built = keepStoredSerial(buildZone(locator, zone, previous, now), stored, previous, (p) => buildZone(locator, zone, p, now));
       build = { ok: true, serial: built.zone.serial };
       next = { ...next, serial: built.zone.serial, ...(built.managedSerial ? { specDigest: built.managedSerial.specDigest } : {}) };
       const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
       for (const problem of outbound.problems) this.o.log.warn('customer secondary left out', { key, problem });
-      const snapshot = snapshotOf(built.zone, zone.spec.nameserverClouds ?? 'all', outbound.targets);
+      const snapshot = { ...snapshotOf(built.zone, zone.spec.nameserverClouds ?? 'all', outbound.targets), owner };
       if (status.writtenZoneName && status.writtenZoneName !== origin) {
         // The Zone was renamed: its old name leaves the clouds.
-        await this.o.store.deleteZone(status.writtenZoneName);
+        await this.o.store.deleteZone(status.writtenZoneName, owner);
         this.o.log.info('renamed zone: old name removed from the clouds', { old: status.writtenZoneName, zone: origin, key });
       }
       next = { ...next, writtenZoneName: origin };
-      if (!stored || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds) || !isDeepStrictEqual(stored.secondaries, snapshot.secondaries)) {
+      // An untagged snapshot (written before owners) is written again, tagged.
+      if (!stored || stored.owner !== owner || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds) || !isDeepStrictEqual(stored.secondaries, snapshot.secondaries)) {
         const version = await this.o.store.putZone(snapshot);
         this.o.log.info('zone written for the clouds', { zone: origin, serial: snapshot.serial, version, key });
         this.event(zone, { type: 'Normal', reason: ZoneReason.Updated, action: 'WriteZone', note: `serial ${snapshot.serial} written for the nameserver clouds` });
       }
     } catch (err) {
+      // The store's guard: another owner wrote the name first (a racing replica, a stale view).
+      if (err instanceof ZoneOwnedError) return reportRefused(this.o, 'Zone', zone, admissionOfOwnedError(err));
       if (!(err instanceof ManifestError)) throw err;
       build = { ok: false, message: err.message };
       this.o.log.warn('zone rejected; the last good version keeps serving', { key, error: err.message });
