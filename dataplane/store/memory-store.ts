@@ -130,6 +130,8 @@ export class MemoryZoneStore implements ZoneStore {
       // A wipe while waiting: the versions no longer belong to the epoch the reader knows.
       if (this.epochId !== epoch.id) changes = [];
     }
+    // Trimmed while waiting: the changes no longer follow on from `version`.
+    if (changes.length > 0 && changes[0]!.version > version + 1) return { changes: [], reset: true, epoch };
     return { changes, reset: false, epoch };
   }
 

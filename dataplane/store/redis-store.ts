@@ -228,6 +228,8 @@ export class RedisZoneStore implements ZoneStore {
           ? await this.blocking.xread('COUNT', 1000, 'BLOCK', waitMs, 'STREAMS', stream, `${version}-0`)
           : await this.client.xread('COUNT', 1000, 'STREAMS', stream, `${version}-0`);
       const entries = reply?.[0]?.[1] ?? [];
+      // Trimmed while waiting: the entries no longer follow on from `version`.
+      if (entries.length > 0 && versionOf(entries[0]![0]) > version + 1) return { changes: [], reset: true, epoch };
       return { changes: entries.map(([id, fields]) => toChange(id, fields)), reset: false, epoch };
     });
   }
