@@ -162,13 +162,14 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     },
     {
       onError: (key, err, retryInMs) => {
-        if (err instanceof StoreUnavailableError || !health.up) {
+        // Parked only while the store is down: a failure that raced with its return retries as usual.
+        if (!health.up) {
           parked.add(key);
           const [kind, namespace, name] = key.split('/') as [DnsfleetKind | 'ControlServer', string, string];
           if (kind === 'Zone' || kind === 'SecondaryZone' || kind === 'NameserverCloud') void markStale(kube, o.log, kind, namespace, name, health.state);
           return false;
         }
-        o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
+        if (!(err instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
         return true;
       },
     },
