@@ -13,6 +13,7 @@ import { jsonLogger } from '../dataplane/server/log';
 import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
 import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
 import { checkIdentity, IdentityError, type ServerIdentity } from '../dataplane/nameserver/identity';
+import { describeStoreHealth } from '../dataplane/store/store-health';
 
 /**
  * The `dnsfleet` command. Each subcommand is a thin layer over a module that can be used and
@@ -62,6 +63,10 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --http-port N        HTTP port with --listen-ips (default 8080)
       --udp-io MODE        auto (default), batched or dgram, as for serve
       --identity, --hide-identity, --nsid, --version-string  as for serve
+      --snapshot-dir DIR   keep a copy of the zones served in DIR, and start from it when the
+                           store cannot be reached (env DNSFLEET_SNAPSHOT_DIR; default: none)
+      --store-wait SECONDS how long the start waits for the store before it serves the
+                           local snapshot (default 3)
 
 dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
@@ -76,7 +81,8 @@ dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --control-addresses IP[,IP…]  its public addresses (externalIPs or load-balancer IP)
       --leader-elect-namespace NS  run as one of several replicas: lead through the Lease
                            dnsfleet-operator in NS (env POD_NAMESPACE)
-      --metrics HOST:PORT  /metrics (Prometheus) and /healthz (default 127.0.0.1:8081)
+      --metrics HOST:PORT  /metrics (Prometheus), /healthz and /readyz (503 while the zone
+                           store cannot be reached) (default 127.0.0.1:8081)
       --zone-policy DOMAIN=NS[,NS…]  DOMAIN and the names under it may be hosted only in
                            these namespaces (repeatable; DOMAIN= for none; docs/operator.md)
       --allow-public-suffixes  let Zones and SecondaryZones be named like a public suffix
@@ -204,9 +210,14 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'allow-transfer': { type: 'string', multiple: true },
       'udp-io': { type: 'string' },
       ...IDENTITY_OPTIONS,
+      'snapshot-dir': { type: 'string' },
+      'store-wait': { type: 'string' },
     },
     strict: true,
   });
+  const storeWait = values['store-wait'] === undefined ? 3 : Number(values['store-wait']);
+  if (!Number.isFinite(storeWait) || storeWait < 0) throw new UsageError(`--store-wait ${values['store-wait']}: expected a number of seconds`);
+  const snapshotDir = values['snapshot-dir'] ?? process.env.DNSFLEET_SNAPSHOT_DIR;
   if (values.role !== 'cloud' && values.role !== 'control') throw new UsageError('dataplane needs --role cloud or --role control');
   // The control server holds every zone (to transfer them out); a cloud pod holds its cloud's.
   const cloud = values.role === 'control' ? CONTROL_SERVER : (values.cloud ?? process.env.DNSFLEET_CLOUD);
@@ -228,6 +239,8 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     udpIo: parseUdpIo(values['udp-io']),
     identity,
     log,
+    ...(snapshotDir ? { snapshotDir } : {}),
+    storeWaitMs: storeWait * 1000,
   });
   onSignals(log, () => running.stop());
   return -1;
@@ -263,8 +276,9 @@ async function operatorCommand(args: string[]): Promise<number> {
   const controlNamespace = values['control-namespace'] ?? process.env.POD_NAMESPACE;
   const serviceType = values['control-service-type'] ?? 'ClusterIP';
   if (serviceType !== 'ClusterIP' && serviceType !== 'LoadBalancer' && serviceType !== 'NodePort') throw new UsageError(`--control-service-type ${serviceType}: expected ClusterIP, LoadBalancer or NodePort`);
+  const store = new RedisZoneStore(redis);
   const running = await runOperator({
-    store: new RedisZoneStore(redis),
+    store,
     log,
     kubeconfig: values.kubeconfig,
     zonePolicy,
@@ -278,8 +292,13 @@ async function operatorCommand(args: string[]): Promise<number> {
   app.get('/metrics', (_req, res) => {
     void running.metrics.registry.metrics().then((text) => res.type(running.metrics.registry.contentType).send(text));
   });
+  // Alive whatever the store does (a restart would not bring Redis back); ready only with it.
   app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send(running.isLeader ? 'ok: leader\n' : 'ok: follower\n');
+    res.type('text/plain').send(`ok: ${running.isLeader ? 'leader' : 'follower'}; ${describeStoreHealth(store.health.state)}\n`);
+  });
+  app.get('/readyz', (_req, res) => {
+    const state = store.health.state;
+    res.status(state.state === 'down' ? 503 : 200).type('text/plain').send(`${describeStoreHealth(state)}\n`);
   });
   const server = app.listen(http.port, http.host);
   onSignals(log, async () => {
@@ -298,11 +317,24 @@ export function zonePolicyOf(rules: readonly string[], allowPublicSuffixes: bool
     throw err;
   }
 }
+/** Longest a stop may take: well inside the pods' 30 s termination grace period. */
+const STOP_DEADLINE_MS = 10_000;
 
 function onSignals(log: ReturnType<typeof jsonLogger>, stop: () => Promise<void>): void {
   const shutdown = (signal: string): void => {
     log.info('stopping', { signal });
-    void stop().then(() => process.exit(0));
+    // Whatever hangs (an absent Redis, a transfer), the process ends in time.
+    setTimeout(() => {
+      log.warn('stop took too long; exiting', { ms: STOP_DEADLINE_MS });
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    void stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('stop failed', { error: String(err) });
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreHealth } from '../dataplane/store/store-health';
 
 /**
  * The operator's Prometheus metrics: reconciles by kind and result, their duration, the work
@@ -11,6 +12,7 @@ export class OperatorMetrics {
   private readonly duration: Histogram<'kind'>;
   private readonly zoneReasons = new Map<string, string>();
   private readonly secondaryReasons = new Map<string, string>();
+  private storeWatched = false;
 
   constructor(queueDepth: () => number) {
     this.reconciles = new Counter({
@@ -51,6 +53,36 @@ export class OperatorMetrics {
     byReason('dnsfleet_zones', 'Zones by the reason of their Ready condition.', this.zoneReasons);
     // The report of problematic secondary zones: reason="TransferFailed" or "Expired".
     byReason('dnsfleet_secondary_zones', 'SecondaryZones by the reason of their Ready condition.', this.secondaryReasons);
+  }
+
+  /** `dnsfleet_store_up` and friends, the same names as the dataplane pods' (ADR 0007). */
+  watchStore(health: StoreHealth): void {
+    if (this.storeWatched) return;
+    this.storeWatched = true;
+    new Gauge({
+      name: 'dnsfleet_store_up',
+      help: 'Whether the zone store (Redis) answered the last request: 1 yes, 0 no.',
+      registers: [this.registry],
+      collect() {
+        this.set(health.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'dnsfleet_store_outages',
+      help: 'How many times the zone store became unreachable since the process started.',
+      registers: [this.registry],
+      collect() {
+        this.set(health.state.outages);
+      },
+    });
+    new Gauge({
+      name: 'dnsfleet_store_state_since_seconds',
+      help: 'Unix time of the last change of dnsfleet_store_up.',
+      registers: [this.registry],
+      collect() {
+        this.set(health.state.since / 1000);
+      },
+    });
   }
 
   /** Times a reconcile and counts its result; errors are rethrown. */

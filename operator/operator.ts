@@ -14,14 +14,23 @@ import type { ZonePolicy } from './zone-policy';
 import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
 import type { Zone } from '../crds/v1alpha1/zone';
 import type { SecondaryZone } from '../crds/v1alpha1/secondaryzone';
-import type { ZoneStore } from '../dataplane/store/zone-store';
+import { StoreUnavailableError, type ZoneStore } from '../dataplane/store/zone-store';
 import type { Logger } from '../dataplane/server/log';
+import { logStoreHealth } from '../dataplane/store/store-health';
+import { StoreWatch } from './store-watch';
+import { StoreRewrite } from './store-rewrite';
+import { markStale } from './stale-status';
 
 /**
  * `dnsfleet operator`: watches Zones and NameserverClouds and reconciles each object through one
  * work queue keyed `Kind/namespace/name`, so one object is never reconciled twice at once. A
  * resync puts every known object back on the queue now and then, so nothing depends on a single
  * missed event. A change of the clouds puts every Zone back too: their `Ready` depends on them.
+ *
+ * The zone store is watched (ADR 0007): while it cannot be reached, reconciles that fail on it are
+ * parked instead of retried (the queue stays as long as the objects are many, no more), their
+ * `Ready` says Unknown/StoreUnavailable, and they all run again the moment it answers. A store that
+ * lost its data has every Zone and SecondaryZone written again at once, then its epoch completed.
  */
 
 export interface OperatorOptions {
@@ -46,24 +55,37 @@ export interface RunningOperator {
   /** True while this replica runs the controllers. */
   readonly isLeader: boolean;
   readonly metrics: OperatorMetrics;
+  /** The store's epoch reads: connectivity (`store.health`) and resets. */
+  readonly storeWatch: StoreWatch;
   stop(): Promise<void>;
 }
 
-type Options = OperatorOptions & { metrics: OperatorMetrics; setDepth: (f: () => number) => void };
+type Options = OperatorOptions & { metrics: OperatorMetrics; setDepth: (f: () => number) => void; storeWatch: StoreWatch };
 
 export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
   const kube = options.kube ?? (await kubeClient(options.kubeconfig, options.leaderElection?.identity));
   let depth = (): number => 0;
   const metrics = options.metrics ?? new OperatorMetrics(() => depth());
-  const o: Options = { ...options, metrics, setDepth: (f) => (depth = f) };
+  metrics.watchStore(options.store.health);
+  const stopLogging = logStoreHealth(options.store.health, options.log, options.store.where);
+  // Every replica probes the store (its /readyz); only the leader acts on a reset.
+  const storeWatch = new StoreWatch({ store: options.store, log: options.log });
+  storeWatch.start();
+  const closeStore = async (): Promise<void> => {
+    storeWatch.stop();
+    await o.store.close();
+    stopLogging();
+  };
+  const o: Options = { ...options, metrics, setDepth: (f) => (depth = f), storeWatch };
   if (!o.leaderElection) {
     const stop = await startControllers(kube, o);
     return {
       isLeader: true,
       metrics,
+      storeWatch,
       stop: async () => {
         await stop();
-        await o.store.close();
+        await closeStore();
       },
     };
   }
@@ -90,6 +112,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   );
   return {
     metrics,
+    storeWatch,
     get isLeader() {
       return elector.isLeader;
     },
@@ -97,7 +120,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       await stopControllers?.();
       // Only after the controllers stopped: a successor must not reconcile beside them.
       await elector.stop();
-      await o.store.close();
+      await closeStore();
     },
   };
 }
@@ -130,15 +153,39 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     ControlServer: () => ensureControlServer(kube, { ...o.controlServer!, pods: o.pods }),
   };
 
+  // Keys whose reconcile failed because the store could not be reached: they wait for it, not
+  // for a timer, and all run again when it answers.
+  const parked = new Set<string>();
+  const health = o.store.health;
   const queue = new WorkQueue(
-    (key) => {
+    async (key) => {
       const slash = key.indexOf('/');
       const kind = key.slice(0, slash);
-      return o.metrics.observe(kind, () => reconcilers[kind]!(key.slice(slash + 1)));
+      const started = Date.now();
+      const result = await o.metrics.observe(kind, () => reconcilers[kind]!(key.slice(slash + 1)));
+      rewrite.done(key, started);
+      return result;
     },
-    { onError: (key, err, retryInMs) => o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs }) },
+    {
+      onError: (key, err, retryInMs) => {
+        // Parked only while the store is down: a failure that raced with its return retries as usual.
+        if (!health.up) {
+          parked.add(key);
+          const [kind, namespace, name] = key.split('/') as [DnsfleetKind | 'ControlServer', string, string];
+          if (kind === 'Zone' || kind === 'SecondaryZone' || kind === 'NameserverCloud') void markStale(kube, o.log, kind, namespace, name, health.state);
+          return false;
+        }
+        if (!(err instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
+        return true;
+      },
+    },
   );
   o.setDepth(() => queue.depth);
+  const unparkOnUp = health.onChange((now) => {
+    if (now.state !== 'up') return;
+    for (const key of parked) queue.add(key);
+    parked.clear();
+  });
   // Key → what of the object a reconcile depends on, as last seen (controller-runtime's
   // GenerationChangedPredicate, with finalizers and deletion): an update of the status alone, which
   // is the controller's own write coming back, does not run it again.
@@ -147,6 +194,14 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   let listed = false;
   const pending = new Set<string>();
   const enqueue = (key: string): void => void (listed ? queue.add(key) : pending.add(key));
+  const rewrite = new StoreRewrite({
+    store: o.store,
+    log: o.log,
+    keys: () => [...known.keys()].filter((k) => k.startsWith('Zone/') || k.startsWith('SecondaryZone/')),
+    requeue: (key) => enqueue(key),
+    // Copies exist where a SecondaryZone was transferred, and a control server runs to hold them.
+    needsCopies: () => o.controlServer !== undefined && [...secondaries.values()].some((s) => s.status?.serial !== undefined),
+  });
   const requeueKind = (kind: DnsfleetKind): void => {
     for (const key of known.keys()) if (key.startsWith(`${kind}/`)) queue.add(key);
   };
@@ -167,6 +222,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         const key = objectKey(kind, obj.metadata.namespace, obj.metadata.name);
         const before = cache.get(key);
         known.delete(key);
+        rewrite.done(key);
         cache.delete(key);
         onChange?.(before, undefined);
         enqueue(key);
@@ -206,10 +262,15 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     queue.add(key);
   }
   const resync = setInterval(() => {
+    // Nothing to gain while the store is away: the parked keys run when it answers.
+    if (!health.up) return;
     for (const key of known.keys()) queue.addBackground(key);
   }, o.resyncMs ?? 60_000);
+  const stopRewrite = o.storeWatch.onEpoch((epoch) => rewrite.epoch(epoch));
   o.log.info('controllers started', { clouds: cloudNames().join(',') });
   return async () => {
+    stopRewrite();
+    unparkOnUp();
     clearInterval(resync);
     queue.stop();
     for (const stop of stops.reverse()) await stop();

@@ -14,7 +14,8 @@ export interface WorkQueueOptions {
   readonly concurrency?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
-  readonly onError?: (key: string, err: unknown, retryInMs: number) => void;
+  /** Told of every failure; returning false means: no retry, the caller adds the key again itself. */
+  readonly onError?: (key: string, err: unknown, retryInMs: number) => unknown;
 }
 
 export class WorkQueue {
@@ -108,8 +109,7 @@ export class WorkQueue {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const delay = Math.min((this.options.baseDelayMs ?? 200) * 2 ** (n - 1), this.options.maxDelayMs ?? 60_000);
-      this.options.onError?.(key, err, delay);
-      this.add(key, delay);
+      if (this.options.onError?.(key, err, delay) !== false) this.add(key, delay);
     } finally {
       this.running.delete(key);
       if (this.dirty.delete(key)) this.add(key);

@@ -121,14 +121,28 @@ describe('cloud pod against Redis @integration', function () {
     assert.equal((await answer('www.new.test')).address, '192.0.2.20');
   });
 
-  it('keeps answering while Redis is down, and catches up when it is back empty', async () => {
+  it('keeps answering while Redis is down, says so once, and keeps every zone when it is back empty until the epoch is complete', async () => {
+    const e1 = await writer.epoch();
+    await writer.completeEpoch(e1.id, 'zones');
     await redis.stop();
-    await new Promise((r) => setTimeout(r, 300));
+    await until('/readyz says the store is unreachable', async () => {
+      const r = await fetch(`http://127.0.0.1:${pod.httpPort}/readyz`);
+      return r.status === 200 && /store unreachable since/.test(await r.text());
+    }, 10_000);
+    assert.match(await (await fetch(`http://127.0.0.1:${pod.httpPort}/metrics`)).text(), /^dnsfleet_store_up 0$/m);
     assert.equal((await answer('www.new.test')).address, '192.0.2.20', 'still serving');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(log.lines.filter((l) => /zone store unreachable/.test(l.msg)).length, 1, 'one line for the outage, not one per retry');
     redis = await startRedis(redisPort);
     // The store restarted empty: the operator writes the zones again, from version 1.
     await writer.putZone(snapshot('new.test.', 4, '192.0.2.40'));
     await until('the zone after the restart', async () => (await answer('www.new.test')).address === '192.0.2.40', 10_000);
-    await until('zones gone from the restarted store are dropped', async () => (await answer('www.before.test')).rcode === 'REFUSED', 10_000);
+    assert.ok(log.lines.some((l) => l.msg === 'zone store reachable again' && Number(l.fields?.downMs) > 0));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await answer('www.before.test')).address, '192.0.2.1', 'a zone the new store lacks is not taken away');
+    const e2 = await writer.epoch();
+    assert.notEqual(e2.id, e1.id);
+    assert.equal(await writer.completeEpoch(e2.id, 'zones'), true);
+    await until('once the epoch is complete, zones the store does not hold are dropped', async () => (await answer('www.before.test')).rcode === 'REFUSED', 10_000);
   });
 });

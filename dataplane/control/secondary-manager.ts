@@ -4,7 +4,7 @@ import type { ZoneRecord } from '../zone/zone-builder';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import { serialCompare } from '../zone/serial';
 import { snapshotOf, zoneOf } from '../store/snapshot';
-import type { SecondaryConfig, SecondaryState, ZoneSnapshot, ZoneStore } from '../store/zone-store';
+import { StoreUnavailableError, type SecondaryConfig, type SecondaryState, type StoreEpoch, type ZoneSnapshot, type ZoneStore } from '../store/zone-store';
 import type { Logger } from '../server/log';
 import type { NotifyVerdict } from '../nameserver/notify';
 import { sameAddress } from '../nameserver/acl';
@@ -21,6 +21,11 @@ import { effectiveTimers, isExpired, nextCheckAt, type RefreshHistory, type SoaT
  *
  * One check at a time per zone: a NOTIFY during a check makes one more check afterwards, so a
  * burst of NOTIFYs costs at most two.
+ *
+ * The copies it holds are the only ones outside the primaries: when the store lost its data (a
+ * new epoch, ADR 0007) it writes them all again at once and says so (`completeEpoch(…,
+ * 'copies')`), and until the operator has completed the epoch a zone missing from the
+ * configuration is not dropped, only not yet written again.
  */
 
 export interface SecondaryManagerOptions {
@@ -50,6 +55,8 @@ interface Entry {
 export class SecondaryManager {
   private readonly zones = new Map<string, Entry>();
   private version = -1;
+  /** The store epoch the copies were last written in. */
+  private epoch: string | undefined;
   private stopped = false;
   private configTimer: NodeJS.Timeout | undefined;
   /** NOTIFYs refused because they came from an address that is not a primary of the zone. */
@@ -66,7 +73,8 @@ export class SecondaryManager {
     const poll = (): void => {
       this.configTimer = setTimeout(() => {
         void this.syncConfig()
-          .catch((err: unknown) => this.o.log.warn('reading secondary zones failed', { error: String(err) }))
+          // An unreachable store is logged by its health, once per change.
+          .catch((err: unknown) => err instanceof StoreUnavailableError || this.o.log.warn('reading secondary zones failed', { error: String(err) }))
           .finally(() => !this.stopped && poll());
       }, this.o.configPollMs ?? 1000);
     };
@@ -108,6 +116,8 @@ export class SecondaryManager {
 
   /** Reads the configuration when its counter moved: new zones are checked at once, removed ones dropped. */
   private async syncConfig(): Promise<void> {
+    const epoch = await this.o.store.epoch();
+    if (epoch.id !== this.epoch) await this.newEpoch(epoch);
     const version = await this.o.store.secondariesVersion();
     if (version === this.version) return;
     const { secondaries, version: read } = await this.o.store.listSecondaries();
@@ -134,10 +144,32 @@ export class SecondaryManager {
     }
     for (const [origin, e] of this.zones) {
       if (seen.has(origin)) continue;
+      // A store being written again after a reset lacks zones that were not deleted.
+      if (!epoch.complete) continue;
       if (e.timer) clearTimeout(e.timer);
       this.zones.delete(origin);
       // The operator removes the zone from the clouds when the SecondaryZone goes.
     }
+  }
+
+  /**
+   * The store has another identity than the one the copies were written in: it lost its data.
+   * Every copy held is written again, at once, with its state; then the epoch is marked. At the
+   * first start there is nothing held, and the copies in the store are picked up as they are.
+   */
+  private async newEpoch(epoch: StoreEpoch): Promise<void> {
+    const held = [...this.zones.values()].filter((e) => e.copy);
+    if (this.epoch !== undefined) {
+      for (const e of held) {
+        await this.o.store.putZone(copyOf(e.copy!.zone, e.config));
+        await this.o.store.reportSecondary(e.state);
+      }
+      this.o.log.warn('zone store reset (new epoch): secondary-zone copies written again', { from: this.epoch, to: epoch.id, zones: held.length });
+    }
+    // The configuration counter started again with the store.
+    this.version = -1;
+    if (!epoch.copiesRewritten) await this.o.store.completeEpoch(epoch.id, 'copies');
+    this.epoch = epoch.id;
   }
 
   /** A zone seen for the first time: pick up the copy the store has (after a restart), if any. */

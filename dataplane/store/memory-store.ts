@@ -1,9 +1,14 @@
 import { EventEmitter, once } from 'node:events';
-import { mayWrite, ZoneOwnedError, type PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneDiff, ZoneSnapshot, ZoneStore } from './zone-store';
+import { randomBytes } from 'node:crypto';
+import { mayWrite, StoreUnavailableError, ZoneOwnedError, type PodReport, type SecondaryConfig, type SecondaryState, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
+import { StoreHealth } from './store-health';
 
 /**
  * The ZoneStore in one process's memory: for `dnsfleet serve`, unit tests, and as the reference
  * the Redis store is tested against. `keepChanges` bounds the change log like the Redis stream.
+ *
+ * A new memory store has nothing to lose, so its first epoch is complete; `wipe()` plays a Redis
+ * that lost its data, and `unavailable` one that cannot be reached.
  */
 export class MemoryZoneStore implements ZoneStore {
   private version = 0;
@@ -11,6 +16,13 @@ export class MemoryZoneStore implements ZoneStore {
   private log: ZoneChange[] = [];
   private readonly reports = new Map<string, Map<string, { report: PodReport; expires: number }>>();
   private readonly wake = new EventEmitter();
+  private epochId: string | undefined = newId();
+  private completeId: string | undefined = this.epochId;
+  private copiesId: string | undefined = this.epochId;
+  readonly health = new StoreHealth();
+  readonly where = 'memory';
+  /** While true every request fails as a Redis that cannot be reached would. */
+  unavailable = false;
 
   constructor(
     private readonly keepChanges = 10_000,
@@ -26,7 +38,54 @@ export class MemoryZoneStore implements ZoneStore {
     }
   }
 
+  /** Loses everything, as Redis restarted without persistence does; readers of the old epoch wake. */
+  wipe(): void {
+    this.version = 0;
+    this.zones.clear();
+    this.log = [];
+    this.reports.clear();
+    this.secondaries.clear();
+    this.secondaryStates.clear();
+    this.secondaryVersion = 0;
+    this.epochId = this.completeId = this.copiesId = undefined;
+    this.wake.emit('change');
+  }
+
+  /** Fails while `unavailable`; feeds `health` like the Redis store's requests. */
+  private check(operation: string): void {
+    if (this.unavailable) {
+      this.health.failed('unavailable (test switch)');
+      throw new StoreUnavailableError(operation, this.where, 'unavailable (test switch)');
+    }
+    this.health.succeeded();
+  }
+
+  private currentEpoch(): StoreEpoch {
+    this.epochId ??= newId();
+    return { id: this.epochId, complete: this.completeId === this.epochId, copiesRewritten: this.copiesId === this.epochId, version: this.version };
+  }
+
+  async epoch(): Promise<StoreEpoch> {
+    this.check('read the epoch');
+    return this.currentEpoch();
+  }
+
+  async renewEpoch(id: string): Promise<StoreEpoch> {
+    this.check('renew the epoch');
+    if (this.epochId === undefined || this.epochId === id) this.epochId = newId();
+    return this.currentEpoch();
+  }
+
+  async completeEpoch(id: string, part: 'zones' | 'copies'): Promise<boolean> {
+    this.check('complete the epoch');
+    if (this.epochId !== id) return false;
+    if (part === 'zones') this.completeId = id;
+    else this.copiesId = id;
+    return true;
+  }
+
   async putZone(zone: ZoneSnapshot, options: { catchUp?: boolean } = {}): Promise<number> {
+    this.check('write a zone');
     this.guard(zone.origin, zone.owner);
     const version = ++this.version;
     this.zones.set(zone.origin, { ...zone, clouds: zone.clouds === 'all' ? 'all' : [...zone.clouds], version });
@@ -35,6 +94,7 @@ export class MemoryZoneStore implements ZoneStore {
   }
 
   async putDiff(diff: ZoneDiff): Promise<number> {
+    this.check('write a zone difference');
     this.guard(diff.origin, diff.owner);
     const version = ++this.version;
     this.append({ kind: 'diff', version, ...diff });
@@ -42,6 +102,7 @@ export class MemoryZoneStore implements ZoneStore {
   }
 
   async deleteZone(origin: string, owner?: string): Promise<number> {
+    this.check('delete a zone');
     const held = this.zones.get(origin)?.owner;
     if (owner !== undefined && !mayWrite(held, owner)) return 0;
     if (!this.zones.delete(origin)) return 0;
@@ -51,16 +112,20 @@ export class MemoryZoneStore implements ZoneStore {
   }
 
   async getZone(origin: string): Promise<StoredZone | undefined> {
+    this.check('read a zone');
     return this.zones.get(origin);
   }
 
-  async listZones(): Promise<{ zones: StoredZone[]; version: number }> {
-    return { zones: [...this.zones.values()], version: this.version };
+  async listZones(): Promise<{ zones: StoredZone[]; version: number; epoch: StoreEpoch }> {
+    this.check('list the zones');
+    return { zones: [...this.zones.values()], version: this.version, epoch: this.currentEpoch() };
   }
 
-  async changesSince(version: number, waitMs: number): Promise<{ changes: ZoneChange[]; reset: boolean }> {
+  async changesSince(version: number, waitMs: number): Promise<{ changes: ZoneChange[]; reset: boolean; epoch: StoreEpoch }> {
+    this.check('read the change stream');
+    const epoch = this.currentEpoch();
     const first = this.log[0];
-    if (version > this.version || (first && first.version > version + 1)) return { changes: [], reset: true };
+    if (version > this.version || (first && first.version > version + 1)) return { changes: [], reset: true, epoch };
     let changes = this.log.filter((c) => c.version > version);
     if (changes.length === 0 && waitMs > 0) {
       const timeout = new AbortController();
@@ -73,11 +138,16 @@ export class MemoryZoneStore implements ZoneStore {
         clearTimeout(timer);
       }
       changes = this.log.filter((c) => c.version > version);
+      // A wipe while waiting: the versions no longer belong to the epoch the reader knows.
+      if (this.epochId !== epoch.id) changes = [];
     }
-    return { changes, reset: false };
+    // Trimmed while waiting: the changes no longer follow on from `version`.
+    if (changes.length > 0 && changes[0]!.version > version + 1) return { changes: [], reset: true, epoch };
+    return { changes, reset: false, epoch };
   }
 
   async reportServed(cloud: string, pod: string, serials: ReadonlyMap<string, number>, ttlSeconds: number): Promise<void> {
+    this.check('report served serials');
     let pods = this.reports.get(cloud);
     if (!pods) this.reports.set(cloud, (pods = new Map()));
     const at = this.clock();
@@ -85,6 +155,7 @@ export class MemoryZoneStore implements ZoneStore {
   }
 
   async servedBy(cloud: string): Promise<PodReport[]> {
+    this.check('read served serials');
     const now = this.clock();
     return [...(this.reports.get(cloud)?.values() ?? [])].filter((r) => r.expires > now).map((r) => r.report);
   }
@@ -94,12 +165,14 @@ export class MemoryZoneStore implements ZoneStore {
   private secondaryVersion = 0;
 
   async putSecondary(config: SecondaryConfig): Promise<void> {
+    this.check('write a secondary zone');
     this.guard(config.origin, config.owner);
     this.secondaries.set(config.origin, structuredClone(config));
     this.secondaryVersion++;
   }
 
   async deleteSecondary(origin: string, owner?: string): Promise<void> {
+    this.check('delete a secondary zone');
     if (owner !== undefined && !mayWrite(this.secondaries.get(origin)?.owner, owner)) return;
     this.secondaries.delete(origin);
     this.secondaryStates.delete(origin);
@@ -107,23 +180,28 @@ export class MemoryZoneStore implements ZoneStore {
   }
 
   async listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }> {
+    this.check('list the secondary zones');
     return { secondaries: [...this.secondaries.values()].map((c) => structuredClone(c)), version: this.secondaryVersion };
   }
 
   async getSecondary(origin: string): Promise<SecondaryConfig | undefined> {
+    this.check('read a secondary zone');
     const c = this.secondaries.get(origin);
     return c && structuredClone(c);
   }
 
   async secondariesVersion(): Promise<number> {
+    this.check('read the secondary zones counter');
     return this.secondaryVersion;
   }
 
   async reportSecondary(state: SecondaryState): Promise<void> {
+    this.check('report a secondary zone');
     this.secondaryStates.set(state.origin, structuredClone(state));
   }
 
   async secondaryState(origin: string): Promise<SecondaryState | undefined> {
+    this.check('read a secondary zone state');
     const s = this.secondaryStates.get(origin);
     return s && structuredClone(s);
   }
@@ -137,4 +215,8 @@ export class MemoryZoneStore implements ZoneStore {
     if (this.log.length > this.keepChanges) this.log = this.log.slice(this.log.length - this.keepChanges);
     this.wake.emit('change');
   }
+}
+
+function newId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 }

@@ -1,5 +1,7 @@
-import Redis, { type RedisOptions } from 'ioredis';
-import { ZoneOwnedError, type CloudSelector, type OutboundTarget, type PodReport, type SecondaryConfig, type SecondaryState, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
+import { randomBytes } from 'node:crypto';
+import Redis, { ReplyError, type RedisOptions } from 'ioredis';
+import { StoreUnavailableError, ZoneOwnedError, type CloudSelector, type OutboundTarget, type PodReport, type SecondaryConfig, type SecondaryState, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
+import { StoreHealth } from './store-health';
 
 /**
  * The ZoneStore in Redis (data model: docs/redis.md). Writes are Lua scripts, so the snapshot,
@@ -78,12 +80,36 @@ function guarded(result: unknown, origin: string, writer: string | undefined): n
   return Number(result);
 }
 
+// The epoch (ADR 0007): KEYS epoch, epoch-complete, epoch-copies, version. Whoever finds no epoch
+// makes one (SET NX), so a store that lost its keys gets a new identity at its first reader.
+const EPOCH = `
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '', redis.call('GET', KEYS[3]) or '', redis.call('GET', KEYS[4]) or '0'}`;
+
+// A new epoch only if the store still has the one the caller saw: two readers that both found
+// the store behind make one new epoch, not two.
+const RENEW = `
+local e = redis.call('GET', KEYS[1])
+if e == false or e == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '', redis.call('GET', KEYS[3]) or '', redis.call('GET', KEYS[4]) or '0'}`;
+
+const COMPLETE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+return 1`;
+
+export function newEpochId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+}
+
 export interface RedisZoneStoreOptions {
   /** Key prefix; keep the braces: they are the Redis Cluster hash tag. */
   readonly prefix?: string;
   /** How many changes the stream keeps (approximately) for readers that fall behind. */
   readonly keepChanges?: number;
   readonly redis?: RedisOptions;
+  /** How long one request may take before it fails (the store counts as down). */
+  readonly commandTimeoutMs?: number;
 }
 
 export class RedisZoneStore implements ZoneStore {
@@ -92,28 +118,91 @@ export class RedisZoneStore implements ZoneStore {
   private readonly blocking: Redis;
   private readonly prefix: string;
   private readonly keepChanges: number;
+  readonly health = new StoreHealth();
+  readonly where: string;
+  /** The last connection error ioredis reported: the cause behind "max retries reached". */
+  private connectionError = '';
 
   constructor(url: string, options: RedisZoneStoreOptions = {}) {
     this.prefix = options.prefix ?? '{dnsfleet}:';
     this.keepChanges = options.keepChanges ?? 10_000;
-    const redisOptions: RedisOptions = { maxRetriesPerRequest: null, lazyConnect: false, ...options.redis };
-    this.client = new Redis(url, redisOptions);
-    this.blocking = new Redis(url, redisOptions);
-    // ioredis reconnects by itself; errors while it does are expected, not fatal.
-    this.client.on('error', () => undefined);
-    this.blocking.on('error', () => undefined);
+    this.where = redactUrl(url);
+    const timeout = options.commandTimeoutMs ?? 5000;
+    // Fail fast (issue 9): a request waits for a connection at most one reconnection attempt and
+    // `timeout` in all, then fails, so nothing queues without bound while Redis is away. The
+    // callers retry with backoff and keep serving what they have.
+    const common: RedisOptions = {
+      maxRetriesPerRequest: 1,
+      connectTimeout: timeout,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+      lazyConnect: false,
+      ...options.redis,
+    };
+    this.client = new Redis(url, { commandTimeout: timeout, ...common });
+    // XREAD BLOCK waits on purpose: no command timeout there, but a client-side limit of the
+    // block time plus `timeout`, so a dead connection still ends the wait.
+    this.blocking = new Redis(url, { blockingTimeout: timeout, blockingTimeoutGrace: timeout, ...common });
+    // ioredis reconnects by itself; errors while it does are expected, not fatal. The store's
+    // health (logged once per change by its user) says when it is down.
+    const remember = (err: Error): void => {
+      this.connectionError = err.message;
+    };
+    this.client.on('error', remember);
+    this.blocking.on('error', remember);
   }
 
   private key(...parts: string[]): string {
     return this.prefix + parts.join(':');
   }
 
+  /** Runs one request: its outcome feeds `health`; a connection failure becomes StoreUnavailableError. */
+  private async run<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    try {
+      const result = await request();
+      this.health.succeeded();
+      return result;
+    } catch (err) {
+      // Redis answered, with an error or the owner guard's refusal: the store is there.
+      if (err instanceof ReplyError || err instanceof ZoneOwnedError) {
+        this.health.succeeded();
+        throw err;
+      }
+      const message = (err as Error).message ?? String(err);
+      const reason = /max retries per request|Connection is closed|Stream isn't writeable/i.test(message) && this.connectionError ? `${message} (${this.connectionError})` : message;
+      this.health.failed(this.connectionError || message);
+      throw new StoreUnavailableError(operation, this.where, reason);
+    }
+  }
+
+  private epochKeys(): [string, string, string, string] {
+    return [this.key('epoch'), this.key('epoch-complete'), this.key('epoch-copies'), this.key('version')];
+  }
+
+  async epoch(): Promise<StoreEpoch> {
+    return this.run('read the epoch', async () => toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId())));
+  }
+
+  async renewEpoch(id: string): Promise<StoreEpoch> {
+    return this.run('renew the epoch', async () => toEpoch(await this.client.eval(RENEW, 4, ...this.epochKeys(), id, newEpochId())));
+  }
+
+  async completeEpoch(id: string, part: 'zones' | 'copies'): Promise<boolean> {
+    const target = part === 'zones' ? this.key('epoch-complete') : this.key('epoch-copies');
+    return this.run('complete the epoch', async () => Number(await this.client.eval(COMPLETE, 2, this.key('epoch'), target, id)) === 1);
+  }
+
   async putDiff(diff: ZoneDiff): Promise<number> {
-    const v = await this.client.eval(DIFF, 4, this.key('version'), this.key('changes'), this.key('zone', diff.origin), this.key('secondaries'), String(this.keepChanges), diff.origin, String(diff.fromSerial), String(diff.serial), diff.removed, diff.added, diff.owner ?? '');
-    return guarded(v, diff.origin, diff.owner);
+    return this.run('write a zone difference', async () => {
+      const v = await this.client.eval(DIFF, 4, this.key('version'), this.key('changes'), this.key('zone', diff.origin), this.key('secondaries'), String(this.keepChanges), diff.origin, String(diff.fromSerial), String(diff.serial), diff.removed, diff.added, diff.owner ?? '');
+      return guarded(v, diff.origin, diff.owner);
+    });
   }
 
   async putZone(zone: ZoneSnapshot, options: { catchUp?: boolean } = {}): Promise<number> {
+    return this.run('write a zone', () => this.putZoneNow(zone, options));
+  }
+
+  private async putZoneNow(zone: ZoneSnapshot, options: { catchUp?: boolean }): Promise<number> {
     const v = await this.client.eval(
       PUT,
       5,
@@ -135,18 +224,30 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async deleteZone(origin: string, owner?: string): Promise<number> {
-    const v = await this.client.eval(DELETE, 4, this.key('version'), this.key('zone', origin), this.key('zones'), this.key('changes'), origin, String(this.keepChanges), owner ?? '');
-    return Number(v);
+    return this.run('delete a zone', async () => {
+      const v = await this.client.eval(DELETE, 4, this.key('version'), this.key('zone', origin), this.key('zones'), this.key('changes'), origin, String(this.keepChanges), owner ?? '');
+      return Number(v);
+    });
   }
 
   async getZone(origin: string): Promise<StoredZone | undefined> {
-    return toStoredZone(origin, await this.client.hgetall(this.key('zone', origin)));
+    return this.run('read a zone', async () => toStoredZone(origin, await this.client.hgetall(this.key('zone', origin))));
   }
 
-  async listZones(): Promise<{ zones: StoredZone[]; version: number }> {
-    // The version is read first: a change that lands during the listing is replayed by the
-    // reader afterwards, and replaying a put is harmless.
-    const version = Number((await this.client.get(this.key('version'))) ?? 0);
+  async listZones(): Promise<{ zones: StoredZone[]; version: number; epoch: StoreEpoch }> {
+    return this.run('list the zones', async () => {
+      // The epoch and version are read first: a change that lands during the listing is replayed
+      // by the reader afterwards, and replaying a put is harmless.
+      const before = toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId()));
+      const { zones } = await this.listNow();
+      const after = toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId()));
+      // A reset during the listing: what was listed is a mix, good to add but not to trust whole.
+      const epoch = after.id === before.id ? before : { ...after, complete: false };
+      return { zones, version: after.id === before.id ? before.version : after.version, epoch };
+    });
+  }
+
+  private async listNow(): Promise<{ zones: StoredZone[] }> {
     const origins = await this.client.smembers(this.key('zones'));
     const pipeline = this.client.pipeline();
     for (const origin of origins) pipeline.hgetall(this.key('zone', origin));
@@ -157,26 +258,36 @@ export class RedisZoneStore implements ZoneStore {
       const zone = toStoredZone(origins[i]!, value as Record<string, string>);
       if (zone) zones.push(zone);
     });
-    return { zones, version };
+    return { zones };
   }
 
-  async changesSince(version: number, waitMs: number): Promise<{ changes: ZoneChange[]; reset: boolean }> {
-    const stream = this.key('changes');
-    const first = await this.client.xrange(stream, '-', '+', 'COUNT', 1);
-    const current = Number((await this.client.get(this.key('version'))) ?? 0);
-    // A store that went back (Redis restarted empty) or lost the entries we need: list again.
-    if (current < version) return { changes: [], reset: true };
-    if (current > version && first.length > 0 && versionOf(first[0]![0]) > version + 1) return { changes: [], reset: true };
-    if (current > version && first.length === 0) return { changes: [], reset: true };
-    const reply =
-      waitMs > 0
-        ? await this.blocking.xread('COUNT', 1000, 'BLOCK', waitMs, 'STREAMS', stream, `${version}-0`)
-        : await this.client.xread('COUNT', 1000, 'STREAMS', stream, `${version}-0`);
-    const entries = reply?.[0]?.[1] ?? [];
-    return { changes: entries.map(([id, fields]) => toChange(id, fields)), reset: false };
+  async changesSince(version: number, waitMs: number): Promise<{ changes: ZoneChange[]; reset: boolean; epoch: StoreEpoch }> {
+    return this.run('read the change stream', async () => {
+      const stream = this.key('changes');
+      const epoch = toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId()));
+      const first = await this.client.xrange(stream, '-', '+', 'COUNT', 1);
+      const current = epoch.version;
+      // A store that went back (Redis restarted empty or from an older copy) or lost the entries
+      // we need: list again.
+      if (current < version) return { changes: [], reset: true, epoch };
+      if (current > version && first.length > 0 && versionOf(first[0]![0]) > version + 1) return { changes: [], reset: true, epoch };
+      if (current > version && first.length === 0) return { changes: [], reset: true, epoch };
+      const reply =
+        waitMs > 0
+          ? await this.blocking.xread('COUNT', 1000, 'BLOCK', waitMs, 'STREAMS', stream, `${version}-0`)
+          : await this.client.xread('COUNT', 1000, 'STREAMS', stream, `${version}-0`);
+      const entries = reply?.[0]?.[1] ?? [];
+      // Trimmed while waiting: the entries no longer follow on from `version`.
+      if (entries.length > 0 && versionOf(entries[0]![0]) > version + 1) return { changes: [], reset: true, epoch };
+      return { changes: entries.map(([id, fields]) => toChange(id, fields)), reset: false, epoch };
+    });
   }
 
   async reportServed(cloud: string, pod: string, serials: ReadonlyMap<string, number>, ttlSeconds: number): Promise<void> {
+    await this.run('report served serials', () => this.reportServedNow(cloud, pod, serials, ttlSeconds));
+  }
+
+  private async reportServedNow(cloud: string, pod: string, serials: ReadonlyMap<string, number>, ttlSeconds: number): Promise<void> {
     const key = this.key('served', cloud, pod);
     const now = Date.now();
     const fields: string[] = ['@at', String(now)];
@@ -193,6 +304,10 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async servedBy(cloud: string): Promise<PodReport[]> {
+    return this.run('read served serials', () => this.servedByNow(cloud));
+  }
+
+  private async servedByNow(cloud: string): Promise<PodReport[]> {
     const pods = await this.client.zrangebyscore(this.key('pods', cloud), Date.now(), '+inf');
     const pipeline = this.client.pipeline();
     for (const pod of pods) pipeline.hgetall(this.key('served', cloud, pod));
@@ -212,41 +327,72 @@ export class RedisZoneStore implements ZoneStore {
   // Secondary zones (docs/redis.md): one JSON value per zone in a hash, a counter that moves on
   // every change (the control server polls it), and the control server's reports beside them.
   async putSecondary(config: SecondaryConfig): Promise<void> {
-    const v = await this.client.eval(PUT_SECONDARY, 3, this.key('secondaries'), this.key('secondaries-version'), this.key('zone', config.origin), config.origin, JSON.stringify(config), config.owner ?? '');
-    guarded(v, config.origin, config.owner);
+    await this.run('write a secondary zone', async () => {
+      const v = await this.client.eval(PUT_SECONDARY, 3, this.key('secondaries'), this.key('secondaries-version'), this.key('zone', config.origin), config.origin, JSON.stringify(config), config.owner ?? '');
+      guarded(v, config.origin, config.owner);
+    });
   }
 
   async deleteSecondary(origin: string, owner?: string): Promise<void> {
-    await this.client.eval(DELETE_SECONDARY, 3, this.key('secondaries'), this.key('secondary-state'), this.key('secondaries-version'), origin, owner ?? '');
+    await this.run('delete a secondary zone', async () => {
+      await this.client.eval(DELETE_SECONDARY, 3, this.key('secondaries'), this.key('secondary-state'), this.key('secondaries-version'), origin, owner ?? '');
+    });
   }
 
   async listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }> {
+    return this.run('list the secondary zones', () => this.listSecondariesNow());
+  }
+
+  private async listSecondariesNow(): Promise<{ secondaries: SecondaryConfig[]; version: number }> {
     const [[e1, all], [e2, version]] = ((await this.client.multi().hgetall(this.key('secondaries')).get(this.key('secondaries-version')).exec()) ?? []) as Array<[Error | null, unknown]> as [[Error | null, Record<string, string>], [Error | null, string | null]];
     if (e1 || e2) throw e1 ?? e2;
     return { secondaries: Object.values(all).map((v) => JSON.parse(v) as SecondaryConfig), version: Number(version ?? 0) };
   }
 
   async getSecondary(origin: string): Promise<SecondaryConfig | undefined> {
-    const v = await this.client.hget(this.key('secondaries'), origin);
+    const v = await this.run('read a secondary zone', () => this.client.hget(this.key('secondaries'), origin));
     return v ? (JSON.parse(v) as SecondaryConfig) : undefined;
   }
 
   async secondariesVersion(): Promise<number> {
-    return Number((await this.client.get(this.key('secondaries-version'))) ?? 0);
+    return Number((await this.run('read the secondary zones counter', () => this.client.get(this.key('secondaries-version')))) ?? 0);
   }
 
   async reportSecondary(state: SecondaryState): Promise<void> {
-    await this.client.hset(this.key('secondary-state'), state.origin, JSON.stringify(state));
+    await this.run('report a secondary zone', () => this.client.hset(this.key('secondary-state'), state.origin, JSON.stringify(state)));
   }
 
   async secondaryState(origin: string): Promise<SecondaryState | undefined> {
-    const v = await this.client.hget(this.key('secondary-state'), origin);
+    const v = await this.run('read a secondary zone state', () => this.client.hget(this.key('secondary-state'), origin));
     return v ? (JSON.parse(v) as SecondaryState) : undefined;
   }
 
+  /** Never waits on an absent Redis: a pod must stop within its grace period (issue 9). */
   async close(): Promise<void> {
     this.blocking.disconnect();
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
+    const timer = setTimeout(() => this.client.disconnect(), 1000);
     await this.client.quit().catch(() => this.client.disconnect());
+    clearTimeout(timer);
+  }
+}
+
+function toEpoch(reply: unknown): StoreEpoch {
+  const [id, complete, copies, version] = (reply as string[]).map(String) as [string, string, string, string];
+  return { id, complete: complete === id, copiesRewritten: copies === id, version: Number(version) };
+}
+
+/** The URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparsable Redis URL)';
   }
 }
 

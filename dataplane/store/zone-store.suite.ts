@@ -3,9 +3,10 @@ import { ZoneOwnedError, type ZoneSnapshot, type ZoneStore } from './zone-store'
 
 /**
  * One test suite for every ZoneStore (memory and Redis), so both keep the same promises.
- * `newStore` gives a fresh, empty store; `keepChanges` is how many changes it keeps.
+ * `newStore` gives a fresh, empty store; `keepChanges` is how many changes it keeps. `wipe` makes
+ * the store lose everything, as a Redis restarted without persistence does.
  */
-export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<ZoneStore>): void {
+export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<ZoneStore>, wipe: (store: ZoneStore) => Promise<void>): void {
   const zone = (origin: string, serial: number, clouds: ZoneSnapshot['clouds'] = 'all'): ZoneSnapshot => ({
     origin,
     serial,
@@ -193,6 +194,60 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
       assert.deepEqual(await store.getSecondary('sec.test.'), { ...sec, retrieve: '2' }, 'another owner\'s delete leaves it');
       await store.deleteSecondary('sec.test.', 'SecondaryZone/team-b/sec');
       assert.equal(await store.getSecondary('sec.test.'), undefined);
+    });
+  });
+
+  describe('epochs (ADR 0007)', () => {
+    it('has one identity, read with its version counter, until it loses its data', async () => {
+      await store.putZone(zone('a.test.', 1));
+      const e1 = await store.epoch();
+      assert.equal((await store.epoch()).id, e1.id);
+      assert.equal(e1.version, (await store.listZones()).version);
+      assert.equal((await store.listZones()).epoch.id, e1.id);
+      assert.equal((await store.changesSince(0, 0)).epoch.id, e1.id);
+    });
+
+    it('a wiped store has a new epoch that is not complete until the operator says so', async () => {
+      await store.putZone(zone('a.test.', 1));
+      await store.putZone(zone('b.test.', 1));
+      const e1 = await store.epoch();
+      assert.equal(await store.completeEpoch(e1.id, 'zones'), true);
+      assert.equal((await store.epoch()).complete, true);
+      const seen = (await store.listZones()).version;
+      await wipe(store);
+      const e2 = await store.epoch();
+      assert.notEqual(e2.id, e1.id, 'a new identity');
+      assert.equal(e2.complete, false);
+      assert.equal(e2.copiesRewritten, false);
+      const since = await store.changesSince(seen, 0);
+      assert.equal(since.epoch.id, e2.id, 'a reader of the old epoch learns of the new one');
+      assert.equal(since.reset, true);
+      const listed = await store.listZones();
+      assert.equal(listed.epoch.complete, false, 'an empty listing of an incomplete epoch is not the truth');
+      assert.deepEqual(listed.zones, []);
+      assert.equal(await store.completeEpoch(e1.id, 'zones'), false, 'the old epoch cannot be completed');
+      assert.equal(await store.completeEpoch(e2.id, 'copies'), true);
+      assert.deepEqual([(await store.epoch()).complete, (await store.epoch()).copiesRewritten], [false, true]);
+      assert.equal(await store.completeEpoch(e2.id, 'zones'), true);
+      assert.equal((await store.listZones()).epoch.complete, true);
+    });
+
+    it('renews the epoch once for the readers that found the store behind them', async () => {
+      const e1 = await store.epoch();
+      await store.completeEpoch(e1.id, 'zones');
+      const r1 = await store.renewEpoch(e1.id);
+      assert.notEqual(r1.id, e1.id);
+      assert.equal(r1.complete, false);
+      const r2 = await store.renewEpoch(e1.id);
+      assert.equal(r2.id, r1.id, 'a second reader with the old identity does not renew again');
+    });
+
+    it('a trimmed change stream in the same epoch is an ordinary re-list', async () => {
+      const e1 = await store.epoch();
+      for (let i = 0; i < 400; i++) await store.putZone(zone(`t${i}.test.`, i));
+      const { reset, epoch } = await store.changesSince(1, 0);
+      assert.equal(reset, true);
+      assert.equal(epoch.id, e1.id);
     });
   });
 }

@@ -6,7 +6,38 @@
  * Every change gets a version from one counter, so a reader that has seen version N asks for
  * what came after N and misses nothing, in order. A snapshot is the whole zone in master-file
  * text: one write replaces it atomically, and a cloud never sees half a change.
+ *
+ * The store has an identity, its epoch (ADR 0007): a store that lost its data (Redis emptied,
+ * restarted without persistence, or restored from an older copy) has a new one. What a store of
+ * a new epoch does not hold was not deleted, only not yet written again: readers keep what they
+ * have until the operator marks the epoch complete.
  */
+
+import type { StoreHealth } from './store-health';
+
+/** The store could not be reached (or did not answer in time); names the operation and the store. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(
+    readonly operation: string,
+    readonly store: string,
+    readonly reason: string,
+  ) {
+    super(`zone store ${store}: ${operation}: ${reason}`);
+  }
+}
+
+/** The store's identity and how far it has been written in it. */
+export interface StoreEpoch {
+  /** Random, made by whoever first finds the store without one. */
+  readonly id: string;
+  /** The operator has written every zone and secondary zone configuration in this epoch. */
+  readonly complete: boolean;
+  /** The control server has written its copies of the secondary zones in this epoch. */
+  readonly copiesRewritten: boolean;
+  /** The version counter as read with the epoch. */
+  readonly version: number;
+}
 
 /** Which clouds serve a zone: the named ones, or every cloud. */
 export type CloudSelector = readonly string[] | 'all';
@@ -146,13 +177,34 @@ export interface ZoneStore {
    */
   deleteZone(origin: string, owner?: string): Promise<number>;
   getZone(origin: string): Promise<StoredZone | undefined>;
-  /** Every zone, with the version of the store they were read at. */
-  listZones(): Promise<{ zones: StoredZone[]; version: number }>;
+  /**
+   * Every zone, with the version of the store they were read at and its epoch. An epoch that is
+   * not complete (or changed during the listing, then reported as not complete) may lack zones.
+   */
+  listZones(): Promise<{ zones: StoredZone[]; version: number; epoch: StoreEpoch }>;
   /**
    * Changes after `version`, oldest first; waits up to `waitMs` when there are none yet. Returns
-   * `reset` when the changes after `version` are no longer kept: the reader must list again.
+   * `reset` when the changes after `version` are no longer kept (or the counter is below it): the
+   * reader must list again. `epoch` is the store's as read before the changes; a reader from
+   * another epoch must ignore `reset` and the versions and list again.
    */
-  changesSince(version: number, waitMs: number): Promise<{ changes: ZoneChange[]; reset: boolean }>;
+  changesSince(version: number, waitMs: number): Promise<{ changes: ZoneChange[]; reset: boolean; epoch: StoreEpoch }>;
+  /** The store's epoch (made when it has none) with its version counter; also a cheap probe. */
+  epoch(): Promise<StoreEpoch>;
+  /**
+   * Gives the store a new epoch if it still has `id`: for a reader that has seen a higher version
+   * in this epoch than the store now has (Redis restored from an older copy). Returns the epoch now.
+   */
+  renewEpoch(id: string): Promise<StoreEpoch>;
+  /**
+   * Marks epoch `id` complete (`zones`, the operator) or its secondary-zone copies rewritten
+   * (`copies`, the control server). False when the store has moved on to another epoch.
+   */
+  completeEpoch(id: string, part: 'zones' | 'copies'): Promise<boolean>;
+  /** Whether the store answers, fed by every request. */
+  readonly health: StoreHealth;
+  /** Where the store is, for logs (no password). */
+  readonly where: string;
   /** A pod's report of the serials it serves; kept for `ttlSeconds` unless renewed. */
   reportServed(cloud: string, pod: string, serials: ReadonlyMap<string, number>, ttlSeconds: number): Promise<void>;
   /** The live reports of a cloud's pods. */

@@ -18,11 +18,12 @@ const MAIN = join(ROOT, 'dist/cli/main.js');
 
 export const CLOUDS = ['cloud-a', 'cloud-b'] as const;
 
-export async function startRedis(): Promise<{ url: string; process: Started }> {
-  const port = await freePort();
+/** A Redis without persistence: stopped and started again on the same `port`, it comes back empty. */
+export async function startRedis(port?: number): Promise<{ url: string; process: Started; port: number }> {
+  port ??= await freePort();
   const redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
-  return { url: `redis://127.0.0.1:${port}`, process: redis };
+  return { url: `redis://127.0.0.1:${port}`, process: redis, port };
 }
 
 /** Installs the CRDs and the two NameserverClouds the operator will take its clouds from. */
@@ -67,17 +68,23 @@ export interface CloudPod {
   readonly cloud: string;
   readonly pod: string;
   readonly dnsPort: number;
+  readonly httpPort: number;
   readonly process: Started;
 }
 
-/** One dataplane pod of `cloud`, ready (its zones loaded) when this resolves. */
-export async function startCloudPod(cloud: string, redisUrl: string): Promise<CloudPod> {
-  const dnsPort = await freePort();
-  const httpPort = await freePort();
+/**
+ * One dataplane pod of `cloud`, ready (its zones loaded) when this resolves. `env` adds to the
+ * environment (e.g. DNSFLEET_SNAPSHOT_DIR); `ports` reuses a stopped pod's ports.
+ */
+export async function startCloudPod(cloud: string, redisUrl: string, options: { env?: Record<string, string>; ports?: { dnsPort: number; httpPort: number } } = {}): Promise<CloudPod> {
+  const dnsPort = options.ports?.dnsPort ?? (await freePort());
+  const httpPort = options.ports?.httpPort ?? (await freePort());
   const pod = `${cloud}-0`;
-  const p = start('node', [MAIN, 'dataplane', '--role', 'cloud', '--cloud', cloud, '--pod', pod, '--redis', redisUrl, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`], { cwd: ROOT });
-  await waitFor(`${pod} to be ready`, async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok, 30_000);
-  return { cloud, pod, dnsPort, process: p };
+  const p = start('node', [MAIN, 'dataplane', '--role', 'cloud', '--cloud', cloud, '--pod', pod, '--redis', redisUrl, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`], { cwd: ROOT, ...(options.env ? { env: { ...process.env, ...options.env } } : {}) });
+  await waitFor(`${pod} to be ready`, async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok, 30_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${p.output().slice(-2000)}`);
+  });
+  return { cloud, pod, dnsPort, httpPort, process: p };
 }
 
 /** The A record of `name` as each pod answers it (undefined when it does not), in pod order. */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
-import { start, waitFor, type Started } from '../../dataplane/test/support/processes';
+import { start, tempDir, waitFor, type Started } from '../../dataplane/test/support/processes';
 import type { ControlPlane } from './control-plane';
 
 /**
@@ -11,7 +11,8 @@ import type { ControlPlane } from './control-plane';
  * kubelet would (pod name, namespace, pod IPs), `$(VAR)` references in args expanded as
  * Kubernetes expands them. Each pod gets an address of its own in 127.0.0.0/8, like a pod IP, so
  * the pods of both clouds can use the template's ports side by side. The image's entrypoint
- * `dnsfleet` is this repository's CLI.
+ * `dnsfleet` is this repository's CLI. An emptyDir volume is a fresh temporary directory per pod:
+ * env values and args naming its mount path are pointed there.
  */
 
 const CLI = resolve(__dirname, '../../cli/main.js');
@@ -36,10 +37,11 @@ interface Container {
   env?: EnvVar[];
   ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
   readinessProbe?: { httpGet?: { path: string; port: number | string } };
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
 }
 export interface DeploymentJson {
   metadata: { name: string; namespace: string; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> };
-  spec: { replicas?: number; template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[] } } };
+  spec: { replicas?: number; template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes?: Array<{ name: string; emptyDir?: unknown }> } } };
 }
 
 export async function readDeployment(cp: ControlPlane, namespace: string, name: string): Promise<DeploymentJson> {
@@ -81,7 +83,12 @@ export async function runDeploymentPods(cp: ControlPlane, namespace: string, nam
         env.set(v.name, value);
       } else assert.fail(`test kubelet: env ${v.name} has a source it cannot fill`);
     }
-    const args = (container.args ?? []).map((a) => expandKubernetesVars(a, env));
+    // emptyDir mounts: a directory of this pod's own instead of the path inside the container.
+    const volumes = deployment.spec.template.spec.volumes ?? [];
+    const mounts = (container.volumeMounts ?? []).filter((m) => volumes.some((v) => v.name === m.name && v.emptyDir !== undefined)).map((m) => ({ from: m.mountPath, to: tempDir(`${podName}-${m.name}`).path }));
+    const remount = (value: string): string => mounts.reduce((v, m) => (v === m.from || v.startsWith(`${m.from}/`) ? m.to + v.slice(m.from.length) : v), value);
+    for (const [k, v] of env) env.set(k, remount(v));
+    const args = (container.args ?? []).map((a) => remount(expandKubernetesVars(a, env)));
     const child = start(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...Object.fromEntries(env) } });
     pods.push({ name: podName, ip, process: child, dnsPort: port('dns-udp'), httpPort: port('http') });
   }

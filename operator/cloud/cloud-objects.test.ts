@@ -23,7 +23,7 @@ describe('buildCloudDeployment', () => {
     assert.deepEqual(c.args, ['dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--nsid', '$(POD_NAME)', '--listen-ips', '$(POD_IPS)', '--port', '5353', '--http-port', '8080']);
     assert.deepEqual(
       c.env.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef.fieldPath]),
-      [['POD_NAME', 'metadata.name'], ['POD_NAMESPACE', 'metadata.namespace'], ['POD_IPS', 'status.podIPs'], ['DNSFLEET_REDIS_URL', 'redis://redis.dns:6379']],
+      [['POD_NAME', 'metadata.name'], ['POD_NAMESPACE', 'metadata.namespace'], ['POD_IPS', 'status.podIPs'], ['DNSFLEET_REDIS_URL', 'redis://redis.dns:6379'], ['DNSFLEET_SNAPSHOT_DIR', '/var/lib/dnsfleet']],
     );
     assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'http' });
   });
@@ -33,6 +33,13 @@ describe('buildCloudDeployment', () => {
     assert.deepEqual(args(undefined), ['--nsid', '$(POD_NAME)']);
     assert.deepEqual(args({ nsid: false, serverId: false }), ['--hide-identity']);
     assert.deepEqual(args({ version: 'dnsfleet 1.0' }), ['--nsid', '$(POD_NAME)', '--version-string', 'dnsfleet 1.0']);
+  });
+
+  it('gives the pod a volume for its local snapshot and a grace period its stop fits in', () => {
+    const spec = podSpecOf(buildCloudDeployment(cloud(), settings)) as unknown as { terminationGracePeriodSeconds: number; volumes: unknown[]; containers: Array<{ volumeMounts: unknown[] }> };
+    assert.equal(spec.terminationGracePeriodSeconds, 30);
+    assert.deepEqual(spec.volumes, [{ name: 'state', emptyDir: { sizeLimit: '1Gi' } }]);
+    assert.deepEqual(spec.containers[0]!.volumeMounts, [{ name: 'state', mountPath: '/var/lib/dnsfleet' }]);
   });
 
   it('names, labels and owns it after the cloud, with 2 replicas unless told', () => {

@@ -20,6 +20,8 @@ export interface PodSettings {
 
 /** Ports inside the pod: unprivileged, so the container needs no capability to bind them. */
 export const DNS_CONTAINER_PORT = 5353;
+/** Where a pod keeps its local snapshot of the zones it serves (ADR 0007): an emptyDir, which outlives container restarts. */
+export const SNAPSHOT_DIR = '/var/lib/dnsfleet';
 export const HTTP_CONTAINER_PORT = 8080;
 
 export const CLOUD_LABEL = 'dnsfleet.io/cloud';
@@ -85,6 +87,9 @@ export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSetti
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
+    // The pod stops within 10 s whatever the store does (cli/main.ts); this leaves it room.
+    terminationGracePeriodSeconds: 30,
+    volumes: [{ name: 'state', emptyDir: { sizeLimit: '1Gi' } }],
     securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
     containers: [
       {
@@ -98,7 +103,9 @@ export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSetti
           fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
           fieldEnv('POD_IPS', 'status.podIPs'),
           { name: 'DNSFLEET_REDIS_URL', value: settings.redisUrl },
+          { name: 'DNSFLEET_SNAPSHOT_DIR', value: SNAPSHOT_DIR },
         ],
+        volumeMounts: [{ name: 'state', mountPath: SNAPSHOT_DIR }],
         ports: [
           { name: 'dns-udp', containerPort: DNS_CONTAINER_PORT, protocol: 'UDP' },
           { name: 'dns-tcp', containerPort: DNS_CONTAINER_PORT, protocol: 'TCP' },
