@@ -147,7 +147,8 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
     try {
       for (const r of readZoneRecords(spec.zoneFile, { origin, source, defaultTtl })) add(r, source);
     } catch (err) {
-      if (err instanceof ZoneFileError) throw new ManifestError(doc.source, doc.lineOf(['spec', 'zoneFile']), 'spec.zoneFile', err.message);
+      // The reader's message starts with the source and line; the ManifestError names the source already.
+      if (err instanceof ZoneFileError) throw new ManifestError(doc.source, doc.lineOf(['spec', 'zoneFile']), 'spec.zoneFile', `line ${err.line}: ${err.detail}`);
       throw err;
     }
   }
@@ -185,6 +186,10 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
     managedSerial = { specDigest, serial };
     const soaRecord = managedSoa(origin, spec.soa ?? {}, apexNs, serial, doc);
     builder.add(soaRecord, `${doc.source}: spec.soa`);
+    if (spec.soa?.mname === undefined && !apexNs) {
+      // RFC 1035 §3.3.13: MNAME names the zone's primary; with no NS and no spec.soa.mname there is nothing true to put there.
+      warnings.push(`${doc.source}: spec.soa.mname: not set and no NS record at the apex, so the SOA's MNAME is the made-up ns1.${origin}; add the zone's NS records or set spec.soa.mname`);
+    }
   } else if (spec.soa) {
     warnings.push(`${doc.source}: spec.soa is ignored because the zone data has its own SOA record`);
   }
@@ -194,11 +199,34 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
     warnings.push(...builder.warnings.map(formatProblem));
     return { zone, resource, managedSerial, warnings };
   } catch (err) {
-    if (err instanceof ZoneCheckError) {
-      throw new ManifestError(doc.source, doc.lineOf(['spec']), 'spec', err.problems.map((p: ZoneProblem) => formatProblem(p)).join('; '));
-    }
+    if (err instanceof ZoneCheckError) throw zoneCheckFailure(doc, err.problems);
     throw err;
   }
+}
+
+/**
+ * The zone checks' problems as one ManifestError. Their sources start with this document's own
+ * name (`Zone default/x: spec.rrsets[1].records[0]`), which the error names once, in front.
+ */
+function zoneCheckFailure(doc: ResourceLocator, problems: readonly ZoneProblem[]): ManifestError {
+  const prefix = `${doc.source}: `;
+  const local = (p: ZoneProblem): { path: string; line: number | undefined } | undefined =>
+    p.source?.source.startsWith(prefix) ? { path: p.source.source.slice(prefix.length), line: p.source.line } : undefined;
+  if (problems.length === 1) {
+    const p = problems[0]!;
+    const at = local(p);
+    if (!at) return new ManifestError(doc.source, doc.lineOf(['spec']), 'spec', formatProblem(p));
+    // A zone file's line counts inside spec.zoneFile; a record's line is the manifest's own.
+    if (at.path === 'spec.zoneFile') return new ManifestError(doc.source, doc.lineOf(['spec', 'zoneFile']), at.path, `${at.line !== undefined ? `line ${at.line}: ` : ''}${p.message}`);
+    return new ManifestError(doc.source, at.line, at.path, p.message);
+  }
+  const each = problems.map((p) => {
+    const at = local(p);
+    if (!at) return formatProblem(p);
+    if (at.line === undefined) return `${at.path}: ${p.message}`;
+    return at.path === 'spec.zoneFile' ? `${at.path} line ${at.line}: ${p.message}` : `${at.path} (line ${at.line}): ${p.message}`;
+  });
+  return new ManifestError(doc.source, doc.lineOf(['spec']), undefined, each.join('; '));
 }
 
 function managedSoa(origin: Name, soa: SOASpec, apexNs: Uint8Array | undefined, serial: number, doc: ResourceLocator): ZoneRecord {
