@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { parseIdentity, UsageError } from './main';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { asksForHelp, commandUsage, parseIdentity, UsageError } from './main';
+
+const MAIN = join(__dirname, 'main.js');
+
 
 // The identity flags of `serve` and `dataplane` (docs/answers.md#identity).
 
@@ -15,5 +20,33 @@ describe('parseIdentity', () => {
     assert.throws(() => parseIdentity({ 'version-string': 'a\u00e9' }, 'h'), /^UsageError: --version-string: must be printable ASCII/);
     assert.throws(() => parseIdentity({}, 'x'.repeat(256)), /^UsageError: --identity: must be 1 to 255/);
     assert.throws(() => parseIdentity({ identity: 'a', 'hide-identity': true }, 'h'), /exclude each other/);
+  });
+});
+
+
+describe('dnsfleet <command> --help', function () {
+  this.timeout(30_000);
+  for (const command of ['serve', 'dataplane', 'operator']) {
+    it(`prints the usage of ${command} and exits 0`, () => {
+      for (const flag of ['--help', '-h']) {
+        const out = spawnSync(process.execPath, [MAIN, command, flag], { encoding: 'utf8', timeout: 10_000 });
+        assert.equal(out.status, 0, out.stderr);
+        assert.equal(out.stderr, '');
+        assert.ok(out.stdout.startsWith(`dnsfleet ${command} `), out.stdout);
+        assert.equal(out.stdout, commandUsage(command));
+      }
+    });
+  }
+
+  it('takes --help among other options, but not after --', () => {
+    assert.equal(asksForHelp(['-f', 'x', '--help']), true);
+    assert.equal(asksForHelp(['--', '--help']), false);
+    assert.equal(asksForHelp(['-f', 'x']), false);
+  });
+
+  it('still refuses an unknown option', () => {
+    const out = spawnSync(process.execPath, [MAIN, 'serve', '--nope'], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(out.status, 2);
+    assert.match(out.stderr, /Unknown option '--nope'/);
   });
 });

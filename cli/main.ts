@@ -89,6 +89,20 @@ dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
                            (com, co.uk, github.io …); refused by default
 `;
 
+/** The part of USAGE about one command: its `dnsfleet <command>` paragraph. */
+export function commandUsage(command: string): string | undefined {
+  const start = USAGE.indexOf(`\ndnsfleet ${command} `);
+  if (start < 0) return undefined;
+  const end = USAGE.indexOf('\n\n', start + 1);
+  return USAGE.slice(start + 1, end < 0 ? undefined : end + 1);
+}
+
+/** True when `args` ask for help (`--help` or `-h` before a `--`). */
+export function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -154,6 +168,11 @@ async function main(argv: string[]): Promise<number> {
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
+  }
+  const usage = commandUsage(command);
+  if (usage !== undefined && asksForHelp(rest)) {
+    process.stdout.write(usage);
+    return 0;
   }
   if (command === 'serve') return serveCommand(rest);
   if (command === 'dataplane') return dataplaneCommand(rest);

@@ -2,7 +2,7 @@ import { describeKubeError, kubeClient, type DnsfleetKind, type KindTypes, type 
 import { isDeepStrictEqual } from 'node:util';
 import { WorkQueue, type ReconcileResult } from './queue';
 import { ZoneController } from './zone/zone-controller';
-import { CloudController } from './cloud/cloud-controller';
+import { CloudController, firstOfEachName } from './cloud/cloud-controller';
 import { SecondaryZoneController } from './secondaryzone/secondaryzone-controller';
 import { PolicyController } from './dnssecpolicy/policy-controller';
 import type { PodSettings } from './cloud/cloud-objects';
@@ -14,6 +14,7 @@ import type { ZonePolicy } from './zone-policy';
 import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
 import type { Zone } from '../crds/v1alpha1/zone';
 import type { SecondaryZone } from '../crds/v1alpha1/secondaryzone';
+import type { DNSSECPolicy } from '../crds/v1alpha1/dnssecpolicy';
 import { StoreUnavailableError, type ZoneStore } from '../dataplane/store/zone-store';
 import type { Logger } from '../dataplane/server/log';
 import { logStoreHealth } from '../dataplane/store/store-health';
@@ -135,15 +136,19 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   const clouds = new Map<string, NameserverCloud>();
   const zones = new Map<string, Zone>();
   const secondaries = new Map<string, SecondaryZone>();
-  const cloudNames = (): string[] => [...new Set([...clouds.values()].map((c) => c.metadata.name))].sort();
+  const policies = new Map<string, DNSSECPolicy>();
+  const policy = (namespace: string, name: string): DNSSECPolicy | undefined => policies.get(objectKey('DNSSECPolicy', namespace, name));
+  // A DuplicateName cloud lends nothing to the zones (cloud/cloud-controller.ts).
+  const servingClouds = (): NameserverCloud[] => firstOfEachName(clouds.values());
+  const cloudNames = (): string[] => servingClouds().map((c) => c.metadata.name).sort();
   const zonesUsing = (namespace: string, policy: string): number =>
     [...zones.values(), ...secondaries.values()].filter((z) => (z.metadata.namespace ?? 'default') === namespace && z.spec.dnssecPolicy === policy).length;
 
   // Who owns each zone name (ADR 0008), from the informers' events below.
   const names = new ZoneNames(o.zonePolicy);
-  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, names, clouds: cloudNames, onState: (key, reason) => o.metrics.zoneState(key, reason) });
+  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, names, clouds: cloudNames, policy, onState: (key, reason) => o.metrics.zoneState(key, reason) });
   const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, known: () => clouds.values() });
-  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, names, clouds: () => clouds.values(), onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
+  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, names, clouds: servingClouds, policy, onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
   const policyController = new PolicyController({ kube, log: o.log, zonesUsing });
   const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {
     Zone: (key) => zoneController.reconcile(key),
@@ -249,7 +254,12 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         requeueKind('SecondaryZone');
       }
     }),
-    await watchKind('DNSSECPolicy', new Map()),
+    await watchKind('DNSSECPolicy', policies, (before, after) => {
+      // The zones naming a policy say whether it exists and is valid (their DNSSEC condition).
+      if (isDeepStrictEqual(before?.spec, after?.spec)) return;
+      const { namespace = 'default', name } = (after ?? before)!.metadata;
+      for (const [key, z] of [...zones, ...secondaries]) if ((z.metadata.namespace ?? 'default') === namespace && z.spec.dnssecPolicy === name) enqueue(key);
+    }),
     await watchKind('Zone', zones, claims('Zone')),
     await watchKind('SecondaryZone', secondaries, claims('SecondaryZone')),
   ];

@@ -2,6 +2,7 @@ import type { OutboundSecondary } from '../crds/v1alpha1/meta';
 import { parseTsigKey, TsigKeyError } from '../dataplane/dns/tsig';
 import type { OutboundTarget } from '../dataplane/store/zone-store';
 import type { KubeClient } from './kube/client';
+import type { ConditionInput } from './conditions';
 
 /**
  * A zone's customer secondaries (`spec.secondaries`) as the control server needs them: address,
@@ -33,4 +34,27 @@ export async function resolveSecondaries(kube: KubeClient, namespace: string, li
     targets.push({ ...target, tsig: { name: data.name!, algorithm: data.algorithm!, secret: data.secret! } });
   }
   return { targets, problems };
+}
+
+/** The condition a Zone or SecondaryZone with `spec.secondaries` has beside `Ready`. */
+export const SECONDARIES_CONDITION = 'CustomerSecondaries';
+
+/** Reasons of the `CustomerSecondaries` condition; Events use the same words. */
+export const SecondariesReason = {
+  Allowed: 'Allowed',
+  SecondaryLeftOut: 'SecondaryLeftOut',
+} as const;
+
+/**
+ * `CustomerSecondaries` for a zone listing `listed` secondaries of which `problems` say which were
+ * left out and why; undefined when it lists none. Pure. The zone itself is served either way, so
+ * this is a condition of its own, not `Ready`.
+ */
+export function secondariesCondition(listed: number, problems: readonly string[]): ConditionInput | undefined {
+  if (listed === 0) return undefined;
+  if (problems.length > 0) {
+    const allowed = listed - problems.length;
+    return { type: SECONDARIES_CONDITION, status: 'False', reason: SecondariesReason.SecondaryLeftOut, message: `${problems.join('; ')}; left out until ${problems.length === 1 ? 'its key' : 'their keys'} can be read (${allowed} of ${listed} allowed)` };
+  }
+  return { type: SECONDARIES_CONDITION, status: 'True', reason: SecondariesReason.Allowed, message: `${listed === 1 ? 'the secondary' : `all ${listed} secondaries`} may transfer the zone and get NOTIFY` };
 }

@@ -153,9 +153,9 @@ export interface DNSSECPolicyStatus {
   /** @asType integer */
   observedGeneration?: number;
   /**
-   * `Ready` is owned by the DNSSEC controller (operator/dnssec): True (`Valid`) when zones can
-   * be signed with the policy; False (`Invalid`) for what the schema cannot check, e.g. an
-   * algorithm change while a KSK rollover is under way.
+   * `Ready` is owned by the DNSSEC policy controller (operator/dnssecpolicy): True (`Valid`)
+   * when the policy is sound; False (`Invalid`) for what the schema cannot check (timing rules
+   * that relate several durations). This version signs no zone with it yet.
    */
   conditions?: Condition[];
 }

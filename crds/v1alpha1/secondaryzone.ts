@@ -101,7 +101,7 @@ export interface SecondaryZoneStatus {
   clouds?: CloudServingStatus[];
   /** Where the zone is served: what to delegate to and allow NOTIFY from. */
   nameservers?: CloudNameservers[];
-  /** Signing state, written by the DNSSEC controller when `spec.dnssecPolicy` is set. */
+  /** Signing state when `spec.dnssecPolicy` is set; `disabled` until dnsfleet signs. */
   dnssec?: ZoneDNSSECStatus;
   /** Why the zone is failing, in a few words (`192.0.2.1: REFUSED`); empty when it is not. */
   problem?: string;
@@ -110,11 +110,12 @@ export interface SecondaryZoneStatus {
   /** @asType integer */
   observedGeneration?: number;
   /**
-   * `Ready` is owned by the secondary-zone controller (operator/secondaryzone). Reasons:
+   * Owned by the secondary-zone controller (operator/secondaryzone). `Ready` reasons:
    * `Transferred` (True: the primary's serial is served), `Pending` (Unknown: no transfer yet),
-   * `TransferFailed` (False: no primary answered the last refresh; the last copy is still
-   * served), `Expired` (False: none answered for `expire` seconds; the clouds no longer answer
-   * for the zone).
+   * `Propagating` (False: not yet served by every pod), `TransferFailed` (False: no primary
+   * answered the last refresh; the last copy is still served), `Expired` (False: none answered
+   * for `expire` seconds; the clouds no longer answer for the zone), `UnknownCloud` and
+   * `NoNameserverCloud` (False). `DNSSEC` and `CustomerSecondaries` as on Zone.
    */
   conditions?: Condition[];
 }

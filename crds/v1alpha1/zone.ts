@@ -100,14 +100,17 @@ export interface ZoneStatus {
   writtenZoneName?: string;
   /** Per NameserverCloud that serves the zone: how many pods answer with `serial`. */
   clouds?: CloudServingStatus[];
-  /** Signing state, written by the DNSSEC controller when `spec.dnssecPolicy` is set. */
+  /** Signing state when `spec.dnssecPolicy` is set; `disabled` until dnsfleet signs. */
   dnssec?: ZoneDNSSECStatus;
   /** @asType integer */
   observedGeneration?: number;
   /**
-   * `Ready` is owned by the zone controller (operator/zone): True (`Serving`) when every pod of
+   * Owned by the zone controller (operator/zone). `Ready`: True (`Serving`) when every pod of
    * every cloud that should serve the zone answers with `serial`; False with `Propagating`,
-   * `InvalidZone` or `NoNameserverCloud` otherwise.
+   * `InvalidZone`, `SerialNotIncreased`, `UnknownCloud` or `NoNameserverCloud` otherwise.
+   * `DNSSEC` (while `dnssecPolicy` is set): False while the zone is served unsigned
+   * (`SigningNotAvailable`, `PolicyNotFound`, `PolicyInvalid`). `CustomerSecondaries` (while
+   * `secondaries` is set): True (`Allowed`) or False (`SecondaryLeftOut`: a key could not be read).
    */
   conditions?: Condition[];
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readManifestDocuments, ManifestError } from './documents';
-import { buildZone, validateZoneDocument } from './zone-manifest';
+import { apiObjectLocator, buildZone, validateZoneDocument } from './zone-manifest';
 import { RRType } from '../dns/constants';
 import { rdataToText } from '../dns/rdata/registry';
 import { Name } from '../dns/name';
@@ -129,6 +129,31 @@ spec:
       assert.match(err.message, message);
     });
   }
+
+  it('names an API object once in front of the zone checks\' problems, not again before each', () => {
+    const resource = validateZoneDocument(readManifestDocuments(ZONE.replace('type: A, ttl: 60, records: [192.0.2.1] }', 'type: A, records: [192.0.2.1] }\n    - { name: www, type: CNAME, records: [x.example.net.] }'), 'x.yaml')[0]!);
+    const one = (() => {
+      try {
+        buildZone(apiObjectLocator('Zone', 'default', 'x'), resource, undefined, NOW);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return assert.fail('expected a rejection');
+    })();
+    assert.equal(one, 'Zone default/x: spec.rrsets[2].records[0]: www.example.com. has a CNAME beside other data (A)');
+    const two = failure(ZONE.replace('  rrsets:', '  zoneFile: |\n    www 300 CNAME x.example.net.\n    mail 300 CNAME y.example.net.\n    mail 300 TXT "t"\n  rrsets:'));
+    assert.equal(two.message.match(/zones\.yaml/g)?.length, 1, two.message);
+    assert.match(two.message, /^zones\.yaml:6: spec\.zoneFile line 1: www\.example\.com\. has a CNAME .*; spec\.zoneFile line 2: mail\.example\.com\. has a CNAME/);
+  });
+
+  it('warns when the managed SOA has to make up its MNAME (no apex NS, no spec.soa.mname)', () => {
+    const noNs = ZONE.replace(/    - name: "@"\n      type: NS\n      records: \[ns1\.example\.com\., ns2\.example\.net\.\]\n/, '');
+    const { zone, warnings } = load(noNs);
+    assert.match(rdataToText(RRType.SOA, zone.soa.rdata[0]!), /^ns1\.example\.com\. /);
+    assert.match(warnings.join('\n'), /spec\.soa\.mname: not set and no NS record at the apex, so the SOA's MNAME is the made-up ns1\.example\.com\./);
+    assert.doesNotMatch(load(noNs.replace('  rrsets:', '  soa: { mname: primary.example.net. }\n  rrsets:')).warnings.join('\n'), /made-up/);
+    assert.doesNotMatch(load(ZONE).warnings.join('\n'), /made-up/);
+  });
 
   it('reports YAML syntax errors with their line', () => {
     assert.throws(() => readManifestDocuments('kind: Zone\nspec:\n  rrsets: [\n', 'broken.yaml'), /^ManifestError: broken\.yaml:\d+: invalid YAML/);

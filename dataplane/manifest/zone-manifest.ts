@@ -203,6 +203,10 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
     managedSerial = { specDigest, serial };
     const soaRecord = managedSoa(origin, spec.soa ?? {}, apexNs, serial, doc);
     builder.add(soaRecord, 'spec.soa');
+    if (spec.soa?.mname === undefined && !apexNs) {
+      // RFC 1035 §3.3.13: MNAME names the zone's primary; with no NS and no spec.soa.mname there is nothing true to put there.
+      warnings.push(`${doc.source}: spec.soa.mname: not set and no NS record at the apex, so the SOA's MNAME is the made-up ns1.${origin}; add the zone's NS records or set spec.soa.mname`);
+    }
   } else if (spec.soa) {
     warnings.push(`${doc.source}: spec.soa is ignored because the zone data has its own SOA record`);
   }

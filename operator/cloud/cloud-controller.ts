@@ -69,3 +69,14 @@ export function olderWithSameName(cloud: NameserverCloud, all: Iterable<Nameserv
   }
   return out;
 }
+
+/**
+ * The clouds that own their name: of several with one name (in different namespaces) only the
+ * first, as the cloud controller decides; the others are `DuplicateName` and run no pods, so
+ * nothing built from the cloud list (a SecondaryZone's `status.nameservers`, a Zone's clouds)
+ * may take anything from them. Pure.
+ */
+export function firstOfEachName(all: Iterable<NameserverCloud>): NameserverCloud[] {
+  const list = [...all];
+  return list.filter((c) => olderWithSameName(c, list).length === 0);
+}

@@ -3,11 +3,11 @@ import { cloudReadyCondition } from './cloud-status';
 
 describe('cloudReadyCondition', () => {
   it('is Ready when every pod asked for reports serving', () => {
-    assert.deepEqual(cloudReadyCondition({ replicas: 2, podsServing: 2, sameName: [] }), { type: 'Ready', status: 'True', reason: 'Serving', message: "2 pods serve the cloud's zones" });
+    assert.deepEqual(cloudReadyCondition({ replicas: 2, podsServing: 2, sameName: [] }), { type: 'Ready', status: 'True', reason: 'Serving', message: "the 2 pods asked for serve the cloud's zones" });
   });
 
-  it('counts a rolling update surge as ready', () => {
-    assert.equal(cloudReadyCondition({ replicas: 2, podsServing: 3, sameName: [] }).status, 'True');
+  it('counts a rolling update surge as ready, with the message it had (the pods in status.podsServing)', () => {
+    assert.deepEqual(cloudReadyCondition({ replicas: 2, podsServing: 3, sameName: [] }), cloudReadyCondition({ replicas: 2, podsServing: 2, sameName: [] }));
   });
 
   it('says how many pods are missing', () => {

@@ -27,5 +27,6 @@ export function cloudReadyCondition(o: CloudObservation): ConditionInput {
   const not = (reason: string, message: string): ConditionInput => ({ type: 'Ready', status: 'False', reason, message });
   if (o.sameName.length > 0) return not(CloudReason.DuplicateName, `another NameserverCloud has this name (${o.sameName.join(', ')}); zones could not tell them apart`);
   if (o.podsServing < o.replicas) return not(CloudReason.PodsStarting, `${o.podsServing}/${o.replicas} pods serve the cloud's zones`);
-  return { type: 'Ready', status: 'True', reason: CloudReason.Serving, message: `${o.podsServing} pods serve the cloud's zones` };
+  // No live count here (status.podsServing has it): the Event of turning Serving says what the condition keeps saying.
+  return { type: 'Ready', status: 'True', reason: CloudReason.Serving, message: `the ${o.replicas} pods asked for serve the cloud's zones` };
 }

@@ -30,11 +30,16 @@ describe('checkPolicy', () => {
 });
 
 describe('policyReadyCondition', () => {
-  it('summarises a valid policy with the zones that use it', () => {
-    assert.deepEqual(policyReadyCondition({ denial: { type: 'NSEC3' } }, 2), { type: 'Ready', status: 'True', reason: 'Valid', message: 'ECDSAP256SHA256, KSK+ZSK, NSEC3; used by 2 zones' });
+  it('summarises a valid policy, and says it is not applied yet', () => {
+    assert.deepEqual(policyReadyCondition({ denial: { type: 'NSEC3' } }), {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Valid',
+      message: 'ECDSAP256SHA256, KSK+ZSK, NSEC3; not applied yet: this version of dnsfleet serves the zones that name it unsigned',
+    });
   });
   it('names the field of each problem', () => {
-    const c = policyReadyCondition({ propagationDelay: 'soon' }, 0);
+    const c = policyReadyCondition({ propagationDelay: 'soon' });
     assert.equal(c.reason, 'Invalid');
     assert.match(c.message, /^spec\.propagationDelay: "soon" is not a duration/);
   });

@@ -54,11 +54,15 @@ export function checkPolicy(spec: DNSSECPolicySpec): PolicyProblem[] {
   return problems;
 }
 
-export function policyReadyCondition(spec: DNSSECPolicySpec, zones: number): ConditionInput {
+/**
+ * The policy's `Ready`. The message holds nothing that changes without the spec (the count of
+ * zones is `status.zones`), so the Event recorded when it turns `Valid` says what it keeps saying.
+ */
+export function policyReadyCondition(spec: DNSSECPolicySpec): ConditionInput {
   const problems = checkPolicy(spec);
   if (problems.length > 0) return { type: 'Ready', status: 'False', reason: DNSSECPolicyReason.Invalid, message: problems.map((p) => `${p.field}: ${p.message}`).join('; ') };
   const summary = `${spec.algorithm ?? 'ECDSAP256SHA256'}, ${spec.keys?.strategy ?? 'KSK+ZSK'}, ${spec.denial?.type ?? 'NSEC'}`;
-  return { type: 'Ready', status: 'True', reason: DNSSECPolicyReason.Valid, message: `${summary}; used by ${zones} zone${zones === 1 ? '' : 's'}` };
+  return { type: 'Ready', status: 'True', reason: DNSSECPolicyReason.Valid, message: `${summary}; not applied yet: this version of dnsfleet serves the zones that name it unsigned` };
 }
 
 function fmt(seconds: number): string {

@@ -6,7 +6,8 @@ import { policyReadyCondition } from './policy-check';
 /**
  * Reconciles one DNSSECPolicy: checks what the schema cannot (timing rules, policy-check.ts),
  * counts the zones that name it, and sets `Ready` (`Valid` / `Invalid`). Signing itself belongs
- * to the DNSSEC issue; a policy only describes.
+ * to the DNSSEC issue; a policy only describes, and the zones that name one say they are not
+ * signed (their `DNSSEC` condition, dnssecpolicy/signing-status.ts).
  */
 export interface PolicyControllerOptions {
   readonly kube: KubeClient;
@@ -24,6 +25,6 @@ export class PolicyController {
     const policy = await this.o.kube.get('DNSSECPolicy', namespace, name);
     if (!policy || policy.metadata.deletionTimestamp) return;
     const zones = this.o.zonesUsing(namespace, name);
-    await writeStatus(this.o.kube, this.o.log, 'DNSSECPolicy', policy, { zones }, policyReadyCondition(policy.spec, zones), this.o.now);
+    await writeStatus(this.o.kube, this.o.log, 'DNSSECPolicy', policy, { zones }, policyReadyCondition(policy.spec), this.o.now);
   }
 }

@@ -11,6 +11,17 @@ import type { ConditionInput } from '../conditions';
 
 export const RETRIEVE_ANNOTATION = 'dnsfleet.io/retrieve';
 
+/** Every reason of a SecondaryZone's `Ready`: the API type's, and the two about the clouds. */
+export const SecondaryReason = {
+  ...SecondaryZoneReason,
+  /** Transferred, and not yet served by every pod: progress, so its Event is Normal. */
+  Propagating: 'Propagating',
+  /** `spec.nameserverClouds` names a cloud that does not exist. */
+  UnknownCloud: 'UnknownCloud',
+  /** No cloud at all serves it. */
+  NoNameserverCloud: 'NoNameserverCloud',
+} as const;
+
 /** `tsig`: the Secret's fields when the zone names one (read by the controller). */
 export function secondaryConfigOf(zone: SecondaryZone, tsig: SecondaryConfig['tsig'] | undefined, secondaries: SecondaryConfig['secondaries'] = []): SecondaryConfig {
   const retrieve = zone.metadata.annotations?.[RETRIEVE_ANNOTATION];
@@ -45,8 +56,12 @@ export function statusFields(state: SecondaryState | undefined, clouds: CloudSer
   };
 }
 
-/** `Ready`, by a chain of checks: the first that applies says why. */
-export function secondaryReadyCondition(zone: SecondaryZone, state: SecondaryState | undefined, clouds: readonly CloudServingStatus[]): ConditionInput {
+/**
+ * `Ready`, by a chain of checks: the first that applies says why. `missing`: the clouds
+ * `spec.nameserverClouds` names that do not exist. `Transferred` counts no pods, so its Event says
+ * what the condition keeps saying while pods come and go (`status.clouds` has the counts).
+ */
+export function secondaryReadyCondition(zone: SecondaryZone, state: SecondaryState | undefined, clouds: readonly CloudServingStatus[], missing: readonly string[] = []): ConditionInput {
   const primaries = zone.spec.primaries.map((p) => `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port ?? 53}`).join(', ');
   if (state?.expired) return { type: 'Ready', status: 'False', reason: SecondaryZoneReason.Expired, message: `no primary answered for the SOA expire time; the clouds no longer answer for the zone (${state.problem})` };
   if (!state || state.serial === undefined) {
@@ -54,10 +69,13 @@ export function secondaryReadyCondition(zone: SecondaryZone, state: SecondarySta
     return { type: 'Ready', status: 'Unknown', reason: SecondaryZoneReason.Pending, message: `no transfer from ${primaries} yet` };
   }
   if (state.problem) return { type: 'Ready', status: 'False', reason: SecondaryZoneReason.TransferFailed, message: `serial ${state.serial} still served; the last check failed: ${state.problem}` };
-  const lagging = clouds.filter((c) => c.pods === 0 || c.podsInSync < c.pods);
-  if (clouds.length > 0 && lagging.length > 0) {
-    return { type: 'Ready', status: 'False', reason: 'Propagating', message: `serial ${state.serial} not yet served everywhere (${lagging.map((c) => `${c.name}: ${c.podsInSync}/${c.pods} pods`).join(', ')})` };
+  if (missing.length > 0) {
+    return { type: 'Ready', status: 'False', reason: SecondaryReason.UnknownCloud, message: `spec.nameserverClouds: no NameserverCloud named ${missing.join(', ')}; serial ${state.serial} is served by the others and by it once it exists` };
   }
-  const pods = clouds.reduce((n, c) => n + c.pods, 0);
-  return { type: 'Ready', status: 'True', reason: SecondaryZoneReason.Transferred, message: `serial ${state.serial} transferred and served by ${pods} pods in ${clouds.length} clouds` };
+  if (clouds.length === 0) return { type: 'Ready', status: 'False', reason: SecondaryReason.NoNameserverCloud, message: `serial ${state.serial} transferred; no NameserverCloud serves this zone` };
+  const lagging = clouds.filter((c) => c.pods === 0 || c.podsInSync < c.pods);
+  if (lagging.length > 0) {
+    return { type: 'Ready', status: 'False', reason: SecondaryReason.Propagating, message: `serial ${state.serial} not yet served everywhere (${lagging.map((c) => `${c.name}: ${c.podsInSync}/${c.pods} pods`).join(', ')})` };
+  }
+  return { type: 'Ready', status: 'True', reason: SecondaryZoneReason.Transferred, message: `serial ${state.serial} transferred and served by every pod of ${clouds.map((c) => c.name).join(', ')}` };
 }

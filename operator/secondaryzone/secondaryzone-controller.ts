@@ -7,9 +7,12 @@ import { parseTsigKey, TsigKeyError } from '../../dataplane/dns/tsig';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
 import { writeStatus } from '../status-writer';
-import { resolveSecondaries } from '../outbound-secondaries';
+import { resolveSecondaries, SECONDARIES_CONDITION, secondariesCondition } from '../outbound-secondaries';
 import { cloudProgress } from '../zone/zone-status';
-import { secondaryConfigOf, secondaryReadyCondition, statusFields } from './secondary-status';
+import { firstOfEachName } from '../cloud/cloud-controller';
+import { DNSSEC_CONDITION, dnssecCondition } from '../dnssecpolicy/signing-status';
+import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
+import { SecondaryReason, secondaryConfigOf, secondaryReadyCondition, statusFields } from './secondary-status';
 
 /**
  * Reconciles one SecondaryZone, a straight list of steps. The control server does the
@@ -25,6 +28,8 @@ import { secondaryConfigOf, secondaryReadyCondition, statusFields } from './seco
  * 5. read the control server's report and the clouds' pods, and write the status: `Ready`
  *    `Transferred` once every pod serves the transferred serial. The report does not come as a
  *    watch event, so look again soon while not ready, and every half minute after.
+ *
+ * Beside `Ready` it owns `DNSSEC` and `CustomerSecondaries`, as the zone controller does for Zones.
  */
 
 export const SECONDARY_FINALIZER = 'dnsfleet.io/secondary-cleanup';
@@ -37,6 +42,8 @@ export interface SecondaryZoneControllerOptions {
   /** Told the Ready reason of each SecondaryZone, and undefined when it is gone (metrics). */
   readonly onState?: (key: string, reason: string | undefined) => void;
   readonly now?: () => Date;
+  /** The DNSSECPolicy `name` in `namespace` (the informer's cache); read from the API server when not given. */
+  readonly policy?: (namespace: string, name: string) => DNSSECPolicy | undefined;
   /** Who owns each zone name (ADR 0008); without it every SecondaryZone may write (tagged with its owner). */
   readonly names?: ZoneNames;
 }
@@ -79,6 +86,16 @@ export class SecondaryZoneController {
     }
 
     const nameservers = servingClouds(zone, this.o.clouds());
+    const missing = missingClouds(zone, this.o.clouds());
+    const policyName = zone.spec.dnssecPolicy;
+    const policy = policyName === undefined ? undefined : this.o.policy ? this.o.policy(namespace, policyName) : await this.o.kube.get('DNSSECPolicy', namespace, policyName);
+    const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
+    // Every status write carries these, so a write on an early return does not drop them.
+    const others = [
+      { type: DNSSEC_CONDITION, input: dnssecCondition(namespace, policyName, policy) },
+      { type: SECONDARIES_CONDITION, input: secondariesCondition(zone.spec.secondaries?.length ?? 0, outbound.problems) },
+    ];
+    const unsigned = policyName !== undefined ? { dnssec: { state: 'disabled' as const } } : {};
     let tsig: SecondaryConfig['tsig'];
     if (zone.spec.tsigKeySecretRef) {
       const ref = zone.spec.tsigKeySecretRef.name;
@@ -96,13 +113,14 @@ export class SecondaryZoneController {
       }
       if (problem !== undefined) {
         const ready = { type: 'Ready', status: 'False' as const, reason: 'TransferFailed', message: `TSIG key: ${problem}` };
-        await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { nameservers, problem: `TSIG key: ${problem}`.slice(0, 200) }, ready, this.o.now);
+        await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { nameservers, ...unsigned, problem: `TSIG key: ${problem}`.slice(0, 200) }, ready, this.o.now, 'Warning', others);
         this.o.onState?.(key, ready.reason);
         return { requeueAfterMs: 30_000 };
       }
     }
-    const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
-    for (const problem of outbound.problems) this.o.log.warn('customer secondary left out', { key, problem });
+    if (outbound.problems.length > 0 && zone.status?.conditions?.find((c) => c.type === SECONDARIES_CONDITION)?.message !== others[1]!.input?.message) {
+      this.o.log.warn('customer secondary left out', { key, problems: outbound.problems.join('; ') });
+    }
     const config: SecondaryConfig = { ...secondaryConfigOf(zone, tsig, outbound.targets), owner };
     const written = zone.status?.writtenZoneName;
     if (written && written !== origin) {
@@ -128,18 +146,28 @@ export class SecondaryZoneController {
     const reports = new Map<string, PodReport[]>();
     for (const cloud of cloudNames) reports.set(cloud, await this.o.store.servedBy(cloud));
     const progress = state?.serial !== undefined ? cloudProgress(origin, state.serial, cloudNames, reports) : [];
-    const ready = secondaryReadyCondition(zone, state, progress);
-    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin }, ready, this.o.now, ready.status === 'False' ? 'Warning' : 'Normal');
+    const ready = secondaryReadyCondition(zone, state, progress, missing);
+    // Propagating is progress, not a fault: a Normal Event (docs/operator.md).
+    const eventType = ready.status === 'False' && ready.reason !== SecondaryReason.Propagating ? 'Warning' : 'Normal';
+    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin, ...unsigned }, ready, this.o.now, eventType, others);
     this.o.onState?.(key, ready.reason);
-    return { requeueAfterMs: ready.status === 'True' ? 30_000 : 2000 };
+    // A missing cloud is not waited for at 2 s: a new cloud requeues every SecondaryZone.
+    return { requeueAfterMs: ready.status === 'True' || ready.reason === SecondaryReason.UnknownCloud || ready.reason === SecondaryReason.NoNameserverCloud ? 30_000 : 2000 };
   }
+}
+
+/** The clouds `spec.nameserverClouds` names that do not exist. Pure. */
+export function missingClouds(zone: SecondaryZone, clouds: Iterable<NameserverCloud>): string[] {
+  const names = new Set([...clouds].map((c) => c.metadata.name));
+  return (zone.spec.nameserverClouds ?? []).filter((c) => !names.has(c));
 }
 
 /** The clouds that serve the zone, by name, with what they announce. Pure. */
 export function servingClouds(zone: SecondaryZone, clouds: Iterable<NameserverCloud>): CloudNameservers[] {
   const wanted = zone.spec.nameserverClouds;
   const out = new Map<string, CloudNameservers>();
-  for (const c of clouds) {
+  // A DuplicateName cloud runs no pods and must not lend the first one its name servers.
+  for (const c of firstOfEachName(clouds)) {
     if (wanted && !wanted.includes(c.metadata.name)) continue;
     const addresses = [...(c.spec.addresses?.ipv4 ?? []), ...(c.spec.addresses?.ipv6 ?? [])];
     out.set(c.metadata.name, { cloud: c.metadata.name, nameservers: [...c.spec.nameservers], ...(addresses.length > 0 ? { addresses } : {}) });

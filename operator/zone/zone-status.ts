@@ -14,9 +14,15 @@ export const ZoneReason = {
   Serving: 'Serving',
   Propagating: 'Propagating',
   InvalidZone: 'InvalidZone',
+  /** The zone's own SOA serial went back, or the zone changed without raising it: refused. */
+  SerialNotIncreased: 'SerialNotIncreased',
   NoNameserverCloud: 'NoNameserverCloud',
+  /** `spec.nameserverClouds` names a cloud that does not exist. */
+  UnknownCloud: 'UnknownCloud',
   /** Not a condition reason: the Event of a new version written for the clouds. */
   Updated: 'Updated',
+  /** Not a condition reason: the Warning Event of a version written with warnings (e.g. no apex NS). */
+  ZoneWarnings: 'ZoneWarnings',
 } as const;
 
 /** Per cloud: pods reporting, and how many serve `serial` or newer (RFC 1982 order). */
@@ -34,18 +40,41 @@ export function cloudProgress(origin: string, serial: number, clouds: readonly s
   });
 }
 
-export type BuildOutcome = { readonly ok: true; readonly serial: number } | { readonly ok: false; readonly message: string };
+/** `reason` of a refused build: InvalidZone unless said otherwise. */
+export type BuildOutcome = { readonly ok: true; readonly serial: number } | { readonly ok: false; readonly message: string; readonly reason?: string };
 
-/** The `Ready` condition, decided by a chain of checks in order: the first that fails says why. */
-export function readyCondition(build: BuildOutcome, progress: readonly CloudServingStatus[]): ConditionInput {
+/**
+ * The `Ready` condition, decided by a chain of checks in order: the first that fails says why.
+ * `missing`: the clouds `spec.nameserverClouds` names that do not exist. The message of `Serving`
+ * counts no pods, so the Event recorded when a zone turns `Serving` says what the condition
+ * keeps saying while pods come and go (`status.clouds` has the counts).
+ */
+export function readyCondition(build: BuildOutcome, progress: readonly CloudServingStatus[], missing: readonly string[] = []): ConditionInput {
   const not = (reason: string, message: string): ConditionInput => ({ type: 'Ready', status: 'False', reason, message });
-  if (!build.ok) return not(ZoneReason.InvalidZone, build.message);
+  if (!build.ok) return not(build.reason ?? ZoneReason.InvalidZone, build.message);
+  if (missing.length > 0) {
+    const served = progress.length > 0 ? `written for ${progress.map((c) => c.name).join(', ')}` : 'no cloud serves it';
+    return not(ZoneReason.UnknownCloud, `spec.nameserverClouds: no NameserverCloud named ${missing.join(', ')} (${served}; it is written for the missing ones too, served once they exist)`);
+  }
   if (progress.length === 0) return not(ZoneReason.NoNameserverCloud, 'no NameserverCloud serves this zone');
   const lagging = progress.filter((c) => c.pods === 0 || c.podsInSync < c.pods);
   if (lagging.length > 0) {
     const detail = lagging.map((c) => (c.pods === 0 ? `${c.name}: no pods report yet` : `${c.name}: ${c.podsInSync}/${c.pods} pods`)).join(', ');
     return not(ZoneReason.Propagating, `serial ${build.serial} not yet served everywhere (${detail})`);
   }
-  const pods = progress.reduce((n, c) => n + c.pods, 0);
-  return { type: 'Ready', status: 'True', reason: ZoneReason.Serving, message: `serial ${build.serial} served by ${pods} pods in ${progress.length} clouds` };
+  return { type: 'Ready', status: 'True', reason: ZoneReason.Serving, message: `serial ${build.serial} served by every pod of ${progress.map((c) => c.name).join(', ')}` };
+}
+
+/**
+ * Why a zone with its own SOA may not replace the version the clouds serve (`stored`): its serial
+ * is lower (RFC 1982 order), or its content changed under the same serial. Secondaries decide by
+ * the serial alone whether to transfer (RFC 1034 §4.3.5), so either would leave the customer's
+ * secondaries, and the serial check behind `Ready`, on the old data. Undefined when it may.
+ */
+export function ownSerialProblem(serial: number, text: string, stored: { readonly serial: number; readonly text: string } | undefined): string | undefined {
+  if (!stored) return undefined;
+  const order = serialCompare(serial, stored.serial);
+  if (order < 0) return `the SOA serial ${serial} is lower than ${stored.serial}, the serial being served (RFC 1982 order); secondaries would never take this version: give it a serial above ${stored.serial}. Serial ${stored.serial} keeps serving`;
+  if (order === 0 && text !== stored.text) return `the zone changed but its SOA serial is still ${serial}; secondaries would keep the old version: raise the serial. The served version keeps serving`;
+  return undefined;
 }
