@@ -11,6 +11,7 @@ import { CONTROL_SERVER } from '../dataplane/store/zone-store';
 import { jsonLogger } from '../dataplane/server/log';
 import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
 import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
+import { parseTcpFlags, TCP_FLAG_OPTIONS, TCP_FLAG_USAGE, TcpFlagError } from './tcp-flags';
 
 /**
  * The `dnsfleet` command. Each subcommand is a thin layer over a module that can be used and
@@ -25,15 +26,14 @@ commands:
   operator   reconcile Zone resources into Redis for the clouds (out of cluster or in a pod)
 
 dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CIDR…]
-               [--tcp-idle-timeout SECONDS] [--no-watch]
+               [--tcp-* …] [--no-watch]
   -f, --file PATH          a YAML manifest file, or a directory of them (repeatable)
   -l, --listen HOST:PORT   address to answer on, UDP and TCP (repeatable; default 127.0.0.1:5300)
       --allow-transfer CIDR  clients allowed to AXFR/IXFR every zone (repeatable; default: none)
-      --tcp-idle-timeout S   close idle TCP connections after S seconds (default 10)
       --no-watch           do not reload when files change
       --udp-io MODE        auto (default): batched UDP I/O where it was built, else node:dgram;
                            batched: refuse to start without it; dgram: always node:dgram
-  A Zone's spec.secondaries may also transfer it (TSIG-signed with a key from a Secret manifest
+${TCP_FLAG_USAGE}  A Zone's spec.secondaries may also transfer it (TSIG-signed with a key from a Secret manifest
   when they name one) and are sent a NOTIFY for every new serial.
 
 dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
@@ -53,6 +53,7 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --port N             DNS port with --listen-ips (default 5353)
       --http-port N        HTTP port with --listen-ips (default 8080)
       --udp-io MODE        auto (default), batched or dgram, as for serve
+      --tcp-* …            TCP limits, as for serve
 
 dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
@@ -121,22 +122,21 @@ async function serveCommand(args: string[]): Promise<number> {
       file: { type: 'string', short: 'f', multiple: true },
       listen: { type: 'string', short: 'l', multiple: true },
       'allow-transfer': { type: 'string', multiple: true },
-      'tcp-idle-timeout': { type: 'string' },
+      ...TCP_FLAG_OPTIONS,
       'no-watch': { type: 'boolean' },
       'udp-io': { type: 'string' },
     },
     strict: true,
   });
   if (!values.file?.length) throw new UsageError('serve needs at least one -f PATH');
-  const idle = values['tcp-idle-timeout'] === undefined ? 10 : Number(values['tcp-idle-timeout']);
-  if (!Number.isFinite(idle) || idle <= 0) throw new UsageError('--tcp-idle-timeout must be a positive number of seconds');
+  const tcp = parseTcpFlags(values);
   const log = jsonLogger();
   const running = await serve({
     paths: values.file,
     listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen),
     allowTransfer: values['allow-transfer'] ?? [],
     watch: !values['no-watch'],
-    tcpIdleMs: idle * 1000,
+    tcp,
     udpIo: parseUdpIo(values['udp-io']),
     log,
   });
@@ -160,9 +160,11 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'http-port': { type: 'string' },
       'allow-transfer': { type: 'string', multiple: true },
       'udp-io': { type: 'string' },
+      ...TCP_FLAG_OPTIONS,
     },
     strict: true,
   });
+  const tcp = parseTcpFlags(values);
   if (values.role !== 'cloud' && values.role !== 'control') throw new UsageError('dataplane needs --role cloud or --role control');
   // The control server holds every zone (to transfer them out); a cloud pod holds its cloud's.
   const cloud = values.role === 'control' ? CONTROL_SERVER : (values.cloud ?? process.env.DNSFLEET_CLOUD);
@@ -180,6 +182,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     transferAcl: values['allow-transfer'] ?? [],
     secondaries: values.role === 'control',
     udpIo: parseUdpIo(values['udp-io']),
+    tcp,
     log,
   });
   onSignals(log, () => running.stop());
@@ -253,7 +256,7 @@ if (require.main === module) {
       if (code >= 0) process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      if (err instanceof UsageError || err instanceof TcpFlagError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
         process.stderr.write(`dnsfleet: ${(err as Error).message}\n\n${USAGE}`);
         process.exitCode = 2;
       } else if (err instanceof UdpIoUnavailableError) {

@@ -6,6 +6,7 @@ import { Responder } from '../nameserver/respond';
 import { AddressList } from '../nameserver/acl';
 import { ZoneSet } from '../zone/zone-set';
 import type { Logger } from '../server/log';
+import type { TcpLimits } from '../server/tcp-limits';
 import type { ZoneStore } from '../store/zone-store';
 import { CloudSync } from './cloud-sync';
 import { SecondaryManager } from '../control/secondary-manager';
@@ -28,6 +29,8 @@ export interface CloudOptions {
   readonly reportEveryMs?: number;
   /** UDP I/O: batched (the native addon) where built, else node:dgram. */
   readonly udpIo?: UdpIo | 'auto';
+  /** TCP deadlines and caps (dataplane/server/tcp-limits.ts); the defaults where not given. */
+  readonly tcp?: Partial<TcpLimits>;
   /** The control server: also pull the secondary zones from their primaries (NOTIFY, SOA, IXFR/AXFR). */
   readonly secondaries?: boolean;
 }
@@ -55,6 +58,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
     transferAcl: outbound ? outbound.acl : global,
     log: options.log,
     udpIo: options.udpIo,
+    tcp: options.tcp,
     ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source) } : {}),
   });
   const sync = new CloudSync({
