@@ -20,6 +20,13 @@ import type { TcpLimits } from './tcp-limits';
 
 export type { ListenAddress, UdpIo } from './udp-listener';
 
+/**
+ * The kernel's queue of connections not yet accepted (capped by net.core.somaxconn). A burst of
+ * an attacker's connections must not fill it: a full queue drops everyone's SYNs, and a client
+ * tries again only after a second.
+ */
+const TCP_BACKLOG = 4096;
+
 /** How often dropped UDP datagrams are summed up in the log. */
 const UDP_REPORT_MS = 60_000;
 
@@ -188,7 +195,7 @@ export class DnsServer {
     const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.connections.accept(socket));
     // once() rejects on 'error', so a port in use fails start(); later errors are logged.
     const listening = once(server, 'listening');
-    server.listen({ host: address.host, port: address.port, ipv6Only: net.isIPv6(address.host) });
+    server.listen({ host: address.host, port: address.port, ipv6Only: net.isIPv6(address.host), backlog: TCP_BACKLOG });
     await listening;
     server.on('error', (err) => this.options.log.error('tcp server error', { error: err.message }));
     this.tcp.push(server);

@@ -60,56 +60,73 @@ describe('TcpConnectionTable', () => {
     assert.equal(t.countOf('10.0.0.1'), 2);
   });
 
-  it('at the per-client cap, sheds that client\'s longest idle connection, not another client\'s', () => {
+  it('at the per-client cap, sheds that client\'s connections at the sweep, not another client\'s: one that never asked first', () => {
     const t = new TcpConnectionTable<string>(limits);
     const a = t.admit('a', '10.0.0.1', 0).connection!;
     t.admit('b', '10.0.0.1', 10);
     t.admit('other', '10.0.0.2', 0);
-    a.queryReceived(50); // a was busy more recently than b
+    a.queryReceived(50); // a asked a question; b never did
     const third = t.admit('c', '10.0.0.1', 60);
+    // Taken at once, over the client's cap until the sweep...
     assert.equal(third.connection?.handle, 'c');
-    assert.deepEqual(names(third.shed), ['b']);
+    assert.deepEqual(names(third.shed), []);
+    assert.equal(t.countOf('10.0.0.1'), 3);
+    // ...which sheds the one that never sent a whole query, although c is newer and also silent.
+    assert.deepEqual(t.due(70).map((d) => [d.connection.handle, d.reason]), [['b', 'shed']]);
     assert.equal(t.countOf('10.0.0.1'), 2);
     assert.equal(t.countOf('10.0.0.2'), 1);
+    assert.deepEqual(t.due(80), []);
   });
 
   it('counts the hosts of one IPv6 /64 as one client', () => {
     const t = new TcpConnectionTable<string>(limits);
     t.admit('a', '2001:db8:1:1::1', 0);
     t.admit('b', '2001:db8:1:1::2', 1);
-    assert.deepEqual(names(t.admit('c', '2001:db8:1:1::3', 2).shed), ['a']);
-    assert.deepEqual(names(t.admit('d', '2001:db8:1:2::1', 3).shed), []);
+    t.admit('c', '2001:db8:1:1::3', 2);
+    t.admit('d', '2001:db8:1:2::1', 3);
+    assert.deepEqual(t.due(10).map((d) => d.connection.handle), ['a']);
   });
 
-  it('at the global cap, sheds the longest idle connection of all instead of refusing the new one', () => {
+  it('at the global cap, sheds at once instead of refusing: first from a client over its cap, then the longest idle', () => {
     const t = new TcpConnectionTable<string>(limits);
     const conns = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'].map((ip, i) => t.admit(`c${i}`, ip, i).connection!);
+    for (const [i, c] of conns.entries()) c.queryReceived(10 + i);
     conns[0]!.queryReceived(100);
     const fifth = t.admit('new', '10.0.0.5', 200);
     assert.equal(fifth.connection?.handle, 'new');
     assert.deepEqual(names(fifth.shed), ['c1']);
     assert.equal(t.size, 4);
+    fifth.connection!.queryReceived(200);
+    // 10.0.0.6 opens two, at its cap: they take the places of c2 and c3, idle longest...
+    const x1 = t.admit('x1', '10.0.0.6', 300);
+    assert.deepEqual(names(x1.shed), ['c2']);
+    x1.connection!.queryReceived(300);
+    const x2 = t.admit('x2', '10.0.0.6', 301);
+    assert.deepEqual(names(x2.shed), ['c3']);
+    x2.connection!.queryReceived(301);
+    // ...but its third would put it over its cap, so its own connections give way, not c0 or new.
+    assert.deepEqual(names(t.admit('x3', '10.0.0.6', 302).shed), ['x1']);
   });
 
-  it('sheds a connection waiting for a query before one whose replies wait for its reader, and never a transfer', () => {
-    const t = new TcpConnectionTable<string>({ ...limits, maxConnections: 3, maxPerClient: 3 });
-    const [x, y] = ['x', 'y', 'z'].map((h, i) => t.admit(h, '10.0.0.1', i).connection!) as [Conn, Conn, Conn];
+  it('sheds one that never asked before one waiting for its next query, before one whose replies wait for its reader; never a transfer', () => {
+    const t = new TcpConnectionTable<string>({ ...limits, maxConnections: 4, maxPerClient: 4 });
+    const [x, y, z, w] = ['x', 'y', 'z', 'w'].map((h, i) => t.admit(h, '10.0.0.1', i).connection!) as [Conn, Conn, Conn, Conn];
     x.answering = true; // the oldest, but a zone transfer runs on it
-    y.waitingForReader = true; // older than z, but its replies wait for its client to read them
+    y.queryReceived(5);
+    y.waitingForReader = true; // its replies wait for its client to read them
+    z.queryReceived(6); // idle since 6
+    w.queryReceived(50); // idle since 50
     const n = t.admit('n', '10.0.0.2', 100);
     assert.deepEqual(names(n.shed), ['z']);
-    n.connection!.answering = true;
-    assert.deepEqual(names(t.admit('m', '10.0.0.3', 101).shed), ['y']);
-  });
-
-  it('refuses a new connection when every connection in its way is a transfer', () => {
-    const t = new TcpConnectionTable<string>({ ...limits, maxConnections: 2, maxPerClient: 2 });
-    t.admit('a', '10.0.0.1', 0).connection!.answering = true;
-    t.admit('b', '10.0.0.2', 0).connection!.answering = true;
-    const refused = t.admit('c', '10.0.0.3', 1);
-    assert.equal(refused.connection, undefined);
-    assert.deepEqual(names(refused.shed), []);
-    assert.equal(t.size, 2);
+    const m = t.admit('m', '10.0.0.3', 101);
+    assert.deepEqual(names(m.shed), ['n']); // never asked
+    m.connection!.queryReceived(102);
+    const k = t.admit('k', '10.0.0.3', 103);
+    assert.deepEqual(names(k.shed), ['w']);
+    // With m and k busy in transfers too, only y can give way.
+    m.connection!.answering = true;
+    k.connection!.answering = true;
+    assert.deepEqual(names(t.admit('i', '10.0.0.4', 104).shed), ['y']);
   });
 
   it('closes a message not whole within messageMs of its first octet, however many octets follow', () => {

@@ -122,6 +122,8 @@ export const TCP_CLOSE_REASONS: readonly TcpCloseReason[] = ['idle', 'incomplete
 export class TcpConnection<T> {
   /** Last time a whole query arrived or the client took replies (or it opened): idleness counts from here. */
   lastActivity: number;
+  /** Whole queries received so far. */
+  queries = 0;
   /** When the first octet of the message being received arrived; undefined between messages and while paused. */
   messageSince: number | undefined;
   /** A zone transfer (or another reply of several messages) is being sent: not shed, not ended by its lifetime. */
@@ -141,6 +143,7 @@ export class TcpConnection<T> {
   queryReceived(now: number): void {
     this.lastActivity = now;
     this.messageSince = undefined;
+    this.queries++;
   }
 
   /** Part of a message is buffered (its first octet at `now` unless one came earlier). */
@@ -159,12 +162,15 @@ export class TcpConnection<T> {
   }
 
   /**
-   * Which of two connections to shed first: one waiting for a query before one whose replies wait
-   * for its client; then the one idle longer. True when `this` goes first.
+   * Which connections give way first: those that never sent a whole query (a client sends its
+   * query as soon as it has connected; a slow loris never does), oldest first; then those
+   * waiting for their next query, idle longest first; then those whose replies wait for their
+   * client to read them. A zone transfer in progress never (undefined).
    */
-  shedBefore(other: TcpConnection<T>): boolean {
-    if (this.waitingForReader !== other.waitingForReader) return !this.waitingForReader;
-    return this.lastActivity < other.lastActivity;
+  shedRank(): readonly [number, number] | undefined {
+    if (this.answering) return undefined;
+    if (this.queries === 0 && !this.waitingForReader) return [0, this.openedAt];
+    return [this.waitingForReader ? 2 : 1, this.lastActivity];
   }
 }
 
@@ -174,11 +180,20 @@ export interface Admission<T> {
   readonly shed: readonly TcpConnection<T>[];
 }
 
+export interface Due<T> {
+  readonly connection: TcpConnection<T>;
+  readonly reason: TcpCloseReason;
+}
+
 /**
- * The open connections, by client. A new connection is always taken while there is an older one
- * to give way: at a cap the longest idle connection of that client (per-client cap) or of all
- * (global cap) is shed, so no client, and no number of clients, can keep a new one out
- * (RFC 7766 §10). Only zone transfers in progress are never shed.
+ * The open connections, by client. A new connection is always taken while another one can give
+ * way (shedRank), so no client, and no number of clients, can keep a new one out (RFC 7766 §10);
+ * only when every connection is a zone transfer in progress is it refused.
+ *
+ * The global cap holds at every accept. The per-client cap is enforced at each sweep (due()), not
+ * at accept: a client sharing its address with an attacker that opens connections faster than the
+ * cap per round trip would otherwise lose its new connection before its query arrived; by the
+ * sweep it has asked and been answered, and ranks after the attacker's connections.
  */
 export class TcpConnectionTable<T> {
   readonly limits: TcpLimits;
@@ -198,30 +213,20 @@ export class TcpConnectionTable<T> {
     return this.byClient.get(client)?.size ?? 0;
   }
 
-  connections(): IterableIterator<TcpConnection<T>> {
-    return this.all.values();
-  }
-
   /** A new connection from `address` at `now`: added, unless every connection in its way is a transfer. */
   admit(handle: T, address: string | undefined, now: number): Admission<T> {
     const client = clientKey(address, this.limits.ipv6PrefixLength);
     const shed: TcpConnection<T>[] = [];
-    const mine = this.byClient.get(client);
-    // RFC 7766 §6.2.2: a limit per client, much looser than the global one (one address may be a NAT).
-    if (mine && mine.size >= this.limits.maxPerClient) {
-      const victim = this.firstToShed(mine);
-      if (!victim) return { connection: undefined, shed };
-      this.remove(victim);
-      shed.push(victim);
-    }
     if (this.all.size >= this.limits.maxConnections) {
-      const victim = this.firstToShed(this.all);
+      // Clients over their own cap, counting the new connection, give way before the others.
+      const victim = firstToShed(this.all, (c) => this.countOf(c.client) + (c.client === client ? 1 : 0) > this.limits.maxPerClient);
       if (!victim) return { connection: undefined, shed };
       this.remove(victim);
       shed.push(victim);
     }
     const connection = new TcpConnection(handle, client, now);
     this.all.add(connection);
+    const mine = this.byClient.get(client);
     if (mine) mine.add(connection);
     else this.byClient.set(client, new Set([connection]));
     return { connection, shed };
@@ -235,10 +240,13 @@ export class TcpConnectionTable<T> {
     if (mine?.size === 0) this.byClient.delete(connection.client);
   }
 
-  /** The connections past one of their deadlines at `now`, each with the first deadline it missed. */
-  due(now: number): Array<{ connection: TcpConnection<T>; reason: TcpCloseReason }> {
-    const out: Array<{ connection: TcpConnection<T>; reason: TcpCloseReason }> = [];
-    const { idleMs, messageMs, lifetimeMs } = this.limits;
+  /**
+   * The connections to close at `now`: those past one of their deadlines, with the first one
+   * they missed, and those that bring their client over its cap ('shed'). Removed from the table.
+   */
+  due(now: number): Array<Due<T>> {
+    const out: Array<Due<T>> = [];
+    const { idleMs, messageMs, lifetimeMs, maxPerClient } = this.limits;
     for (const c of this.all) {
       // The whole message within messageMs of its first octet: a client sending one octet at a
       // time cannot hold a connection by never quite going idle (RFC 7766 §10).
@@ -246,15 +254,32 @@ export class TcpConnectionTable<T> {
       else if (now - c.lastActivity >= idleMs) out.push({ connection: c, reason: 'idle' });
       else if (now - c.openedAt >= lifetimeMs && !c.answering) out.push({ connection: c, reason: 'lifetime' });
     }
+    for (const d of out) this.remove(d.connection);
+    // RFC 7766 §6.2.2: a limit per client, much looser than the global one (one address may be a NAT).
+    for (const mine of this.byClient.values()) {
+      while (mine.size > maxPerClient) {
+        const victim = firstToShed(mine);
+        if (!victim) break;
+        this.remove(victim);
+        out.push({ connection: victim, reason: 'shed' });
+      }
+    }
     return out;
   }
+}
 
-  private firstToShed(among: Iterable<TcpConnection<T>>): TcpConnection<T> | undefined {
-    let best: TcpConnection<T> | undefined;
-    for (const c of among) {
-      if (c.answering) continue;
-      if (!best || c.shedBefore(best)) best = c;
+/** The connection to shed first (shedRank), among those `preferred` says if any of them can go. */
+function firstToShed<T>(among: Iterable<TcpConnection<T>>, preferred: (c: TcpConnection<T>) => boolean = () => true): TcpConnection<T> | undefined {
+  let best: TcpConnection<T> | undefined;
+  let bestKey: readonly [number, number, number] | undefined;
+  for (const c of among) {
+    const rank = c.shedRank();
+    if (!rank) continue;
+    const key = [preferred(c) ? 0 : 1, rank[0], rank[1]] as const;
+    if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+      best = c;
+      bestKey = key;
     }
-    return best;
   }
+  return best;
 }
