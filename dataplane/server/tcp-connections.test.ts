@@ -193,6 +193,22 @@ describe('DnsServer TCP limits on loopback (RFC 7766 §6.2, §10)', function () 
       s.destroy();
     }));
 
+  it('closes a connection whose client does not take its replies within messageMs', () =>
+    withServer({ messageMs: 400 }, async (server, port) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.pause();
+      s.on('error', () => undefined);
+      await once(s, 'connect');
+      s.write(Buffer.concat(Array.from({ length: 3000 }, () => framed(buildQuery('big.lim.test', 'TXT', { edns: null })))));
+      const started = performance.now();
+      // The client reads nothing, so it learns of the close only later: ask the server.
+      await waitUntil(() => server.tcpCounts().closed.unread === 1, 3000);
+      const after = performance.now() - started;
+      assert.ok(after >= 300 && after < 1500, `closed after ${after.toFixed(0)} ms`);
+      assert.equal(server.tcpCounts().open, 0);
+      s.destroy();
+    }));
+
   it('closes a connection whose unsent replies pass maxQueuedBytes (set below the socket buffer)', () =>
     withServer({ maxQueuedBytes: 4096 }, async (server, port) => {
       const s = await connect(port);

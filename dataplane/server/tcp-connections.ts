@@ -111,10 +111,11 @@ export class TcpConnections {
       void this.pump(session);
     });
     socket.on('drain', () => {
-      // The client took what waited for it: read its queries again.
+      // The client took what waited for it (also between the messages of a zone transfer).
+      const paused = connection.waitingForReader;
       connection.repliesTaken(this.now());
-      if (!connection.waitingForReader) return;
-      connection.waitingForReader = false;
+      if (!paused) return;
+      // Read its queries again.
       socket.resume();
       void this.pump(session);
     });
@@ -144,8 +145,7 @@ export class TcpConnections {
         if (socket.writableNeedDrain) {
           // Backpressure: the client does not read its replies, so its queries are not read
           // either until it does ('drain'); TCP flow control then holds the rest at the client.
-          connection.waitingForReader = true;
-          connection.messageNone();
+          connection.repliesWaiting(this.now());
           socket.pause();
           return;
         }

@@ -150,6 +150,18 @@ describe('TcpConnectionTable', () => {
     assert.deepEqual(t.due(1000), []);
   });
 
+  it('closes a connection whose client has not taken its waiting replies for messageMs', () => {
+    const t = new TcpConnectionTable<string>(limits);
+    const c = t.admit('a', '10.0.0.1', 0).connection!;
+    c.queryReceived(10);
+    c.repliesWaiting(20);
+    assert.deepEqual(t.due(319), []);
+    c.repliesTaken(300); // it read in time
+    c.repliesWaiting(310);
+    assert.deepEqual(t.due(609), []);
+    assert.deepEqual(t.due(610).map((d) => d.reason), ['unread']);
+  });
+
   it('ends a busy connection at the end of its lifetime, except while a transfer runs on it', () => {
     const t = new TcpConnectionTable<string>(limits);
     const c = t.admit('a', '10.0.0.1', 0).connection!;

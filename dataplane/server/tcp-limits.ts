@@ -16,7 +16,10 @@ export interface TcpLimits {
   readonly ipv6PrefixLength: number;
   /** Close a connection when for this long no whole query arrived and the client took none of its replies. */
   readonly idleMs: number;
-  /** A message must have arrived whole this long after its first octet (the length field). */
+  /**
+   * A message must have arrived whole this long after its first octet (the length field); and
+   * replies waiting for the client (reading paused) must have been taken within as long.
+   */
   readonly messageMs: number;
   /** Close a connection this long after it opened, once no zone transfer runs on it. */
   readonly lifetimeMs: number;
@@ -113,7 +116,7 @@ export type TcpCloseReason =
   | 'shed'
   /** A new connection at a cap where every open one was in a zone transfer. */
   | 'refused'
-  /** More than `maxQueuedBytes` of replies waiting to be sent. */
+  /** Replies not taken by the client for `messageMs`, or more than `maxQueuedBytes` of them waiting. */
   | 'unread';
 
 export const TCP_CLOSE_REASONS: readonly TcpCloseReason[] = ['idle', 'incomplete', 'lifetime', 'shed', 'refused', 'unread'];
@@ -130,6 +133,8 @@ export class TcpConnection<T> {
   answering = false;
   /** Reading is paused until the client takes the replies waiting for it (backpressure). */
   waitingForReader = false;
+  /** Since when (while waitingForReader). */
+  waitingSince: number | undefined;
 
   constructor(
     readonly handle: T,
@@ -156,9 +161,18 @@ export class TcpConnection<T> {
     this.messageSince = undefined;
   }
 
-  /** The client took replies that were waiting (the socket drained). */
+  /** The socket's write buffer is full: reading stops until the client takes its replies. */
+  repliesWaiting(now: number): void {
+    this.waitingForReader = true;
+    this.waitingSince = now;
+    this.messageSince = undefined;
+  }
+
+  /** The client took the replies that were waiting (the socket drained). */
   repliesTaken(now: number): void {
     this.lastActivity = now;
+    this.waitingForReader = false;
+    this.waitingSince = undefined;
   }
 
   /**
@@ -251,6 +265,8 @@ export class TcpConnectionTable<T> {
       // The whole message within messageMs of its first octet: a client sending one octet at a
       // time cannot hold a connection by never quite going idle (RFC 7766 §10).
       if (c.messageSince !== undefined && now - c.messageSince >= messageMs) out.push({ connection: c, reason: 'incomplete' });
+      // The same deadline for replies the client does not take (as Knot's tcp-io-timeout does both).
+      else if (c.waitingSince !== undefined && now - c.waitingSince >= messageMs) out.push({ connection: c, reason: 'unread' });
       else if (now - c.lastActivity >= idleMs) out.push({ connection: c, reason: 'idle' });
       else if (now - c.openedAt >= lifetimeMs && !c.answering) out.push({ connection: c, reason: 'lifetime' });
     }
