@@ -91,7 +91,7 @@ function servers(args: Args): Server[] {
   }
   if (!args.skipPeers) {
     list.push({ label: nsdVersion(), start: async (zone) => fromPeer(await startNsd([zone])) });
-    list.push({ label: 'Knot DNS (1 TCP worker)', start: async (zone) => fromPeer(await startKnot(zone)) });
+    list.push({ label: 'Knot DNS 3.2 (default workers)', start: async (zone) => fromPeer(await startKnot(zone)) });
   }
   return list;
 }

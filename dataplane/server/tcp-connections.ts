@@ -27,6 +27,12 @@ export interface TcpConnectionsOptions {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Octets buffered from a connection while a zone transfer is being sent on it, past which its
+ * socket is not read until the transfer is done (two messages of the largest size).
+ */
+const MAX_PENDING = 2 * (2 + 65_535);
+
 /** One connection's read state. */
 class Session {
   pending: Buffer = EMPTY;
@@ -108,6 +114,7 @@ export class TcpConnections {
     socket.on('data', (chunk: Buffer) => {
       if (session.finishing) return;
       session.pending = session.pending.length === 0 ? chunk : Buffer.concat([session.pending, chunk]);
+      if (session.pumping && session.pending.length > MAX_PENDING) socket.pause();
       void this.pump(session);
     });
     socket.on('drain', () => {
@@ -165,6 +172,8 @@ export class TcpConnections {
       }
       if (session.pending.length > 0) connection.messagePartial(this.now());
       else connection.messageNone();
+      // Paused while a transfer was sent (MAX_PENDING): what is buffered now is less than a message.
+      if (socket.isPaused()) socket.resume();
       // A client may close its sending side after its last query (a half-close): all are answered now.
       if (session.readEnded && !socket.writableEnded) socket.end();
     } catch (err) {

@@ -121,6 +121,11 @@ export type TcpCloseReason =
 
 export const TCP_CLOSE_REASONS: readonly TcpCloseReason[] = ['idle', 'incomplete', 'lifetime', 'shed', 'refused', 'unread'];
 
+/** The shed tier of a connection that never gives way (a zone transfer in progress). */
+const NEVER = Number.POSITIVE_INFINITY;
+/** Added to the tier of connections not preferred at the global cap: above every real tier. */
+const PREFERRED_OFFSET = 10;
+
 /** What the table knows of one connection. The server updates it through the methods. */
 export class TcpConnection<T> {
   /** Last time a whole query arrived or the client took replies (or it opened): idleness counts from here. */
@@ -181,10 +186,15 @@ export class TcpConnection<T> {
    * waiting for their next query, idle longest first; then those whose replies wait for their
    * client to read them. A zone transfer in progress never (undefined).
    */
-  shedRank(): readonly [number, number] | undefined {
-    if (this.answering) return undefined;
-    if (this.queries === 0 && !this.waitingForReader) return [0, this.openedAt];
-    return [this.waitingForReader ? 2 : 1, this.lastActivity];
+  shedTier(): number {
+    if (this.answering) return NEVER;
+    if (this.queries === 0 && !this.waitingForReader) return 0;
+    return this.waitingForReader ? 2 : 1;
+  }
+
+  /** Within its tier, the smaller goes first: when it opened (tier 0), when it was last active (1, 2). */
+  shedTime(): number {
+    return this.queries === 0 && !this.waitingForReader ? this.openedAt : this.lastActivity;
   }
 }
 
@@ -201,7 +211,7 @@ export interface Due<T> {
 
 /**
  * The open connections, by client. A new connection is always taken while another one can give
- * way (shedRank), so no client, and no number of clients, can keep a new one out (RFC 7766 §10);
+ * way (shedTier), so no client, and no number of clients, can keep a new one out (RFC 7766 §10);
  * only when every connection is a zone transfer in progress is it refused.
  *
  * The global cap holds at every accept. The per-client cap is enforced at each sweep (due()), not
@@ -273,28 +283,31 @@ export class TcpConnectionTable<T> {
     for (const d of out) this.remove(d.connection);
     // RFC 7766 §6.2.2: a limit per client, much looser than the global one (one address may be a NAT).
     for (const mine of this.byClient.values()) {
-      while (mine.size > maxPerClient) {
-        const victim = firstToShed(mine);
-        if (!victim) break;
-        this.remove(victim);
-        out.push({ connection: victim, reason: 'shed' });
-      }
+      if (mine.size <= maxPerClient) continue;
+      // One sort per client over its cap: a flood from one address may hold many more than it.
+      const order = [...mine].filter((c) => c.shedTier() !== NEVER).sort((a, b) => a.shedTier() - b.shedTier() || a.shedTime() - b.shedTime());
+      for (const victim of order.slice(0, mine.size - maxPerClient)) out.push({ connection: victim, reason: 'shed' });
     }
+    for (const d of out) if (d.reason === 'shed') this.remove(d.connection);
     return out;
   }
 }
 
-/** The connection to shed first (shedRank), among those `preferred` says if any of them can go. */
-function firstToShed<T>(among: Iterable<TcpConnection<T>>, preferred: (c: TcpConnection<T>) => boolean = () => true): TcpConnection<T> | undefined {
+/** The connection to shed first (shedTier, shedTime), among those `preferred` says if any of them can go. */
+function firstToShed<T>(among: Iterable<TcpConnection<T>>, preferred: (c: TcpConnection<T>) => boolean): TcpConnection<T> | undefined {
   let best: TcpConnection<T> | undefined;
-  let bestKey: readonly [number, number, number] | undefined;
+  let bestTier = NEVER;
+  let bestTime = Infinity;
   for (const c of among) {
-    const rank = c.shedRank();
-    if (!rank) continue;
-    const key = [preferred(c) ? 0 : 1, rank[0], rank[1]] as const;
-    if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+    const own = c.shedTier();
+    if (own === NEVER) continue;
+    // Preferred connections rank a whole tier group ahead of all others.
+    const tier = own + (preferred(c) ? 0 : PREFERRED_OFFSET);
+    const time = c.shedTime();
+    if (tier < bestTier || (tier === bestTier && time < bestTime)) {
       best = c;
-      bestKey = key;
+      bestTier = tier;
+      bestTime = time;
     }
   }
   return best;

@@ -299,8 +299,8 @@ export function openFileLimit(): number {
 }
 
 /**
- * Knot DNS on a free loopback port with one zone, for comparisons: one UDP and one TCP worker,
- * its default TCP limits otherwise.
+ * Knot DNS on a free loopback port with one zone, for comparisons: its defaults (workers, TCP
+ * limits), as an operator would start it.
  */
 export async function startKnot(zone: ZoneText): Promise<{ host: string; port: number; process: Started; stop(): Promise<void> }> {
   const dir = tempDir('knot');
@@ -312,9 +312,6 @@ export async function startKnot(zone: ZoneText): Promise<{ host: string; port: n
       'server:',
       `  listen: 127.0.0.1@${port}`,
       `  rundir: "${dir.path}"`,
-      '  udp-workers: 1',
-      '  tcp-workers: 1',
-      '  background-workers: 1',
       'log:',
       '  - target: stderr',
       '    any: warning',

@@ -26,7 +26,10 @@ async function main(): Promise<void> {
     source: values.source,
   });
   process.stdout.write('ready\n');
+  // Alive until told to stop, also when the server has closed every connection and none is reopened.
+  const alive = setInterval(() => undefined, 60_000);
   process.once('SIGTERM', () => {
+    clearInterval(alive);
     const counts = { opened: attacker.opened, closedByServer: attacker.closedByServer, open: attacker.open };
     attacker.stop();
     process.stdout.write(`${JSON.stringify(counts)}\n`, () => process.exit(0));
