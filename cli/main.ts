@@ -14,6 +14,7 @@ import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
 import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
 import { checkIdentity, IdentityError, type ServerIdentity } from '../dataplane/nameserver/identity';
 import { describeStoreHealth } from '../dataplane/store/store-health';
+import { parseTcpFlags, TCP_FLAG_OPTIONS, TCP_FLAG_USAGE, TcpFlagError } from './tcp-flags';
 
 /**
  * The `dnsfleet` command. Each subcommand is a thin layer over a module that can be used and
@@ -28,15 +29,14 @@ commands:
   operator   reconcile Zone resources into Redis for the clouds (out of cluster or in a pod)
 
 dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CIDR…]
-               [--tcp-idle-timeout SECONDS] [--no-watch] [identity options]
+               [--tcp-* …] [--no-watch] [identity options]
   -f, --file PATH          a YAML manifest file, or a directory of them (repeatable)
   -l, --listen HOST:PORT   address to answer on, UDP and TCP (repeatable; default 127.0.0.1:5300)
       --allow-transfer CIDR  clients allowed to AXFR/IXFR every zone (repeatable; default: none)
-      --tcp-idle-timeout S   close idle TCP connections after S seconds (default 10)
       --no-watch           do not reload when files change
       --udp-io MODE        auto (default): batched UDP I/O where it was built, else node:dgram;
                            batched: refuse to start without it; dgram: always node:dgram
-  identity (both commands; docs/answers.md#identity):
+${TCP_FLAG_USAGE}  identity (both commands; docs/answers.md#identity):
       --identity TEXT      answer to dig CH TXT id.server / hostname.bind (default: the host
                            name; for dataplane: --pod)
       --hide-identity      refuse those queries instead
@@ -67,6 +67,7 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
                            store cannot be reached (env DNSFLEET_SNAPSHOT_DIR; default: none)
       --store-wait SECONDS how long the start waits for the store before it serves the
                            local snapshot (default 3)
+      --tcp-* …            TCP limits, as for serve
 
 dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
@@ -187,7 +188,7 @@ async function serveCommand(args: string[]): Promise<number> {
       file: { type: 'string', short: 'f', multiple: true },
       listen: { type: 'string', short: 'l', multiple: true },
       'allow-transfer': { type: 'string', multiple: true },
-      'tcp-idle-timeout': { type: 'string' },
+      ...TCP_FLAG_OPTIONS,
       'no-watch': { type: 'boolean' },
       'udp-io': { type: 'string' },
       ...IDENTITY_OPTIONS,
@@ -195,15 +196,14 @@ async function serveCommand(args: string[]): Promise<number> {
     strict: true,
   });
   if (!values.file?.length) throw new UsageError('serve needs at least one -f PATH');
-  const idle = values['tcp-idle-timeout'] === undefined ? 10 : Number(values['tcp-idle-timeout']);
-  if (!Number.isFinite(idle) || idle <= 0) throw new UsageError('--tcp-idle-timeout must be a positive number of seconds');
+  const tcp = parseTcpFlags(values);
   const log = jsonLogger();
   const running = await serve({
     paths: values.file,
     listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen),
     allowTransfer: values['allow-transfer'] ?? [],
     watch: !values['no-watch'],
-    tcpIdleMs: idle * 1000,
+    tcp,
     udpIo: parseUdpIo(values['udp-io']),
     identity: parseIdentity(values, hostname()),
     log,
@@ -229,11 +229,13 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'allow-transfer': { type: 'string', multiple: true },
       'udp-io': { type: 'string' },
       ...IDENTITY_OPTIONS,
+      ...TCP_FLAG_OPTIONS,
       'snapshot-dir': { type: 'string' },
       'store-wait': { type: 'string' },
     },
     strict: true,
   });
+  const tcp = parseTcpFlags(values);
   const storeWait = values['store-wait'] === undefined ? 3 : Number(values['store-wait']);
   if (!Number.isFinite(storeWait) || storeWait < 0) throw new UsageError(`--store-wait ${values['store-wait']}: expected a number of seconds`);
   const snapshotDir = values['snapshot-dir'] ?? process.env.DNSFLEET_SNAPSHOT_DIR;
@@ -257,6 +259,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     secondaries: values.role === 'control',
     udpIo: parseUdpIo(values['udp-io']),
     identity,
+    tcp,
     log,
     ...(snapshotDir ? { snapshotDir } : {}),
     storeWaitMs: storeWait * 1000,
@@ -365,7 +368,7 @@ if (require.main === module) {
       if (code >= 0) process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      if (err instanceof UsageError || err instanceof TcpFlagError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
         process.stderr.write(`dnsfleet: ${(err as Error).message}\n\n${USAGE}`);
         process.exitCode = 2;
       } else if (err instanceof UdpIoUnavailableError) {

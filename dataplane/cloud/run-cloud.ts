@@ -7,6 +7,7 @@ import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
 import { ZoneSet } from '../zone/zone-set';
 import type { Logger } from '../server/log';
+import type { TcpLimits } from '../server/tcp-limits';
 import type { ZoneStore } from '../store/zone-store';
 import { CloudSync } from './cloud-sync';
 import { SecondaryManager } from '../control/secondary-manager';
@@ -36,6 +37,8 @@ export interface CloudOptions {
   readonly udpIo?: UdpIo | 'auto';
   /** CHAOS identity, version and NSID answers (RFC 4892, RFC 5001); none by default. */
   readonly identity?: ServerIdentity;
+  /** TCP deadlines and caps (dataplane/server/tcp-limits.ts); the defaults where not given. */
+  readonly tcp?: Partial<TcpLimits>;
   /** The control server: also pull the secondary zones from their primaries (NOTIFY, SOA, IXFR/AXFR). */
   readonly secondaries?: boolean;
   /** Where the pod keeps its local snapshot (ADR 0007); none when left out. */
@@ -68,6 +71,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
     transferAcl: outbound ? outbound.acl : global,
     log: options.log,
     udpIo: options.udpIo,
+    tcp: options.tcp,
     ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source) } : {}),
   });
   const sync = new CloudSync({

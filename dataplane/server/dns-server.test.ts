@@ -42,7 +42,7 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
     responder: new Responder(zoneSet()),
     transferAcl: AddressList.parse(['127.0.0.1/32']),
     log,
-    tcpIdleMs: 300,
+    tcp: { idleMs: 300 },
   });
   let port4 = 0;
   let port6 = 0;

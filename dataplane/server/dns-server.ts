@@ -10,6 +10,8 @@ import type { TransferAcl } from '../nameserver/acl';
 import { Rcode } from '../dns/constants';
 import { signResponse, TsigResponseSigner } from '../dns/tsig';
 import type { Logger } from './log';
+import { TcpConnections, type TcpCloseCounts } from './tcp-connections';
+import type { TcpLimits } from './tcp-limits';
 
 /**
  * UDP and TCP listeners around a Responder. All DNS logic lives in the Responder; this file only
@@ -17,6 +19,13 @@ import type { Logger } from './log';
  */
 
 export type { ListenAddress, UdpIo } from './udp-listener';
+
+/**
+ * The kernel's queue of connections not yet accepted (capped by net.core.somaxconn). A burst of
+ * an attacker's connections must not fill it: a full queue drops everyone's SYNs, and a client
+ * tries again only after a second.
+ */
+const TCP_BACKLOG = 4096;
 
 /** How often dropped UDP datagrams are summed up in the log. */
 const UDP_REPORT_MS = 60_000;
@@ -27,9 +36,8 @@ export interface DnsServerOptions {
   /** Who may transfer zones out (AXFR/IXFR): an AddressList, or a TransferPolicy with per-zone secondaries. */
   readonly transferAcl: TransferAcl;
   readonly log: Logger;
-  /** RFC 7766 §6.2.3: close TCP connections idle this long. */
-  readonly tcpIdleMs?: number;
-  readonly maxTcpConnections?: number;
+  /** TCP deadlines, caps and backpressure (RFC 7766 §6.2.3, §10); defaults in tcp-limits.ts. */
+  readonly tcp?: Partial<TcpLimits>;
   /**
    * The control server's secondary zones: what to make of a NOTIFY from `source` (RFC 1996).
    * Without it a NOTIFY is refused (a serving pod has no primaries).
@@ -50,14 +58,21 @@ export interface ServerStats {
 export class DnsServer {
   private readonly udp: UdpListener[] = [];
   private readonly tcp: net.Server[] = [];
-  private readonly connections = new Set<net.Socket>();
+  private readonly connections: TcpConnections;
   readonly stats: ServerStats = { tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0, notifies: 0 };
   /** Where each listener ended up (port 0 asks the system for a free one). */
   readonly bound: ListenAddress[] = [];
   private udpReport: NodeJS.Timeout | undefined;
   private lastUdpReport: UdpCounters | undefined;
 
-  constructor(private readonly options: DnsServerOptions) {}
+  constructor(private readonly options: DnsServerOptions) {
+    this.connections = new TcpConnections({ limits: options.tcp, log: options.log, answer: (socket, msg) => this.answerTcp(socket, msg) });
+  }
+
+  /** TCP connections open now, and how many the limits closed, by reason. */
+  tcpCounts(): { open: number; closed: TcpCloseCounts } {
+    return { open: this.connections.open, closed: { ...this.connections.closed } };
+  }
 
   private answerNotify(msg: Uint8Array, source: string): Uint8Array | null {
     const { response, origin, verdict } = answerNotify(msg, (zone) => this.options.notify!(zone, source));
@@ -83,6 +98,7 @@ export class DnsServer {
       }
     }
     this.reportUdpIo();
+    this.connections.start();
     this.udpReport = setInterval(() => this.reportUdpDrops(), UDP_REPORT_MS).unref();
   }
 
@@ -127,7 +143,7 @@ export class DnsServer {
 
   async stop(): Promise<void> {
     clearInterval(this.udpReport);
-    for (const socket of this.connections) socket.destroy();
+    this.connections.stop();
     // Emptied, so that a second stop() (SIGINT, then SIGTERM) has nothing left to close.
     const udp = this.udp.splice(0);
     const tcp = this.tcp.splice(0);
@@ -174,50 +190,15 @@ export class DnsServer {
   }
 
   private async startTcp(address: ListenAddress): Promise<void> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.serveConnection(socket));
-    server.maxConnections = this.options.maxTcpConnections ?? 1000;
+    // No net.Server maxConnections: at the cap an idle connection gives way instead (tcp-limits.ts).
+    // Half-open allowed, so that a client that closes its side after its queries gets the answers.
+    const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.connections.accept(socket));
     // once() rejects on 'error', so a port in use fails start(); later errors are logged.
     const listening = once(server, 'listening');
-    server.listen({ host: address.host, port: address.port, ipv6Only: net.isIPv6(address.host) });
+    server.listen({ host: address.host, port: address.port, ipv6Only: net.isIPv6(address.host), backlog: TCP_BACKLOG });
     await listening;
     server.on('error', (err) => this.options.log.error('tcp server error', { error: err.message }));
     this.tcp.push(server);
-  }
-
-  /**
-   * One TCP connection: any number of queries, pipelined (RFC 7766 §6.2.1.1), answered in order.
-   * A zone transfer streams with backpressure before the next query is read from the buffer.
-   */
-  private serveConnection(socket: net.Socket): void {
-    this.connections.add(socket);
-    socket.setTimeout(this.options.tcpIdleMs ?? 10_000, () => socket.destroy());
-    let pending: Buffer = Buffer.alloc(0);
-    let busy = false;
-    const pump = async (): Promise<void> => {
-      if (busy) return;
-      busy = true;
-      try {
-        while (pending.length >= 2) {
-          const length = pending.readUInt16BE(0);
-          if (pending.length < 2 + length) break;
-          const msg = pending.subarray(2, 2 + length);
-          pending = pending.subarray(2 + length);
-          await this.answerTcp(socket, msg);
-          if (socket.destroyed) return;
-        }
-      } catch (err) {
-        this.options.log.error('tcp connection failed', { error: (err as Error).message });
-        socket.destroy();
-      } finally {
-        busy = false;
-      }
-    };
-    socket.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      void pump();
-    });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.connections.delete(socket));
   }
 
   private async answerTcp(socket: net.Socket, msg: Buffer): Promise<void> {
@@ -254,7 +235,9 @@ export class DnsServer {
     // RFC 8945 §5.3.1: every message of a signed transfer is signed, chained to the one before.
     const signer = tsig ? new TsigResponseSigner(tsig.key, tsig.mac) : undefined;
     for (const message of transferMessages(zone, query, request)) {
-      if (!writeFramed(socket, signer ? signer.sign(message, now()) : message)) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+      const written = writeFramed(socket, signer ? signer.sign(message, now()) : message);
+      // A socket destroyed already (shed, timed out) has emitted its 'close': do not wait for it.
+      if (!written && !socket.destroyed) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
       if (socket.destroyed) return;
     }
   }

@@ -11,6 +11,7 @@ import { Responder } from '../nameserver/respond';
 import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
 import type { Logger } from '../server/log';
+import type { TcpLimits } from '../server/tcp-limits';
 import { ZoneCatalog } from './catalog';
 
 /**
@@ -24,7 +25,8 @@ export interface ServeOptions {
   readonly listen: readonly ListenAddress[];
   readonly allowTransfer: readonly string[];
   readonly watch: boolean;
-  readonly tcpIdleMs?: number;
+  /** TCP deadlines and caps (dataplane/server/tcp-limits.ts); the defaults where not given. */
+  readonly tcp?: Partial<TcpLimits>;
   /** UDP I/O: batched (the native addon) where built, else node:dgram (docs/adr/0006-batched-udp-io.md). */
   readonly udpIo?: UdpIo | 'auto';
   /** CHAOS identity, version and NSID answers (RFC 4892, RFC 5001); none by default. */
@@ -82,7 +84,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     responder,
     transferAcl: outbound.acl,
     log,
-    tcpIdleMs: options.tcpIdleMs,
+    tcp: options.tcp,
     udpIo: options.udpIo,
     notify: (zone, source) => secondaries.notify(zone, source),
   });
