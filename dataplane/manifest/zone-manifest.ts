@@ -216,6 +216,12 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
     if (!p.source) return `${doc.source}: ${p.message}`;
     return `${doc.source}${p.source.line !== undefined ? `:${p.source.line}` : ''}: ${p.source.source}: ${p.message}`;
   };
+  const placedAfterFirst = (p: ZoneProblem): string => {
+    if (!p.source) return p.message;
+    // A zone-file source names its own line already; a field's line is the manifest's.
+    const line = p.source.line !== undefined && !p.source.source.startsWith('spec.zoneFile') ? ` (line ${p.source.line})` : '';
+    return `${p.source.source}${line}: ${p.message}`;
+  };
   try {
     const zone = builder.build();
     warnings.push(...builder.warnings.map(placed));
@@ -224,7 +230,8 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
     if (err instanceof ZoneCheckError) {
       // The error is placed at the first problem that has a place; the others follow it.
       const first = err.problems.find((p) => p.source !== undefined) ?? err.problems[0]!;
-      const rest = err.problems.filter((p) => p !== first).map(placed);
+      // The error names the file once, in front; the others name only their field (and line).
+      const rest = err.problems.filter((p) => p !== first).map(placedAfterFirst);
       const detail = [first.message, ...rest].join('; ');
       if (!first.source) throw new ManifestError(doc.source, doc.lineOf(['spec']), 'spec', detail);
       throw new ManifestError(doc.source, first.source.line, first.source.source, detail);
