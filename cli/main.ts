@@ -53,6 +53,8 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --port N             DNS port with --listen-ips (default 5353)
       --http-port N        HTTP port with --listen-ips (default 8080)
       --udp-io MODE        auto (default), batched or dgram, as for serve
+      --slice-ms N         the longest loading or writing a zone keeps the pod from answering
+                           before it lets queries through (default 10; 0: in one go)
 
 dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
@@ -78,6 +80,13 @@ export class UsageError extends Error {
 export function parseUdpIo(text: string | undefined): UdpIo | 'auto' {
   if (text === undefined || text === 'auto' || text === 'batched' || text === 'dgram') return text ?? 'auto';
   throw new UsageError(`--udp-io ${text}: expected auto, batched or dgram`);
+}
+
+/** `--slice-ms`: milliseconds, 0 (no slicing) to 10,000. */
+export function parseSliceMs(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 10_000) throw new UsageError(`--slice-ms ${text}: expected whole milliseconds from 0 to 10000`);
+  return n;
 }
 
 /** `--listen-ips`: a pod's addresses (status.podIPs, comma-separated), IPv4 or IPv6. */
@@ -160,6 +169,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'http-port': { type: 'string' },
       'allow-transfer': { type: 'string', multiple: true },
       'udp-io': { type: 'string' },
+      'slice-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -180,6 +190,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     transferAcl: values['allow-transfer'] ?? [],
     secondaries: values.role === 'control',
     udpIo: parseUdpIo(values['udp-io']),
+    ...(values['slice-ms'] !== undefined ? { sliceMs: parseSliceMs(values['slice-ms']) } : {}),
     log,
   });
   onSignals(log, () => running.stop());

@@ -4,8 +4,9 @@ import type { Zone } from '../zone/zone';
 import { servesCloud, type OutboundTarget, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneStore } from '../store/zone-store';
 import { ZoneUpdate } from '../zone/zone-update';
 import { readZoneRecords } from '../dns/zonefile/reader';
-import { zoneOf } from '../store/snapshot';
+import { zoneSteps } from '../store/snapshot';
 import type { Logger } from '../server/log';
+import { stepRunner, type StepRunner } from '../server/slices';
 
 /**
  * Keeps a cloud pod's zones in step with the store (docs/redis.md, "Reading"): list everything
@@ -25,6 +26,8 @@ export interface CloudSyncOptions {
   readonly waitMs?: number;
   /** How often the pod reports what it serves; reports live three times as long. */
   readonly reportEveryMs?: number;
+  /** How zones are built: by default in slices that let queries be answered meanwhile (ADR 0009). */
+  readonly steps?: StepRunner;
 }
 
 export class CloudSync {
@@ -39,7 +42,11 @@ export class CloudSync {
   /** Each zone's customer secondaries, as stored with the version being served (the control server's). */
   readonly outbound = new Map<string, readonly OutboundTarget[]>();
 
-  constructor(private readonly options: CloudSyncOptions) {}
+  private readonly steps: StepRunner;
+
+  constructor(private readonly options: CloudSyncOptions) {
+    this.steps = options.steps ?? stepRunner();
+  }
 
   /** True once every zone of the cloud was loaded: the pod's readiness. */
   get ready(): boolean {
@@ -95,7 +102,7 @@ export class CloudSync {
     const built = new Map<string, Zone>();
     this.outbound.clear();
     for (const stored of mine) {
-      const zone = this.build(stored);
+      const zone = await this.build(stored);
       if (zone) built.set(stored.origin, zone);
       if (zone && stored.secondaries) this.outbound.set(stored.origin, stored.secondaries);
     }
@@ -130,7 +137,7 @@ export class CloudSync {
         this.outbound.delete(origin);
         continue;
       }
-      const zone = this.build(stored);
+      const zone = await this.build(stored);
       if (zone) next = next.with(zone);
       if (zone && !this.failures.has(origin)) {
         if (stored.secondaries) this.outbound.set(origin, stored.secondaries);
@@ -159,9 +166,9 @@ export class CloudSync {
   }
 
   /** A zone that does not build keeps its previous version serving, and the error is kept. */
-  private build(stored: StoredZone): Zone | undefined {
+  private async build(stored: StoredZone): Promise<Zone | undefined> {
     try {
-      const zone = zoneOf(stored);
+      const zone = await this.steps(zoneSteps(stored));
       this.failures.delete(stored.origin);
       return zone;
     } catch (err) {

@@ -10,6 +10,7 @@ import type { ZoneStore } from '../store/zone-store';
 import { CloudSync } from './cloud-sync';
 import { SecondaryManager } from '../control/secondary-manager';
 import { OutboundTransfers, resolveSecondaries } from '../control/outbound';
+import { stepRunner } from '../server/slices';
 
 /**
  * `dnsfleet dataplane --role cloud`: one pod of a nameserver cloud. Answers DNS from memory, keeps
@@ -30,6 +31,8 @@ export interface CloudOptions {
   readonly udpIo?: UdpIo | 'auto';
   /** The control server: also pull the secondary zones from their primaries (NOTIFY, SOA, IXFR/AXFR). */
   readonly secondaries?: boolean;
+  /** The longest a zone load or write keeps the thread from answering (ms); 0 loads in one go (ADR 0009). */
+  readonly sliceMs?: number;
 }
 
 export interface RunningCloud {
@@ -44,7 +47,8 @@ export interface RunningCloud {
 
 export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const responder = new Responder(new ZoneSet([]));
-  const secondaries = options.secondaries ? new SecondaryManager({ store: options.store, log: options.log }) : undefined;
+  const steps = stepRunner({ sliceMs: options.sliceMs });
+  const secondaries = options.secondaries ? new SecondaryManager({ store: options.store, log: options.log, steps }) : undefined;
   const stopping = new AbortController();
   const global = AddressList.parse(options.transferAcl ?? []);
   // The control server also serves the zones' own customer secondaries (transfers and NOTIFY).
@@ -71,6 +75,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
       }
     },
     reportEveryMs: options.reportEveryMs,
+    steps,
   });
 
   const app = express();

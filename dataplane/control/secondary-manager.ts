@@ -3,7 +3,8 @@ import type { Zone } from '../zone/zone';
 import type { ZoneRecord } from '../zone/zone-builder';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import { serialCompare } from '../zone/serial';
-import { snapshotOf, zoneOf } from '../store/snapshot';
+import { snapshotSteps, zoneSteps } from '../store/snapshot';
+import { stepRunner, type StepRunner } from '../server/slices';
 import type { SecondaryConfig, SecondaryState, ZoneStore } from '../store/zone-store';
 import type { Logger } from '../server/log';
 import type { NotifyVerdict } from '../nameserver/notify';
@@ -31,6 +32,8 @@ export interface SecondaryManagerOptions {
   readonly configPollMs?: number;
   readonly soaTimeoutMs?: number;
   readonly transferTimeoutMs?: number;
+  /** How zones are built and written out: by default in slices, so the server keeps answering (ADR 0009). */
+  readonly steps?: StepRunner;
 }
 
 interface Entry {
@@ -55,7 +58,11 @@ export class SecondaryManager {
   /** NOTIFYs refused because they came from an address that is not a primary of the zone. */
   refusedNotifies = 0;
 
-  constructor(private readonly o: SecondaryManagerOptions) {}
+  private readonly steps: StepRunner;
+
+  constructor(private readonly o: SecondaryManagerOptions) {
+    this.steps = o.steps ?? stepRunner();
+  }
 
   private now(): number {
     return (this.o.now ?? Date.now)();
@@ -125,7 +132,7 @@ export class SecondaryManager {
         const rewrite = e.copy && (JSON.stringify(e.config.clouds) !== JSON.stringify(config.clouds) || JSON.stringify(e.config.secondaries) !== JSON.stringify(config.secondaries));
         e.config = config;
         // Where the copy is served, and to whom it goes out, changed: the same copy, written anew.
-        if (rewrite && e.copy) await this.o.store.putZone(snapshotOf(e.copy.zone, config.clouds, config.secondaries));
+        if (rewrite && e.copy) await this.o.store.putZone(await this.steps(snapshotSteps(e.copy.zone, config.clouds, config.secondaries)));
         e.signer = signerOf(config);
         // New overrides take effect now, not at the next transfer.
         if (e.copy) e.timers = timersOf(e.copy.zone, config);
@@ -157,7 +164,7 @@ export class SecondaryManager {
     const stored = await this.o.store.getZone(config.origin);
     if (stored) {
       try {
-        const zone = zoneOf(stored);
+        const zone = await this.steps(zoneSteps(stored));
         entry.copy = { zone, serial: stored.serial };
         entry.timers = timersOf(zone, config);
       } catch (err) {
@@ -218,7 +225,7 @@ export class SecondaryManager {
             break;
           }
         }
-        const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs });
+        const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs, steps: this.steps });
         const copy = { zone: result.zone, serial: result.summary.serial };
         if (result.summary.kind === 'ixfr' && result.differences && e.copy) {
           // The difference first (milliseconds), so the clouds need not wait for the snapshot of a
@@ -226,7 +233,7 @@ export class SecondaryManager {
           const text = (records: readonly ZoneRecord[]): string => writeZoneFile(records, { origin: result.zone.origin });
           await this.o.store.putDiff({ origin, fromSerial: e.copy.serial, serial: copy.serial, removed: text(result.differences.removed), added: text(result.differences.added) });
         }
-        const version = await this.o.store.putZone(snapshotOf(result.zone, e.config.clouds, e.config.secondaries), { catchUp: result.summary.kind === 'ixfr' });
+        const version = await this.o.store.putZone(await this.steps(snapshotSteps(result.zone, e.config.clouds, e.config.secondaries)), { catchUp: result.summary.kind === 'ixfr' });
         e.copy = copy;
         e.timers = timersOf(result.zone, e.config);
         e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };
