@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { RedisZoneStore } from '../store/redis-store';
 import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
 import { AnswerProbe, formatStats, type ProbeStats } from '../test/support/answer-probe';
+import { putLargeZoneInWorker } from '../test/support/large-zone';
 
 const CLI = join(__dirname, '../../cli/main.js');
 const SMALL = 'small.test.';
@@ -28,12 +29,6 @@ export function smallZoneText(serial = 1): string {
   return `$ORIGIN ${SMALL}\n$TTL 300\n@ SOA ns1 hostmaster ${serial} 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.80\n`;
 }
 
-/** A zone of `records` records (SOA, NS, glue, then A and TXT pairs), as the store keeps it. */
-export function largeZoneText(records: number, serial: number): string {
-  const parts = [`$ORIGIN ${LARGE}\n$TTL 3600\n@ SOA ns1 hostmaster ${serial} 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n`];
-  for (let i = 0; i < Math.floor((records - 3) / 2); i++) parts.push(`h${i} A 10.${(i >> 16) & 0xff}.${(i >> 8) & 0xff}.${i & 0xff}\nh${i} TXT "record ${i}"\n`);
-  return parts.join('');
-}
 
 interface ModeResult {
   readonly mode: string;
@@ -41,6 +36,37 @@ interface ModeResult {
   readonly reloadMs: number;
   readonly idle: ProbeStats;
   readonly reload: ProbeStats;
+  readonly gc: GcPauses;
+}
+
+interface GcPauses {
+  readonly count: number;
+  readonly totalMs: number;
+  readonly over50: number;
+  readonly longestMs: number;
+  readonly longestKind: string;
+}
+
+/** The main-thread pauses in `--trace-gc` lines ("Scavenge 12.1 (14.0) -> 10.2 (15.0) MB, 3.21 / 0.00 ms"). */
+function gcPauses(output: string): GcPauses {
+  let count = 0;
+  let totalMs = 0;
+  let over50 = 0;
+  let longestMs = 0;
+  let longestKind = '';
+  for (const m of output.matchAll(/ms: (Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Compact)[^\n]*?MB, ([\d.]+) \/ [\d.]+ ms/g)) {
+    const ms = Number(m[2]);
+    count++;
+    totalMs += ms;
+    if (ms >= 50) over50++;
+    if (ms > longestMs) [longestMs, longestKind] = [ms, m[1]!];
+  }
+  // Incremental marking runs in steps between the pauses; its longest step is a pause too.
+  for (const m of output.matchAll(/biggest step ([\d.]+) ms/g)) {
+    const ms = Number(m[1]);
+    if (ms > longestMs) [longestMs, longestKind] = [ms, 'incremental marking step'];
+  }
+  return { count, totalMs, over50, longestMs, longestKind };
 }
 
 async function main(): Promise<void> {
@@ -73,12 +99,13 @@ async function main(): Promise<void> {
   const results: ModeResult[] = [];
   try {
     await writer.putZone({ origin: SMALL, serial: 1, clouds: 'all', text: smallZoneText() });
-    await writer.putZone({ origin: LARGE, serial, clouds: 'all', text: largeZoneText(records, serial) });
+    await putLargeZoneInWorker({ url, origin: LARGE, records, serial });
     for (const mode of modes) {
       const sliceMs = mode === 'sync' ? '0' : values['slice-ms'];
       const dnsPort = await freePort();
       const httpPort = await freePort();
-      const pod: Started = start(process.execPath, [`--max-old-space-size=${heapMb}`, CLI, 'dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--pod', `stall-${mode}`, '--redis', url, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--slice-ms', sliceMs]);
+      // --trace-gc: the pod's GC pauses during the reload are printed beside the gaps.
+      const pod: Started = start(process.execPath, [`--max-old-space-size=${heapMb}`, '--trace-gc', CLI, 'dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--pod', `stall-${mode}`, '--redis', url, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--slice-ms', sliceMs]);
       const served = async (): Promise<number | undefined> => {
         const res = await fetch(`http://127.0.0.1:${httpPort}/zones`);
         const body = (await res.json()) as { zones: Array<{ zone: string; serial: number }> };
@@ -96,19 +123,22 @@ async function main(): Promise<void> {
         const idleTo = probe.now();
 
         serial++;
-        const text = largeZoneText(records, serial);
         const reloadFrom = probe.now();
+        const outputFrom = pod.output().length;
         t = performance.now();
-        await writer.putZone({ origin: LARGE, serial, clouds: 'all', text });
+        // From a worker thread: writing 30 MB of text would stall the probe on this one.
+        await putLargeZoneInWorker({ url, origin: LARGE, records, serial });
         await waitFor(`the ${mode} pod to serve serial ${serial}`, async () => (await served()) === serial, loadTimeoutMs);
         const reloadTo = probe.now();
         const reloadMs = performance.now() - t;
         await sleep(timeoutMs + 100);
-        const result = { mode: `${mode} (--slice-ms ${sliceMs})`, loadMs, reloadMs, idle: probe.stats(idleFrom, idleTo), reload: probe.stats(reloadFrom, reloadTo) };
+        const gc = gcPauses(pod.output().slice(outputFrom));
+        const result = { mode: `${mode} (--slice-ms ${sliceMs})`, loadMs, reloadMs, idle: probe.stats(idleFrom, idleTo), reload: probe.stats(reloadFrom, reloadTo), gc };
         results.push(result);
         console.log(`\n${result.mode}: first load ${(loadMs / 1000).toFixed(1)} s; reload (put → new serial served) ${(reloadMs / 1000).toFixed(1)} s`);
         console.log(`  idle:   ${formatStats(result.idle)}`);
         console.log(`  reload: ${formatStats(result.reload)}`);
+        console.log(`  GC in the pod during the reload: ${gc.count} pauses, ${(gc.totalMs / 1000).toFixed(1)} s in all, ${gc.over50} of 50 ms or more, longest ${gc.longestMs.toFixed(0)} ms (${gc.longestKind})`);
       } finally {
         await probe.stop();
         await pod.stop();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { RedisZoneStore } from '../store/redis-store';
 import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
 import { AnswerProbe, formatStats } from '../test/support/answer-probe';
+import { putLargeZoneInWorker } from '../test/support/large-zone';
 
 /**
  * Issue #9, "a large zone stalls a pod": a real cloud pod process on a Redis of its own serves a
@@ -18,11 +19,6 @@ import { AnswerProbe, formatStats } from '../test/support/answer-probe';
 const CLI = join(__dirname, '../../cli/main.js');
 const RECORDS = 200_000;
 
-function largeText(serial: number): string {
-  const parts = [`$ORIGIN large.test.\n$TTL 3600\n@ SOA ns1 hostmaster ${serial} 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n`];
-  for (let i = 0; i < RECORDS / 2; i++) parts.push(`h${i} A 10.${(i >> 16) & 0xff}.${(i >> 8) & 0xff}.${i & 0xff}\nh${i} TXT "record ${i}"\n`);
-  return parts.join('');
-}
 
 describe('a cloud pod loading a large zone keeps answering its other zones @integration', function () {
   this.timeout(300_000);
@@ -31,6 +27,7 @@ describe('a cloud pod loading a large zone keeps answering its other zones @inte
   let writer: RedisZoneStore;
   let dnsPort: number;
   let httpPort: number;
+  let url: string;
 
   const served = async (origin: string): Promise<number | undefined> => {
     const body = (await (await fetch(`http://127.0.0.1:${httpPort}/zones`)).json()) as { zones: Array<{ zone: string; serial: number }> };
@@ -41,10 +38,10 @@ describe('a cloud pod loading a large zone keeps answering its other zones @inte
     const redisPort = await freePort();
     redis = start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
     await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
-    const url = `redis://127.0.0.1:${redisPort}`;
+    url = `redis://127.0.0.1:${redisPort}`;
     writer = new RedisZoneStore(url);
     await writer.putZone({ origin: 'small.test.', serial: 1, clouds: 'all', text: '$ORIGIN small.test.\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.80\n' });
-    await writer.putZone({ origin: 'large.test.', serial: 1, clouds: 'all', text: largeText(1) });
+    await putLargeZoneInWorker({ url, origin: 'large.test.', records: RECORDS, serial: 1 });
     dnsPort = await freePort();
     httpPort = await freePort();
     pod = start(process.execPath, [CLI, 'dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--pod', 'stall-0', '--redis', url, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`]);
@@ -61,13 +58,12 @@ describe('a cloud pod loading a large zone keeps answering its other zones @inte
   });
 
   it('answers the small zone every time while the 200,000-record zone is put again and loaded', async () => {
-    // Made before the clock starts: writing the text takes this process seconds too.
-    const text = largeText(2);
     const probe = new AnswerProbe({ port: dnsPort, name: 'www.small.test.', everyMs: 50, timeoutMs: 1000, maxQueries: 6000 });
     await probe.start();
     try {
       const from = probe.now();
-      await writer.putZone({ origin: 'large.test.', serial: 2, clouds: 'all', text });
+      // From a worker thread: making and writing the text would stall the probe on this one.
+      await putLargeZoneInWorker({ url, origin: 'large.test.', records: RECORDS, serial: 2 });
       await waitFor('the pod to serve serial 2', async () => (await served('large.test.')) === 2, 180_000);
       const to = probe.now();
       await new Promise((r) => setTimeout(r, 1100));

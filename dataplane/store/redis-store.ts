@@ -1,4 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
+import { isAscii } from 'node:buffer';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CloudSelector, OutboundTarget, PodReport, SecondaryConfig, SecondaryState, StoredZone, ZoneChange, ZoneDiff, ZoneSnapshot, ZoneStore } from './zone-store';
 
 /**
@@ -87,7 +89,11 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async getZone(origin: string): Promise<StoredZone | undefined> {
-    return toStoredZone(origin, await this.client.hgetall(this.key('zone', origin)));
+    // As octets: decoding the text of a large zone (tens of MB) with the reply would stall the
+    // pod's answers once more, on top of joining the reply's pieces (ADR 0009).
+    const raw = await this.client.hgetallBuffer(this.key('zone', origin));
+    await nextTurn();
+    return toStoredZone(origin, decodeFields(raw));
   }
 
   async listZones(): Promise<{ zones: StoredZone[]; version: number }> {
@@ -198,6 +204,13 @@ export class RedisZoneStore implements ZoneStore {
 
 function encodeClouds(clouds: CloudSelector): string {
   return clouds === 'all' ? '*' : clouds.join(',');
+}
+
+/** A hash read as octets, decoded; master-file text is ASCII, which latin1 decodes at the cost of a copy. */
+function decodeFields(raw: Record<string, Buffer>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) fields[k] = isAscii(v) ? v.toString('latin1') : v.toString('utf8');
+  return fields;
 }
 
 function toStoredZone(origin: string, fields: Record<string, string>): StoredZone | undefined {
