@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { RedisZoneStore } from '../store/redis-store';
 import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
 import { AnswerProbe, formatStats, type ProbeStats } from '../test/support/answer-probe';
-import { putLargeZoneInWorker } from '../test/support/large-zone';
+import { putLargeZone } from '../test/support/large-zone';
 
 const CLI = join(__dirname, '../../cli/main.js');
 const SMALL = 'small.test.';
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const results: ModeResult[] = [];
   try {
     await writer.putZone({ origin: SMALL, serial: 1, clouds: 'all', text: smallZoneText() });
-    await putLargeZoneInWorker({ url, origin: LARGE, records, serial });
+    await putLargeZone({ url, origin: LARGE, records, serial });
     for (const mode of modes) {
       const sliceMs = mode === 'sync' ? '0' : values['slice-ms'];
       const dnsPort = await freePort();
@@ -126,8 +126,8 @@ async function main(): Promise<void> {
         const reloadFrom = probe.now();
         const outputFrom = pod.output().length;
         t = performance.now();
-        // From a worker thread: writing 30 MB of text would stall the probe on this one.
-        await putLargeZoneInWorker({ url, origin: LARGE, records, serial });
+        // From another process: writing 30 MB of text would stall the probe in this one.
+        await putLargeZone({ url, origin: LARGE, records, serial });
         await waitFor(`the ${mode} pod to serve serial ${serial}`, async () => (await served()) === serial, loadTimeoutMs);
         const reloadTo = probe.now();
         const reloadMs = performance.now() - t;
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
         console.log(`\n${result.mode}: first load ${(loadMs / 1000).toFixed(1)} s; reload (put → new serial served) ${(reloadMs / 1000).toFixed(1)} s`);
         console.log(`  idle:   ${formatStats(result.idle)}`);
         console.log(`  reload: ${formatStats(result.reload)}`);
+        for (const line of pod.output().slice(outputFrom).split('\n')) if (line.startsWith('{')) console.log(`  pod: ${line}`);
         console.log(`  GC in the pod during the reload: ${gc.count} pauses, ${(gc.totalMs / 1000).toFixed(1)} s in all, ${gc.over50} of 50 ms or more, longest ${gc.longestMs.toFixed(0)} ms (${gc.longestKind})`);
       } finally {
         await probe.stop();

@@ -168,7 +168,10 @@ export class CloudSync {
   /** A zone that does not build keeps its previous version serving, and the error is kept. */
   private async build(stored: StoredZone): Promise<Zone | undefined> {
     try {
+      const started = Date.now();
       const zone = await this.steps(zoneSteps(stored));
+      // A large zone takes seconds: say so, for whoever wonders why the new serial came late.
+      if (Date.now() - started >= 1000) this.options.log.info('large zone built', { zone: stored.origin, records: zone.recordCount, ms: Date.now() - started });
       this.failures.delete(stored.origin);
       return zone;
     } catch (err) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RedisZoneStore } from '../store/redis-store';
 import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
 import { AnswerProbe, formatStats } from '../test/support/answer-probe';
-import { putLargeZoneInWorker } from '../test/support/large-zone';
+import { putLargeZone } from '../test/support/large-zone';
 
 /**
  * Issue #9, "a large zone stalls a pod": a real cloud pod process on a Redis of its own serves a
@@ -41,7 +41,7 @@ describe('a cloud pod loading a large zone keeps answering its other zones @inte
     url = `redis://127.0.0.1:${redisPort}`;
     writer = new RedisZoneStore(url);
     await writer.putZone({ origin: 'small.test.', serial: 1, clouds: 'all', text: '$ORIGIN small.test.\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.80\n' });
-    await putLargeZoneInWorker({ url, origin: 'large.test.', records: RECORDS, serial: 1 });
+    await putLargeZone({ url, origin: 'large.test.', records: RECORDS, serial: 1 });
     dnsPort = await freePort();
     httpPort = await freePort();
     pod = start(process.execPath, [CLI, 'dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--pod', 'stall-0', '--redis', url, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`]);
@@ -62,8 +62,8 @@ describe('a cloud pod loading a large zone keeps answering its other zones @inte
     await probe.start();
     try {
       const from = probe.now();
-      // From a worker thread: making and writing the text would stall the probe on this one.
-      await putLargeZoneInWorker({ url, origin: 'large.test.', records: RECORDS, serial: 2 });
+      // From another process: making and writing the text would stall the probe in this one.
+      await putLargeZone({ url, origin: 'large.test.', records: RECORDS, serial: 2 });
       await waitFor('the pod to serve serial 2', async () => (await served('large.test.')) === 2, 180_000);
       const to = probe.now();
       await new Promise((r) => setTimeout(r, 1100));

@@ -29,6 +29,8 @@ export interface ProbeStats {
   readonly lost: number;
   /** The longest time in the window without any answer arriving (from its start and to its end too). */
   readonly longestGapMs: number;
+  /** Where in the window (ms from its start) the longest gap began. */
+  readonly longestGapAtMs: number;
   /** Latency of the queries sent in the window; a lost one counts as the timeout. */
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -96,18 +98,18 @@ export class AnswerProbe {
     const lost = inWindow.filter((s) => s.answeredAt === undefined || s.answeredAt - s.at > this.o.timeoutMs).length;
     let last = from;
     let longest = 0;
-    for (const t of this.answers) {
-      if (t < from || t >= to) continue;
-      longest = Math.max(longest, t - last);
+    let longestAt = 0;
+    for (const t of [...this.answers.filter((a) => a >= from && a < to), to]) {
+      if (t - last > longest) [longest, longestAt] = [t - last, last - from];
       last = t;
     }
-    longest = Math.max(longest, to - last);
     const pct = (p: number): number => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
     return {
       sent: inWindow.length,
       answered: inWindow.length - lost,
       lost,
       longestGapMs: longest,
+      longestGapAtMs: longestAt,
       p50Ms: pct(50),
       p99Ms: pct(99),
       maxMs: latencies.length === 0 ? 0 : latencies[latencies.length - 1]!,
@@ -131,5 +133,5 @@ function encodeQuery(name: string): Buffer {
 }
 
 export function formatStats(s: ProbeStats): string {
-  return `${s.sent} sent, ${s.answered} answered, ${s.lost} lost; longest gap ${s.longestGapMs.toFixed(0)} ms; latency p50 ${s.p50Ms.toFixed(1)} ms, p99 ${s.p99Ms.toFixed(1)} ms, max ${s.maxMs.toFixed(0)} ms (window ${(s.windowMs / 1000).toFixed(1)} s)`;
+  return `${s.sent} sent, ${s.answered} answered, ${s.lost} lost; longest gap ${s.longestGapMs.toFixed(0)} ms (from ${(s.longestGapAtMs / 1000).toFixed(1)} s); latency p50 ${s.p50Ms.toFixed(1)} ms, p99 ${s.p99Ms.toFixed(1)} ms, max ${s.maxMs.toFixed(0)} ms (window ${(s.windowMs / 1000).toFixed(1)} s)`;
 }

@@ -1,10 +1,12 @@
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { RedisZoneStore } from '../../store/redis-store';
 
 /**
  * A large zone for the stall benchmark and test (issue #9), and a way to put it into the store
- * from a worker thread: writing (and making) tens of megabytes of text blocks the thread that does
- * it for seconds, and the probe that measures the pod's answers must not be on that thread.
+ * from a process of its own: making and writing tens of megabytes of text blocks the thread that
+ * does it for seconds, and the probe that measures the pod's answers must not wait for that. (A
+ * worker thread is not enough: the thread that started it joins it when it ends, and freeing the
+ * worker's heap stalled the probe for a second and more.)
  */
 
 /** A zone of about `records` records (SOA, NS, glue, then A and TXT pairs) as master-file text. */
@@ -21,21 +23,23 @@ interface PutJob {
   readonly serial: number;
 }
 
-/** Makes the zone and puts it into the store at `url` on a worker thread; resolves when it is written. */
-export function putLargeZoneInWorker(job: PutJob): Promise<void> {
+/** Makes the zone and puts it into the store at `url` in a child process; resolves when it is written. */
+export function putLargeZone(job: PutJob): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(__filename, { workerData: job });
-    worker.once('message', () => resolve());
-    worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the worker putting ${job.origin} exited with ${code}`))));
+    const child = fork(__filename, [JSON.stringify(job)], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the process putting ${job.origin} exited with ${code}`))));
   });
 }
 
-if (!isMainThread && parentPort) {
-  const job = workerData as PutJob;
+if (require.main === module) {
+  const job = JSON.parse(process.argv[2] ?? '{}') as PutJob;
   const store = new RedisZoneStore(job.url);
-  void store
+  store
     .putZone({ origin: job.origin, serial: job.serial, clouds: 'all', text: largeZoneText(job.origin, job.records, job.serial) })
     .then(() => store.close())
-    .then(() => parentPort!.postMessage('done'));
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
 }
