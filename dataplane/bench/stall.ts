@@ -10,7 +10,8 @@
  * the same pod with `--slice-ms 0`, which builds a zone in one go as before ADR 0009.
  *
  * Options: --records N (1,000,000), --modes sliced,sync, --slice-ms N (10), --every-ms N (5),
- * --timeout-ms N (1000: a query unanswered this long is lost), --idle-seconds N (3).
+ * --timeout-ms N (1000: a query unanswered this long is lost), --idle-seconds N (3),
+ * --node-options "…" (extra Node.js options for the pods).
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
       'every-ms': { type: 'string', default: '5' },
       'timeout-ms': { type: 'string', default: '1000' },
       'idle-seconds': { type: 'string', default: '3' },
+      /** Extra Node.js options for the pods, e.g. "--max-semi-space-size=4". */
+      'node-options': { type: 'string', default: '' },
     },
   });
   const records = Number(values.records);
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
       const dnsPort = await freePort();
       const httpPort = await freePort();
       // --trace-gc: the pod's GC pauses during the reload are printed beside the gaps.
-      const pod: Started = start(process.execPath, [`--max-old-space-size=${heapMb}`, '--trace-gc', CLI, 'dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--pod', `stall-${mode}`, '--redis', url, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--slice-ms', sliceMs]);
+      const pod: Started = start(process.execPath, [`--max-old-space-size=${heapMb}`, '--trace-gc', ...values['node-options'].split(' ').filter(Boolean), CLI, 'dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--pod', `stall-${mode}`, '--redis', url, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--slice-ms', sliceMs]);
       const served = async (): Promise<number | undefined> => {
         const res = await fetch(`http://127.0.0.1:${httpPort}/zones`);
         const body = (await res.json()) as { zones: Array<{ zone: string; serial: number }> };
