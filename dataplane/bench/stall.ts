@@ -11,7 +11,7 @@
  *
  * Options: --records N (1,000,000), --modes sliced,sync, --slice-ms N (10), --every-ms N (5),
  * --timeout-ms N (1000: a query unanswered this long is lost), --idle-seconds N (3),
- * --node-options "…" (extra Node.js options for the pods).
+ * --node-options=… (extra Node.js options for the pods, e.g. --node-options=--max-semi-space-size=2).
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';

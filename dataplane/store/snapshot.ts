@@ -4,6 +4,7 @@ import { recordLine } from '../dns/zonefile/writer';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { recordTtl, type Zone } from '../zone/zone';
 import { ITEMS_PER_STEP, runSteps, type Steps } from '../zone/steps';
+import { preparedSteps } from '../zone/dnssec';
 import { storeOrigin, type CloudSelector, type OutboundTarget, type ZoneSnapshot } from './zone-store';
 
 /**
@@ -42,7 +43,7 @@ export function zoneOf(snapshot: Pick<ZoneSnapshot, 'origin' | 'text'>): Zone {
   return runSteps(zoneSteps(snapshot));
 }
 
-/** `zoneOf` in steps: the same zone, or the same error. */
+/** `zoneOf` in steps: the same zone, or the same error; a signed zone with its denial chain ordered. */
 export function* zoneSteps(snapshot: Pick<ZoneSnapshot, 'origin' | 'text'>): Steps<Zone> {
   const origin = Name.fromText(snapshot.origin);
   const builder = new ZoneBuilder(origin);
@@ -52,5 +53,5 @@ export function* zoneSteps(snapshot: Pick<ZoneSnapshot, 'origin' | 'text'>): Ste
     builder.add(record, source);
     if (++n % ITEMS_PER_STEP === 0) yield;
   }
-  return yield* builder.buildSteps();
+  return yield* preparedSteps(yield* builder.buildSteps());
 }

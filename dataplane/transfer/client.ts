@@ -9,6 +9,7 @@ import { soaSerial } from '../zone/zone';
 import { ZoneBuilder, ZoneCheckError, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
 import { ZoneUpdate, ZoneUpdateError } from '../zone/zone-update';
 import { ITEMS_PER_STEP, runSteps, type StepRunner, type Steps } from '../zone/steps';
+import { preparedSteps } from '../zone/dnssec';
 import { tcpExchange, udpExchange, type ExchangeLabel, type Primary, type StreamLimits } from './connection';
 import { TransferError, primaryLabel, type TransferErrorCode } from './errors';
 import { TransferAnswer, type TransferContent } from './transfer-answer';
@@ -320,7 +321,8 @@ async function buildZone(
   }
   await steps(add());
   try {
-    return { zone: await steps(builder.buildSteps()), presigned, warnings: builder.warnings };
+    const zone = await steps(builder.buildSteps());
+    return { zone: await steps(preparedSteps(zone)), presigned, warnings: builder.warnings };
   } catch (err) {
     throw checkFailure(primary, origin, operation, err);
   }
