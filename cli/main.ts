@@ -180,6 +180,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   if (!cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
   const { listen, http } = values['listen-ips'] !== undefined ? podAddresses(values['listen-ips'], values.port, values['http-port']) : { listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen), http: parseListen(values.http ?? '127.0.0.1:8080') };
+  const sliceMs = values['slice-ms'] !== undefined ? parseSliceMs(values['slice-ms']) : undefined;
   const log = jsonLogger();
   const running = await runCloud({
     cloud,
@@ -190,7 +191,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     transferAcl: values['allow-transfer'] ?? [],
     secondaries: values.role === 'control',
     udpIo: parseUdpIo(values['udp-io']),
-    ...(values['slice-ms'] !== undefined ? { sliceMs: parseSliceMs(values['slice-ms']) } : {}),
+    ...(sliceMs !== undefined ? { sliceMs } : {}),
     log,
   });
   onSignals(log, () => running.stop());
