@@ -68,6 +68,8 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --store-wait SECONDS how long the start waits for the store before it serves the
                            local snapshot (default 3)
       --tcp-* …            TCP limits, as for serve
+      --slice-ms N         the longest loading or writing a zone keeps the pod from answering
+                           before it lets queries through (default 10; 0: in one go)
 
 dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
@@ -112,6 +114,13 @@ export class UsageError extends Error {
 export function parseUdpIo(text: string | undefined): UdpIo | 'auto' {
   if (text === undefined || text === 'auto' || text === 'batched' || text === 'dgram') return text ?? 'auto';
   throw new UsageError(`--udp-io ${text}: expected auto, batched or dgram`);
+}
+
+/** `--slice-ms`: milliseconds, 0 (no slicing) to 10,000. */
+export function parseSliceMs(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 10_000) throw new UsageError(`--slice-ms ${text}: expected whole milliseconds from 0 to 10000`);
+  return n;
 }
 
 /** `--listen-ips`: a pod's addresses (status.podIPs, comma-separated), IPv4 or IPv6. */
@@ -232,6 +241,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       ...TCP_FLAG_OPTIONS,
       'snapshot-dir': { type: 'string' },
       'store-wait': { type: 'string' },
+      'slice-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -248,6 +258,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   const { listen, http } = values['listen-ips'] !== undefined ? podAddresses(values['listen-ips'], values.port, values['http-port']) : { listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen), http: parseListen(values.http ?? '127.0.0.1:8080') };
   const pod = values.pod ?? process.env.POD_NAME ?? hostname();
   const identity = parseIdentity(values, pod);
+  const sliceMs = values['slice-ms'] !== undefined ? parseSliceMs(values['slice-ms']) : undefined;
   const log = jsonLogger();
   const running = await runCloud({
     cloud,
@@ -260,6 +271,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     udpIo: parseUdpIo(values['udp-io']),
     identity,
     tcp,
+    ...(sliceMs !== undefined ? { sliceMs } : {}),
     log,
     ...(snapshotDir ? { snapshotDir } : {}),
     storeWaitMs: storeWait * 1000,

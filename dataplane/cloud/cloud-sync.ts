@@ -4,8 +4,9 @@ import type { Zone } from '../zone/zone';
 import { servesCloud, StoreUnavailableError, type OutboundTarget, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneStore } from '../store/zone-store';
 import { ZoneUpdate } from '../zone/zone-update';
 import { readZoneRecords } from '../dns/zonefile/reader';
-import { zoneOf } from '../store/snapshot';
+import { zoneSteps } from '../store/snapshot';
 import type { Logger } from '../server/log';
+import { stepRunner, type StepRunner } from '../server/slices';
 import type { LocalSnapshot } from './local-snapshot';
 
 /**
@@ -36,6 +37,8 @@ export interface CloudSyncOptions {
   readonly snapshot?: LocalSnapshot;
   /** How long the start waits for the store before it takes the local snapshot. */
   readonly storeWaitMs?: number;
+  /** How zones are built: by default in slices that let queries be answered meanwhile (ADR 0009). */
+  readonly steps?: StepRunner;
 }
 
 /** Where the zones being served come from. */
@@ -61,7 +64,11 @@ export class CloudSync {
   /** Each zone's customer secondaries, as stored with the version being served (the control server's). */
   readonly outbound = new Map<string, readonly OutboundTarget[]>();
 
-  constructor(private readonly options: CloudSyncOptions) {}
+  private readonly steps: StepRunner;
+
+  constructor(private readonly options: CloudSyncOptions) {
+    this.steps = options.steps ?? stepRunner();
+  }
 
   /** True once the zones of the cloud were loaded, from the store or the local snapshot: the pod's readiness. */
   get ready(): boolean {
@@ -190,7 +197,7 @@ export class CloudSync {
       const built = new Map<string, Zone>();
       this.outbound.clear();
       for (const stored of mine) {
-        const zone = this.build(stored);
+        const zone = await this.build(stored);
         if (zone) built.set(stored.origin, zone);
         if (zone && stored.secondaries) this.outbound.set(stored.origin, stored.secondaries);
       }
@@ -200,7 +207,7 @@ export class CloudSync {
     } else {
       next = this.zones;
       for (const stored of mine) {
-        const zone = this.build(stored);
+        const zone = await this.build(stored);
         if (zone) next = next.with(zone);
         if (zone && stored.secondaries) this.outbound.set(stored.origin, stored.secondaries);
       }
@@ -256,7 +263,7 @@ export class CloudSync {
         this.outbound.delete(origin);
         continue;
       }
-      const zone = this.build(stored);
+      const zone = await this.build(stored);
       if (zone) next = next.with(zone);
       if (zone && !this.failures.has(origin)) {
         if (stored.secondaries) this.outbound.set(origin, stored.secondaries);
@@ -286,9 +293,12 @@ export class CloudSync {
   }
 
   /** A zone that does not build keeps its previous version serving, and the error is kept. */
-  private build(stored: StoredZone): Zone | undefined {
+  private async build(stored: StoredZone): Promise<Zone | undefined> {
     try {
-      const zone = zoneOf(stored);
+      const started = Date.now();
+      const zone = await this.steps(zoneSteps(stored));
+      // A large zone takes seconds: say so, for whoever wonders why the new serial came late.
+      if (Date.now() - started >= 1000) this.options.log.info('large zone built', { zone: stored.origin, records: zone.recordCount, ms: Date.now() - started });
       this.options.snapshot?.rememberText(zone, stored.text);
       this.failures.delete(stored.origin);
       return zone;

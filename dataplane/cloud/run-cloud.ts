@@ -15,6 +15,7 @@ import { OutboundTransfers, resolveSecondaries } from '../control/outbound';
 import { describeStoreHealth, logStoreHealth } from '../store/store-health';
 import { LocalSnapshot } from './local-snapshot';
 import { podMetrics } from './pod-metrics';
+import { stepRunner } from '../server/slices';
 
 /**
  * `dnsfleet dataplane --role cloud`: one pod of a nameserver cloud. Answers DNS from memory, keeps
@@ -45,6 +46,8 @@ export interface CloudOptions {
   readonly snapshotDir?: string;
   /** How long the start waits for the store before serving the local snapshot. */
   readonly storeWaitMs?: number;
+  /** The longest a zone load or write keeps the thread from answering (ms); 0 loads in one go (ADR 0009). */
+  readonly sliceMs?: number;
 }
 
 export interface RunningCloud {
@@ -60,7 +63,8 @@ export interface RunningCloud {
 export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const stopLogging = logStoreHealth(options.store.health, options.log, options.store.where);
   const responder = new Responder(new ZoneSet([]), { identity: options.identity });
-  const secondaries = options.secondaries ? new SecondaryManager({ store: options.store, log: options.log }) : undefined;
+  const steps = stepRunner({ sliceMs: options.sliceMs });
+  const secondaries = options.secondaries ? new SecondaryManager({ store: options.store, log: options.log, steps }) : undefined;
   const stopping = new AbortController();
   const global = AddressList.parse(options.transferAcl ?? []);
   // The control server also serves the zones' own customer secondaries (transfers and NOTIFY).
@@ -90,6 +94,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
     reportEveryMs: options.reportEveryMs,
     ...(options.snapshotDir ? { snapshot: new LocalSnapshot({ dir: options.snapshotDir, cloud: options.cloud, log: options.log }) } : {}),
     storeWaitMs: options.storeWaitMs,
+    steps,
   });
   const metrics = podMetrics({ health: options.store.health, sync });
 

@@ -3,7 +3,8 @@ import type { Zone } from '../zone/zone';
 import type { ZoneRecord } from '../zone/zone-builder';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import { serialCompare } from '../zone/serial';
-import { snapshotOf, zoneOf } from '../store/snapshot';
+import { snapshotSteps, zoneSteps } from '../store/snapshot';
+import { stepRunner, type StepRunner } from '../server/slices';
 import { StoreUnavailableError, type SecondaryConfig, type SecondaryState, type StoreEpoch, type ZoneSnapshot, type ZoneStore } from '../store/zone-store';
 import type { Logger } from '../server/log';
 import type { NotifyVerdict } from '../nameserver/notify';
@@ -36,6 +37,8 @@ export interface SecondaryManagerOptions {
   readonly configPollMs?: number;
   readonly soaTimeoutMs?: number;
   readonly transferTimeoutMs?: number;
+  /** How zones are built and written out: by default in slices, so the server keeps answering (ADR 0009). */
+  readonly steps?: StepRunner;
 }
 
 interface Entry {
@@ -62,7 +65,16 @@ export class SecondaryManager {
   /** NOTIFYs refused because they came from an address that is not a primary of the zone. */
   refusedNotifies = 0;
 
-  constructor(private readonly o: SecondaryManagerOptions) {}
+  private readonly steps: StepRunner;
+
+  constructor(private readonly o: SecondaryManagerOptions) {
+    this.steps = o.steps ?? stepRunner();
+  }
+
+  /** The snapshot of a copy for the clouds, tagged with its SecondaryZone (ADR 0008), written out in slices (ADR 0009). */
+  private async copyOf(zone: Zone, config: SecondaryConfig): Promise<ZoneSnapshot> {
+    return { ...(await this.steps(snapshotSteps(zone, config.clouds, config.secondaries))), ...(config.owner ? { owner: config.owner } : {}) };
+  }
 
   private now(): number {
     return (this.o.now ?? Date.now)();
@@ -135,7 +147,7 @@ export class SecondaryManager {
         const rewrite = e.copy && (JSON.stringify(e.config.clouds) !== JSON.stringify(config.clouds) || JSON.stringify(e.config.secondaries) !== JSON.stringify(config.secondaries) || e.config.owner !== config.owner);
         e.config = config;
         // Where the copy is served, and to whom it goes out, changed: the same copy, written anew.
-        if (rewrite && e.copy) await this.o.store.putZone(copyOf(e.copy.zone, config));
+        if (rewrite && e.copy) await this.o.store.putZone(await this.copyOf(e.copy.zone, config));
         e.signer = signerOf(config);
         // New overrides take effect now, not at the next transfer.
         if (e.copy) e.timers = timersOf(e.copy.zone, config);
@@ -161,7 +173,7 @@ export class SecondaryManager {
     const held = [...this.zones.values()].filter((e) => e.copy);
     if (this.epoch !== undefined) {
       for (const e of held) {
-        await this.o.store.putZone(copyOf(e.copy!.zone, e.config));
+        await this.o.store.putZone(await this.copyOf(e.copy!.zone, e.config));
         await this.o.store.reportSecondary(e.state);
       }
       this.o.log.warn('zone store reset (new epoch): secondary-zone copies written again', { from: this.epoch, to: epoch.id, zones: held.length });
@@ -189,7 +201,7 @@ export class SecondaryManager {
     const stored = await this.o.store.getZone(config.origin);
     if (stored) {
       try {
-        const zone = zoneOf(stored);
+        const zone = await this.steps(zoneSteps(stored));
         entry.copy = { zone, serial: stored.serial };
         entry.timers = timersOf(zone, config);
       } catch (err) {
@@ -250,7 +262,7 @@ export class SecondaryManager {
             break;
           }
         }
-        const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs });
+        const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs, steps: this.steps });
         const copy = { zone: result.zone, serial: result.summary.serial };
         if (result.summary.kind === 'ixfr' && result.differences && e.copy) {
           // The difference first (milliseconds), so the clouds need not wait for the snapshot of a
@@ -258,7 +270,7 @@ export class SecondaryManager {
           const text = (records: readonly ZoneRecord[]): string => writeZoneFile(records, { origin: result.zone.origin });
           await this.o.store.putDiff({ origin, fromSerial: e.copy.serial, serial: copy.serial, removed: text(result.differences.removed), added: text(result.differences.added), ...(e.config.owner ? { owner: e.config.owner } : {}) });
         }
-        const version = await this.o.store.putZone(copyOf(result.zone, e.config), { catchUp: result.summary.kind === 'ixfr' });
+        const version = await this.o.store.putZone(await this.copyOf(result.zone, e.config), { catchUp: result.summary.kind === 'ixfr' });
         e.copy = copy;
         e.timers = timersOf(result.zone, e.config);
         e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };
@@ -296,9 +308,6 @@ export class SecondaryManager {
  * The snapshot of a copy, tagged with the SecondaryZone that asked for it: the store refuses it
  * when another object owns the name (ADR 0008), and the refusal is reported as a failed check.
  */
-function copyOf(zone: Zone, config: SecondaryConfig): ZoneSnapshot {
-  return { ...snapshotOf(zone, config.clouds, config.secondaries), ...(config.owner ? { owner: config.owner } : {}) };
-}
 
 function signerOf(config: SecondaryConfig): RequestSigner | undefined {
   return config.tsig ? tsigSigner(parseTsigKey(config.tsig, `secondary zone ${config.origin}`)) : undefined;

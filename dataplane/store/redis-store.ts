@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { isAscii } from 'node:buffer';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Redis, { ReplyError, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError, ZoneOwnedError, type CloudSelector, type OutboundTarget, type PodReport, type SecondaryConfig, type SecondaryState, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
 import { StoreHealth } from './store-health';
@@ -231,7 +233,13 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async getZone(origin: string): Promise<StoredZone | undefined> {
-    return this.run('read a zone', async () => toStoredZone(origin, await this.client.hgetall(this.key('zone', origin))));
+    return this.run('read a zone', async () => {
+      // As octets: decoding the text of a large zone (tens of MB) with the reply would stall the
+      // pod's answers once more, on top of joining the reply's pieces (ADR 0009).
+      const raw = await this.client.hgetallBuffer(this.key('zone', origin));
+      await nextTurn();
+      return toStoredZone(origin, decodeFields(raw));
+    });
   }
 
   async listZones(): Promise<{ zones: StoredZone[]; version: number; epoch: StoreEpoch }> {
@@ -398,6 +406,13 @@ export function redactUrl(url: string): string {
 
 function encodeClouds(clouds: CloudSelector): string {
   return clouds === 'all' ? '*' : clouds.join(',');
+}
+
+/** A hash read as octets, decoded; master-file text is ASCII, which latin1 decodes at the cost of a copy. */
+function decodeFields(raw: Record<string, Buffer>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) fields[k] = isAscii(v) ? v.toString('latin1') : v.toString('utf8');
+  return fields;
 }
 
 function toStoredZone(origin: string, fields: Record<string, string>): StoredZone | undefined {

@@ -8,6 +8,8 @@ import type { Zone } from '../zone/zone';
 import { soaSerial } from '../zone/zone';
 import { ZoneBuilder, ZoneCheckError, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
 import { ZoneUpdate, ZoneUpdateError } from '../zone/zone-update';
+import { ITEMS_PER_STEP, runSteps, type StepRunner, type Steps } from '../zone/steps';
+import { preparedSteps } from '../zone/dnssec';
 import { tcpExchange, udpExchange, type ExchangeLabel, type Primary, type StreamLimits } from './connection';
 import { TransferError, primaryLabel, type TransferErrorCode } from './errors';
 import { TransferAnswer, type TransferContent } from './transfer-answer';
@@ -49,6 +51,11 @@ export interface TransferOptions {
   readonly idleTimeoutMs?: number;
   /** The most octets one transfer may take, framing included. Default 512 MiB. */
   readonly maxTransferBytes?: number;
+  /**
+   * How the zone of an AXFR is built: the caller's layer may run it in slices so that its server
+   * keeps answering (ADR 0009). Default: at once.
+   */
+  readonly steps?: StepRunner;
 }
 
 export type TransferKind = 'ixfr' | 'axfr' | 'up-to-date';
@@ -158,7 +165,7 @@ export async function transferZone(primary: Primary, zone: Name | string, option
       applyStarted = performance.now();
       if (content.kind === 'axfr') {
         // RFC 1995 §4: a primary without the differences may answer IXFR with the whole zone.
-        const built = buildZone(primary, origin, 'IXFR', content.records);
+        const built = await buildZone(primary, origin, 'IXFR', content.records, options.steps);
         return { ...built, summary: summary(content.serial, 'axfr') };
       }
       const applied = applyDifferences(primary, origin, have.zone, content);
@@ -171,7 +178,7 @@ export async function transferZone(primary: Primary, zone: Name | string, option
   const content = await exchange(primary, origin, 'AXFR', undefined, options, totals);
   if (content.kind !== 'axfr') throw new Error(`AXFR gave a ${content.kind} answer`); // TransferAnswer gives AXFR content only
   applyStarted = performance.now();
-  const built = buildZone(primary, origin, 'AXFR', content.records);
+  const built = await buildZone(primary, origin, 'AXFR', content.records, options.steps);
   return { ...built, summary: summary(content.serial, 'axfr', ixfrFallback) };
 }
 
@@ -294,15 +301,31 @@ function finishVerifier(verifier: ResponseVerifier | undefined, primary: Primary
 }
 
 /** A whole zone from the records of an AXFR (or an AXFR-style IXFR answer). */
-function buildZone(primary: Primary, origin: Name, operation: string, records: readonly WireRecord[]): Omit<TransferResult, 'summary'> {
+async function buildZone(
+  primary: Primary,
+  origin: Name,
+  operation: string,
+  records: readonly WireRecord[],
+  steps: StepRunner = (s) => Promise.resolve(runSteps(s)),
+): Promise<Omit<TransferResult, 'summary'>> {
   const source = `${operation} from ${primaryLabel(primary)}`;
   const builder = new ZoneBuilder(origin);
   let presigned = false;
-  for (const r of records) {
-    if (r.type === RRType.DNSKEY || r.type === RRType.RRSIG) presigned = true;
-    builder.add(r as ZoneRecord, source);
+  function* add(): Steps<void> {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (r.type === RRType.DNSKEY || r.type === RRType.RRSIG) presigned = true;
+      builder.add(r as ZoneRecord, source);
+      if ((i + 1) % ITEMS_PER_STEP === 0) yield;
+    }
   }
-  return { zone: built(primary, origin, operation, () => builder.build()), presigned, warnings: builder.warnings };
+  await steps(add());
+  try {
+    const zone = await steps(builder.buildSteps());
+    return { zone: await steps(preparedSteps(zone)), presigned, warnings: builder.warnings };
+  } catch (err) {
+    throw checkFailure(primary, origin, operation, err);
+  }
 }
 
 /**
@@ -340,11 +363,16 @@ function built(primary: Primary, origin: Name, operation: string, build: () => Z
   try {
     return build();
   } catch (err) {
-    if (!(err instanceof ZoneCheckError)) throw err;
-    // After IXFR the fault may be in how the differences met our version: try AXFR once.
-    const code = operation === 'IXFR' ? 'bad-ixfr' : 'zone-check';
-    throw new TransferError(code, primaryLabel(primary), origin.toString(), operation, err.message, 0, { cause: err });
+    throw checkFailure(primary, origin, operation, err);
   }
+}
+
+/** A zone that failed its checks as a TransferError; any other error as it is. */
+function checkFailure(primary: Primary, origin: Name, operation: string, err: unknown): unknown {
+  if (!(err instanceof ZoneCheckError)) return err;
+  // After IXFR the fault may be in how the differences met our version: try AXFR once.
+  const code = operation === 'IXFR' ? 'bad-ixfr' : 'zone-check';
+  return new TransferError(code, primaryLabel(primary), origin.toString(), operation, err.message, 0, { cause: err });
 }
 
 /**

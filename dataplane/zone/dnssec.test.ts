@@ -4,8 +4,9 @@ import { RRType } from '../dns/constants';
 import { readZoneFile } from '../dns/zonefile/reader';
 import { ZoneBuilder } from './zone-builder';
 import { ZoneUpdate } from './zone-update';
-import { dnssecOf, typeCovered } from './dnssec';
+import { dnssecOf, preparedSteps, typeCovered, ZoneDnssec } from './dnssec';
 import { recordTtl, type Zone } from './zone';
+import { runSteps } from './steps';
 
 // The DNSSEC index of a signed zone version: RRSIGs by type covered with their own TTLs, the NSEC
 // chain, NSEC3 hashing and the hashed-owner chain. Signatures here are placeholders: nothing in
@@ -138,5 +139,18 @@ ns1 3600 A 192.0.2.1
     assert.equal(sec.nsec3Covering(n('ns1.example.'))!.name.toString(), '0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example.');
     // *.w.example hashes to r53b…, after the last hashed owner here: the chain wraps to the last.
     assert.equal(sec.nsec3Covering(n('*.w.example.'))!.name.toString(), '35mthgpgcu1qg68fab165klnsnk3dpvl.example.');
+  });
+});
+
+describe('a signed zone made ready in steps', () => {
+  it('orders the NSEC chain before the first negative answer, with the answers of the lazy chain', () => {
+    const zone = zoneOf(NSEC_ZONE);
+    assert.equal(runSteps(preparedSteps(zone)), zone);
+    const fresh = new ZoneDnssec(zoneOf(NSEC_ZONE), null);
+    for (const name of ['sec.test.', 'a.sec.test.', 'a.b.sec.test.', 'b.sec.test.', 'zz.sec.test.', 'm.sec.test.']) {
+      assert.equal(dnssecOf(zone)!.nsecCovering(n(name))?.name.toString(), fresh.nsecCovering(n(name))?.name.toString(), name);
+    }
+    // Prepared: the chain is there without being asked for.
+    assert.ok((dnssecOf(zone) as unknown as { nsecChain?: unknown }).nsecChain);
   });
 });

@@ -1,6 +1,7 @@
 import { Name, bytesToLatin1 } from '../dns/name';
 import { RRClass, RRType, typeToString, isMetaType } from '../dns/constants';
 import { Zone, ZoneNode, type RRset, type SourceRef } from './zone';
+import { ITEMS_PER_STEP, runSteps, type Steps } from './steps';
 
 /** One record on its way into a zone; `line` is where it was written, when that is known. */
 export interface ZoneRecord {
@@ -133,9 +134,19 @@ export class ZoneBuilder {
 
   /** Runs the zone checks and returns the frozen zone, or throws ZoneCheckError listing every problem. */
   build(): Zone {
+    return runSteps(this.buildSteps());
+  }
+
+  /**
+   * `build` in steps (zone/steps.ts), so that the caller can answer queries between them while a
+   * large zone is built; the same zone or the same ZoneCheckError. No record may be added meanwhile.
+   */
+  *buildSteps(): Steps<Zone> {
     const problems = [...this.problems];
     const nodes = new Map<string, ZoneNode>();
+    let n = 0;
     for (const [key, byType] of this.sets) {
+      if (++n % ITEMS_PER_STEP === 0) yield;
       const first = byType.values().next().value as PendingSet;
       const node = new ZoneNode(first.owner);
       for (const set of byType.values()) {
@@ -164,8 +175,8 @@ export class ZoneBuilder {
     }
     if (problems.length > 0) throw new ZoneCheckError(this.origin.toString(), problems);
 
-    addEmptyNonTerminals(nodes, this.origin);
-    markDelegations(nodes, this.origin);
+    yield* addEmptyNonTerminals(nodes, this.origin);
+    yield* markDelegations(nodes, this.origin);
     return new Zone(this.origin, nodes, soa!, this.count);
   }
 }
@@ -212,8 +223,10 @@ export function checkNode(node: ZoneNode, origin: Name, problems: ZoneProblem[],
 }
 
 /** RFC 4592 §2.2.2: every ancestor of an owner, up to the apex, exists, with or without data. */
-function addEmptyNonTerminals(nodes: Map<string, ZoneNode>, origin: Name): void {
+function* addEmptyNonTerminals(nodes: Map<string, ZoneNode>, origin: Name): Steps<void> {
+  let n = 0;
   for (const node of [...nodes.values()]) {
+    if (++n % ITEMS_PER_STEP === 0) yield;
     for (let name = node.name.parent(); name && name.key.length >= origin.key.length; name = name.parent()) {
       if (nodes.has(name.key)) break;
       nodes.set(name.key, new ZoneNode(name));
@@ -222,11 +235,14 @@ function addEmptyNonTerminals(nodes: Map<string, ZoneNode>, origin: Name): void 
 }
 
 /** Marks delegation points and everything below them (glue and occluded data). */
-function markDelegations(nodes: Map<string, ZoneNode>, origin: Name): void {
+function* markDelegations(nodes: Map<string, ZoneNode>, origin: Name): Steps<void> {
+  let n = 0;
   for (const node of nodes.values()) {
+    if (++n % ITEMS_PER_STEP === 0) yield;
     if (node.name.key !== origin.key && node.rrsets.has(RRType.NS)) node.isDelegation = true;
   }
   for (const node of nodes.values()) {
+    if (++n % ITEMS_PER_STEP === 0) yield;
     for (let name = node.name.parent(); name && name.key.length > origin.key.length; name = name.parent()) {
       if (nodes.get(name.key)?.isDelegation) {
         node.belowCut = true;

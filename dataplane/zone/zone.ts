@@ -1,5 +1,6 @@
 import { Name, canonicalCompare } from '../dns/name';
 import { RRType } from '../dns/constants';
+import { runSteps, sortInSteps, type Steps } from './steps';
 
 /**
  * The zone model: an immutable snapshot of one zone, built by `ZoneBuilder` (zone-builder.ts) and
@@ -122,8 +123,14 @@ export class Zone {
 
   /** Nodes in canonical order (RFC 4034 §6.1), computed once per snapshot. */
   sortedNodes(): readonly ZoneNode[] {
+    return this.sortedCache ?? runSteps(this.sortedNodesSteps());
+  }
+
+  /** `sortedNodes` in steps (zone/steps.ts): ordering a million names takes about a second. */
+  *sortedNodesSteps(): Steps<readonly ZoneNode[]> {
     if (!this.sortedCache) {
-      this.sortedCache = [...this.nodes.values()].sort((a, b) => canonicalCompare(a.name, b.name));
+      const sorted = yield* sortInSteps([...this.nodes.values()], (a, b) => canonicalCompare(a.name, b.name));
+      this.sortedCache ??= sorted;
     }
     return this.sortedCache;
   }
