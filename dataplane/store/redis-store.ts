@@ -180,8 +180,13 @@ export class RedisZoneStore implements ZoneStore {
     return [this.key('epoch'), this.key('epoch-complete'), this.key('epoch-copies'), this.key('version')];
   }
 
+  /** The epoch, made first if the store has none (inside a request already run by `run`). */
+  private async readEpoch(): Promise<StoreEpoch> {
+    return toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId()));
+  }
+
   async epoch(): Promise<StoreEpoch> {
-    return this.run('read the epoch', async () => toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId())));
+    return this.run('read the epoch', () => this.readEpoch());
   }
 
   async renewEpoch(id: string): Promise<StoreEpoch> {
@@ -201,28 +206,26 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async putZone(zone: ZoneSnapshot, options: { catchUp?: boolean } = {}): Promise<number> {
-    return this.run('write a zone', () => this.putZoneNow(zone, options));
-  }
-
-  private async putZoneNow(zone: ZoneSnapshot, options: { catchUp?: boolean }): Promise<number> {
-    const v = await this.client.eval(
-      PUT,
-      5,
-      this.key('version'),
-      this.key('zone', zone.origin),
-      this.key('zones'),
-      this.key('changes'),
-      this.key('secondaries'),
-      zone.origin,
-      String(zone.serial),
-      encodeClouds(zone.clouds),
-      zone.text,
-      String(this.keepChanges),
-      zone.secondaries && zone.secondaries.length > 0 ? JSON.stringify(zone.secondaries) : '',
-      options.catchUp ? '1' : '',
-      zone.owner ?? '',
-    );
-    return guarded(v, zone.origin, zone.owner);
+    return this.run('write a zone', async () => {
+      const v = await this.client.eval(
+        PUT,
+        5,
+        this.key('version'),
+        this.key('zone', zone.origin),
+        this.key('zones'),
+        this.key('changes'),
+        this.key('secondaries'),
+        zone.origin,
+        String(zone.serial),
+        encodeClouds(zone.clouds),
+        zone.text,
+        String(this.keepChanges),
+        zone.secondaries && zone.secondaries.length > 0 ? JSON.stringify(zone.secondaries) : '',
+        options.catchUp ? '1' : '',
+        zone.owner ?? '',
+      );
+      return guarded(v, zone.origin, zone.owner);
+    });
   }
 
   async deleteZone(origin: string, owner?: string): Promise<number> {
@@ -246,16 +249,17 @@ export class RedisZoneStore implements ZoneStore {
     return this.run('list the zones', async () => {
       // The epoch and version are read first: a change that lands during the listing is replayed
       // by the reader afterwards, and replaying a put is harmless.
-      const before = toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId()));
-      const { zones } = await this.listNow();
-      const after = toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId()));
+      const before = await this.readEpoch();
+      const { zones } = await this.readZones();
+      const after = await this.readEpoch();
       // A reset during the listing: what was listed is a mix, good to add but not to trust whole.
       const epoch = after.id === before.id ? before : { ...after, complete: false };
       return { zones, version: after.id === before.id ? before.version : after.version, epoch };
     });
   }
 
-  private async listNow(): Promise<{ zones: StoredZone[] }> {
+  /** Every zone's snapshot (inside the listing's request). */
+  private async readZones(): Promise<{ zones: StoredZone[] }> {
     const origins = await this.client.smembers(this.key('zones'));
     const pipeline = this.client.pipeline();
     for (const origin of origins) pipeline.hgetall(this.key('zone', origin));
@@ -272,7 +276,7 @@ export class RedisZoneStore implements ZoneStore {
   async changesSince(version: number, waitMs: number): Promise<{ changes: ZoneChange[]; reset: boolean; epoch: StoreEpoch }> {
     return this.run('read the change stream', async () => {
       const stream = this.key('changes');
-      const epoch = toEpoch(await this.client.eval(EPOCH, 4, ...this.epochKeys(), newEpochId()));
+      const epoch = await this.readEpoch();
       const first = await this.client.xrange(stream, '-', '+', 'COUNT', 1);
       const current = epoch.version;
       // A store that went back (Redis restarted empty or from an older copy) or lost the entries
@@ -292,44 +296,40 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async reportServed(cloud: string, pod: string, serials: ReadonlyMap<string, number>, ttlSeconds: number): Promise<void> {
-    await this.run('report served serials', () => this.reportServedNow(cloud, pod, serials, ttlSeconds));
-  }
-
-  private async reportServedNow(cloud: string, pod: string, serials: ReadonlyMap<string, number>, ttlSeconds: number): Promise<void> {
-    const key = this.key('served', cloud, pod);
-    const now = Date.now();
-    const fields: string[] = ['@at', String(now)];
-    for (const [origin, serial] of serials) fields.push(origin, String(serial));
-    await this.client
-      .multi()
-      .del(key)
-      .hset(key, ...fields)
-      .expire(key, ttlSeconds)
-      // The pod index holds each pod until its report expires.
-      .zadd(this.key('pods', cloud), now + ttlSeconds * 1000, pod)
-      .zremrangebyscore(this.key('pods', cloud), '-inf', now)
-      .exec();
+    await this.run('report served serials', async () => {
+      const key = this.key('served', cloud, pod);
+      const now = Date.now();
+      const fields: string[] = ['@at', String(now)];
+      for (const [origin, serial] of serials) fields.push(origin, String(serial));
+      await this.client
+        .multi()
+        .del(key)
+        .hset(key, ...fields)
+        .expire(key, ttlSeconds)
+        // The pod index holds each pod until its report expires.
+        .zadd(this.key('pods', cloud), now + ttlSeconds * 1000, pod)
+        .zremrangebyscore(this.key('pods', cloud), '-inf', now)
+        .exec();
+    });
   }
 
   async servedBy(cloud: string): Promise<PodReport[]> {
-    return this.run('read served serials', () => this.servedByNow(cloud));
-  }
-
-  private async servedByNow(cloud: string): Promise<PodReport[]> {
-    const pods = await this.client.zrangebyscore(this.key('pods', cloud), Date.now(), '+inf');
-    const pipeline = this.client.pipeline();
-    for (const pod of pods) pipeline.hgetall(this.key('served', cloud, pod));
-    const results = (await pipeline.exec()) ?? [];
-    const reports: PodReport[] = [];
-    results.forEach(([err, value], i) => {
-      if (err) throw err;
-      const fields = value as Record<string, string>;
-      if (!fields['@at']) return;
-      const serials = new Map<string, number>();
-      for (const [k, v] of Object.entries(fields)) if (k !== '@at') serials.set(k, Number(v));
-      reports.push({ pod: pods[i]!, serials, at: Number(fields['@at']) });
+    return this.run('read served serials', async () => {
+      const pods = await this.client.zrangebyscore(this.key('pods', cloud), Date.now(), '+inf');
+      const pipeline = this.client.pipeline();
+      for (const pod of pods) pipeline.hgetall(this.key('served', cloud, pod));
+      const results = (await pipeline.exec()) ?? [];
+      const reports: PodReport[] = [];
+      results.forEach(([err, value], i) => {
+        if (err) throw err;
+        const fields = value as Record<string, string>;
+        if (!fields['@at']) return;
+        const serials = new Map<string, number>();
+        for (const [k, v] of Object.entries(fields)) if (k !== '@at') serials.set(k, Number(v));
+        reports.push({ pod: pods[i]!, serials, at: Number(fields['@at']) });
+      });
+      return reports;
     });
-    return reports;
   }
 
   // Secondary zones (docs/redis.md): one JSON value per zone in a hash, a counter that moves on
@@ -348,13 +348,11 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async listSecondaries(): Promise<{ secondaries: SecondaryConfig[]; version: number }> {
-    return this.run('list the secondary zones', () => this.listSecondariesNow());
-  }
-
-  private async listSecondariesNow(): Promise<{ secondaries: SecondaryConfig[]; version: number }> {
-    const [[e1, all], [e2, version]] = ((await this.client.multi().hgetall(this.key('secondaries')).get(this.key('secondaries-version')).exec()) ?? []) as Array<[Error | null, unknown]> as [[Error | null, Record<string, string>], [Error | null, string | null]];
-    if (e1 || e2) throw e1 ?? e2;
-    return { secondaries: Object.values(all).map((v) => JSON.parse(v) as SecondaryConfig), version: Number(version ?? 0) };
+    return this.run('list the secondary zones', async () => {
+      const [[e1, all], [e2, version]] = ((await this.client.multi().hgetall(this.key('secondaries')).get(this.key('secondaries-version')).exec()) ?? []) as Array<[Error | null, unknown]> as [[Error | null, Record<string, string>], [Error | null, string | null]];
+      if (e1 || e2) throw e1 ?? e2;
+      return { secondaries: Object.values(all).map((v) => JSON.parse(v) as SecondaryConfig), version: Number(version ?? 0) };
+    });
   }
 
   async getSecondary(origin: string): Promise<SecondaryConfig | undefined> {
