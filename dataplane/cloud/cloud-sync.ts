@@ -192,25 +192,22 @@ export class CloudSync {
     }
     const authoritative = epoch.complete && epoch.id === listing.epoch.id;
     const mine = listing.zones.filter((z) => servesCloud(z, this.options.cloud));
+    if (authoritative) this.outbound.clear();
+    const built = new Map<string, Zone>();
+    for (const stored of mine) {
+      const zone = await this.build(stored);
+      if (zone) built.set(stored.origin, zone);
+      if (zone && stored.secondaries) this.outbound.set(stored.origin, stored.secondaries);
+    }
     let next: ZoneSet;
     if (authoritative) {
-      const built = new Map<string, Zone>();
-      this.outbound.clear();
-      for (const stored of mine) {
-        const zone = await this.build(stored);
-        if (zone) built.set(stored.origin, zone);
-        if (zone && stored.secondaries) this.outbound.set(stored.origin, stored.secondaries);
-      }
       const gone = [...this.zones.zones()].filter((z) => !built.has(z.origin.toString().toLowerCase()));
       if (gone.length > 0 && this.loaded) this.options.log.info('zones no longer in the store removed', { zones: gone.length, first: gone[0]!.origin.toString() });
       next = new ZoneSet(built.values());
     } else {
+      // Not the whole truth: what it holds is added and replaced, nothing is removed.
       next = this.zones;
-      for (const stored of mine) {
-        const zone = await this.build(stored);
-        if (zone) next = next.with(zone);
-        if (zone && stored.secondaries) this.outbound.set(stored.origin, stored.secondaries);
-      }
+      for (const zone of built.values()) next = next.with(zone);
     }
     const wasWaiting = this.waitingForRewrite;
     this.zones = next;
@@ -236,6 +233,11 @@ export class CloudSync {
       const origin = change.origin;
       const name = Name.fromText(origin);
       const current = next.get(name);
+      const drop = (): void => {
+        next = next.without(name);
+        this.failures.delete(origin);
+        this.outbound.delete(origin);
+      };
       if (change.kind === 'diff') {
         // A pod serving the version the difference starts from takes it at once; any other waits
         // for the snapshot that follows.
@@ -248,9 +250,7 @@ export class CloudSync {
       // The snapshot of a version a difference already brought: nothing to do.
       if (change.kind === 'put' && change.catchUp && current && current.serial === change.serial && !this.failures.has(origin)) continue;
       if (change.kind === 'delete') {
-        next = next.without(name);
-        this.failures.delete(origin);
-        this.outbound.delete(origin);
+        drop();
         continue;
       }
       const stored = await this.options.store.getZone(origin);
@@ -258,9 +258,7 @@ export class CloudSync {
       // listing decides. Never a removal by absence.
       if (!stored) continue;
       if (!servesCloud(stored, this.options.cloud)) {
-        next = next.without(name);
-        this.failures.delete(origin);
-        this.outbound.delete(origin);
+        drop();
         continue;
       }
       const zone = await this.build(stored);
