@@ -40,7 +40,9 @@ export async function startPrimary(kind: PrimaryKind, zone: string, text: string
   const port = await freePort(address);
   const zoneFile = join(dir.path, 'zone.db');
   writeFileSync(zoneFile, text);
-  const launched = launch(kind, dir.path, address, port, zone, options.notify, options.tsig);
+  // BIND's rndc channel gets a port of its own, checked free like the DNS port.
+  const controlPort = kind === 'bind' ? await freePort(address) : 0;
+  const launched = launch(kind, dir.path, address, port, controlPort, zone, options.notify, options.tsig);
   const proc = launched.proc;
   const stop = async (): Promise<void> => {
     await proc.stop();
@@ -82,7 +84,7 @@ interface Launched {
 }
 
 /** `notify`: a secondary the primary sends NOTIFY to on every change (RFC 1996). */
-function launch(kind: PrimaryKind, dir: string, address: string, port: number, zone: string, notify?: { address: string; port: number }, tsig?: PrimaryTsig): Launched {
+function launch(kind: PrimaryKind, dir: string, address: string, port: number, controlPort: number, zone: string, notify?: { address: string; port: number }, tsig?: PrimaryTsig): Launched {
   const readLog = (file: string) => (): string => {
     try {
       return `\n--- ${file} ---\n${readFileSync(file, 'utf8')}`;
@@ -110,7 +112,6 @@ ${notify ? `  notify: ${notify.address}@${notify.port} NOKEY\n` : ''}  store-ixf
     }
     case 'bind': {
       const conf = join(dir, 'named.conf');
-      const controlPort = port + 1 < 65536 ? port + 1 : port - 1;
       const secret = randomBytes(32).toString('base64');
       const key = `key "rndc-key" { algorithm hmac-sha256; secret "${secret}"; };\n`;
       writeFileSync(join(dir, 'rndc.conf'), `${key}options { default-key "rndc-key"; default-server ${address}; default-port ${controlPort}; };\n`);
@@ -138,8 +139,15 @@ zone "${zone}" { type primary; file "${dir}/zone.db"; ixfr-from-differences yes;
       return {
         proc,
         reload: async () => {
-          const r = await run('rndc', ['-c', join(dir, 'rndc.conf'), 'reload', zone.replace(/\.$/, '')], { timeoutMs: 10_000 });
-          if (r.code !== 0) throw new Error(`rndc reload: ${r.stdout}${r.stderr}`);
+          // A serving named may not have its control channel open yet (seen in CI as "connection
+          // refused"): retried for at most 5 s.
+          for (let attempt = 1; ; attempt++) {
+            const r = await run('rndc', ['-c', join(dir, 'rndc.conf'), 'reload', zone.replace(/\.$/, '')], { timeoutMs: 10_000 });
+            if (r.code === 0) return;
+            const output = `${r.stdout}${r.stderr}`;
+            if (attempt >= 20 || !/connection refused/.test(output)) throw new Error(`rndc reload: ${output}`);
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
         },
         log: () => '',
       };
