@@ -9,7 +9,7 @@ import { runOperator } from '../operator/operator';
 import { parseZoneRule, ZonePolicyError, type ZonePolicy } from '../operator/zone-policy';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { CONTROL_SERVER } from '../dataplane/store/zone-store';
-import { jsonLogger } from '../dataplane/server/log';
+import { jsonLogger } from '../dataplane/log/log';
 import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
 import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
 import { checkIdentity, IdentityError, type ServerIdentity } from '../dataplane/nameserver/identity';

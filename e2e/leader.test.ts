@@ -4,7 +4,7 @@ import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { stopAll, waitFor } from '../dataplane/test/support/processes';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/server/log';
+import { memoryLogger } from '../dataplane/log/log';
 
 /**
  * Two operator replicas against one real API server: only the holder of the Lease reconciles;

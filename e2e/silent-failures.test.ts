@@ -6,7 +6,7 @@ import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/te
 import { query } from '../dataplane/test/support/dns-client';
 import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
-import { memoryLogger } from '../dataplane/server/log';
+import { memoryLogger } from '../dataplane/log/log';
 import { runOperator, type RunningOperator } from '../operator/operator';
 
 /**

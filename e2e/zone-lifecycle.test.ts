@@ -6,7 +6,7 @@ import { runDeploymentPods, readDeployment, type TestPod } from './support/kubel
 import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/test/support/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/server/log';
+import { memoryLogger } from '../dataplane/log/log';
 import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
 import { startNsdSecondary } from '../dataplane/test/support/peers';
 import { randomBytes, randomInt } from 'node:crypto';

@@ -8,7 +8,7 @@ import { query } from '../dataplane/test/support/dns-client';
 import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/server/log';
+import { memoryLogger } from '../dataplane/log/log';
 
 /**
  * One owner per zone name (issue 9, item 1; ADR 0008), on a real API server and a real Redis with

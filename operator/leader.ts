@@ -1,5 +1,5 @@
 import type { KubeClient, LeaseState } from './kube/client';
-import type { Logger } from '../dataplane/server/log';
+import type { Logger } from '../dataplane/log/log';
 
 /**
  * Leader election over a coordination.k8s.io Lease, so that two operator replicas never

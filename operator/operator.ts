@@ -16,7 +16,7 @@ import type { Zone } from '../crds/v1alpha1/zone';
 import type { SecondaryZone } from '../crds/v1alpha1/secondaryzone';
 import type { DNSSECPolicy } from '../crds/v1alpha1/dnssecpolicy';
 import { StoreUnavailableError, type ZoneStore } from '../dataplane/store/zone-store';
-import type { Logger } from '../dataplane/server/log';
+import type { Logger } from '../dataplane/log/log';
 import { logStoreHealth } from '../dataplane/store/store-health';
 import { StoreWatch } from './store-watch';
 import { StoreRewrite } from './store-rewrite';

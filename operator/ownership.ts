@@ -1,7 +1,7 @@
 import type { Zone } from '../crds/v1alpha1/zone';
 import type { SecondaryZone } from '../crds/v1alpha1/secondaryzone';
 import { storeOrigin, ZoneOwnedError } from '../dataplane/store/zone-store';
-import type { Logger } from '../dataplane/server/log';
+import type { Logger } from '../dataplane/log/log';
 import type { KubeClient } from './kube/client';
 import { writeStatus } from './status-writer';
 import { checkZoneName, type ZonePolicy } from './zone-policy';

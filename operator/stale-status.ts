@@ -1,5 +1,5 @@
 import type { Condition } from '../crds/v1alpha1/meta';
-import type { Logger } from '../dataplane/server/log';
+import type { Logger } from '../dataplane/log/log';
 import type { StoreHealthState } from '../dataplane/store/store-health';
 import { getCondition, setCondition } from './conditions';
 import { describeKubeError, type DnsfleetKind, type KubeClient, type StatusOf } from './kube/client';

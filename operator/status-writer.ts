@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../crds/v1alpha1/meta';
-import type { Logger } from '../dataplane/server/log';
+import type { Logger } from '../dataplane/log/log';
 import { describeKubeError, type DnsfleetKind, type KindTypes, type KubeClient, type StatusOf } from './kube/client';
 import { getCondition, setCondition, type ConditionInput } from './conditions';
 import { conditionEvents, withCondition } from './condition-events';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
-import { memoryLogger } from '../dataplane/server/log';
+import { memoryLogger } from '../dataplane/log/log';
 import { StoreRewrite } from './store-rewrite';
 
 /** The operator's rewrite after a store reset (ADR 0007), on the memory store with a hand clock. */

@@ -1,4 +1,4 @@
-import type { Logger } from '../dataplane/server/log';
+import type { Logger } from '../dataplane/log/log';
 import type { StoreEpoch, ZoneStore } from '../dataplane/store/zone-store';
 
 /**

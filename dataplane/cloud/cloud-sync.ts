@@ -5,7 +5,7 @@ import { servesCloud, StoreUnavailableError, type OutboundTarget, type StoreEpoc
 import { ZoneUpdate } from '../zone/zone-update';
 import { readZoneRecords } from '../dns/zonefile/reader';
 import { zoneSteps } from '../store/snapshot';
-import type { Logger } from '../server/log';
+import type { Logger } from '../log/log';
 import { stepRunner, type StepRunner } from '../server/slices';
 import type { LocalSnapshot } from './local-snapshot';
 

@@ -5,7 +5,7 @@ import { ZoneBuilder } from '../zone/zone-builder';
 import { RedisZoneStore } from '../store/redis-store';
 import { snapshotOf } from '../store/snapshot';
 import type { ZoneSnapshot } from '../store/zone-store';
-import { memoryLogger } from '../server/log';
+import { memoryLogger } from '../log/log';
 import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
 import * as dnsPacket from 'dns-packet';
 import { buildQuery, exchangeUdp, query } from '../test/support/dns-client';

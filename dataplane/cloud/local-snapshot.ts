@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../server/log';
+import type { Logger } from '../log/log';
 import type { Zone } from '../zone/zone';
 import { snapshotOf, zoneOf } from '../store/snapshot';
 import type { OutboundTarget } from '../store/zone-store';

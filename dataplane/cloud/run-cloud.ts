@@ -6,7 +6,7 @@ import { Responder } from '../nameserver/respond';
 import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
 import { ZoneSet } from '../zone/zone-set';
-import type { Logger } from '../server/log';
+import type { Logger } from '../log/log';
 import type { TcpLimits } from '../server/tcp-limits';
 import type { ZoneStore } from '../store/zone-store';
 import { CloudSync } from './cloud-sync';

@@ -4,7 +4,7 @@ import { AddressList, TransferPolicy, type SecondaryGrant, type TransferAcl } fr
 import { NotifySender, notifySource, type NotifyOptions, type NotifyTarget } from '../transfer/notify';
 import type { OutboundTarget } from '../store/zone-store';
 import type { ListenAddress } from '../server/dns-server';
-import type { Logger } from '../server/log';
+import type { Logger } from '../log/log';
 
 /** A customer secondary with its TSIG key, if it has one, parsed. */
 export interface ResolvedSecondary {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../store/memory-store';
-import { memoryLogger } from '../server/log';
+import { memoryLogger } from '../log/log';
 import { freePort, waitFor } from '../test/support/processes';
 import { SecondaryManager } from './secondary-manager';
 

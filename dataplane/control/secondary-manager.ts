@@ -6,7 +6,7 @@ import { serialCompare } from '../zone/serial';
 import { snapshotSteps, zoneSteps } from '../store/snapshot';
 import { stepRunner, type StepRunner } from '../server/slices';
 import { StoreUnavailableError, type SecondaryConfig, type SecondaryState, type StoreEpoch, type ZoneSnapshot, type ZoneStore } from '../store/zone-store';
-import type { Logger } from '../server/log';
+import type { Logger } from '../log/log';
 import type { NotifyVerdict } from '../nameserver/notify';
 import { sameAddress } from '../nameserver/acl';
 import { querySoa, transferZone, type RequestSigner } from '../transfer/client';

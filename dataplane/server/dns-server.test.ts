@@ -10,7 +10,7 @@ import { Responder } from '../nameserver/respond';
 import { AddressList, TransferPolicy } from '../nameserver/acl';
 import { signRequest, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 import { DnsServer } from './dns-server';
-import { memoryLogger } from './log';
+import { memoryLogger } from '../log/log';
 import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../test/support/dns-client';
 import { udpPortFree } from '../test/support/processes';
 

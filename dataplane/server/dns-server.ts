@@ -9,7 +9,7 @@ import { loadBatchedUdp, noCounts, openUdpListener, type DatagramSource, type Li
 import type { TransferAcl } from '../nameserver/acl';
 import { Rcode } from '../dns/constants';
 import { signResponse, TsigResponseSigner } from '../dns/tsig';
-import type { Logger } from './log';
+import type { Logger } from '../log/log';
 import { TcpConnections, type TcpCloseCounts } from './tcp-connections';
 import type { TcpLimits } from './tcp-limits';
 

@@ -9,7 +9,7 @@ import { ZoneSet } from '../zone/zone-set';
 import { Responder } from '../nameserver/respond';
 import { AddressList } from '../nameserver/acl';
 import { DnsServer } from './dns-server';
-import { memoryLogger } from './log';
+import { memoryLogger } from '../log/log';
 import { buildQuery, exchangeTcp } from '../test/support/dns-client';
 import type { TcpLimits } from './tcp-limits';
 

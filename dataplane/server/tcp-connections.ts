@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from './log';
+import type { Logger } from '../log/log';
 import { TCP_CLOSE_REASONS, TcpConnectionTable, type TcpCloseReason, type TcpConnection, type TcpLimits } from './tcp-limits';
 
 /**

@@ -10,7 +10,7 @@ import { isSecondaryZoneDocument, readSecondaryZone, type SecondaryZoneManifest 
 import type { SecondaryConfig } from '../store/zone-store';
 import type { ResolvedSecondary } from '../control/outbound';
 import type { TsigKey } from '../dns/tsig';
-import type { Logger } from '../server/log';
+import type { Logger } from '../log/log';
 
 /**
  * The zones of `dnsfleet serve`: read from manifest files, rebuilt on every reload, and never

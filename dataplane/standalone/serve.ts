@@ -10,7 +10,7 @@ import { DnsServer, type ListenAddress, type UdpIo } from '../server/dns-server'
 import { Responder } from '../nameserver/respond';
 import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
-import type { Logger } from '../server/log';
+import type { Logger } from '../log/log';
 import type { TcpLimits } from '../server/tcp-limits';
 import { ZoneCatalog } from './catalog';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../server/log';
+import type { Logger } from '../log/log';
 
 /**
  * Whether the zone store answers, as the last requests found it. Every request of a store reports

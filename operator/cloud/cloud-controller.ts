@@ -1,6 +1,6 @@
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { ZoneStore } from '../../dataplane/store/zone-store';
-import type { Logger } from '../../dataplane/server/log';
+import type { Logger } from '../../dataplane/log/log';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
 import { writeStatus } from '../status-writer';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../dataplane/server/log';
+import type { Logger } from '../../dataplane/log/log';
 import type { KubeClient } from '../kube/client';
 import { writeStatus } from '../status-writer';
 import { policyReadyCondition } from './policy-check';

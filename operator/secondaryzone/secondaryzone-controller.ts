@@ -1,6 +1,6 @@
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { CloudNameservers, SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
-import type { Logger } from '../../dataplane/server/log';
+import type { Logger } from '../../dataplane/log/log';
 import { storeOrigin, ZoneOwnedError, type PodReport, type SecondaryConfig, type ZoneStore } from '../../dataplane/store/zone-store';
 import { admissionOfOwnedError, OwnershipReason, ownerTag, reportRefused, type ZoneNames } from '../ownership';
 import { parseTsigKey, TsigKeyError } from '../../dataplane/dns/tsig';

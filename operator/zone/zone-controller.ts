@@ -5,7 +5,7 @@ import { apiObjectLocator, buildZone } from '../../dataplane/manifest/zone-manif
 import { snapshotOf } from '../../dataplane/store/snapshot';
 import { storeOrigin, ZoneOwnedError, type PodReport, type ZoneStore } from '../../dataplane/store/zone-store';
 import { admissionOfOwnedError, ownerTag, reportRefused, type ZoneNames } from '../ownership';
-import type { Logger } from '../../dataplane/server/log';
+import type { Logger } from '../../dataplane/log/log';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
 import { getCondition, setCondition } from '../conditions';

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisZoneStore } from '../../store/redis-store';
 import type { RunningCloud } from '../../cloud/run-cloud';
-import { memoryLogger } from '../../server/log';
+import { memoryLogger } from '../../log/log';
 import { startPrimary, type Primary } from '../support/primaries';
 import { run, stopAll, tempDir, waitFor } from '../support/processes';
 import { startTestDataplane, type TestDataplane } from '../support/dataplane';

@@ -4,7 +4,7 @@ import { Name } from '../../dns/name';
 import { readZoneFile } from '../../dns/zonefile/reader';
 import { MemoryZoneStore } from '../../store/memory-store';
 import { SecondaryManager } from '../../control/secondary-manager';
-import { memoryLogger } from '../../server/log';
+import { memoryLogger } from '../../log/log';
 import { answer, startFakePrimary, type AnswerRecord, type FakePrimary } from '../support/fake-primary';
 import { waitFor } from '../support/processes';
 

@@ -6,7 +6,7 @@ import dnsPacket from 'dns-packet';
 import type { RedisZoneStore } from '../../store/redis-store';
 import type { SecondaryConfig } from '../../store/zone-store';
 import type { RunningCloud } from '../../cloud/run-cloud';
-import { memoryLogger } from '../../server/log';
+import { memoryLogger } from '../../log/log';
 import { startPrimary, type Primary, type PrimaryKind } from '../support/primaries';
 import { freePort, stopAll, waitFor } from '../support/processes';
 import { startTestDataplane, type TestDataplane } from '../support/dataplane';
