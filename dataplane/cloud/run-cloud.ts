@@ -62,21 +62,23 @@ export interface RunningCloud {
 
 export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const stopLogging = logStoreHealth(options.store.health, options.log, options.store.where);
-  const responder = new Responder(new ZoneSet([]), { identity: options.identity });
   const steps = stepRunner({ sliceMs: options.sliceMs });
   const secondaries = options.secondaries ? new SecondaryManager({ store: options.store, log: options.log, steps }) : undefined;
   const stopping = new AbortController();
   const global = AddressList.parse(options.transferAcl ?? []);
   // The control server also serves the zones' own customer secondaries (transfers and NOTIFY).
   const outbound = options.secondaries ? new OutboundTransfers(global, options.log, () => dns.bound, { signal: stopping.signal }) : undefined;
+  const responder = new Responder(new ZoneSet([]), {
+    identity: options.identity,
+    transferAcl: outbound ? outbound.acl : global,
+    ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source) } : {}),
+  });
   const dns: DnsServer = new DnsServer({
     listen: options.listen,
     responder,
-    transferAcl: outbound ? outbound.acl : global,
     log: options.log,
     udpIo: options.udpIo,
     tcp: options.tcp,
-    ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source) } : {}),
   });
   const sync = new CloudSync({
     store: options.store,

@@ -16,6 +16,8 @@ export const CLASSIC_UDP_SIZE = 512;
  * fragmentation on common paths (DNS Flag Day 2020; RFC 9715), as NSD and Knot default to.
  */
 export const MAX_UDP_SIZE = 1232;
+/** Largest message over TCP (RFC 1035 §4.2.2: a two-octet length prefix). */
+export const MAX_TCP_SIZE = 65535;
 
 export const Flag = {
   QR: 0x8000,
@@ -174,6 +176,75 @@ export function parseQuery(msg: Uint8Array): ParseResult {
       authorityCount: nscount,
       signed,
     },
+  };
+}
+
+/**
+ * The UDP hot path's reading of a query: true only for a plain one, which `plainQuery` can then
+ * build without reading it again. Plain means (RFC 1035 §4.1.1) QR clear, opcode QUERY, AA and
+ * TC clear, one question with an uncompressed name, no answer or authority records, and at most
+ * one additional record, a root OPT of version 0 (RFC 6891 §6.1.2) whose options are well formed
+ * and hold no NSID (RFC 5001: its answer differs per server), ending the message. Whatever else
+ * `parseQuery` reads, and it reads every plain query the same way (respond.fuzz.test.ts).
+ * Returns where the question name ends, or -1.
+ */
+export function plainQueryNameEnd(msg: Uint8Array): number {
+  const length = msg.length;
+  if (length < 17 || (msg[2]! & 0xfe) !== 0 || msg[4] !== 0 || msg[5] !== 1) return -1;
+  if (msg[6] !== 0 || msg[7] !== 0 || msg[8] !== 0 || msg[9] !== 0 || msg[10] !== 0 || msg[11]! > 1) return -1;
+  let pos = HEADER_LENGTH;
+  for (let len = msg[pos]!; len !== 0; len = msg[pos]!) {
+    if (len > MAX_LABEL_LENGTH) return -1;
+    pos += len + 1;
+    if (pos >= length) return -1;
+  }
+  const nameEnd = pos + 1;
+  const questionEnd = nameEnd + 4;
+  if (nameEnd - HEADER_LENGTH > MAX_NAME_LENGTH || questionEnd > length) return -1;
+  if (msg[11] === 0) return questionEnd === length ? nameEnd : -1;
+  // OPT: root owner, type 41, class = payload size, TTL = extended rcode, version, DO; RDLENGTH.
+  const o = questionEnd;
+  if (o + 11 > length || msg[o] !== 0 || msg[o + 1] !== 0 || msg[o + 2] !== RRType.OPT || msg[o + 6] !== 0) return -1;
+  if (o + 11 + ((msg[o + 9]! << 8) | msg[o + 10]!) !== length) return -1;
+  // Queries without options skip the loop.
+  for (let at = o + 11; at < length; ) {
+    if (at + 4 > length || (msg[at] === 0 && msg[at + 1] === EdnsOption.NSID)) return -1;
+    at += 4 + ((msg[at + 2]! << 8) | msg[at + 3]!);
+    if (at > length) return -1;
+  }
+  return nameEnd;
+}
+
+/** The payload size a plain query's OPT offers (RFC 6891 §6.2.3), or 0 without one. */
+export function plainQueryPayload(msg: Uint8Array, nameEnd: number): number {
+  return msg[11] === 0 ? 0 : (msg[nameEnd + 7]! << 8) | msg[nameEnd + 8]!;
+}
+
+/** Whether a plain query's OPT has the DO bit (RFC 3225 §3). */
+export function plainQueryDnssecOk(msg: Uint8Array, nameEnd: number): boolean {
+  return msg[11] !== 0 && (msg[nameEnd + 11]! & 0x80) !== 0;
+}
+
+/** The `Query` of a message `plainQueryNameEnd` accepted, as `parseQuery` reads it. */
+export function plainQuery(msg: Uint8Array, nameEnd: number): Query {
+  const qnameCased = latin1(msg, HEADER_LENGTH, nameEnd);
+  const flags = (msg[2]! << 8) | msg[3]!;
+  const payload = plainQueryPayload(msg, nameEnd);
+  return {
+    id: (msg[0]! << 8) | msg[1]!,
+    flags,
+    opcode: Opcode.QUERY,
+    qnameCased,
+    qnameKey: foldCase(qnameCased),
+    qtype: (msg[nameEnd]! << 8) | msg[nameEnd + 1]!,
+    qclass: (msg[nameEnd + 2]! << 8) | msg[nameEnd + 3]!,
+    questionEnd: nameEnd + 4,
+    edns:
+      msg[11] === 0
+        ? null
+        : { payloadSize: Math.max(payload, CLASSIC_UDP_SIZE), version: 0, dnssecOk: plainQueryDnssecOk(msg, nameEnd), nsid: false },
+    authorityCount: 0,
+    signed: false,
   };
 }
 

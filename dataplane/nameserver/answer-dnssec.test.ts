@@ -116,19 +116,19 @@ describe('answerQuery with DO for a signed zone (RFC 4035 §3.1)', () => {
 
   it('proves NODATA with the NSEC of the name, and signs the SOA at its negative TTL (§3.1.3.1)', () => {
     const a = ask('host.u.test.', 'TXT');
-    assert.equal(a.outcome, 'nodata');
+    assert.equal(a.state, 'nodata');
     assert.deepEqual(show(a.authority), ['u.test. SOA 300', 'u.test. RRSIG(SOA) 300', 'host.u.test. NSEC 300', 'host.u.test. RRSIG(NSEC) 300']);
   });
 
   it('proves NODATA at an empty non-terminal with the NSEC that covers it', () => {
     const a = ask('e.u.test.', 'A');
-    assert.equal(a.outcome, 'nodata');
+    assert.equal(a.state, 'nodata');
     assert.deepEqual(show(a.authority).filter((l) => l.includes('NSEC')), ['child.u.test. NSEC 300', 'child.u.test. RRSIG(NSEC) 300']);
   });
 
   it('proves NXDOMAIN with the NSEC covering the name and the one denying the wildcard (§3.1.3.2)', () => {
     const a = ask('nosuch.u.test.', 'A');
-    assert.equal(a.outcome, 'nxdomain');
+    assert.equal(a.state, 'nxdomain');
     assert.deepEqual(show(a.authority), [
       'u.test. SOA 300',
       'u.test. RRSIG(SOA) 300',
@@ -147,13 +147,13 @@ describe('answerQuery with DO for a signed zone (RFC 4035 §3.1)', () => {
 
   it('proves wildcard NODATA with the wildcard NSEC, once (§3.1.3.4)', () => {
     const a = ask('x.w.u.test.', 'TXT');
-    assert.equal(a.outcome, 'nodata');
+    assert.equal(a.state, 'nodata');
     assert.deepEqual(show(a.authority).filter((l) => l.includes('NSEC')), ['*.w.u.test. NSEC 300', '*.w.u.test. RRSIG(NSEC) 300']);
   });
 
   it('refers with the signed DS RRset (§3.1.4)', () => {
     const a = ask('x.child.u.test.', 'A');
-    assert.equal(a.outcome, 'referral');
+    assert.equal(a.state, 'referral');
     assert.deepEqual(show(a.authority), ['child.u.test. NS 3600', 'child.u.test. DS 3600', 'child.u.test. RRSIG(DS) 3600']);
   });
 

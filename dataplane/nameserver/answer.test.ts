@@ -74,7 +74,7 @@ describe('answerQuery', () => {
 
   it('says NODATA with the SOA at the negative TTL (RFC 2308 §2.2, §3)', () => {
     const a = ask('host.example.', 'AAAA');
-    assert.equal(a.outcome, 'nodata');
+    assert.equal(a.state, 'nodata');
     assert.equal(a.rcode, Rcode.NOERROR);
     assert.deepEqual(a.answer, []);
     assert.deepEqual(show(a.authority), ['example. 60 SOA ns1.example. hostmaster.example. 1 3600 600 86400 60']);
@@ -83,7 +83,7 @@ describe('answerQuery', () => {
   it('says NXDOMAIN with the SOA for a name that does not exist (RFC 2308 §2.1)', () => {
     const a = ask('nope.example.', 'A');
     assert.equal(a.rcode, Rcode.NXDOMAIN);
-    assert.equal(a.outcome, 'nxdomain');
+    assert.equal(a.state, 'nxdomain');
     assert.equal(a.authority[0]!.rrset.type, RRType.SOA);
   });
 
@@ -91,7 +91,7 @@ describe('answerQuery', () => {
     for (const name of ['ent.example.', 'c.ent.example.', 'b.c.ent.example.']) {
       const a = ask(name, 'A');
       assert.equal(a.rcode, Rcode.NOERROR, name);
-      assert.equal(a.outcome, 'nodata', name);
+      assert.equal(a.state, 'nodata', name);
     }
   });
 
@@ -104,7 +104,7 @@ describe('answerQuery', () => {
 
   it('gives wildcard NODATA for a type the wildcard lacks', () => {
     const a = ask('foo.wild.example.', 'MX');
-    assert.equal(a.outcome, 'nodata');
+    assert.equal(a.state, 'nodata');
     assert.equal(a.rcode, Rcode.NOERROR);
   });
 
@@ -137,7 +137,7 @@ describe('answerQuery', () => {
   it('ends a chain at a name without the type with NODATA and the SOA', () => {
     const a = ask('www.example.', 'MX');
     assert.equal(a.rcode, Rcode.NOERROR);
-    assert.equal(a.outcome, 'nodata');
+    assert.equal(a.state, 'nodata');
     assert.deepEqual(a.authority.map((e) => e.rrset.type), [RRType.SOA]);
   });
 
@@ -174,7 +174,7 @@ describe('answerQuery', () => {
   it('refers below a delegation: NS in authority, glue in additional, AA clear (RFC 1034 §4.3.2 3b)', () => {
     for (const q of ['child.example.', 'www.child.example.', 'ns1.child.example.']) {
       const a = ask(q, 'A');
-      assert.equal(a.outcome, 'referral', q);
+      assert.equal(a.state, 'referral', q);
       assert.ok(!a.authoritative, q);
       assert.deepEqual(a.answer, [], q);
       assert.deepEqual(show(a.authority).sort(), ['child.example. 300 NS ns.other.', 'child.example. 300 NS ns1.child.example.']);
@@ -191,7 +191,7 @@ describe('answerQuery', () => {
 
   it('answers DS at our own apex with NODATA when the parent is not ours', () => {
     const a = ask('example.', 'DS');
-    assert.equal(a.outcome, 'nodata');
+    assert.equal(a.state, 'nodata');
     assert.ok(a.authoritative);
   });
 
@@ -219,7 +219,7 @@ describe('answerQuery', () => {
   it('answers ANY with the first RRset of the name (RFC 8482 §4.1)', () => {
     assert.deepEqual(show(ask('mail.example.', 'ANY').answer), ['mail.example. 300 A 192.0.2.2']);
     assert.deepEqual(ask('example.', 'ANY').answer.map((e) => e.rrset.type), [RRType.SOA]);
-    assert.equal(ask('ent.example.', 'ANY').outcome, 'nodata');
+    assert.equal(ask('ent.example.', 'ANY').state, 'nodata');
   });
 
   it('answers YXDOMAIN when a DNAME substitution would exceed 255 octets (RFC 6672 §2.2)', () => {
@@ -265,7 +265,7 @@ wsub       MX   10 z.sub
 
   it('adds the addresses a wildcard gives an NS target of a referral', () => {
     const a = answerQuery(set, Name.fromText('x.deleg.add.test.'), RRType.A);
-    assert.equal(a.outcome, 'referral');
+    assert.equal(a.state, 'referral');
     assert.deepEqual(show(a.additional).sort(), ['ns.wild.add.test. 300 A 192.0.2.4', 'ns.wild.add.test. 300 AAAA 2001:db8::4']);
   });
 

@@ -45,13 +45,23 @@ export interface AnswerEntry {
   readonly signatures?: RRset;
 }
 
-/** How the lookup ended: tests and metrics read it. */
-export type Outcome = 'answer' | 'nodata' | 'nxdomain' | 'referral' | 'refused' | 'yxdomain';
+/**
+ * How a lookup ended, as Knot's solvers name their states: each step of `AnswerState` returns the
+ * one it reached, and `answerQuery` turns the last into the header's rcode and AA bit.
+ * - `answer`: data, or a CNAME/DNAME chain that ended in data, left our zones or looped;
+ * - `nodata`: the name exists without the type (RFC 2308 §2.2);
+ * - `nxdomain`: the name does not exist (RFC 2308 §2.1);
+ * - `referral`: a delegation (RFC 1034 §4.3.2 step 3b);
+ * - `refused`: no zone of ours holds the query name;
+ * - `yxdomain`: a DNAME substitution too long for a name (RFC 6672 §2.2).
+ */
+export type LookupState = 'answer' | 'nodata' | 'nxdomain' | 'referral' | 'refused' | 'yxdomain';
 
 export interface Answer {
   rcode: number;
   authoritative: boolean;
-  outcome: Outcome;
+  /** How the lookup ended: tests and metrics read it. */
+  state: LookupState;
   readonly answer: AnswerEntry[];
   readonly authority: AnswerEntry[];
   readonly additional: AnswerEntry[];
@@ -61,22 +71,35 @@ export interface Answer {
 const MAX_CHAIN = 16;
 
 export function answerQuery(zones: ZoneSet, qname: Name, qtype: number, dnssecOk = false): Answer {
-  const state = new AnswerState(zones, qtype, dnssecOk);
-  state.resolve(qname);
-  return state.result;
+  const walk = new AnswerState(zones, qtype, dnssecOk);
+  const state = walk.resolve(qname);
+  const { answer, authority, additional } = walk.sections;
+  return {
+    rcode: state === 'nxdomain' ? Rcode.NXDOMAIN : state === 'refused' ? Rcode.REFUSED : state === 'yxdomain' ? Rcode.YXDOMAIN : Rcode.NOERROR,
+    // A referral for the query name itself is not authoritative (RFC 1034 §4.3.2 step 3b); one
+    // at the end of a CNAME or DNAME chain keeps AA, as NSD sets it.
+    authoritative: !(state === 'refused' || (state === 'referral' && walk.followed === 0)),
+    state,
+    answer,
+    authority,
+    additional,
+  };
 }
 
+/** The walk of one query: steps add entries to `sections` and return the state they reached. */
 class AnswerState {
-  readonly result: Answer = {
-    rcode: Rcode.NOERROR,
-    authoritative: true,
-    outcome: 'answer',
+  readonly sections: { readonly answer: AnswerEntry[]; readonly authority: AnswerEntry[]; readonly additional: AnswerEntry[] } = {
     answer: [],
     authority: [],
     additional: [],
   };
   /** Names reached through CNAME or DNAME so far (0 while answering the query name itself). */
   private chain = 0;
+
+  /** How many CNAME or DNAME links the walk followed. */
+  get followed(): number {
+    return this.chain;
+  }
   private readonly added = new Set<string>();
 
   constructor(
@@ -86,13 +109,10 @@ class AnswerState {
     private readonly dnssecOk: boolean,
   ) {}
 
-  resolve(qname: Name): void {
+  resolve(qname: Name): LookupState {
     let zone = this.zones.find(qname);
-    if (!zone) {
-      // RFC 1034 §4.3.2 step 2: not authoritative. A chain that leaves our zones just ends.
-      if (this.chain === 0) this.end('refused', Rcode.REFUSED, false);
-      return;
-    }
+    // RFC 1034 §4.3.2 step 2: not authoritative. A chain that leaves our zones just ends.
+    if (!zone) return this.chain === 0 ? 'refused' : 'answer';
     if (this.qtype === RRType.DS && qname.key === zone.origin.key) {
       // RFC 4035 §3.1.4.1: the DS RRset lives in the parent; answer from it when we serve it.
       const parentName = qname.parent();
@@ -122,14 +142,14 @@ class AnswerState {
     // RFC 4592 §3.3.1: the source of synthesis is `*.` + closest encloser.
     const wildcard = zone.nodes.get('\x01*' + node.name.key);
     if (wildcard) return this.answerNode(zone, wildcard, qname, node);
-    this.nxdomain(zone, qname, node);
+    return this.nxdomain(zone, qname, node);
   }
 
   /**
    * The name exists (or a wildcard stands for it): data, CNAME, or no data. `encloser` is set
    * when `node` is a wildcard answering for `owner` below that closest encloser.
    */
-  private answerNode(zone: Zone, node: ZoneNode, owner: Name, encloser?: ZoneNode): void {
+  private answerNode(zone: Zone, node: ZoneNode, owner: Name, encloser?: ZoneNode): LookupState {
     if (this.qtype === RRType.ANY) return this.answerAny(zone, node, owner, encloser);
     if (this.qtype === RRType.RRSIG && node.rrsets.has(RRType.RRSIG)) return this.answerRrsig(zone, node, owner, encloser);
     const rrset = node.rrsets.get(this.qtype);
@@ -137,70 +157,67 @@ class AnswerState {
       this.add('answer', owner, rrset, false, this.signatures(zone, node, this.qtype));
       this.addAdditional(zone, rrset);
       this.proveWildcardAnswer(zone, owner, encloser);
-      return;
+      return 'answer';
     }
     const cname = node.rrsets.get(RRType.CNAME);
     if (cname) {
       // RFC 1034 §4.3.2 step 3a: add the CNAME and restart at its target. A CNAME already in the
       // answer means a loop: stop there, as NSD does.
-      if (!this.add('answer', owner, cname, false, this.signatures(zone, node, RRType.CNAME))) return;
+      if (!this.add('answer', owner, cname, false, this.signatures(zone, node, RRType.CNAME))) return 'answer';
       this.proveWildcardAnswer(zone, owner, encloser);
-      if (this.chain >= MAX_CHAIN) return;
+      if (this.chain >= MAX_CHAIN) return 'answer';
       this.chain++;
       return this.resolve(Name.fromWire(cname.rdata[0]!));
     }
-    this.nodata(zone, node, owner, encloser);
+    return this.nodata(zone, node, owner, encloser);
   }
 
   /**
    * An explicit RRSIG query is answered as data, with or without DO, as NSD does: one RRset per
    * type covered, each with its own TTL (RFC 4034 §3).
    */
-  private answerRrsig(zone: Zone, node: ZoneNode, owner: Name, encloser: ZoneNode | undefined): void {
+  private answerRrsig(zone: Zone, node: ZoneNode, owner: Name, encloser: ZoneNode | undefined): LookupState {
     const sec = dnssecOf(zone);
     const groups = sec ? sec.allSignatures(node) : [node.rrsets.get(RRType.RRSIG)!];
     for (const group of groups) this.add('answer', owner, group);
     this.proveWildcardAnswer(zone, owner, encloser);
+    return 'answer';
   }
 
   /**
    * RFC 8482 §4.1: ANY gets one RRset, not all of them; large ANY answers are what reflection
    * attacks are made of. Like NSD, the first RRset the name holds (zone order).
    */
-  private answerAny(zone: Zone, node: ZoneNode, owner: Name, encloser: ZoneNode | undefined): void {
+  private answerAny(zone: Zone, node: ZoneNode, owner: Name, encloser: ZoneNode | undefined): LookupState {
     const first = node.rrsets.values().next();
     if (first.done) return this.nodata(zone, node, owner, encloser);
     this.add('answer', owner, first.value, false, this.signatures(zone, node, first.value.type));
     this.addAdditional(zone, first.value);
     this.proveWildcardAnswer(zone, owner, encloser);
+    return 'answer';
   }
 
   /** RFC 6672 §3.3: add the DNAME, synthesize the CNAME for the query name, follow it. */
-  private dname(zone: Zone, qname: Name, node: ZoneNode, dname: RRset): void {
-    if (!this.add('answer', node.name, dname, false, this.signatures(zone, node, RRType.DNAME)) || this.chain >= MAX_CHAIN) return;
+  private dname(zone: Zone, qname: Name, node: ZoneNode, dname: RRset): LookupState {
+    if (!this.add('answer', node.name, dname, false, this.signatures(zone, node, RRType.DNAME)) || this.chain >= MAX_CHAIN) return 'answer';
     const target = Name.fromWire(dname.rdata[0]!);
     const prefix = qname.cased.slice(0, qname.cased.length - node.name.cased.length);
-    if (prefix.length + target.cased.length > MAX_NAME_LENGTH) {
-      // RFC 6672 §2.2: the substituted name would be too long.
-      this.end('yxdomain', Rcode.YXDOMAIN, this.result.authoritative);
-      return;
-    }
+    // RFC 6672 §2.2: the substituted name would be too long.
+    if (prefix.length + target.cased.length > MAX_NAME_LENGTH) return 'yxdomain';
     const newName = Name.fromWireString(prefix + target.cased);
     // RFC 6672 §3.4 (which replaced RFC 2672's TTL of zero): the CNAME takes the DNAME's TTL.
     // It is unsigned (RFC 6672 §5.3: the signed DNAME is what a validator checks).
     const synthesized: RRset = { owner: qname, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName.toWire()] };
     this.add('answer', qname, synthesized);
     // A query for CNAME is answered by the synthesized CNAME itself (RFC 1034 §4.3.2 step 3a).
-    if (this.qtype === RRType.CNAME) return;
+    if (this.qtype === RRType.CNAME) return 'answer';
     this.chain++;
-    this.resolve(newName);
+    return this.resolve(newName);
   }
 
   /** RFC 1034 §4.3.2 step 3b: the NS RRset of the cut and the glue its servers need. */
-  private referral(zone: Zone, cut: ZoneNode): void {
+  private referral(zone: Zone, cut: ZoneNode): LookupState {
     const ns = cut.rrsets.get(RRType.NS)!;
-    if (this.chain === 0) this.result.authoritative = false;
-    this.result.outcome = 'referral';
     this.add('authority', cut.name, ns);
     const sec = this.dnssec(zone);
     if (sec) {
@@ -215,23 +232,23 @@ class AnswerState {
       const required = target.isSubdomainOf(cut.name);
       this.addAddresses(zone, target, required);
     }
+    return 'referral';
   }
 
   /** RFC 2308 §2.2: NODATA carries the SOA of the zone of the last name in the chain. */
-  private nodata(zone: Zone, node: ZoneNode, qname: Name, encloser: ZoneNode | undefined): void {
-    this.result.outcome = 'nodata';
+  private nodata(zone: Zone, node: ZoneNode, qname: Name, encloser: ZoneNode | undefined): LookupState {
     this.addNegativeSoa(zone);
     const sec = this.dnssec(zone);
     if (sec) this.addProof(sec, nodataProof(sec, qname, node, encloser));
+    return 'nodata';
   }
 
   /** RFC 2308 §2.1, RFC 6604 §3: name error, also when it is the end of a CNAME chain. */
-  private nxdomain(zone: Zone, qname: Name, encloser: ZoneNode): void {
-    this.result.outcome = 'nxdomain';
-    this.result.rcode = Rcode.NXDOMAIN;
+  private nxdomain(zone: Zone, qname: Name, encloser: ZoneNode): LookupState {
     this.addNegativeSoa(zone);
     const sec = this.dnssec(zone);
     if (sec) this.addProof(sec, nxdomainProof(sec, qname, encloser));
+    return 'nxdomain';
   }
 
   /**
@@ -270,12 +287,6 @@ class AnswerState {
   /** RFC 4035 §3.1.1: the RRSIGs at `node` covering `type`, for DO queries to signed zones. */
   private signatures(zone: Zone, node: ZoneNode, type: number): RRset | undefined {
     return this.dnssecOk ? dnssecOf(zone)?.signatures(node, type) : undefined;
-  }
-
-  private end(outcome: Outcome, rcode: number, authoritative: boolean): void {
-    this.result.outcome = outcome;
-    this.result.rcode = rcode;
-    this.result.authoritative = authoritative;
   }
 
   /**
@@ -331,7 +342,7 @@ class AnswerState {
     if (this.added.has(id)) return false;
     this.added.add(id);
     const entry: AnswerEntry = required ? { owner, rrset, required } : { owner, rrset };
-    this.result[section].push(signatures ? { ...entry, signatures } : entry);
+    this.sections[section].push(signatures ? { ...entry, signatures } : entry);
     return true;
   }
 }

@@ -1,4 +1,4 @@
-import { Flag, skipName, type Query } from '../dns/message';
+import { Flag, MAX_TCP_SIZE, skipName, type Query } from '../dns/message';
 import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
 import { RRType } from '../dns/constants';
 import { recordTtl, type Zone } from '../zone/zone';
@@ -14,7 +14,6 @@ import { serialCompare } from '../zone/serial';
  * 2^14 octets, RFC 1035 §4.1.4); NSD makes the same choice.
  */
 const TRANSFER_MESSAGE_SIZE = 16383;
-const MAX_MESSAGE_SIZE = 65535;
 
 /**
  * The messages of a transfer, made lazily so a large zone streams with the socket's backpressure.
@@ -44,7 +43,7 @@ export function* transferMessages(zone: Zone, q: Query, queryMessage: Uint8Array
     inMessage = 0;
     if (!w.writeRecord(1, owner, type, ttl, rdata)) {
       // A record above 16 KiB goes in a message of its own, up to the TCP maximum.
-      w = start(q, queryMessage, false, MAX_MESSAGE_SIZE);
+      w = start(q, queryMessage, false, MAX_TCP_SIZE);
       w.writeRecord(1, owner, type, ttl, rdata);
     }
     inMessage++;

@@ -2,7 +2,7 @@ import { Name } from '../dns/name';
 import { Rcode, RRClass, RRType } from '../dns/constants';
 import { EdnsOption, Flag, type Query } from '../dns/message';
 import { MessageWriter } from '../dns/message-writer';
-import { errorResponse } from './respond';
+import { errorResponse } from './error-response';
 
 /**
  * Who answered: the identity queries operators use to tell the servers of an anycast address

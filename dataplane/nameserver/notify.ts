@@ -1,34 +1,37 @@
-import { parseQuery } from '../dns/message';
+import type { Query } from '../dns/message';
 import { Name } from '../dns/name';
-import { Opcode, Rcode, RRType } from '../dns/constants';
-import { errorResponse } from './respond';
+import { Rcode, RRType } from '../dns/constants';
+import { errorResponse } from './error-response';
 
 /**
  * The answer to a NOTIFY (RFC 1996) received by the control server. Pure: `decide` says what the
  * secondary-zone side makes of it (accepted from a primary of the zone, refused from anyone else,
  * or not a zone we are secondary for). Only the header and the question are read: the SOA a
  * primary may put in the answer section is a hint (§3.7), the SOA query that follows decides.
+ * The Responder calls it after a TSIG on the request has verified (RFC 8945 §5.2), as for any
+ * other request, and signs the answer.
  */
 
 export type NotifyVerdict = 'accepted' | 'not-a-primary' | 'unknown-zone';
 
-export function isNotify(msg: Uint8Array): boolean {
-  return msg.length >= 12 && (msg[2]! & 0x80) === 0 && ((msg[2]! >> 3) & 0xf) === Opcode.NOTIFY;
+/** What the secondary-zone side makes of a NOTIFY for zone `origin` (lower case, trailing dot) from `source`. */
+export type NotifyHandler = (origin: string, source: string) => NotifyVerdict;
+
+export interface NotifyAnswer {
+  readonly message: Uint8Array;
+  /** The zone, lower case with the trailing dot; absent when the NOTIFY was malformed. */
+  readonly origin?: string;
+  /** Absent when the NOTIFY was malformed (another QTYPE than SOA). */
+  readonly verdict?: NotifyVerdict;
 }
 
-export function answerNotify(msg: Uint8Array, decide: (origin: string) => NotifyVerdict): { response: Uint8Array | null; origin?: string; verdict?: NotifyVerdict } {
-  const parsed = parseQuery(msg);
-  if (!parsed.ok) {
-    const p = parsed.problem;
-    return { response: p.rcode === 'drop' ? null : errorResponse(msg, p.id, p.flags, p.questionEnd, p.edns, p.rcode) };
-  }
-  const q = parsed.query;
+export function answerNotify(msg: Uint8Array, q: Query, decide: (origin: string) => NotifyVerdict): NotifyAnswer {
   // §3.7: QTYPE is SOA (the only type NOTIFY is defined for here).
-  if (q.qtype !== RRType.SOA) return { response: errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.FORMERR) };
+  if (q.qtype !== RRType.SOA) return { message: errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.FORMERR) };
   const origin = Name.fromWireString(q.qnameCased).toString().toLowerCase();
   const verdict = decide(origin);
   // §4.7: the response echoes the question; REFUSED for a source that is not a primary (§3.10),
   // NOTAUTH for a zone we do not hold as a secondary.
   const rcode = verdict === 'accepted' ? Rcode.NOERROR : verdict === 'not-a-primary' ? Rcode.REFUSED : Rcode.NOTAUTH;
-  return { response: errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, rcode), origin, verdict };
+  return { message: errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, rcode), origin, verdict };
 }

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import * as dnsPacket from 'dns-packet';
 import { Name } from '../dns/name';
-import { parseQuery } from '../dns/message';
+import { parseQuery, plainQuery, plainQueryNameEnd } from '../dns/message';
 import { readZoneFile } from '../dns/zonefile/reader';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
@@ -92,6 +92,37 @@ describe('packet path properties', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('reads every query the UDP scan takes as parseQuery reads it', () => {
+    const same = (bytes: Uint8Array): void => {
+      const nameEnd = plainQueryNameEnd(bytes);
+      if (nameEnd < 0) return;
+      const parsed = parseQuery(bytes);
+      assert.ok(parsed.ok, 'a plain query parses');
+      assert.deepEqual(plainQuery(bytes, nameEnd), parsed.query);
+    };
+    fc.assert(fc.property(fc.oneof(validQuery, mutatedQuery), same), { numRuns: 5000 });
+  });
+
+  it('answers a datagram as the full path does: the cache hit, the miss read once, the rest', () => {
+    // Two responders on the same zones: one answers through answerDatagram, one through respond.
+    const datagrams = new Responder(responder.zones);
+    const full = new Responder(responder.zones);
+    const out = new Uint8Array(65535);
+    const peer = { address: (): string => '127.0.0.1' };
+    const same = (bytes: Uint8Array): void => {
+      // Twice: the second time the answer may come from the cache.
+      for (let i = 0; i < 2; i++) {
+        const expected = full.respond(bytes, 'udp', peer);
+        const got = datagrams.answerDatagram(bytes, out, 0, peer);
+        if (typeof got === 'number') {
+          assert.equal(expected.kind, 'response');
+          assert.deepEqual(Buffer.from(out.subarray(0, got)), Buffer.from((expected as { message: Uint8Array }).message));
+        } else assert.deepEqual(got, expected);
+      }
+    };
+    fc.assert(fc.property(fc.oneof(validQuery, mutatedQuery), same), { numRuns: 3000 });
   });
 
   it('answers a query with a compression loop in the question with FORMERR', () => {

@@ -4,18 +4,28 @@ import { Name } from '../dns/name';
 import { readZoneFile } from '../dns/zonefile/reader';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
-import { Responder } from './respond';
+import { Responder, type Peer, type Reply, type ResponderOptions } from './respond';
 import { buildQuery } from '../test/support/dns-client';
-import { transferMessages } from './axfr';
 import type { ServerIdentity } from './identity';
+import { AddressList, TransferPolicy } from './acl';
+import type { NotifyVerdict } from './notify';
 import { signRequest, TsigError, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 
-function responder(): Responder {
+const LOOPBACK: Peer = { address: () => '127.0.0.1' };
+const STRANGER: Peer = { address: () => '10.9.9.9' };
+
+function responder(options: ResponderOptions = {}): Responder {
   const origin = Name.fromText('r.test.');
   const b = new ZoneBuilder(origin);
   const text = ['$TTL 60', '@ SOA ns hm 1 2 3 4 5', '@ NS ns', 'ns A 192.0.2.1', ...Array.from({ length: 40 }, (_, i) => `many A 192.0.2.${i + 10}`)].join('\n');
   for (const r of readZoneFile(text, { origin, source: 't' })) b.add(r);
-  return new Responder(new ZoneSet([b.build()]));
+  return new Responder(new ZoneSet([b.build()]), options);
+}
+
+/** The messages of a transfer the responder allowed. */
+function transferred(reply: Reply): Uint8Array[] {
+  assert.equal(reply.kind, 'transfer');
+  return [...(reply as Extract<Reply, { kind: 'transfer' }>).messages];
 }
 
 /** An IXFR query carrying a client SOA with `serial` in its authority section (RFC 1995 §3). */
@@ -174,15 +184,12 @@ describe('Responder', () => {
     });
 
     it('puts an OPT into every message of a zone transfer asked with EDNS', () => {
-      const r = responder();
-      const outcome = r.respond(buildQuery('r.test', 'AXFR'), 'tcp');
-      assert.equal(outcome.kind, 'transfer');
-      const t = outcome as Extract<typeof outcome, { kind: 'transfer' }>;
-      const messages = [...transferMessages(t.zone, t.query, t.request)].map((m) => dnsPacket.decode(Buffer.from(m)));
+      const r = responder({ transferAcl: AddressList.parse(['127.0.0.1']) });
+      const messages = transferred(r.respond(buildQuery('r.test', 'AXFR'), 'tcp', LOOPBACK)).map((m) => dnsPacket.decode(Buffer.from(m)));
       assert.ok(messages.length >= 1);
       for (const m of messages) assert.deepEqual(optTypes(m), ['OPT']);
-      const plain = r.respond(buildQuery('r.test', 'AXFR', { edns: null }), 'tcp') as Extract<typeof outcome, { kind: 'transfer' }>;
-      for (const m of transferMessages(plain.zone, plain.query, plain.request)) assert.equal(dnsPacket.decode(Buffer.from(m)).additionals?.length, 0);
+      const plain = transferred(r.respond(buildQuery('r.test', 'AXFR', { edns: null }), 'tcp', LOOPBACK));
+      for (const m of plain) assert.equal(dnsPacket.decode(Buffer.from(m)).additionals?.length, 0);
     });
   });
 
@@ -311,13 +318,128 @@ describe('Responder', () => {
       assert.throws(() => new TsigResponseVerifier(key, signed.mac).verify(outcome.message), (err: TsigError) => err.problem === 'BADKEY');
     });
 
-    it('hands a signed AXFR to the server with the verified key and the request without TSIG', () => {
+    it('streams a signed AXFR with the verified key, answering the request without its TSIG', () => {
       const query = buildQuery('r.test', 'AXFR', { edns: null });
-      const outcome = keyed().respond(signRequest(query, key, now()).wire, 'tcp');
-      assert.equal(outcome.kind, 'transfer');
-      const t = outcome as Extract<typeof outcome, { kind: 'transfer' }>;
-      assert.equal(t.tsig?.key.name, 'xfr-key.');
-      assert.deepEqual(Buffer.from(t.request), query);
+      const signed = signRequest(query, key, now());
+      const r = responder({ transferAcl: new TransferPolicy(AddressList.parse([]), new Map([['r.test.', [{ address: '127.0.0.1', keyName: key.name }]]])) });
+      r.setKeys(new Map([[key.name, key]]));
+      const reply = r.respond(signed.wire, 'tcp', LOOPBACK);
+      assert.deepEqual(reply.kind === 'transfer' && reply.event, { kind: 'transfer', zone: 'r.test.', serial: 1, key: 'xfr-key.' });
+      const verifier = new TsigResponseVerifier(key, signed.mac);
+      const first = dnsPacket.decode(Buffer.from(verifier.verify(transferred(reply)[0]!)));
+      assert.equal(first.id, dnsPacket.decode(query).id);
+      assert.deepEqual(first.questions, [{ name: 'r.test', type: 'AXFR', class: 'IN' }]);
+    });
+  });
+
+  describe('transfers out (RFC 5936, RFC 1995): the ACL and TSIG decide', () => {
+    const key: TsigKey = { name: 'xfr-key.', algorithm: 'hmac-sha256', secret: new Uint8Array(32).fill(3) };
+    const now = (): number => Math.floor(Date.now() / 1000);
+    /** 127.0.0.1 may transfer r.test. with `key` only; nobody else may. */
+    const guarded = (): Responder => {
+      const r = responder({ transferAcl: new TransferPolicy(AddressList.parse([]), new Map([['r.test.', [{ address: '127.0.0.1', keyName: key.name }]]])) });
+      r.setKeys(new Map([[key.name, key]]));
+      return r;
+    };
+
+    it('refuses a client the ACL does not list: REFUSED, with the verdict for the log', () => {
+      const reply = responder({ transferAcl: AddressList.parse(['127.0.0.1']) }).respond(buildQuery('r.test', 'AXFR'), 'tcp', STRANGER);
+      assert.equal(decode(reply).rcode, 'REFUSED');
+      assert.deepEqual(reply.kind === 'response' && reply.event, { kind: 'transfer-refused', zone: 'r.test.' });
+      assert.equal(decode(responder().respond(buildQuery('r.test', 'AXFR'), 'tcp')).rcode, 'REFUSED', 'no ACL: nobody');
+    });
+
+    it('allows a listed client, unsigned, and says which zone and serial went out', () => {
+      const reply = responder({ transferAcl: AddressList.parse(['127.0.0.0/8']) }).respond(buildQuery('r.test', 'AXFR'), 'tcp', LOOPBACK);
+      assert.deepEqual(reply.kind === 'transfer' && reply.event, { kind: 'transfer', zone: 'r.test.', serial: 1 });
+      const messages = transferred(reply).map((m) => dnsPacket.decode(Buffer.from(m)));
+      assert.equal(messages.flatMap((m) => m.answers ?? []).length, 2 + 1 + 40 + 1);
+    });
+
+    it('refuses the keyed client unsigned, and signs the refusal when signed with another key', () => {
+      assert.equal(decode(guarded().respond(buildQuery('r.test', 'AXFR'), 'tcp', LOOPBACK)).rcode, 'REFUSED');
+      const other: TsigKey = { name: 'other-key.', algorithm: 'hmac-sha256', secret: new Uint8Array(32).fill(8) };
+      const r = guarded();
+      r.setKeys(new Map([[key.name, key], [other.name, other]]));
+      const signed = signRequest(buildQuery('r.test', 'AXFR'), other, now());
+      const reply = r.respond(signed.wire, 'tcp', LOOPBACK);
+      assert.deepEqual(reply.kind === 'response' && reply.event, { kind: 'transfer-refused', zone: 'r.test.', key: 'other-key.' });
+      const verifier = new TsigResponseVerifier(other, signed.mac);
+      assert.equal(verifier.verify((reply as { message: Uint8Array }).message)[3]! & 0xf, 5, 'REFUSED, signed (RFC 8945 §5.3)');
+    });
+
+    it('answers a bad TSIG with NOTAUTH and the TSIG error, before the ACL is asked (RFC 8945 §5.2)', () => {
+      const wrong = signRequest(buildQuery('r.test', 'AXFR'), { ...key, secret: new Uint8Array(32).fill(4) }, now());
+      const reply = guarded().respond(wrong.wire, 'tcp', LOOPBACK);
+      assert.equal(reply.kind, 'response');
+      const message = (reply as { message: Uint8Array }).message;
+      assert.equal(message[3]! & 0xf, 9, 'NOTAUTH');
+      assert.equal(reply.kind === 'response' && reply.event?.kind, 'tsig-refused');
+      assert.throws(() => new TsigResponseVerifier(key, wrong.mac).verify(message), (err: TsigError) => err.problem === 'BADSIG');
+    });
+
+    it('signs every message of an allowed signed transfer, chained (RFC 8945 §5.3.1)', () => {
+      const signed = signRequest(buildQuery('r.test', 'AXFR', { edns: null }), key, now());
+      const messages = transferred(guarded().respond(signed.wire, 'tcp', LOOPBACK));
+      const verifier = new TsigResponseVerifier(key, signed.mac);
+      // Every message verifies, none unsigned: a verifier also accepts runs of unsigned ones.
+      for (const m of messages) assert.ok(m.length > 12 && verifier.verify(m).length < m.length, 'signed');
+      verifier.done();
+    });
+  });
+
+  describe('NOTIFY (RFC 1996): through the same TSIG check as any request', () => {
+    const key: TsigKey = { name: 'notify-key.', algorithm: 'hmac-sha256', secret: new Uint8Array(32).fill(6) };
+    const now = (): number => Math.floor(Date.now() / 1000);
+    const notify = (qtype: dnsPacket.RecordType = 'SOA'): Buffer => Buffer.from(dnsPacket.encode({ type: 'query', id: 77, flags: 4 << 11, questions: [{ type: qtype, name: 'sec.test' }] }));
+    const asked: Array<[string, string]> = [];
+    const secondary = (verdict: NotifyVerdict): Responder => {
+      const r = responder({ notify: (zone, source) => (asked.push([zone, source]), verdict) });
+      r.setKeys(new Map([[key.name, key]]));
+      return r;
+    };
+    beforeEach(() => (asked.length = 0));
+
+    it('asks the secondary-zone side by zone and source, and answers by its verdict', () => {
+      for (const [verdict, rcode] of [['accepted', 'NOERROR'], ['not-a-primary', 'REFUSED'], ['unknown-zone', 'NOTAUTH']] as const) {
+        const reply = secondary(verdict).respond(notify(), 'udp', LOOPBACK);
+        assert.equal(decode(reply).rcode, rcode, verdict);
+        assert.deepEqual(reply.kind === 'response' && reply.event, { kind: 'notify', zone: 'sec.test.', verdict });
+      }
+      assert.deepEqual(asked[0], ['sec.test.', '127.0.0.1']);
+    });
+
+    it('answers a NOTIFY for another QTYPE with FORMERR, without asking (§3.7)', () => {
+      const reply = secondary('accepted').respond(notify('A'), 'udp', LOOPBACK);
+      assert.equal(decode(reply).rcode, 'FORMERR');
+      assert.deepEqual(reply.kind === 'response' && reply.event, { kind: 'notify', zone: undefined, verdict: 'malformed' });
+      assert.equal(asked.length, 0);
+    });
+
+    it('refuses a NOTIFY where no secondary zones are kept (§3.10)', () => {
+      const reply = responder().respond(notify(), 'udp', LOOPBACK);
+      assert.equal(decode(reply).rcode, 'REFUSED');
+      assert.equal(reply.kind === 'response' && reply.event, undefined);
+    });
+
+    it('takes a NOTIFY signed with a known key and signs the answer (RFC 8945 §5.3)', () => {
+      const signed = signRequest(notify(), key, now());
+      const reply = secondary('accepted').respond(signed.wire, 'udp', LOOPBACK);
+      assert.deepEqual(reply.kind === 'response' && reply.event, { kind: 'notify', zone: 'sec.test.', verdict: 'accepted' });
+      const verifier = new TsigResponseVerifier(key, signed.mac);
+      assert.equal(verifier.verify((reply as { message: Uint8Array }).message)[3]! & 0xf, 0, 'NOERROR');
+      assert.equal(asked.length, 1);
+    });
+
+    it('answers a NOTIFY with a bad signature NOTAUTH, BADKEY, and does not ask (RFC 8945 §5.2.1)', () => {
+      const stranger: TsigKey = { ...key, name: 'stranger.' };
+      const signed = signRequest(notify(), stranger, now());
+      const reply = secondary('accepted').respond(signed.wire, 'udp', LOOPBACK);
+      assert.equal(reply.kind === 'response' && reply.event?.kind, 'tsig-refused');
+      const message = (reply as { message: Uint8Array }).message;
+      assert.equal(message[3]! & 0xf, 9);
+      assert.throws(() => new TsigResponseVerifier(stranger, signed.mac).verify(message), (err: TsigError) => err.problem === 'BADKEY');
+      assert.equal(asked.length, 0);
     });
   });
 });

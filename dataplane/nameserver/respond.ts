@@ -1,39 +1,97 @@
-import { Name, bytesToLatin1 } from '../dns/name';
+import { Name } from '../dns/name';
 import { Opcode, Rcode, RRClass, RRType } from '../dns/constants';
-import { CLASSIC_UDP_SIZE, Flag, MAX_UDP_SIZE, parseQuery, type Edns, type Query } from '../dns/message';
+import {
+  CLASSIC_UDP_SIZE,
+  Flag,
+  MAX_TCP_SIZE,
+  MAX_UDP_SIZE,
+  parseQuery,
+  plainQuery,
+  plainQueryDnssecOk,
+  plainQueryNameEnd,
+  plainQueryPayload,
+  type Edns,
+  type Query,
+} from '../dns/message';
 import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
 import type { ZoneSet } from '../zone/zone-set';
-import type { Zone } from '../zone/zone';
 import { answerQuery, type Answer, type AnswerEntry } from './answer';
 import { ResponseCache, EdnsVariant } from './response-cache';
-import { signErrorResponse, signResponse, TsigError, verifyRequest, type TsigKey, type VerifiedRequest } from '../dns/tsig';
+import { signErrorResponse, signResponse, TsigError, TsigResponseSigner, verifyRequest, type TsigKey, type VerifiedRequest } from '../dns/tsig';
 import { ixfrClientSerial } from './axfr';
+import { AddressList, type TransferAcl } from './acl';
+import { answerNotify, type NotifyHandler, type NotifyVerdict } from './notify';
+import { decideTransfer } from './transfer-out';
+import { errorResponse } from './error-response';
 import { answerChaos, checkIdentity, nsidOption, withOption, type ServerIdentity } from './identity';
 
 /**
- * Turns one query message into what the server does with it: send a response, drop it, or start
- * a zone transfer. Pure apart from the response cache it keeps; the server layer does the I/O.
+ * Every decision about one request message: answer it, drop it, refuse it, stream a zone out,
+ * take a NOTIFY. The server layer only moves the bytes: `answerDatagram` for UDP, `respond` for
+ * TCP. Pure apart from the response cache it keeps.
+ *
+ * The order, as Knot's nameserver processes a request: parse; verify a TSIG (RFC 8945 §5.2) and
+ * answer the request inside; then one dispatch by opcode and QTYPE to its processor (NOTIFY,
+ * CHAOS identity, transfer out, the answer from the zones); sign what goes out with the key the
+ * request verified with.
  */
 
 export type Transport = 'udp' | 'tcp';
 
-export type Outcome =
-  /** `refused` says why a signed request failed its TSIG check (RFC 8945 §5.2), for the log. */
-  | { readonly kind: 'response'; readonly message: Uint8Array; readonly refused?: string }
-  | { readonly kind: 'drop'; readonly reason: string }
-  /**
-   * AXFR or IXFR over TCP: the server checks the transfer ACL, then streams the zone (axfr.ts).
-   * `request` is the query without its TSIG RR; `tsig`, when it was signed and verified, signs
-   * every message of the answer (RFC 8945 §5.3.1).
-   */
-  | { readonly kind: 'transfer'; readonly query: Query; readonly zone: Zone; readonly request: Uint8Array; readonly tsig?: VerifiedRequest };
+export { MAX_TCP_SIZE } from '../dns/message';
+export type { NotifyHandler, NotifyVerdict } from './notify';
 
-/** Largest message over TCP (RFC 1035 §4.2.2: a two-octet length prefix). */
-export const MAX_TCP_SIZE = 65535;
+/** Where a request came from. Read only when a decision needs it (NOTIFY, transfers): for UDP it costs a string. */
+export interface Peer {
+  address(): string;
+}
+
+/** What the server does with a request message. */
+export type Reply =
+  | { readonly kind: 'response'; readonly message: Uint8Array; readonly event?: ReplyEvent }
+  | { readonly kind: 'drop'; readonly reason: string }
+  /** AXFR or IXFR over TCP allowed: the messages to send in order, signed when the request was. */
+  | { readonly kind: 'transfer'; readonly messages: Iterable<Uint8Array>; readonly event: TransferEvent };
+
+type ResponseReply = Extract<Reply, { kind: 'response' }>;
+
+/** What the server logs and counts about a reply beyond sending it. */
+export type ReplyEvent =
+  /** A signed request failed its TSIG check (RFC 8945 §5.2): answered NOTAUTH with the TSIG error. */
+  | { readonly kind: 'tsig-refused'; readonly error: string }
+  /** The transfer ACL refused the client (with the key the request verified with, if any). */
+  | { readonly kind: 'transfer-refused'; readonly zone: string; readonly key?: string }
+  /** A NOTIFY (RFC 1996) taken by the secondary-zone side; `malformed` when it could not be read. */
+  | { readonly kind: 'notify'; readonly zone?: string; readonly verdict: NotifyVerdict | 'malformed' };
+
+export interface TransferEvent {
+  readonly kind: 'transfer';
+  /** Lower case with the trailing dot. */
+  readonly zone: string;
+  readonly serial: number;
+  readonly key?: string;
+}
+
+export interface ResponderOptions {
+  readonly cacheEntries?: number;
+  /** Seconds since the epoch, for TSIG. */
+  readonly clock?: () => number;
+  readonly identity?: ServerIdentity;
+  /** Who may transfer zones out (AXFR/IXFR over TCP); nobody without it. */
+  readonly transferAcl?: TransferAcl;
+  /** The control server's secondary zones (RFC 1996). Without it a NOTIFY is refused: a serving pod has no primaries. */
+  readonly notify?: NotifyHandler;
+}
+
+/** `respond` for callers with no peer to name (tests, tools): transfers out are refused to it. */
+const NO_PEER: Peer = { address: () => '' };
+
+/** `respondTo` has not looked in the cache yet. */
+const NOT_PROBED = -2;
 
 export class Responder {
   private zoneSet: ZoneSet;
-  /** Shared with the UDP fast path of the server layer, which reads it without parsing. */
+  /** Encoded answers by question; `answerDatagram` answers repeated questions from it unparsed. */
   readonly cache: ResponseCache;
 
   /** TSIG keys signed requests are checked with, by name (lower case, trailing dot). */
@@ -45,16 +103,20 @@ export class Responder {
   private readonly identity: ServerIdentity;
   /** The NSID option added to answers that ask for it (RFC 5001), when one is configured. */
   private readonly nsid: Uint8Array | null;
+  private readonly transferAcl: TransferAcl;
+  private readonly notifyHandler: NotifyHandler | undefined;
 
-  constructor(zones: ZoneSet, options: { cacheEntries?: number; clock?: () => number; identity?: ServerIdentity } = {}) {
+  constructor(zones: ZoneSet, options: ResponderOptions = {}) {
     this.zoneSet = zones;
     this.cache = new ResponseCache(options.cacheEntries);
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     this.identity = checkIdentity(options.identity ?? {});
     this.nsid = this.identity.nsid === undefined ? null : nsidOption(this.identity.nsid);
+    this.transferAcl = options.transferAcl ?? AddressList.parse([]);
+    this.notifyHandler = options.notify;
   }
 
-  /** Swaps in the TSIG keys that signed requests (transfers, their SOA queries) may use. */
+  /** Swaps in the TSIG keys that signed requests (transfers, their SOA queries, NOTIFY) may use. */
   setKeys(keys: ReadonlyMap<string, TsigKey>): void {
     this.keys = keys;
   }
@@ -69,42 +131,74 @@ export class Responder {
     this.cache.clear();
   }
 
-  respond(msg: Uint8Array, transport: Transport): Outcome {
+  /**
+   * One UDP datagram, read once and looked up in the cache once. A plain query (see
+   * `plainQueryNameEnd`) whose answer is cached and fits the client is copied into `out` at
+   * `outAt` and its length returned: the hot path, no objects made. Anything else is answered in
+   * full (a plain query from what was read already, without parsing it again or looking in the
+   * cache again) and returned as a `Reply` for the server to copy. See
+   * docs/adr/0002-pre-encoded-responses.md and docs/adr/0013-one-request-path.md.
+   */
+  answerDatagram(msg: Uint8Array, out: Uint8Array, outAt: number, peer: Peer): number | Reply {
+    const nameEnd = plainQueryNameEnd(msg);
+    if (nameEnd < 0) return this.respond(msg, 'udp', peer);
+    // RFC 6891 §6.2.5: what we may send, as `udpLimit` reads it from the parsed OPT.
+    const payload = plainQueryPayload(msg, nameEnd);
+    const limit = payload < CLASSIC_UDP_SIZE ? CLASSIC_UDP_SIZE : payload > MAX_UDP_SIZE ? MAX_UDP_SIZE : payload;
+    const variant = msg[11] === 0 ? EdnsVariant.None : plainQueryDnssecOk(msg, nameEnd) ? EdnsVariant.EdnsDo : EdnsVariant.Edns;
+    const hit = this.cache.find(msg, nameEnd, nameEnd + 4, variant);
+    if (hit >= 0) {
+      const size = this.cache.length(hit);
+      if (size <= limit && outAt + size <= out.length) {
+        this.cache.copyTo(hit, msg, nameEnd, out, outAt);
+        return size;
+      }
+    }
+    // A plain query is unsigned and has no NSID option: `respond` would add nothing around this.
+    return this.respondTo(msg, plainQuery(msg, nameEnd), 'udp', peer, undefined, hit);
+  }
+
+  /** One request message (over TCP, or a UDP datagram `answerDatagram` does not answer from the cache). */
+  respond(msg: Uint8Array, transport: Transport, peer: Peer = NO_PEER): Reply {
     const parsed = parseQuery(msg);
     if (!parsed.ok) {
       const p = parsed.problem;
       if (p.rcode === 'drop') return { kind: 'drop', reason: p.reason };
-      return this.reply(errorResponse(msg, p.id, p.flags, p.questionEnd, p.edns, p.rcode), p.edns, transport);
+      const reply = this.reply(response(errorResponse(msg, p.id, p.flags, p.questionEnd, p.edns, p.rcode)), p.edns, transport);
+      // A NOTIFY we could not read is still one the secondary-zone side is told of in the log.
+      return this.notifyHandler && ((p.flags >> 11) & 0xf) === Opcode.NOTIFY ? { ...reply, event: { kind: 'notify', verdict: 'malformed' } } : reply;
     }
     const q = parsed.query;
     // RFC 8945 §5.2: a signed request is verified before anything else is done with it. The
     // answer to the request inside gets its NSID there, before it is signed.
-    if (q.signed) return this.respondSigned(msg, q, transport);
-    const outcome = this.respondTo(msg, q, transport);
-    return outcome.kind === 'response' ? this.reply(outcome.message, q.edns, transport) : outcome;
+    if (q.signed) return this.respondSigned(msg, q, transport, peer);
+    const reply = this.respondTo(msg, q, transport, peer, undefined, NOT_PROBED);
+    return reply.kind === 'response' ? this.reply(reply, q.edns, transport) : reply;
   }
 
   /**
    * RFC 5001 §2.1: a query with an NSID option gets ours in the OPT of whatever we answer (the
    * response cache keeps answers without it). Every other answer is passed through as it is.
    */
-  private reply(message: Uint8Array, edns: Edns | null, transport: Transport): Outcome {
-    if (this.nsid && edns?.nsid) return response(withOption(message, this.nsid, transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(edns)));
-    return response(message);
+  private reply(r: ResponseReply, edns: Edns | null, transport: Transport): ResponseReply {
+    if (this.nsid && edns?.nsid) return { ...r, message: withOption(r.message, this.nsid, transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(edns)) };
+    return r;
   }
 
-  private respondTo(msg: Uint8Array, q: Query, transport: Transport): Outcome {
+  /**
+   * The dispatch of a readable request (inside its TSIG, when it had one: `keyName` is the key
+   * it verified with). `probe` is where `answerDatagram` found the question in the cache (-1: not
+   * there), or NOT_PROBED.
+   */
+  private respondTo(msg: Uint8Array, q: Query, transport: Transport, peer: Peer, keyName: string | undefined, probe: number): Reply {
     // RFC 6891 §6.1.3: we speak EDNS version 0 only.
     if (q.edns && q.edns.version > 0) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.BADVERS));
-    if (q.opcode === Opcode.NOTIFY) {
-      // RFC 1996 §3.10: NOTIFY is for secondaries; the serving role has no primaries to refresh from.
-      return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
-    }
+    if (q.opcode === Opcode.NOTIFY) return this.notify(msg, q, peer);
     if (q.qclass === RRClass.CH) return response(answerChaos(msg, q, this.identity));
     // RFC 1035 §3.2.5: QCLASS * matches any class; we hold IN data only (see below).
     if (q.qclass !== RRClass.IN && q.qclass !== RRClass.ANY) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
 
-    if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) return this.transfer(msg, q, transport);
+    if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) return this.transfer(msg, q, transport, peer, keyName);
     // Meta-types that only live in messages (RFC 6895 §3.1). MAILA and MAILB (RFC 1035 §3.2.3,
     // obsolete) go on to the lookup, which answers them as types no name holds, as NSD and Knot do.
     if (q.qtype === RRType.OPT || q.qtype === RRType.TSIG) {
@@ -114,7 +208,7 @@ export class Responder {
     const limit = transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(q.edns);
     const nameEnd = q.questionEnd - 4;
     const variant = !q.edns ? EdnsVariant.None : q.edns.dnssecOk ? EdnsVariant.EdnsDo : EdnsVariant.Edns;
-    const hit = this.cache.find(msg, nameEnd, q.questionEnd, variant);
+    const hit = probe === NOT_PROBED ? this.cache.find(msg, nameEnd, q.questionEnd, variant) : probe;
     if (hit >= 0 && this.cache.length(hit) <= limit) {
       return response(this.cache.copyTo(hit, msg, nameEnd, new Uint8Array(this.cache.length(hit))));
     }
@@ -127,7 +221,16 @@ export class Responder {
     return response(full.length <= limit ? full : encodeAnswer(msg, q, answer, limit));
   }
 
-  private transfer(msg: Uint8Array, q: Query, transport: Transport): Outcome {
+  /** RFC 1996: a NOTIFY goes to the secondary-zone side, which decides by zone and source. */
+  private notify(msg: Uint8Array, q: Query, peer: Peer): Reply {
+    const decide = this.notifyHandler;
+    // RFC 1996 §3.10: NOTIFY is for secondaries; the serving role has no primaries to refresh from.
+    if (!decide) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
+    const { message, origin, verdict } = answerNotify(msg, q, (zone) => decide(zone, peer.address()));
+    return { kind: 'response', message, event: { kind: 'notify', zone: origin, verdict: verdict ?? 'malformed' } };
+  }
+
+  private transfer(msg: Uint8Array, q: Query, transport: Transport, peer: Peer, keyName: string | undefined): Reply {
     // RFC 1995 §3: an IXFR query carries the client's SOA in its authority section. Without it
     // the query is malformed, over UDP and TCP, as NSD, Knot and BIND answer it.
     if (q.qtype === RRType.IXFR && ixfrClientSerial(msg, q) === undefined) {
@@ -135,7 +238,12 @@ export class Responder {
     }
     const zone = this.zoneSet.get(Name.fromWireString(q.qnameCased));
     if (!zone) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTAUTH));
-    if (transport === 'tcp') return { kind: 'transfer', query: q, zone, request: msg };
+    if (transport === 'tcp') {
+      const decision = decideTransfer(zone, q, msg, this.transferAcl, peer.address(), keyName);
+      const key = keyName === undefined ? {} : { key: keyName };
+      if (decision.verdict === 'refused') return { kind: 'response', message: decision.message, event: { kind: 'transfer-refused', zone: decision.zone, ...key } };
+      return { kind: 'transfer', messages: decision.messages, event: { kind: 'transfer', zone: decision.zone, serial: decision.serial, ...key } };
+    }
     if (q.qtype === RRType.AXFR) {
       // RFC 5936 §4.2: AXFR is not defined over UDP.
       return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.NOTIMP));
@@ -145,7 +253,7 @@ export class Responder {
     const answer: Answer = {
       rcode: Rcode.NOERROR,
       authoritative: true,
-      outcome: 'answer',
+      state: 'answer',
       answer: [{ owner: zone.origin, rrset: zone.soa }],
       authority: [],
       additional: [],
@@ -155,11 +263,12 @@ export class Responder {
 
   /**
    * A request with a TSIG RR (RFC 8945 §5.2): refused with NOTAUTH and the TSIG error when it does
-   * not verify; otherwise answered as if unsigned and the answer signed with the same key (§5.3).
-   * Transfers carry the verified request so the server can sign every message and decide the ACL
-   * by key. Only signed requests come here: the answer path of plain queries is unchanged.
+   * not verify; otherwise answered as if unsigned (the key it verified with deciding transfers)
+   * and what goes out signed with the same key (§5.3): the answer, or every message of a
+   * transfer, each chained to the one before (§5.3.1). Only signed requests come here: the
+   * answer path of plain queries is unchanged.
    */
-  private respondSigned(msg: Uint8Array, q: Query, transport: Transport): Outcome {
+  private respondSigned(msg: Uint8Array, q: Query, transport: Transport, peer: Peer): Reply {
     const now = this.clock();
     let verified: VerifiedRequest | null;
     try {
@@ -167,20 +276,41 @@ export class Responder {
     } catch (err) {
       if (!(err instanceof TsigError)) throw err;
       const message = signErrorResponse(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, err.rcode), err, now);
-      return { kind: 'response', message, refused: err.message };
+      return { kind: 'response', message, event: { kind: 'tsig-refused', error: err.message } };
     }
     if (!verified) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.FORMERR));
-    const inner = this.respond(verified.message, transport);
+    const inner = this.respondVerified(verified, transport, peer);
     if (inner.kind === 'drop') return inner;
-    if (inner.kind === 'transfer') return { ...inner, tsig: verified };
+    if (inner.kind === 'transfer') return { ...inner, messages: signedStream(inner.messages, verified, this.clock) };
     let answer = inner.message;
     const signed = signResponse(answer, verified.key, verified.mac, now).wire;
-    if (transport === 'tcp' || signed.length <= udpLimit(q.edns)) return response(signed);
+    if (transport === 'tcp' || signed.length <= udpLimit(q.edns)) return { ...inner, message: signed };
     // RFC 1035 §4.2.1: what does not fit with its TSIG RR is sent as header and question with TC.
     answer = errorResponse(verified.message, q.id, q.flags, q.questionEnd, q.edns, answer[3]! & 0xf);
     answer[2]! |= (Flag.QR | Flag.AA | Flag.TC) >> 8;
-    return response(signResponse(answer, verified.key, verified.mac, now).wire);
+    return { ...inner, message: signResponse(answer, verified.key, verified.mac, now).wire };
   }
+
+  /** The request inside a verified TSIG, answered as `respond` answers an unsigned one. */
+  private respondVerified(verified: VerifiedRequest, transport: Transport, peer: Peer): Reply {
+    const msg = verified.message;
+    const parsed = parseQuery(msg);
+    if (!parsed.ok) {
+      const p = parsed.problem;
+      if (p.rcode === 'drop') return { kind: 'drop', reason: p.reason };
+      return this.reply(response(errorResponse(msg, p.id, p.flags, p.questionEnd, p.edns, p.rcode)), p.edns, transport);
+    }
+    const q = parsed.query;
+    if (q.signed) return this.respondSigned(msg, q, transport, peer);
+    const reply = this.respondTo(msg, q, transport, peer, verified.key.name, NOT_PROBED);
+    return reply.kind === 'response' ? this.reply(reply, q.edns, transport) : reply;
+  }
+}
+
+/** RFC 8945 §5.3.1: each message of a signed transfer signed when it is sent, chained to the one before. */
+function* signedStream(messages: Iterable<Uint8Array>, verified: VerifiedRequest, clock: () => number): Generator<Uint8Array> {
+  const signer = new TsigResponseSigner(verified.key, verified.mac);
+  for (const message of messages) yield signer.sign(message, clock());
 }
 
 /**
@@ -190,10 +320,10 @@ export class Responder {
  */
 function anyClass(answer: Answer): void {
   answer.authoritative = false;
-  if (answer.outcome !== 'referral') answer.authority.length = 0;
+  if (answer.state !== 'referral') answer.authority.length = 0;
 }
 
-function response(message: Uint8Array): Outcome {
+function response(message: Uint8Array): ResponseReply {
   return { kind: 'response', message };
 }
 
@@ -241,27 +371,3 @@ export function withQueryFlags(message: Uint8Array, q: Query): Uint8Array {
   message[2]! |= (q.flags >> 8) & (Flag.RD >> 8);
   return message;
 }
-
-/**
- * An error response: header, the question when it could be read, and our OPT record when the
- * query had a valid one (RFC 6891 §7: BADVERS is signalled through it).
- */
-export function errorResponse(
-  msg: Uint8Array,
-  id: number,
-  queryFlags: number,
-  questionEnd: number,
-  edns: Edns | null,
-  rcode: number,
-): Uint8Array {
-  const opcode = (queryFlags >> 11) & 0xf;
-  const flags = (opcode << 11) | (queryFlags & Flag.RD) | (rcode & 0xf);
-  const w = new MessageWriter(id, flags, MAX_TCP_SIZE);
-  if (questionEnd > 12) {
-    const key = Name.fromWireString(bytesToLatin1(msg, 12, questionEnd - 4)).key;
-    w.copyQuestion(msg, questionEnd, key);
-  }
-  if (edns) w.writeOpt(rcode >> 4, edns.dnssecOk);
-  return w.finish();
-}
-

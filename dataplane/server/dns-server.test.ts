@@ -39,8 +39,7 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
       { host: '127.0.0.1', port: 0 },
       { host: '::1', port: 0 },
     ],
-    responder: new Responder(zoneSet()),
-    transferAcl: AddressList.parse(['127.0.0.1/32']),
+    responder: new Responder(zoneSet(), { transferAcl: AddressList.parse(['127.0.0.1/32']) }),
     log,
     tcp: { idleMs: 300 },
   });
@@ -183,12 +182,13 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
 describe('DnsServer: transfers to a keyed secondary (RFC 8945)', function () {
   this.timeout(20_000);
   const key: TsigKey = { name: 'xfr.', algorithm: 'hmac-sha256', secret: new Uint8Array(32).fill(5) };
-  const responder = new Responder(zoneSet());
+  const responder = new Responder(zoneSet(), {
+    transferAcl: new TransferPolicy(AddressList.parse([]), new Map([['srv.test.', [{ address: '127.0.0.1', keyName: key.name }]]])),
+  });
   responder.setKeys(new Map([[key.name, key]]));
   const server = new DnsServer({
     listen: [{ host: '127.0.0.1', port: 0 }],
     responder,
-    transferAcl: new TransferPolicy(AddressList.parse([]), new Map([['srv.test.', [{ address: '127.0.0.1', keyName: key.name }]]])),
     log: memoryLogger(),
   });
   before(() => server.start());

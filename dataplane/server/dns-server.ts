@@ -1,21 +1,15 @@
 import * as net from 'node:net';
 import { once } from 'node:events';
-import { answerNotify, isNotify, type NotifyVerdict } from '../nameserver/notify';
-import type { Responder } from '../nameserver/respond';
-import { transferMessages } from '../nameserver/axfr';
-import { errorResponse } from '../nameserver/respond';
-import { answerFromCache } from './udp-fast-path';
+import type { Peer, Reply, ReplyEvent, Responder, TransferEvent } from '../nameserver/respond';
 import { loadBatchedUdp, noCounts, openUdpListener, type DatagramSource, type ListenAddress, type UdpCounters, type UdpIo, type UdpListener } from './udp-listener';
-import type { TransferAcl } from '../nameserver/acl';
-import { Rcode } from '../dns/constants';
-import { signResponse, TsigResponseSigner } from '../dns/tsig';
 import type { Logger } from '../log/log';
 import { TcpConnections, type TcpCloseCounts } from './tcp-connections';
 import type { TcpLimits } from './tcp-limits';
 
 /**
- * UDP and TCP listeners around a Responder. All DNS logic lives in the Responder; this file only
- * moves bytes, frames TCP messages (RFC 1035 §4.2.2) and enforces connection limits (RFC 7766).
+ * UDP and TCP listeners around a Responder. Every DNS decision (the cache, the transfer ACL, TSIG,
+ * NOTIFY) is the Responder's; this file only moves bytes, frames TCP messages (RFC 1035 §4.2.2),
+ * enforces connection limits (RFC 7766), and logs and counts what the Responder reports.
  */
 
 export type { ListenAddress, UdpIo } from './udp-listener';
@@ -32,17 +26,11 @@ const UDP_REPORT_MS = 60_000;
 
 export interface DnsServerOptions {
   readonly listen: readonly ListenAddress[];
+  /** Decides everything about a request, including who may transfer zones out and NOTIFY (ResponderOptions). */
   readonly responder: Responder;
-  /** Who may transfer zones out (AXFR/IXFR): an AddressList, or a TransferPolicy with per-zone secondaries. */
-  readonly transferAcl: TransferAcl;
   readonly log: Logger;
   /** TCP deadlines, caps and backpressure (RFC 7766 §6.2.3, §10); defaults in tcp-limits.ts. */
   readonly tcp?: Partial<TcpLimits>;
-  /**
-   * The control server's secondary zones: what to make of a NOTIFY from `source` (RFC 1996).
-   * Without it a NOTIFY is refused (a serving pod has no primaries).
-   */
-  readonly notify?: (origin: string, source: string) => NotifyVerdict;
   /** How UDP is read and written: batched (the addon) where it was built, else node:dgram. */
   readonly udpIo?: UdpIo | 'auto';
 }
@@ -74,11 +62,26 @@ export class DnsServer {
     return { open: this.connections.open, closed: { ...this.connections.closed } };
   }
 
-  private answerNotify(msg: Uint8Array, source: string): Uint8Array | null {
-    const { response, origin, verdict } = answerNotify(msg, (zone) => this.options.notify!(zone, source));
-    this.stats.notifies++;
-    this.options.log.info('NOTIFY', { zone: origin, source, verdict: verdict ?? 'malformed' });
-    return response;
+  /** Counts and logs what the Responder reports about a reply; `client` is read only for these. */
+  private note(event: ReplyEvent | TransferEvent, client: string, transport: 'udp' | 'tcp'): void {
+    const log = this.options.log;
+    switch (event.kind) {
+      case 'tsig-refused':
+        log.info('signed request refused', { client, transport, error: event.error });
+        return;
+      case 'notify':
+        this.stats.notifies++;
+        log.info('NOTIFY', { zone: event.zone, source: client, verdict: event.verdict });
+        return;
+      case 'transfer-refused':
+        this.stats.transfersRefused++;
+        log.info('zone transfer refused', { zone: event.zone, client, key: event.key });
+        return;
+      case 'transfer':
+        this.stats.transfers++;
+        log.info('zone transfer', { zone: event.zone, client, serial: event.serial, key: event.key });
+        return;
+    }
   }
 
   async start(): Promise<void> {
@@ -170,23 +173,16 @@ export class DnsServer {
 
   /** One UDP query: the answer written into `out` at `outAt`, its length or -1 (none). */
   private answerDatagram(msg: Uint8Array, out: Uint8Array, outAt: number, source: DatagramSource): number {
-    const cached = answerFromCache(msg, this.options.responder.cache, out, outAt);
-    if (cached >= 0) return cached;
-    let reply: Uint8Array | null;
-    if (this.options.notify && isNotify(msg)) {
-      reply = this.answerNotify(msg, source.address());
-    } else {
-      const outcome = this.options.responder.respond(msg, 'udp');
-      if (outcome.kind !== 'response') {
-        this.stats.dropped++;
-        return -1;
-      }
-      reply = outcome.message;
-      if (outcome.refused) this.options.log.info('signed request refused', { client: source.address(), transport: 'udp', error: outcome.refused });
+    const reply = this.options.responder.answerDatagram(msg, out, outAt, source);
+    if (typeof reply === 'number') return reply; // from the cache, written into `out` already
+    // A transfer is only ever a TCP reply.
+    if (reply.kind !== 'response') {
+      this.stats.dropped++;
+      return -1;
     }
-    if (reply === null) return -1;
-    out.set(reply, outAt);
-    return reply.length;
+    if (reply.event) this.note(reply.event, source.address(), 'udp');
+    out.set(reply.message, outAt);
+    return reply.message.length;
   }
 
   private async startTcp(address: ListenAddress): Promise<void> {
@@ -203,39 +199,19 @@ export class DnsServer {
 
   private async answerTcp(socket: net.Socket, msg: Buffer): Promise<void> {
     this.stats.tcpQueries++;
-    if (this.options.notify && isNotify(msg)) {
-      const reply = this.answerNotify(msg, socket.remoteAddress ?? '');
-      if (reply) writeFramed(socket, reply);
-      return;
-    }
-    const outcome = this.options.responder.respond(msg, 'tcp');
-    if (outcome.kind === 'drop') {
+    const peer: Peer = { address: () => socket.remoteAddress ?? '' };
+    const reply: Reply = this.options.responder.respond(msg, 'tcp', peer);
+    if (reply.kind === 'drop') {
       this.stats.dropped++;
       return;
     }
-    if (outcome.kind === 'response') {
-      writeFramed(socket, outcome.message);
-      if (outcome.refused) this.options.log.info('signed request refused', { client: socket.remoteAddress, transport: 'tcp', error: outcome.refused });
+    if (reply.event) this.note(reply.event, peer.address(), 'tcp');
+    if (reply.kind === 'response') {
+      writeFramed(socket, reply.message);
       return;
     }
-    const { query, zone, request, tsig } = outcome;
-    const peer = socket.remoteAddress ?? '';
-    const now = (): number => Math.floor(Date.now() / 1000);
-    const zoneName = zone.origin.toString().toLowerCase();
-    // The TSIG on the request, if any, has verified (Responder): the key takes part in the decision.
-    if (!this.options.transferAcl.allowsTransfer(zoneName, peer, tsig?.key.name)) {
-      this.stats.transfersRefused++;
-      this.options.log.info('zone transfer refused', { zone: zone.origin.toString(), client: peer, key: tsig?.key.name });
-      const refused = errorResponse(request, query.id, query.flags, query.questionEnd, query.edns, Rcode.REFUSED);
-      writeFramed(socket, tsig ? signResponse(refused, tsig.key, tsig.mac, now()).wire : refused);
-      return;
-    }
-    this.stats.transfers++;
-    this.options.log.info('zone transfer', { zone: zone.origin.toString(), client: peer, serial: zone.serial, key: tsig?.key.name });
-    // RFC 8945 §5.3.1: every message of a signed transfer is signed, chained to the one before.
-    const signer = tsig ? new TsigResponseSigner(tsig.key, tsig.mac) : undefined;
-    for (const message of transferMessages(zone, query, request)) {
-      const written = writeFramed(socket, signer ? signer.sign(message, now()) : message);
+    for (const message of reply.messages) {
+      const written = writeFramed(socket, message);
       // A socket destroyed already (shed, timed out) has emitted its 'close': do not wait for it.
       if (!written && !socket.destroyed) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
       if (socket.destroyed) return;

@@ -39,8 +39,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function withServer(limits: Partial<TcpLimits>, body: (server: DnsServer, port: number) => Promise<void>): Promise<void> {
   const server = new DnsServer({
     listen: [{ host: '127.0.0.1', port: 0 }],
-    responder: new Responder(zoneSet()),
-    transferAcl: AddressList.parse([]),
+    responder: new Responder(zoneSet(), { transferAcl: AddressList.parse([]) }),
     log: memoryLogger(),
     udpIo: 'dgram',
     tcp: limits,

@@ -59,16 +59,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { log } = options;
   const catalog = new ZoneCatalog(options.paths, log);
   const first = catalog.reload();
-  const responder = new Responder(catalog.zones, { identity: options.identity });
   const stopping = new AbortController();
   // Who may transfer which zone, and the NOTIFYs to the zones' secondaries: rebuilt on every reload.
   const outbound = new OutboundTransfers(AddressList.parse(options.allowTransfer), log, () => server.bound, { ...options.notify, signal: stopping.signal });
   outbound.allow(catalog.secondaries);
-  responder.setKeys(catalog.keys);
   // SecondaryZone manifests: the control server's machinery on a store in this process. Their
   // copies are served beside the files' zones (a Zone of the same name wins: the catalog says so).
   const store = new MemoryZoneStore();
   const secondaries = new SecondaryManager({ store, log });
+  const responder = new Responder(catalog.zones, {
+    identity: options.identity,
+    transferAcl: outbound.acl,
+    notify: (zone, source) => secondaries.notify(zone, source),
+  });
+  responder.setKeys(catalog.keys);
   let transferred = new ZoneSet([]);
   const publish = (): void => {
     let all = catalog.zones;
@@ -82,11 +86,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const server: DnsServer = new DnsServer({
     listen: options.listen,
     responder,
-    transferAcl: outbound.acl,
     log,
     tcp: options.tcp,
     udpIo: options.udpIo,
-    notify: (zone, source) => secondaries.notify(zone, source),
   });
   await server.start();
   await sync.start();
