@@ -5,7 +5,7 @@
  *
  * An entry is found from the raw question bytes of a packet (name, QTYPE, QCLASS) and the EDNS
  * variant, without building strings or objects: a hash over the bytes with the name folded to
- * lower case, then a byte comparison. The UDP fast path (server/udp-fast-path.ts) and the full
+ * lower case, then a byte comparison. The UDP fast path (`Responder.answerDatagram`) and the full
  * responder use the same lookup, so they cannot disagree about what a hit is.
  *
  * A cached message is the full (TCP-size) response. It is reused only when it fits the client's

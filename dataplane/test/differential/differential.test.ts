@@ -72,7 +72,7 @@ describe('differential test against NSD @integration', function () {
 
   it('answers every UDP query of the corpus from its cache exactly as the first time, in the case asked', async () => {
     // A server of its own, so that the first answer comes from the full responder and the next
-    // ones from the cache through the UDP fast path (server/udp-fast-path.ts).
+    // ones from the cache through the UDP fast path (`Responder.answerDatagram`, nameserver/respond.ts).
     const fresh = await startDnsfleet([zone]);
     try {
       assert.deepEqual(await cacheReplayMismatches(fresh.host, fresh.port, corpus), []);

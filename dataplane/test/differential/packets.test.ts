@@ -167,7 +167,7 @@ function nsdBareFormerr(v: View): void {
 
 const cases: readonly Case[] = [
   // EDNS (RFC 6891). The first puts pk.test. SOA into dnsfleet's response cache, so the broken
-  // ones after it must be caught on the UDP fast path (server/udp-fast-path.ts) too.
+  // ones after it must be caught on the UDP fast path (`Responder.answerDatagram`, nameserver/respond.ts) too.
   { name: 'a plain query with EDNS', packet: packet({ additional: [opt()] }) },
   { name: 'an option whose length runs past the OPT RDATA', packet: packet({ additional: [opt([0, 3, 0, 10])] }), fleet: formerrWithOpt, nsd: nsdBareFormerr },
   { name: 'a 3-octet OPT RDATA', packet: packet({ additional: [opt([0, 3, 0])] }), fleet: formerrWithOpt, nsd: nsdBareFormerr },
