@@ -71,7 +71,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const responder = new Responder(new ZoneSet([]), {
     identity: options.identity,
     transferAcl: outbound ? outbound.acl : global,
-    ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source) } : {}),
+    ...(secondaries ? { notify: (zone: string, source: string) => secondaries.notify(zone, source), notifyKeys: (name: string) => secondaries.tsigKey(name) } : {}),
   });
   const dns: DnsServer = new DnsServer({
     listen: options.listen,

@@ -40,3 +40,24 @@ describe('SecondaryManager on a store reset', () => {
     }
   });
 });
+
+describe('SecondaryManager.tsigKey', () => {
+  it("gives a secondary zone's key by name, for NOTIFYs its primaries sign (RFC 8945 §5.2)", async () => {
+    const store = new MemoryZoneStore();
+    const port = await freePort();
+    const secret = Buffer.alloc(32, 7).toString('base64');
+    await store.putSecondary({ origin: 'keyed.test.', primaries: [{ address: '127.0.0.1', port }], clouds: 'all', tsig: { name: 'Primary-Key', algorithm: 'hmac-sha256', secret } });
+    const manager = new SecondaryManager({ store, log: memoryLogger(), configPollMs: 50, soaTimeoutMs: 200 });
+    await manager.start();
+    try {
+      await waitFor('the zone configured', async () => manager.state('keyed.test.') !== undefined);
+      const key = manager.tsigKey('primary-key.');
+      assert.equal(key?.name, 'primary-key.');
+      assert.equal(key?.algorithm, 'hmac-sha256');
+      assert.deepEqual(Buffer.from(key!.secret), Buffer.alloc(32, 7));
+      assert.equal(manager.tsigKey('other-key.'), undefined);
+    } finally {
+      await manager.stop();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { parseTsigKey } from '../dns/tsig';
+import { parseTsigKey, TsigKeyError, type TsigKey } from '../dns/tsig';
 import type { Zone } from '../zone/zone';
 import type { ZoneRecord } from '../zone/zone-builder';
 import { writeZoneFile } from '../dns/zonefile/writer';
@@ -108,6 +108,25 @@ export class SecondaryManager {
   /** The state of a zone as last reported, for tests and /zones. */
   state(origin: string): SecondaryState | undefined {
     return this.zones.get(origin)?.state;
+  }
+
+  /**
+   * The TSIG key named `name` (lower case, trailing dot) of a secondary zone, so that a NOTIFY its
+   * primaries sign with it verifies (RFC 8945 §5.2); undefined when no zone has a usable one.
+   */
+  tsigKey(name: string): TsigKey | undefined {
+    const wanted = name.toLowerCase();
+    for (const e of this.zones.values()) {
+      const fields = e.config.tsig;
+      const own = fields?.name.toLowerCase();
+      if (!fields || (own !== wanted && `${own}.` !== wanted)) continue;
+      try {
+        return parseTsigKey(fields, `secondary zone ${e.config.origin}`);
+      } catch (err) {
+        if (!(err instanceof TsigKeyError)) throw err;
+      }
+    }
+    return undefined;
   }
 
   /**

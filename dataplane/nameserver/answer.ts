@@ -46,7 +46,7 @@ export interface AnswerEntry {
 }
 
 /**
- * How a lookup ended, as Knot's solvers name their states: each step of `AnswerState` returns the
+ * How a lookup ended, as Knot's solvers name their states: each step of `AnswerWalk` returns the
  * one it reached, and `answerQuery` turns the last into the header's rcode and AA bit.
  * - `answer`: data, or a CNAME/DNAME chain that ended in data, left our zones or looped;
  * - `nodata`: the name exists without the type (RFC 2308 §2.2);
@@ -71,7 +71,7 @@ export interface Answer {
 const MAX_CHAIN = 16;
 
 export function answerQuery(zones: ZoneSet, qname: Name, qtype: number, dnssecOk = false): Answer {
-  const walk = new AnswerState(zones, qtype, dnssecOk);
+  const walk = new AnswerWalk(zones, qtype, dnssecOk);
   const state = walk.resolve(qname);
   const { answer, authority, additional } = walk.sections;
   return {
@@ -87,7 +87,7 @@ export function answerQuery(zones: ZoneSet, qname: Name, qtype: number, dnssecOk
 }
 
 /** The walk of one query: steps add entries to `sections` and return the state they reached. */
-class AnswerState {
+class AnswerWalk {
   readonly sections: { readonly answer: AnswerEntry[]; readonly authority: AnswerEntry[]; readonly additional: AnswerEntry[] } = {
     answer: [],
     authority: [],

@@ -431,6 +431,21 @@ describe('Responder', () => {
       assert.equal(asked.length, 1);
     });
 
+    it("takes a NOTIFY signed with a secondary zone's own key, which transfers may not use", () => {
+      const zoneKey: TsigKey = { name: 'primary-key.', algorithm: 'hmac-sha256', secret: new Uint8Array(32).fill(9) };
+      const r = responder({
+        notify: (zone, source) => (asked.push([zone, source]), 'accepted'),
+        notifyKeys: (name) => (name === zoneKey.name ? zoneKey : undefined),
+        transferAcl: AddressList.parse(['127.0.0.1']),
+      });
+      const signed = signRequest(notify(), zoneKey, now());
+      const reply = r.respond(signed.wire, 'udp', LOOPBACK);
+      assert.equal(new TsigResponseVerifier(zoneKey, signed.mac).verify((reply as { message: Uint8Array }).message)[3]! & 0xf, 0, 'NOERROR, signed');
+      assert.equal(asked.length, 1);
+      const axfr = r.respond(signRequest(buildQuery('r.test', 'AXFR'), zoneKey, now()).wire, 'tcp', LOOPBACK);
+      assert.equal(axfr.kind === 'response' && axfr.event?.kind, 'tsig-refused', 'BADKEY for anything but NOTIFY');
+    });
+
     it('answers a NOTIFY with a bad signature NOTAUTH, BADKEY, and does not ask (RFC 8945 §5.2.1)', () => {
       const stranger: TsigKey = { ...key, name: 'stranger.' };
       const signed = signRequest(notify(), stranger, now());

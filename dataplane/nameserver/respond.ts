@@ -17,7 +17,7 @@ import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
 import type { ZoneSet } from '../zone/zone-set';
 import { answerQuery, type Answer, type AnswerEntry } from './answer';
 import { ResponseCache, EdnsVariant } from './response-cache';
-import { signErrorResponse, signResponse, TsigError, TsigResponseSigner, verifyRequest, type TsigKey, type VerifiedRequest } from '../dns/tsig';
+import { signErrorResponse, signResponse, TsigError, TsigResponseSigner, verifyRequest, type TsigKey, type TsigKeyring, type VerifiedRequest } from '../dns/tsig';
 import { ixfrClientSerial } from './axfr';
 import { AddressList, type TransferAcl } from './acl';
 import { answerNotify, type NotifyHandler, type NotifyVerdict } from './notify';
@@ -37,9 +37,6 @@ import { answerChaos, checkIdentity, nsidOption, withOption, type ServerIdentity
  */
 
 export type Transport = 'udp' | 'tcp';
-
-export { MAX_TCP_SIZE } from '../dns/message';
-export type { NotifyHandler, NotifyVerdict } from './notify';
 
 /** Where a request came from. Read only when a decision needs it (NOTIFY, transfers): for UDP it costs a string. */
 export interface Peer {
@@ -81,6 +78,8 @@ export interface ResponderOptions {
   readonly transferAcl?: TransferAcl;
   /** The control server's secondary zones (RFC 1996). Without it a NOTIFY is refused: a serving pod has no primaries. */
   readonly notify?: NotifyHandler;
+  /** Keys a NOTIFY may also be signed with, besides `setKeys`: the secondary zones' own, which their primaries use. */
+  readonly notifyKeys?: (name: string) => TsigKey | undefined;
 }
 
 /** `respond` for callers with no peer to name (tests, tools): transfers out are refused to it. */
@@ -105,6 +104,7 @@ export class Responder {
   private readonly nsid: Uint8Array | null;
   private readonly transferAcl: TransferAcl;
   private readonly notifyHandler: NotifyHandler | undefined;
+  private readonly notifyKeys: ((name: string) => TsigKey | undefined) | undefined;
 
   constructor(zones: ZoneSet, options: ResponderOptions = {}) {
     this.zoneSet = zones;
@@ -114,6 +114,7 @@ export class Responder {
     this.nsid = this.identity.nsid === undefined ? null : nsidOption(this.identity.nsid);
     this.transferAcl = options.transferAcl ?? AddressList.parse([]);
     this.notifyHandler = options.notify;
+    this.notifyKeys = options.notifyKeys;
   }
 
   /** Swaps in the TSIG keys that signed requests (transfers, their SOA queries, NOTIFY) may use. */
@@ -272,7 +273,7 @@ export class Responder {
     const now = this.clock();
     let verified: VerifiedRequest | null;
     try {
-      verified = verifyRequest(msg, this.keys, now);
+      verified = verifyRequest(msg, q.opcode === Opcode.NOTIFY ? this.notifyKeyring() : this.keys, now);
     } catch (err) {
       if (!(err instanceof TsigError)) throw err;
       const message = signErrorResponse(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, err.rcode), err, now);
@@ -289,6 +290,14 @@ export class Responder {
     answer = errorResponse(verified.message, q.id, q.flags, q.questionEnd, q.edns, answer[3]! & 0xf);
     answer[2]! |= (Flag.QR | Flag.AA | Flag.TC) >> 8;
     return { ...inner, message: signResponse(answer, verified.key, verified.mac, now).wire };
+  }
+
+  /** What a NOTIFY is verified with: the keys of `setKeys`, then those of the secondary zones. */
+  private notifyKeyring(): TsigKeyring {
+    const extra = this.notifyKeys;
+    if (!extra) return this.keys;
+    const keys = this.keys;
+    return (name) => keys.get(name) ?? extra(name);
   }
 
   /** The request inside a verified TSIG, answered as `respond` answers an unsigned one. */

@@ -71,6 +71,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     identity: options.identity,
     transferAcl: outbound.acl,
     notify: (zone, source) => secondaries.notify(zone, source),
+    notifyKeys: (name) => secondaries.tsigKey(name),
   });
   responder.setKeys(catalog.keys);
   let transferred = new ZoneSet([]);
