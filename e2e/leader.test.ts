@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { stopAll, waitFor } from '../dataplane/test/support/processes';
+import { stopAll, waitFor } from '../dataplane/testkit/processes';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/log/log';

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { stopAll, tempDir, waitFor, type Started } from '../dataplane/test/support/processes';
-import { query } from '../dataplane/test/support/dns-client';
+import { stopAll, tempDir, waitFor, type Started } from '../dataplane/testkit/processes';
+import { query } from '../dataplane/testkit/dns-client';
 import {
   CLOUDS,
   benchZones,

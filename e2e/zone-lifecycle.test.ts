@@ -3,12 +3,12 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { runDeploymentPods, readDeployment, type TestPod } from './support/kubelet';
-import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/test/support/processes';
+import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/log/log';
-import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
-import { startNsdSecondary } from '../dataplane/test/support/peers';
+import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
+import { startNsdSecondary } from '../dataplane/testkit/peers';
 import { randomBytes, randomInt } from 'node:crypto';
 
 /**

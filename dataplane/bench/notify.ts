@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { RedisZoneStore } from '../store/redis-store';
 import { join } from 'node:path';
-import { startPrimary, type PrimaryKind } from '../test/support/primaries';
-import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
+import { startPrimary, type PrimaryKind } from '../testkit/primaries';
+import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
 
 const CLI = join(__dirname, '../../cli/main.js');
-import { query } from '../test/support/dns-client';
+import { query } from '../testkit/dns-client';
 
 /**
  * NOTIFY-to-answer for a secondary zone (issue #4's goal: p99 under 1 s for 10,000 records): a

@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { RedisZoneStore } from '../store/redis-store';
-import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
-import { AnswerProbe, formatStats, type ProbeStats } from '../test/support/answer-probe';
-import { putLargeZone } from '../test/support/large-zone';
+import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
+import { AnswerProbe, formatStats, type ProbeStats } from '../testkit/answer-probe';
+import { putLargeZone } from '../testkit/large-zone';
 
 const CLI = join(__dirname, '../../cli/main.js');
 const SMALL = 'small.test.';

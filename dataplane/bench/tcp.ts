@@ -21,9 +21,9 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startDnsfleet, startNsd, nsdVersion, type ZoneText } from '../test/support/peers';
-import { stopAll } from '../test/support/processes';
-import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startKnot, startTrickler, summarize, type ProbeSummary } from '../test/support/tcp-abuse';
+import { startDnsfleet, startNsd, nsdVersion, type ZoneText } from '../testkit/peers';
+import { stopAll } from '../testkit/processes';
+import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startKnot, startTrickler, summarize, type ProbeSummary } from '../testkit/tcp-abuse';
 
 interface Args {
   seconds: number;

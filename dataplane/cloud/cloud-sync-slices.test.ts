@@ -6,7 +6,7 @@ import { memoryLogger } from '../log/log';
 import { runInSlices } from '../server/slices';
 import type { StepRunner } from '../zone/steps';
 import type { ZoneSet } from '../zone/zone-set';
-import { largeZoneText } from '../test/support/large-zone';
+import { largeZoneText } from '../testkit/large-zone';
 import { CloudSync } from './cloud-sync';
 
 // CloudSync builds zones through the StepRunner it is given (ADR 0009): in slices by default, so

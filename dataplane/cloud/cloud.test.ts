@@ -6,9 +6,9 @@ import { RedisZoneStore } from '../store/redis-store';
 import { snapshotOf } from '../store/snapshot';
 import type { ZoneSnapshot } from '../store/zone-store';
 import { memoryLogger } from '../log/log';
-import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
+import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
 import * as dnsPacket from 'dns-packet';
-import { buildQuery, exchangeUdp, query } from '../test/support/dns-client';
+import { buildQuery, exchangeUdp, query } from '../testkit/dns-client';
 import { runCloud, type RunningCloud } from './run-cloud';
 
 /**

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { RedisZoneStore } from '../store/redis-store';
-import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
-import { AnswerProbe, formatStats } from '../test/support/answer-probe';
-import { putLargeZone } from '../test/support/large-zone';
+import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
+import { AnswerProbe, formatStats } from '../testkit/answer-probe';
+import { putLargeZone } from '../testkit/large-zone';
 
 /**
  * Issue #9, "a large zone stalls a pod": a real cloud pod process on a Redis of its own serves a

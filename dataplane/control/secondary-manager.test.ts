@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../store/memory-store';
 import { memoryLogger } from '../log/log';
-import { freePort, waitFor } from '../test/support/processes';
+import { freePort, waitFor } from '../testkit/processes';
 import { SecondaryManager } from './secondary-manager';
 
 /**

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ManifestError, formatPath, type ManifestDocument, type PathSegment } from './documents';
-import { storeOrigin, type SecondaryConfig } from '../store/zone-store';
+import { storeOrigin, type SecondaryConfig } from '../zone/secondary-config';
 
 /**
  * A `kind: SecondaryZone` manifest as `dnsfleet serve` reads it (the same resource the operator

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { parseIPv4, parseIPv6 } from '../dns/rdata/address';
 
 /**
  * Who may transfer a zone out: an address allow-list of CIDR prefixes (`192.0.2.0/24`,
@@ -127,28 +127,8 @@ function unmapIPv4(address: string): string {
   return m ? m[1]! : address;
 }
 
+/** The address's 4 or 16 octets, parsed by the same scanners as A and AAAA rdata; undefined if malformed. */
 function addressBytes(address: string): Uint8Array | undefined {
-  if (isIPv4(address)) return Uint8Array.from(address.split('.').map(Number));
-  if (!isIPv6(address)) return undefined;
-  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
-  const parse = (part: string | undefined): number[] => {
-    if (!part) return [];
-    const out: number[] = [];
-    for (const group of part.split(':')) {
-      if (group.includes('.')) {
-        const v4 = group.split('.').map(Number);
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else out.push(parseInt(group, 16));
-    }
-    return out;
-  };
-  const h = parse(head);
-  const t = parse(tail);
-  const groups = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  const bytes = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  });
-  return bytes;
+  const out: number[] = [];
+  return parseIPv4(address, out) || parseIPv6(address, out) ? Uint8Array.from(out) : undefined;
 }

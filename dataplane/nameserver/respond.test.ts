@@ -5,7 +5,7 @@ import { readZoneFile } from '../dns/zonefile/reader';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
 import { Responder } from './respond';
-import { buildQuery } from '../test/support/dns-client';
+import { buildQuery } from '../testkit/dns-client';
 import { transferMessages } from './axfr';
 import type { ServerIdentity } from './identity';
 import { signRequest, TsigError, TsigResponseVerifier, type TsigKey } from '../dns/tsig';

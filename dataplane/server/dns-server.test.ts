@@ -11,8 +11,8 @@ import { AddressList, TransferPolicy } from '../nameserver/acl';
 import { signRequest, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 import { DnsServer } from './dns-server';
 import { memoryLogger } from '../log/log';
-import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../test/support/dns-client';
-import { udpPortFree } from '../test/support/processes';
+import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../testkit/dns-client';
+import { udpPortFree } from '../testkit/processes';
 
 // The listeners on real loopback sockets: framing, pipelining, limits, transfers.
 

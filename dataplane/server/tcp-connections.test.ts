@@ -10,7 +10,7 @@ import { Responder } from '../nameserver/respond';
 import { AddressList } from '../nameserver/acl';
 import { DnsServer } from './dns-server';
 import { memoryLogger } from '../log/log';
-import { buildQuery, exchangeTcp } from '../test/support/dns-client';
+import { buildQuery, exchangeTcp } from '../testkit/dns-client';
 import type { TcpLimits } from './tcp-limits';
 
 // Each TCP limit on real loopback sockets, with small limits so that each case takes a second or

@@ -4,7 +4,7 @@ import { readZoneFile } from '../dns/zonefile/reader';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
 import { Responder } from '../nameserver/respond';
-import { buildQuery } from '../test/support/dns-client';
+import { buildQuery } from '../testkit/dns-client';
 import { answerFromCache } from './udp-fast-path';
 
 // The fast path answers only what the full responder would answer the same way from its cache;

@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../support/control-plane';
-import { stopAll, waitFor, type Started } from '../../dataplane/test/support/processes';
+import { stopAll, waitFor, type Started } from '../../dataplane/testkit/processes';
 import {
   CLOUDS,
   answersA,

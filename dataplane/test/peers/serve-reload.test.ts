@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDnsfleet, zoneManifest, type RunningPeer } from '../support/peers';
-import { stopAll, waitFor } from '../support/processes';
-import { query } from '../support/dns-client';
+import { startDnsfleet, zoneManifest, type RunningPeer } from '../../testkit/peers';
+import { stopAll, waitFor } from '../../testkit/processes';
+import { query } from '../../testkit/dns-client';
 
 /**
  * `dnsfleet serve` as users run it: it reloads a manifest when the file changes, swaps the zone

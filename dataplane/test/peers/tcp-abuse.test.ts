@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { startDnsfleet, type RunningPeer } from '../support/peers';
-import { stopAll } from '../support/processes';
-import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startTrickler, summarize } from '../support/tcp-abuse';
+import { startDnsfleet, type RunningPeer } from '../../testkit/peers';
+import { stopAll } from '../../testkit/processes';
+import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startTrickler, summarize } from '../../testkit/tcp-abuse';
 
 // Issue 14's two TCP attacks on `dnsfleet serve` as users run it (a process of its own), over real
 // loopback sockets:

@@ -19,9 +19,9 @@ import {
   type TsigAlgorithm,
   type TsigKey,
 } from '../../dns/tsig';
-import { startNamed, type RunningPeer } from '../support/peers';
-import { freePort, run, stopAll } from '../support/processes';
-import { buildQuery, exchangeTcpMany, exchangeUdp } from '../support/dns-client';
+import { startNamed, type RunningPeer } from '../../testkit/peers';
+import { freePort, run, stopAll } from '../../testkit/processes';
+import { buildQuery, exchangeTcpMany, exchangeUdp } from '../../testkit/dns-client';
 
 /**
  * TSIG against implementations we did not write:

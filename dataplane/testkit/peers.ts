@@ -35,8 +35,8 @@ export class PeerStartError extends Error {
   }
 }
 
-/** Where the compiled CLI is, from dist/dataplane/test/support. */
-export const CLI = resolve(__dirname, '../../../cli/main.js');
+/** Where the compiled CLI is, from dist/dataplane/testkit. */
+export const CLI = resolve(__dirname, '../../cli/main.js');
 
 /** Readiness is a UDP SOA query that gets an answer: logs are not parsed. */
 async function waitUntilAnswering(host: string, port: number, zone: string, timeoutMs = 10_000): Promise<void> {
