@@ -2,6 +2,7 @@ import { MAX_NAME_LENGTH, Name } from './name';
 import { RdataError } from './rdata/codec';
 import { rdataFromWire } from './rdata/registry';
 import { HEADER_LENGTH, Flag } from './message';
+import { DnsfleetError } from './error';
 
 /**
  * Reads a whole DNS message (RFC 1035 §4.1): header, questions, and the records of the answer,
@@ -20,7 +21,7 @@ export interface ReadContext {
 }
 
 /** A message that cannot be read: names the message, the section, the record and the offset. */
-export class MessageFormatError extends Error {
+export class MessageFormatError extends DnsfleetError {
   constructor(
     /** What the message was, as the caller named it (may be empty). */
     readonly source: string,
@@ -33,7 +34,7 @@ export class MessageFormatError extends Error {
   ) {
     // e.g. "question 0 at offset 12: …", "answer record 3 at offset 80: …", "header at offset 0: …"
     const item = index < 0 ? section : section === 'question' ? `question ${index}` : `${section} record ${index}`;
-    super(`${source ? `${source}: ` : ''}${item} at offset ${offset}: ${detail}`);
+    super(`${source ? `${source}: ` : ''}${item} at offset ${offset}: ${detail}`, { source, section, index, offset });
     this.name = 'MessageFormatError';
   }
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Name, NameError } from '../dns/name';
+import { Name } from '../dns/name';
+import { DnsfleetError } from '../dns/error';
 import { RRType, typeFromString, typeToString } from '../dns/constants';
-import { RdataError } from '../dns/rdata/codec';
 import { parseRdata } from '../dns/rdata/registry';
 import { readZoneRecords, unknownTypeMessage, ZoneFileError, type IncludeReader } from '../dns/zonefile/reader';
-import { tokenizeRdata, TokenizeError } from '../dns/zonefile/tokenizer';
+import { tokenizeRdata } from '../dns/zonefile/tokenizer';
 import { ZoneBuilder, ZoneCheckError, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
 import type { Zone } from '../zone/zone';
 import { nextSerial } from '../zone/serial';
@@ -186,7 +186,8 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
       try {
         rdata = parseRdata(type, tokenizeRdata(text), origin);
       } catch (err) {
-        if (err instanceof RdataError || err instanceof NameError || err instanceof ZoneFileError || err instanceof TokenizeError) {
+        // Any of our errors here is a problem of the record's text; anything else is a bug.
+        if (err instanceof DnsfleetError) {
           return fail(recordPath, `${typeToString(type)} "${text}": ${err.message}`);
         }
         throw err;

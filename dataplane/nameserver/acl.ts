@@ -1,13 +1,14 @@
 import { parseIPv4, parseIPv6 } from '../dns/rdata/address';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * Who may transfer a zone out: an address allow-list of CIDR prefixes (`192.0.2.0/24`,
  * `2001:db8::/32`, or a bare address) for every zone, and per zone its customer secondaries,
  * each by address and, when it has one, by TSIG key.
  */
-export class AclError extends Error {
+export class AclError extends DnsfleetError {
   constructor(readonly entry: string, message: string) {
-    super(`allow-list entry "${entry}": ${message}`);
+    super(`allow-list entry "${entry}": ${message}`, { entry });
     this.name = 'AclError';
   }
 }

@@ -15,19 +15,20 @@
 
 import type { StoreHealth } from './store-health';
 import type { CloudSelector, OutboundTarget, SecondaryConfig } from '../zone/secondary-config';
+import { DnsfleetError } from '../dns/error';
 
 // The store's interface speaks these; they live below it so manifests need not import the store.
 export { storeOrigin, type CloudSelector, type OutboundTarget, type SecondaryConfig } from '../zone/secondary-config';
 
 /** The store could not be reached (or did not answer in time); names the operation and the store. */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends DnsfleetError {
   override name = 'StoreUnavailableError';
   constructor(
     readonly operation: string,
     readonly store: string,
     readonly reason: string,
   ) {
-    super(`zone store ${store}: ${operation}: ${reason}`);
+    super(`zone store ${store}: ${operation}: ${reason}`, { operation, store });
   }
 }
 
@@ -117,14 +118,14 @@ export interface SecondaryState {
  * guard behind the operator's own decision (docs/adr/0008-zone-name-ownership.md): two operator
  * replicas racing, or a reconcile working from a stale view, cannot replace another's zone.
  */
-export class ZoneOwnedError extends Error {
+export class ZoneOwnedError extends DnsfleetError {
   override name = 'ZoneOwnedError';
   constructor(
     readonly origin: string,
     readonly owner: string,
     readonly writer: string | undefined,
   ) {
-    super(`zone ${origin} belongs to ${owner}: a write by ${writer ?? 'a writer without an owner'} is refused`);
+    super(`zone ${origin} belongs to ${owner}: a write by ${writer ?? 'a writer without an owner'} is refused`, { origin, owner, writer });
   }
 }
 

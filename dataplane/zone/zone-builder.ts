@@ -2,6 +2,7 @@ import { Name, bytesToLatin1 } from '../dns/name';
 import { RRClass, RRType, typeToString, isMetaType } from '../dns/constants';
 import { Zone, ZoneNode, type RRset, type SourceRef } from './zone';
 import { ITEMS_PER_STEP, runSteps, type Steps } from './steps';
+import { DnsfleetError } from '../dns/error';
 
 /** One record on its way into a zone; `line` is where it was written, when that is known. */
 export interface ZoneRecord {
@@ -19,12 +20,12 @@ export interface ZoneProblem {
 }
 
 /** A zone that fails its checks. It is rejected whole: the caller keeps serving the previous one. */
-export class ZoneCheckError extends Error {
+export class ZoneCheckError extends DnsfleetError {
   constructor(
     readonly zone: string,
     readonly problems: readonly ZoneProblem[],
   ) {
-    super(`zone ${zone} rejected: ${problems.map(formatProblem).join('; ')}`);
+    super(`zone ${zone} rejected: ${problems.map(formatProblem).join('; ')}`, { zone });
     this.name = 'ZoneCheckError';
   }
 }

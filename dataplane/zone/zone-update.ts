@@ -4,6 +4,7 @@ import { rdataToText } from '../dns/rdata/registry';
 import { LayeredMap } from './layered-map';
 import { Zone, ZoneNode, recordTtl, type RRset } from './zone';
 import { ZoneBuilder, ZoneCheckError, checkNode, checkRecord, withTtls, type ZoneProblem, type ZoneRecord } from './zone-builder';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * The one change path for a zone (STYLE.md, after Knot's zone_update_init → add/remove →
@@ -20,13 +21,13 @@ import { ZoneBuilder, ZoneCheckError, checkNode, checkRecord, withTtls, type Zon
  */
 
 /** A change that does not fit the version it is applied to: it names the zone and the record. */
-export class ZoneUpdateError extends Error {
+export class ZoneUpdateError extends DnsfleetError {
   constructor(
     readonly zone: string,
     readonly record: string,
     readonly reason: string,
   ) {
-    super(`zone ${zone}: ${reason}: ${record}`);
+    super(`zone ${zone}: ${reason}: ${record}`, { zone, record });
     this.name = 'ZoneUpdateError';
   }
 }
