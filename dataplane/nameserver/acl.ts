@@ -1,3 +1,4 @@
+import { sameBytes } from '../dns/bytes';
 import { parseIPv4, parseIPv6 } from '../dns/rdata/address';
 import { DnsfleetError } from '../dns/error';
 
@@ -119,7 +120,7 @@ function matches(p: Prefix, bytes: Uint8Array): boolean {
 export function sameAddress(a: string, b: string): boolean {
   const x = addressBytes(unmapIPv4(a));
   const y = addressBytes(unmapIPv4(b));
-  return x !== undefined && y !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);
+  return x !== undefined && y !== undefined && sameBytes(x, y);
 }
 
 /** `::ffff:127.0.0.1`, as dual-stack sockets report IPv4 peers, is matched as 127.0.0.1. */

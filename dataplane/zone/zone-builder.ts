@@ -1,3 +1,4 @@
+import { sameBytes } from '../dns/bytes';
 import { Name, bytesToLatin1 } from '../dns/name';
 import { RRClass, RRType, typeToString, isMetaType } from '../dns/constants';
 import { Zone, ZoneNode, type RRset, type SourceRef } from './zone';
@@ -263,11 +264,5 @@ function isDuplicate(set: PendingSet, rdata: Uint8Array): boolean {
   if (set.rdata.length < LINEAR_DUPLICATE_CHECK) return set.rdata.some((existing) => sameBytes(existing, rdata));
   if (!set.seen) set.seen = new Set(set.rdata.map((r) => bytesToLatin1(r)));
   return set.seen.has(bytesToLatin1(rdata));
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 

@@ -1,3 +1,4 @@
+import { sameBytes } from '../dns/bytes';
 import type { Name } from '../dns/name';
 import { RRType, typeToString } from '../dns/constants';
 import { rdataToText } from '../dns/rdata/registry';
@@ -191,10 +192,4 @@ function belowCut(name: Name, origin: Name, view: (key: string) => ZoneNode | un
 
 function describe(record: ZoneRecord): string {
   return `${record.owner} ${record.ttl} ${typeToString(record.type)} ${rdataToText(record.type, record.rdata)}`;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,3 +1,4 @@
+import { sameBytes } from '../bytes';
 import { Name, NameError } from '../name';
 import { RRClass, RRType, classFromString, classToString, typeFromString, typeToString } from '../constants';
 import type { Token } from '../rdata/codec';
@@ -325,7 +326,7 @@ function rdataOrFail(type: number, tokens: readonly Token[], origin: Name | unde
     } catch (err) {
       if (!(err instanceof DnsfleetError)) throw err;
     }
-    if (probed === undefined || !sameOctets(rdata, probed)) {
+    if (probed === undefined || !sameBytes(rdata, probed)) {
       fail(`${typeToString(type)}: a relative name or "@" needs an origin: write names absolute or set $ORIGIN first`);
     }
     return rdata;
@@ -333,12 +334,6 @@ function rdataOrFail(type: number, tokens: readonly Token[], origin: Name | unde
     if (err instanceof DnsfleetError) return fail(shown(err.message, MAX_WRAPPED));
     throw err;
   }
-}
-
-function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Longest message taken from a lower layer, which quotes its whole input. */
