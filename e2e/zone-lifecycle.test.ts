@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
@@ -308,7 +309,7 @@ spec:
 
     // A forced transfer (RcodeZero's "retrieve"): a new annotation value transfers now, whatever the serial.
     const before = (await getJson<Szone>('secondaryzone', 'example-net')).status.lastTransfer;
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     assert.equal((await cp.kubectl(['annotate', '--overwrite', 'secondaryzone/example-net', 'dnsfleet.io/retrieve=first'])).code, 0);
     await waitFor('a new transfer', async () => (await getJson<Szone>('secondaryzone', 'example-net')).status.lastTransfer !== before, 40_000);
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       const deadline = t0 + 10_000;
       while (!(await answered(serial))) {
         if (performance.now() > deadline) throw new Error(`serial ${serial} not answered within 10 s`);
-        await new Promise((r) => setTimeout(r, 2));
+        await sleep(2);
       }
       times.push(performance.now() - t0);
     }

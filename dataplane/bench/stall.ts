@@ -13,6 +13,7 @@
  * --timeout-ms N (1000: a query unanswered this long is lost), --idle-seconds N (3),
  * --node-options=… (extra Node.js options for the pods, e.g. --node-options=--max-semi-space-size=2).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
@@ -29,7 +30,6 @@ const LARGE = 'large.test.';
 export function smallZoneText(serial = 1): string {
   return `$ORIGIN ${SMALL}\n$TTL 300\n@ SOA ns1 hostmaster ${serial} 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.80\n`;
 }
-
 
 interface ModeResult {
   readonly mode: string;
@@ -162,10 +162,6 @@ async function main(): Promise<void> {
     await redis.stop();
     await stopAll();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 if (require.main === module) {

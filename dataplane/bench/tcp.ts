@@ -19,6 +19,7 @@
  * e.g. of the base commit: measured in the same run), --skip-peers (dnsfleet only),
  * --only loris|memory.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDnsfleet, startNsd, nsdVersion, type ZoneText } from '../testkit/peers';
@@ -95,8 +96,6 @@ function servers(args: Args): Server[] {
   }
   return list;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function line(s: ProbeSummary): string {
   const ms = (n: number | undefined): string => (n === undefined ? '-' : `${n.toFixed(1)} ms`);

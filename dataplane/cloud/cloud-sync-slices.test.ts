@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import { Name } from '../dns/name';
@@ -18,7 +19,7 @@ async function until(what: string, check: () => boolean, ms = 60_000): Promise<v
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 }
 

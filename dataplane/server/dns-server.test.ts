@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import * as dgram from 'node:dgram';
@@ -139,7 +140,7 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
       junk.push(d);
     }
     for (const d of junk) sock.send(d, port4, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     sock.close();
     const still = await query('127.0.0.1', port4, 'ns.srv.test', 'A');
     assert.equal(still.packet.answers?.length, 1);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import { once } from 'node:events';
@@ -33,8 +34,6 @@ function framed(msg: Uint8Array): Buffer {
   out.set(msg, 2);
   return out;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function withServer(limits: Partial<TcpLimits>, body: (server: DnsServer, port: number) => Promise<void>): Promise<void> {
   const server = new DnsServer({

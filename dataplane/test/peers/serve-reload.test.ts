@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,10 +57,10 @@ describe('dnsfleet serve reloads @integration', function () {
     const watching = (async () => {
       for (let i = 0; i < 100 && seen.at(-1)?.address !== '192.0.2.40'; i++) {
         seen.push(await www(peer));
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     })();
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(600);
     appendFileSync(join(peer.dir, 'zone0.yaml'), full.slice(cut));
     await watching;
     assert.deepEqual(seen.at(-1), { address: '192.0.2.40', serial: 4 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { startDnsfleet, type RunningPeer } from '../../testkit/peers';
 import { stopAll } from '../../testkit/processes';
@@ -11,7 +12,6 @@ import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, s
 // - a client that pipelines 30,000 queries for a 5 KB answer and never reads: the server's
 //   memory must stay bounded, and another client must still be answered.
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const zone = abuseZone();
 
 describe('TCP under attack: dnsfleet serve @integration', function () {
