@@ -13,7 +13,11 @@ import { DnsfleetError } from './error';
  * Records come out in the shape `ZoneBuilder.add` takes, so a transfer feeds them straight in.
  */
 
-export type Section = 'header' | 'question' | 'answer' | 'authority' | 'additional';
+/**
+ * Where in a message reading stopped: the header, the question section or a record section. Not
+ * nameserver/answer.ts's `Section`, which is where an answer entry goes.
+ */
+export type MessagePart = 'header' | 'question' | 'answer' | 'authority' | 'additional';
 
 /** Where a message came from, for error messages: e.g. `192.0.2.1:53 AXFR example. message 3`. */
 export interface ReadContext {
@@ -25,7 +29,7 @@ export class MessageFormatError extends DnsfleetError {
   constructor(
     /** What the message was, as the caller named it (may be empty). */
     readonly source: string,
-    readonly section: Section,
+    readonly section: MessagePart,
     /** Index of the question or record within its section, from 0; -1 for the header. */
     readonly index: number,
     /** Offset in the message where the broken item starts. */
@@ -76,7 +80,7 @@ export interface Message {
 /** Reads `msg` whole; throws MessageFormatError at the first thing that is not well-formed. */
 export function readMessage(msg: Uint8Array, context: ReadContext = {}): Message {
   const source = context.source ?? '';
-  const fail = (section: Section, index: number, offset: number, detail: string): never => {
+  const fail = (section: MessagePart, index: number, offset: number, detail: string): never => {
     throw new MessageFormatError(source, section, index, offset, detail);
   };
   // RFC 1035 §4.1.1: the header is 12 octets.
