@@ -5,7 +5,7 @@ import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { stopAll, waitFor } from '../dataplane/testkit/processes';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 
 /**
  * Two operator replicas against one real API server: only the holder of the Lease reconciles;

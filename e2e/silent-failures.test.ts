@@ -7,7 +7,7 @@ import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/te
 import { query } from '../dataplane/testkit/dns-client';
 import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { runOperator, type RunningOperator } from '../operator/operator';
 
 /**

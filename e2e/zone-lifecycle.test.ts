@@ -7,7 +7,7 @@ import { runDeploymentPods, readDeployment, type TestPod } from './support/kubel
 import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { startNsdSecondary } from '../dataplane/testkit/peers';
 import { randomBytes, randomInt } from 'node:crypto';

@@ -9,7 +9,7 @@ import { query } from '../dataplane/testkit/dns-client';
 import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 
 /**
  * One owner per zone name (issue 9, item 1; ADR 0008), on a real API server and a real Redis with

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { StoreRewrite } from './store-rewrite';
 
 /** The operator's rewrite after a store reset (ADR 0007), on the memory store with a hand clock. */

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import { Name } from '../dns/name';
 import { MemoryZoneStore } from '../store/memory-store';
-import { memoryLogger } from '../log/log';
+import { memoryLogger } from '../testkit/memory-logger';
 import { runInSlices } from '../server/slices';
 import type { StepRunner } from '../zone/steps';
 import type { ZoneSet } from '../zone/zone-set';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../store/memory-store';
 import type { ZoneSnapshot } from '../store/zone-store';
-import { memoryLogger } from '../log/log';
+import { memoryLogger } from '../testkit/memory-logger';
 import { tempDir, waitFor } from '../testkit/processes';
 import type { ZoneSet } from '../zone/zone-set';
 import { CloudSync } from './cloud-sync';

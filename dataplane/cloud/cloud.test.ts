@@ -6,7 +6,7 @@ import { ZoneBuilder } from '../zone/zone-builder';
 import { RedisZoneStore } from '../store/redis-store';
 import { snapshotOf } from '../store/snapshot';
 import type { ZoneSnapshot } from '../store/zone-store';
-import { memoryLogger } from '../log/log';
+import { memoryLogger } from '../testkit/memory-logger';
 import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
 import * as dnsPacket from 'dns-packet';
 import { buildQuery, exchangeUdp, query } from '../testkit/dns-client';

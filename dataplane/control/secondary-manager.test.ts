@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../store/memory-store';
-import { memoryLogger } from '../log/log';
+import { memoryLogger } from '../testkit/memory-logger';
 import { freePort, waitFor } from '../testkit/processes';
 import { SecondaryManager } from './secondary-manager';
 

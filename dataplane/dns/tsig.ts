@@ -3,7 +3,7 @@ import { RRClass, RRType, Rcode } from './constants';
 import { HEADER_LENGTH, skipName, skipRecord } from './message';
 import { Name, NameError, foldCase, latin1ToBytes } from './name';
 import { readName } from './rdata/fields';
-import { base64ToBytes, toBase64 } from './rdata/text';
+import { base64ToBytes } from './rdata/text';
 import { DnsfleetError } from './error';
 
 /**
@@ -790,9 +790,4 @@ export function signErrorResponse(response: Uint8Array, error: TsigError, nowSec
     return signAnswer(key, wire, record.mac, record.timeSigned, record.fudge, error.error, other).wire;
   }
   return signAnswer(key, wire, record.mac, nowSeconds, DEFAULT_FUDGE, error.error, NONE).wire;
-}
-
-/** A key in BIND's `-y algorithm:name:secret` form, for tests and tools. */
-export function tsigKeyToBindText(key: TsigKey): string {
-  return `${key.algorithm}:${key.name}:${toBase64(key.secret)}`;
 }

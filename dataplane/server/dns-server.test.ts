@@ -11,7 +11,7 @@ import { Responder } from '../nameserver/respond';
 import { AddressList, TransferPolicy } from '../nameserver/acl';
 import { signRequest, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 import { DnsServer } from './dns-server';
-import { memoryLogger } from '../log/log';
+import { memoryLogger } from '../testkit/memory-logger';
 import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../testkit/dns-client';
 import { udpPortFree } from '../testkit/processes';
 

@@ -10,7 +10,7 @@ import { ZoneSet } from '../zone/zone-set';
 import { Responder } from '../nameserver/respond';
 import { AddressList } from '../nameserver/acl';
 import { DnsServer } from './dns-server';
-import { memoryLogger } from '../log/log';
+import { memoryLogger } from '../testkit/memory-logger';
 import { buildQuery, exchangeTcp } from '../testkit/dns-client';
 import type { TcpLimits } from './tcp-limits';
 

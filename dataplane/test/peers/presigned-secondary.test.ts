@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisZoneStore } from '../../store/redis-store';
 import type { RunningCloud } from '../../cloud/run-cloud';
-import { memoryLogger } from '../../log/log';
+import { memoryLogger } from '../../testkit/memory-logger';
 import { startPrimary, type Primary } from '../../testkit/primaries';
 import { run, stopAll, tempDir, waitFor } from '../../testkit/processes';
 import { startTestDataplane, type TestDataplane } from '../../testkit/dataplane';

@@ -4,7 +4,7 @@ import { Name } from '../../dns/name';
 import { readZoneFile } from '../../dns/zonefile/reader';
 import { MemoryZoneStore } from '../../store/memory-store';
 import { SecondaryManager } from '../../control/secondary-manager';
-import { memoryLogger } from '../../log/log';
+import { memoryLogger } from '../../testkit/memory-logger';
 import { answer, startFakePrimary, type AnswerRecord, type FakePrimary } from '../../testkit/fake-primary';
 import { waitFor } from '../../testkit/processes';
 

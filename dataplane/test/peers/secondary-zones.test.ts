@@ -6,7 +6,7 @@ import dnsPacket from 'dns-packet';
 import type { RedisZoneStore } from '../../store/redis-store';
 import type { SecondaryConfig } from '../../store/zone-store';
 import type { RunningCloud } from '../../cloud/run-cloud';
-import { memoryLogger } from '../../log/log';
+import { memoryLogger } from '../../testkit/memory-logger';
 import { startPrimary, type Primary, type PrimaryKind } from '../../testkit/primaries';
 import { freePort, stopAll, waitFor } from '../../testkit/processes';
 import { startTestDataplane, type TestDataplane } from '../../testkit/dataplane';
