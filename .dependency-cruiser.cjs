@@ -135,6 +135,13 @@ module.exports = {
       from: { path: '^(cli|crds|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH, '^crds/generate\\.ts$'].join('|') },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'layer-unlisted',
+      comment: 'ADR 0001: every folder is a row of the table (add a new folder to the ADR and to LAYERS here)',
+      severity: 'error',
+      from: { path: '^(cli|crds|dataplane|operator|e2e)/', pathNot: [TESTS, anyOf(Object.keys(LAYERS))].join('|') },
+      to: {},
+    },
     ...layerRules,
   ],
 

@@ -80,6 +80,13 @@ describe('ADR 0001: the layers', function () {
       assert.deepEqual(errors.map(show), ['layer:dataplane/dns: dataplane/dns/name.ts → dataplane/server/listener.ts']);
     });
 
+    it('refuses a folder that is not in the table', async () => {
+      write('dataplane/startup/start.ts', "import { name } from '../dns/name';\nexport const start = name;\n");
+      write('dataplane/dns/name.ts', 'export const name = 1;\n');
+      const { errors } = await cruiseLayers(dir, ['dataplane']);
+      assert.deepEqual(errors.map(show), ['layer-unlisted: dataplane/startup/start.ts → dataplane/dns/name.ts']);
+    });
+
     it('refuses I/O in the DNS core, production code importing tests or the testkit, and cycles', async () => {
       write('dataplane/zone/zone.ts', "import { readFileSync } from 'node:fs';\nimport { a } from './a';\nexport const z = [readFileSync, a];\n");
       write('dataplane/zone/a.ts', "import { z } from './zone';\nexport const a = () => z;\n");
