@@ -129,8 +129,13 @@ function unmapIPv4(address: string): string {
   return m ? m[1]! : address;
 }
 
-/** The address's 4 or 16 octets, parsed by the same scanners as A and AAAA rdata; undefined if malformed. */
+/**
+ * The address's 4 or 16 octets, parsed by the same scanners as A and AAAA rdata; undefined if
+ * malformed. A zone index (`fe80::1%eth0`, RFC 4007 §11) names the interface, not the address.
+ */
 function addressBytes(address: string): Uint8Array | undefined {
   const out: number[] = [];
-  return parseIPv4(address, out) || parseIPv6(address, out) ? Uint8Array.from(out) : undefined;
+  const scope = address.indexOf('%');
+  const plain = scope < 0 ? address : address.slice(0, scope);
+  return parseIPv4(plain, out) || parseIPv6(plain, out) ? Uint8Array.from(out) : undefined;
 }
