@@ -20,6 +20,8 @@ WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist dist
+# The generated CRDs: manifests are validated against their schemas (dataplane/manifest/crd-schema.ts).
+COPY --from=build /src/crds/*.yaml crds/
 RUN chmod +x dist/cli/main.js && ln -s /app/dist/cli/main.js /usr/local/bin/dnsfleet
 # The uid the pod templates ask for (runAsNonRoot); the pods bind unprivileged ports only.
 USER 65532:65532

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { asksForHelp, commandUsage, parseIdentity, UsageError } from './main';
+import { asksForHelp, commandUsage, parseIdentity } from './main';
+import { UsageError } from './usage-error';
 
 const MAIN = join(__dirname, 'main.js');
 

@@ -14,7 +14,8 @@ import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
 import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
 import { checkIdentity, IdentityError, type ServerIdentity } from '../dataplane/nameserver/identity';
 import { describeStoreHealth } from '../dataplane/store/store-health';
-import { parseTcpFlags, TCP_FLAG_OPTIONS, TCP_FLAG_USAGE, TcpFlagError } from './tcp-flags';
+import { parseTcpFlags, TCP_FLAG_OPTIONS, TCP_FLAG_USAGE } from './tcp-flags';
+import { UsageError } from './usage-error';
 
 /**
  * The `dnsfleet` command. Each subcommand is a thin layer over a module that can be used and
@@ -104,10 +105,6 @@ export function commandUsage(command: string): string | undefined {
 export function asksForHelp(args: readonly string[]): boolean {
   const end = args.indexOf('--');
   return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /** `--udp-io`: how the DNS server reads and writes UDP (docs/adr/0006-batched-udp-io.md). */
@@ -380,7 +377,7 @@ if (require.main === module) {
       if (code >= 0) process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof UsageError || err instanceof TcpFlagError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
         process.stderr.write(`dnsfleet: ${(err as Error).message}\n\n${USAGE}`);
         process.exitCode = 2;
       } else if (err instanceof UdpIoUnavailableError) {

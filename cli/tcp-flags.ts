@@ -1,4 +1,5 @@
 import { DEFAULT_TCP_LIMITS, TcpLimitError, tcpLimits, type TcpLimits } from '../dataplane/server/tcp-limits';
+import { UsageError } from './usage-error';
 
 /**
  * The `--tcp-*` options of `dnsfleet serve` and `dnsfleet dataplane`: TCP deadlines, caps and the
@@ -29,14 +30,14 @@ const FLAGS: Readonly<Record<TcpFlag, { limit: keyof TcpLimits; seconds: boolean
   'tcp-max-queued': { limit: 'maxQueuedBytes', seconds: false },
 };
 
-/** A `--tcp-*` value that is not a number the limit takes. */
-export class TcpFlagError extends Error {
+/** A `--tcp-*` value that is not a number the limit takes: a usage error. */
+export class TcpFlagError extends UsageError {
   constructor(
     readonly flag: TcpFlag,
     readonly text: string,
     expected: string,
   ) {
-    super(`--${flag} ${text}: expected ${expected}`);
+    super(`--${flag} ${text}: expected ${expected}`, { flag, text });
     this.name = 'TcpFlagError';
   }
 }

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { stopAll } from '../dataplane/test/support/processes';
+import { stopAll } from '../dataplane/testkit/processes';
 
 /**
  * The generated CRDs on a real kube-apiserver: all four install; the manifests in

@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { stopAll, waitFor } from '../dataplane/test/support/processes';
+import { stopAll, waitFor } from '../dataplane/testkit/processes';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 
 /**
  * Two operator replicas against one real API server: only the holder of the Lease reconciles;
@@ -50,7 +51,7 @@ describe('operator leader election @integration', function () {
 
   it('has exactly one leader, and only the leader writes zones', async () => {
     await waitFor('a leader', async () => replicas.some((r) => r.op.isLeader), 10_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.equal(replicas.filter((r) => r.op.isLeader).length, 1);
     assert.equal((await cp.kubectl(['apply', '-f', '-'], zone('192.0.2.1'))).code, 0);
     const leader = replicas.find((r) => r.op.isLeader)!;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { stopAll, waitFor } from '../dataplane/test/support/processes';
+import { stopAll, waitFor } from '../dataplane/testkit/processes';
 import { ZONE_FINALIZER } from '../operator/zone/zone-controller';
 import {
   CLOUDS,

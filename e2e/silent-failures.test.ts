@@ -1,12 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { answersA, startRedis, type CloudPod } from './support/fleet';
-import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/test/support/processes';
-import { query } from '../dataplane/test/support/dns-client';
-import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
+import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
+import { query } from '../dataplane/testkit/dns-client';
+import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { runOperator, type RunningOperator } from '../operator/operator';
 
 /**
@@ -134,7 +135,7 @@ describe('issue 9: nothing fails silently, on a real API server @integration', f
     assert.equal(c.status, 'False');
     assert.match(c.message, /^spec\.nameserverClouds: no NameserverCloud named cloud-c \(no cloud serves it;/);
     const before = await zoneReconciles();
-    await new Promise((r) => setTimeout(r, 5000));
+    await sleep(5000);
     const polled = (await zoneReconciles()) - before;
     assert.ok(polled <= 2, `${polled} Zone reconciles in 5 s (a 500 ms poll would make 10)`);
     assert.deepEqual(reasons(await events('Zone', 'on-cloud-c'), 'UnknownCloud'), ['Warning/UnknownCloud']);
@@ -185,7 +186,7 @@ spec:
     assert.equal((await condition('zone', 'signed', 'Ready'))?.status, 'True');
 
     // One Warning per change, not one per reconcile (the SecondaryZone reconciles every 2 s meanwhile).
-    await new Promise((r) => setTimeout(r, 4000));
+    await sleep(4000);
     const dnssecReasons = ['PolicyNotFound', 'PolicyInvalid', 'SigningNotAvailable'];
     assert.deepEqual(reasons(await events('Zone', 'signed'), ...dnssecReasons), ['Warning/PolicyNotFound', 'Warning/PolicyInvalid', 'Warning/SigningNotAvailable', 'Warning/PolicyNotFound']);
     assert.deepEqual(reasons(await events('SecondaryZone', 'sz-signed'), ...dnssecReasons), ['Warning/PolicyNotFound', 'Warning/PolicyInvalid', 'Warning/SigningNotAvailable', 'Warning/PolicyNotFound']);
@@ -208,7 +209,7 @@ spec:
     const until = Date.now() + 6000;
     while (Date.now() < until) {
       assert.deepEqual(await nameservers(), first);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
     await kubectl(['delete', 'nameservercloud/cloud-a', '-n', 'team-b']);
   });
@@ -266,7 +267,7 @@ ${records('192.0.2.51')}`));
     assert.match(warnings[0]!.note, /zone no-ns\.test\. has no NS records at its apex/);
     // A reconcile that writes nothing new tells nothing new (a change of the clouds requeues every Zone).
     await kubectl(['patch', 'nameservercloud/cloud-b', '-n', 'dnsfleet-system', '--type=merge', '-p', '{"spec":{"resources":{"limits":{"memory":"256Mi"}}}}']);
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     assert.equal((await events('Zone', 'no-ns')).filter((e) => e.reason === 'ZoneWarnings').length, 1);
   });
 

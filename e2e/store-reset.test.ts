@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { stopAll, tempDir, waitFor, type Started } from '../dataplane/test/support/processes';
-import { query } from '../dataplane/test/support/dns-client';
+import { stopAll, tempDir, waitFor, type Started } from '../dataplane/testkit/processes';
+import { query } from '../dataplane/testkit/dns-client';
 import {
   CLOUDS,
   benchZones,
@@ -74,7 +75,7 @@ describe('store reset and outage on a real API server @integration', function ()
       while (!done) {
         wrong.push(...(await wrongAnswers()));
         rounds++;
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     })();
     try {
@@ -131,7 +132,7 @@ describe('store reset and outage on a real API server @integration', function ()
     let rewriteMs = 0;
     const { rounds, wrong } = await askThroughout(async () => {
       await redis.process.stop();
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000);
       redis = await startRedis(redis.port);
       const restarted = Date.now();
       // Long enough for the periodic resync (60 s), so the answers are what a slow rewrite costs.
@@ -139,7 +140,7 @@ describe('store reset and outage on a real API server @integration', function ()
       rewriteMs = Date.now() - restarted;
       await waitFor('the epoch complete', epochComplete, 5000).catch(() => undefined);
       // The pods list the complete store and must still have every zone afterwards.
-      await new Promise((r) => setTimeout(r, 3000));
+      await sleep(3000);
     });
     console.log(`      Redis restarted empty: store written again and complete ${rewriteMs} ms after it came back; ${rounds} rounds of ${N * pods.length} queries, ${wrong.length} wrong`);
     assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} wrong answers while the store was reset`);
@@ -155,7 +156,7 @@ describe('store reset and outage on a real API server @integration', function ()
       const flushed = Date.now();
       await waitFor('the store written again, its epoch complete', storeRewritten, 30_000);
       rewriteMs = Date.now() - flushed;
-      await new Promise((r) => setTimeout(r, 3000));
+      await sleep(3000);
     });
     console.log(`      FLUSHALL: store written again and complete ${rewriteMs} ms later; ${wrong.length} wrong answers`);
     assert.deepEqual(wrong.slice(0, 10), [], `${wrong.length} wrong answers after FLUSHALL`);
@@ -195,7 +196,7 @@ describe('store reset and outage on a real API server @integration', function ()
     while (Date.now() - down < 8000) {
       const depth = Number(/^dnsfleet_workqueue_depth (\d+)/m.exec((await text(operator.metricsUrl)).body)?.[1] ?? NaN);
       deepest = Math.max(deepest, depth);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
     console.log(`      work queue depth during the outage: at most ${deepest} (${OBJECTS} objects)`);
     assert.ok(deepest <= OBJECTS, `work queue at ${deepest}`);

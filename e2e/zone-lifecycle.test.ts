@@ -1,14 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { runDeploymentPods, readDeployment, type TestPod } from './support/kubelet';
-import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/test/support/processes';
+import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/log/log';
-import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
-import { startNsdSecondary } from '../dataplane/test/support/peers';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
+import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
+import { startNsdSecondary } from '../dataplane/testkit/peers';
 import { randomBytes, randomInt } from 'node:crypto';
 
 /**
@@ -308,7 +309,7 @@ spec:
 
     // A forced transfer (RcodeZero's "retrieve"): a new annotation value transfers now, whatever the serial.
     const before = (await getJson<Szone>('secondaryzone', 'example-net')).status.lastTransfer;
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     assert.equal((await cp.kubectl(['annotate', '--overwrite', 'secondaryzone/example-net', 'dnsfleet.io/retrieve=first'])).code, 0);
     await waitFor('a new transfer', async () => (await getJson<Szone>('secondaryzone', 'example-net')).status.lastTransfer !== before, 40_000);
 

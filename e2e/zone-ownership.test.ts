@@ -1,14 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { CLOUDS, installCrdsAndClouds, startCloudPod, startRedis, type CloudPod } from './support/fleet';
-import { freePort, start, stopAll, waitFor } from '../dataplane/test/support/processes';
-import { query } from '../dataplane/test/support/dns-client';
-import { startPrimary, type Primary } from '../dataplane/test/support/primaries';
+import { freePort, start, stopAll, waitFor } from '../dataplane/testkit/processes';
+import { query } from '../dataplane/testkit/dns-client';
+import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 
 /**
  * One owner per zone name (issue 9, item 1; ADR 0008), on a real API server and a real Redis with
@@ -98,7 +99,7 @@ describe('Zone name ownership on a real API server @integration', function () {
         highest.set(i, s.serial);
       });
       rounds++;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     return rounds;
   };
@@ -132,7 +133,7 @@ describe('Zone name ownership on a real API server @integration', function () {
   it('keeps a zone name with the first Zone: the second is ZoneNameTaken, writes nothing, and the serial never goes back', async () => {
     await kubectl(['apply', '-f', '-'], zoneManifest('team-a', 'shared', 'shared.test', '10.9.0.1'));
     await waitReason('zone', 'team-a', 'shared', 'Serving');
-    await new Promise((r) => setTimeout(r, 1100)); // a later creationTimestamp (second resolution)
+    await sleep(1100); // a later creationTimestamp (second resolution)
     await kubectl(['apply', '-f', '-'], zoneManifest('team-b', 'shared', 'Shared.Test.', '10.9.0.2'));
     await waitFor('the second Zone to be reconciled', async () => (await ready('zone', 'team-b', 'shared')) !== undefined);
     // Many resyncs: every reconcile of both Zones runs again, and nothing flips.
@@ -149,7 +150,7 @@ describe('Zone name ownership on a real API server @integration', function () {
   it('deleting the later Zone leaves the first served', async () => {
     // Asked throughout the deletion, so even a short gap (until the next resync) shows.
     const deleting = (async () => {
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       await kubectl(['delete', 'zone', 'shared', '-n', 'team-b', '--timeout=30s']);
     })();
     await Promise.all([steady('shared.test', '10.9.0.1', 5000), deleting]);

@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { stopAll, waitFor } from '../dataplane/test/support/processes';
+import { stopAll, waitFor } from '../dataplane/testkit/processes';
 import {
   CLOUDS,
   answersA,
@@ -54,7 +55,7 @@ describe(`${N} Zones at once on a real API server @integration`, function () {
     const api = await zoneApi(cp.kubeconfig);
     await waitFor(`all ${N} Zones Ready`, async () => {
       // Listing a thousand Zones is work for the API server too: twice a second is enough.
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       return (await api.list()).filter(isReady).length === N;
     }, 300_000);
     const wrong: string[] = [];

@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { WorkQueue } from './queue';
 
-const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+const tick = (ms = 5) => sleep(ms);
 
 describe('WorkQueue', () => {
   it('runs one reconcile at a time per key, and once more for an add during a run', async () => {

@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { StoreRewrite } from './store-rewrite';
 
 /** The operator's rewrite after a store reset (ADR 0007), on the memory store with a hand clock. */
@@ -20,7 +21,7 @@ describe('StoreRewrite', () => {
     });
     return { store, requeued, rewrite, tick: (ms: number) => (now += ms), at: () => now };
   };
-  const settle = () => new Promise((r) => setTimeout(r, 10));
+  const settle = () => sleep(10);
 
   it('puts every object on the queue at once and completes the epoch when all were written again', async () => {
     const { store, requeued, rewrite, at } = setup();

@@ -1,5 +1,6 @@
 import { parse } from 'tldts';
 import { storeOrigin } from '../dataplane/store/zone-store';
+import { DnsfleetError } from '../dataplane/dns/error';
 
 /**
  * The platform operator's guardrails on zone names (docs/operator.md#zone-names): which names may
@@ -24,7 +25,7 @@ export interface ZonePolicy {
   readonly rules?: readonly ZoneNameRule[];
 }
 
-export class ZonePolicyError extends Error {
+export class ZonePolicyError extends DnsfleetError {
   override name = 'ZonePolicyError';
 }
 

@@ -23,9 +23,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startDnsfleet, startNsd, zoneManifest, CLI } from '../test/support/peers';
-import { freePort, run, start, stopAll, tempDir, waitFor, type Started } from '../test/support/processes';
-import { buildQuery, exchangeUdp, query } from '../test/support/dns-client';
+import { startDnsfleet, startNsd, zoneManifest, CLI } from '../testkit/peers';
+import { freePort, run, start, stopAll, tempDir, waitFor, type Started } from '../testkit/processes';
+import { buildQuery, exchangeUdp, query } from '../testkit/dns-client';
 
 const ORIGIN = 'bench.test.';
 

@@ -1,14 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { RedisZoneStore } from '../store/redis-store';
 import { join } from 'node:path';
-import { startPrimary, type PrimaryKind } from '../test/support/primaries';
-import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
+import { startPrimary, type PrimaryKind } from '../testkit/primaries';
+import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
 
 const CLI = join(__dirname, '../../cli/main.js');
-import { query } from '../test/support/dns-client';
+import { query } from '../testkit/dns-client';
 
 /**
  * NOTIFY-to-answer for a secondary zone (issue #4's goal: p99 under 1 s for 10,000 records): a
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       const deadline = t0 + 10_000;
       while (!(await answered(serial))) {
         if (performance.now() > deadline) throw new Error(`serial ${serial} not answered within 10 s`);
-        await new Promise((r) => setTimeout(r, 2));
+        await sleep(2);
       }
       times.push(performance.now() - t0);
     }

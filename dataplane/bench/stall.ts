@@ -13,14 +13,15 @@
  * --timeout-ms N (1000: a query unanswered this long is lost), --idle-seconds N (3),
  * --node-options=… (extra Node.js options for the pods, e.g. --node-options=--max-semi-space-size=2).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { RedisZoneStore } from '../store/redis-store';
-import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
-import { AnswerProbe, formatStats, type ProbeStats } from '../test/support/answer-probe';
-import { putLargeZone } from '../test/support/large-zone';
+import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
+import { AnswerProbe, formatStats, type ProbeStats } from '../testkit/answer-probe';
+import { putLargeZone } from '../testkit/large-zone';
 
 const CLI = join(__dirname, '../../cli/main.js');
 const SMALL = 'small.test.';
@@ -29,7 +30,6 @@ const LARGE = 'large.test.';
 export function smallZoneText(serial = 1): string {
   return `$ORIGIN ${SMALL}\n$TTL 300\n@ SOA ns1 hostmaster ${serial} 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.80\n`;
 }
-
 
 interface ModeResult {
   readonly mode: string;
@@ -162,10 +162,6 @@ async function main(): Promise<void> {
     await redis.stop();
     await stopAll();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 if (require.main === module) {

@@ -19,11 +19,12 @@
  * e.g. of the base commit: measured in the same run), --skip-peers (dnsfleet only),
  * --only loris|memory.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startDnsfleet, startNsd, nsdVersion, type ZoneText } from '../test/support/peers';
-import { stopAll } from '../test/support/processes';
-import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startKnot, startTrickler, summarize, type ProbeSummary } from '../test/support/tcp-abuse';
+import { startDnsfleet, startNsd, nsdVersion, type ZoneText } from '../testkit/peers';
+import { stopAll } from '../testkit/processes';
+import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startKnot, startTrickler, summarize, type ProbeSummary } from '../testkit/tcp-abuse';
 
 interface Args {
   seconds: number;
@@ -95,8 +96,6 @@ function servers(args: Args): Server[] {
   }
   return list;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function line(s: ProbeSummary): string {
   const ms = (n: number | undefined): string => (n === undefined ? '-' : `${n.toFixed(1)} ms`);

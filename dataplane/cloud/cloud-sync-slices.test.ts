@@ -1,12 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import { Name } from '../dns/name';
 import { MemoryZoneStore } from '../store/memory-store';
-import { memoryLogger } from '../log/log';
+import { memoryLogger } from '../testkit/memory-logger';
 import { runInSlices } from '../server/slices';
 import type { StepRunner } from '../zone/steps';
 import type { ZoneSet } from '../zone/zone-set';
-import { largeZoneText } from '../test/support/large-zone';
+import { largeZoneText } from '../testkit/large-zone';
 import { CloudSync } from './cloud-sync';
 
 // CloudSync builds zones through the StepRunner it is given (ADR 0009): in slices by default, so
@@ -18,7 +19,7 @@ async function until(what: string, check: () => boolean, ms = 60_000): Promise<v
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 }
 

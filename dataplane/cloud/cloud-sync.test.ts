@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../store/memory-store';
 import type { ZoneSnapshot } from '../store/zone-store';
-import { memoryLogger } from '../log/log';
-import { tempDir, waitFor } from '../test/support/processes';
+import { memoryLogger } from '../testkit/memory-logger';
+import { tempDir, waitFor } from '../testkit/processes';
 import type { ZoneSet } from '../zone/zone-set';
 import { CloudSync } from './cloud-sync';
 import { LocalSnapshot } from './local-snapshot';

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { Name } from '../dns/name';
 import { readZoneFile } from '../dns/zonefile/reader';
@@ -5,10 +6,10 @@ import { ZoneBuilder } from '../zone/zone-builder';
 import { RedisZoneStore } from '../store/redis-store';
 import { snapshotOf } from '../store/snapshot';
 import type { ZoneSnapshot } from '../store/zone-store';
-import { memoryLogger } from '../log/log';
-import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
+import { memoryLogger } from '../testkit/memory-logger';
+import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
 import * as dnsPacket from 'dns-packet';
-import { buildQuery, exchangeUdp, query } from '../test/support/dns-client';
+import { buildQuery, exchangeUdp, query } from '../testkit/dns-client';
 import { runCloud, type RunningCloud } from './run-cloud';
 
 /**
@@ -131,14 +132,14 @@ describe('cloud pod against Redis @integration', function () {
     }, 10_000);
     assert.match(await (await fetch(`http://127.0.0.1:${pod.httpPort}/metrics`)).text(), /^dnsfleet_store_up 0$/m);
     assert.equal((await answer('www.new.test')).address, '192.0.2.20', 'still serving');
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     assert.equal(log.lines.filter((l) => /zone store unreachable/.test(l.msg)).length, 1, 'one line for the outage, not one per retry');
     redis = await startRedis(redisPort);
     // The store restarted empty: the operator writes the zones again, from version 1.
     await writer.putZone(snapshot('new.test.', 4, '192.0.2.40'));
     await until('the zone after the restart', async () => (await answer('www.new.test')).address === '192.0.2.40', 10_000);
     assert.ok(log.lines.some((l) => l.msg === 'zone store reachable again' && Number(l.fields?.downMs) > 0));
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.equal((await answer('www.before.test')).address, '192.0.2.1', 'a zone the new store lacks is not taken away');
     const e2 = await writer.epoch();
     assert.notEqual(e2.id, e1.id);

@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { RedisZoneStore } from '../store/redis-store';
-import { freePort, start, stopAll, waitFor, type Started } from '../test/support/processes';
-import { AnswerProbe, formatStats } from '../test/support/answer-probe';
-import { putLargeZone } from '../test/support/large-zone';
+import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
+import { AnswerProbe, formatStats } from '../testkit/answer-probe';
+import { putLargeZone } from '../testkit/large-zone';
 
 /**
  * Issue #9, "a large zone stalls a pod": a real cloud pod process on a Redis of its own serves a
@@ -18,7 +19,6 @@ import { putLargeZone } from '../test/support/large-zone';
 
 const CLI = join(__dirname, '../../cli/main.js');
 const RECORDS = 200_000;
-
 
 describe('a cloud pod loading a large zone keeps answering its other zones @integration', function () {
   this.timeout(300_000);
@@ -66,7 +66,7 @@ describe('a cloud pod loading a large zone keeps answering its other zones @inte
       await putLargeZone({ url, origin: 'large.test.', records: RECORDS, serial: 2 });
       await waitFor('the pod to serve serial 2', async () => (await served('large.test.')) === 2, 180_000);
       const to = probe.now();
-      await new Promise((r) => setTimeout(r, 1100));
+      await sleep(1100);
       const stats = probe.stats(from, to);
       const summary = formatStats(stats);
       assert.ok(stats.sent >= 10, `too few queries to judge: ${summary}`);

@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { MemoryZoneStore } from '../store/memory-store';
-import { memoryLogger } from '../log/log';
-import { freePort, waitFor } from '../test/support/processes';
+import { memoryLogger } from '../testkit/memory-logger';
+import { freePort, waitFor } from '../testkit/processes';
 import { SecondaryManager } from './secondary-manager';
 
 /**
@@ -28,7 +29,7 @@ describe('SecondaryManager on a store reset', () => {
       assert.equal((await store.epoch()).copiesRewritten, true);
       assert.equal((await store.epoch()).complete, false, 'the operator completes the epoch, not the control server');
       // The configuration is not back yet and the epoch is not complete: the zone is still held.
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       assert.ok(manager.state('sec.test.'), 'not dropped for lack of a configuration in an incomplete store');
       assert.ok(log.lines.some((l) => /secondary-zone copies written again/.test(l.msg)));
       // Once the operator completes the epoch without the zone, it was deleted meanwhile.

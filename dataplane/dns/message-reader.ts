@@ -2,6 +2,7 @@ import { MAX_NAME_LENGTH, Name } from './name';
 import { RdataError } from './rdata/codec';
 import { rdataFromWire } from './rdata/registry';
 import { HEADER_LENGTH, Flag } from './message';
+import { DnsfleetError } from './error';
 
 /**
  * Reads a whole DNS message (RFC 1035 §4.1): header, questions, and the records of the answer,
@@ -12,7 +13,11 @@ import { HEADER_LENGTH, Flag } from './message';
  * Records come out in the shape `ZoneBuilder.add` takes, so a transfer feeds them straight in.
  */
 
-export type Section = 'header' | 'question' | 'answer' | 'authority' | 'additional';
+/**
+ * Where in a message reading stopped: the header, the question section or a record section. Not
+ * nameserver/answer.ts's `Section`, which is where an answer entry goes.
+ */
+export type MessagePart = 'header' | 'question' | 'answer' | 'authority' | 'additional';
 
 /** Where a message came from, for error messages: e.g. `192.0.2.1:53 AXFR example. message 3`. */
 export interface ReadContext {
@@ -20,11 +25,11 @@ export interface ReadContext {
 }
 
 /** A message that cannot be read: names the message, the section, the record and the offset. */
-export class MessageFormatError extends Error {
+export class MessageFormatError extends DnsfleetError {
   constructor(
     /** What the message was, as the caller named it (may be empty). */
     readonly source: string,
-    readonly section: Section,
+    readonly section: MessagePart,
     /** Index of the question or record within its section, from 0; -1 for the header. */
     readonly index: number,
     /** Offset in the message where the broken item starts. */
@@ -33,7 +38,7 @@ export class MessageFormatError extends Error {
   ) {
     // e.g. "question 0 at offset 12: …", "answer record 3 at offset 80: …", "header at offset 0: …"
     const item = index < 0 ? section : section === 'question' ? `question ${index}` : `${section} record ${index}`;
-    super(`${source ? `${source}: ` : ''}${item} at offset ${offset}: ${detail}`);
+    super(`${source ? `${source}: ` : ''}${item} at offset ${offset}: ${detail}`, { source, section, index, offset });
     this.name = 'MessageFormatError';
   }
 }
@@ -75,7 +80,7 @@ export interface Message {
 /** Reads `msg` whole; throws MessageFormatError at the first thing that is not well-formed. */
 export function readMessage(msg: Uint8Array, context: ReadContext = {}): Message {
   const source = context.source ?? '';
-  const fail = (section: Section, index: number, offset: number, detail: string): never => {
+  const fail = (section: MessagePart, index: number, offset: number, detail: string): never => {
     throw new MessageFormatError(source, section, index, offset, detail);
   };
   // RFC 1035 §4.1.1: the header is 12 octets.

@@ -7,17 +7,18 @@
  * string comparison, and the server builds the same key straight from the bytes of a query.
  * Strings are far smaller than one Uint8Array per name when a zone holds a million records.
  */
+import { DnsfleetError } from './error';
 
 export const MAX_LABEL_LENGTH = 63;
 export const MAX_NAME_LENGTH = 255;
 
 /** A name that cannot be parsed or is longer than the protocol allows. */
-export class NameError extends Error {
+export class NameError extends DnsfleetError {
   constructor(
     message: string,
     readonly input: string,
   ) {
-    super(`${message}: "${input}"`);
+    super(`${message}: "${input}"`, { input });
     this.name = 'NameError';
   }
 }

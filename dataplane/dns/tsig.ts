@@ -3,7 +3,8 @@ import { RRClass, RRType, Rcode } from './constants';
 import { HEADER_LENGTH, skipName, skipRecord } from './message';
 import { Name, NameError, foldCase, latin1ToBytes } from './name';
 import { readName } from './rdata/fields';
-import { base64ToBytes, toBase64 } from './rdata/text';
+import { base64ToBytes } from './rdata/text';
+import { DnsfleetError } from './error';
 
 /**
  * TSIG: secret key transaction authentication (RFC 8945), as a pure module over wire messages.
@@ -76,13 +77,13 @@ export const TSIG_ALGORITHMS = Object.keys(ALGORITHMS) as readonly TsigAlgorithm
 // Keys
 
 /** A TSIG key that cannot be used; `field` names the Secret field (`name`, `algorithm`, `secret`). */
-export class TsigKeyError extends Error {
+export class TsigKeyError extends DnsfleetError {
   constructor(
     readonly source: string,
     readonly field: 'name' | 'algorithm' | 'secret',
     readonly detail: string,
   ) {
-    super(`${source}: ${field}: ${detail}`);
+    super(`${source}: ${field}: ${detail}`, { source, field });
     this.name = 'TsigKeyError';
   }
 }
@@ -177,7 +178,8 @@ function prepare(key: TsigKey): PreparedKey {
  */
 export type TsigProblem = 'BADSIG' | 'BADKEY' | 'BADTIME' | 'BADTRUNC' | 'FORMERR' | 'UNSIGNED';
 
-export interface TsigErrorContext {
+// A type, not an interface, so it is a `DnsfleetError` context (a record of fields).
+export type TsigErrorContext = {
   /** Key name from the TSIG RR (or the key expected), presentation format. */
   readonly keyName?: string;
   readonly algorithm?: string;
@@ -190,7 +192,7 @@ export interface TsigErrorContext {
   readonly peerTime?: number;
   /** MAC size received, for truncation errors. */
   readonly macSize?: number;
-}
+};
 
 /** What a server needs to answer a failed request (RFC 8945 §5.3.2). */
 interface RequestTsig {
@@ -199,7 +201,7 @@ interface RequestTsig {
   readonly key?: PreparedKey;
 }
 
-export class TsigError extends Error {
+export class TsigError extends DnsfleetError {
   /**
    * The RFC 8945 TSIG error: BADSIG 16, BADKEY 17, BADTIME 18, BADTRUNC 22; 0 for FORMERR and
    * UNSIGNED, which are not TSIG errors.
@@ -218,11 +220,11 @@ export class TsigError extends Error {
      * after its MAC verified.
      */
     readonly fromPeer: boolean,
-    readonly context: TsigErrorContext = {},
+    override readonly context: TsigErrorContext = {},
     /** @internal for signErrorResponse */
     readonly request?: RequestTsig,
   ) {
-    super(`TSIG ${problem}${fromPeer ? ' reported by the peer' : ''}: ${detail}${describe(context)}`);
+    super(`TSIG ${problem}${fromPeer ? ' reported by the peer' : ''}: ${detail}${describe(context)}`, context);
     this.name = 'TsigError';
     this.error = problem === 'FORMERR' || problem === 'UNSIGNED' ? 0 : TsigRcode[problem];
     this.rcode = this.error === 0 ? Rcode.FORMERR : Rcode.NOTAUTH;
@@ -788,9 +790,4 @@ export function signErrorResponse(response: Uint8Array, error: TsigError, nowSec
     return signAnswer(key, wire, record.mac, record.timeSigned, record.fudge, error.error, other).wire;
   }
   return signAnswer(key, wire, record.mac, nowSeconds, DEFAULT_FUDGE, error.error, NONE).wire;
-}
-
-/** A key in BIND's `-y algorithm:name:secret` form, for tests and tools. */
-export function tsigKeyToBindText(key: TsigKey): string {
-  return `${key.algorithm}:${key.name}:${toBase64(key.secret)}`;
 }

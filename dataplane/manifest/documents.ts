@@ -1,18 +1,19 @@
 import { LineCounter, parseAllDocuments, isNode, isScalar, Scalar, type Document } from 'yaml';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * Multi-document YAML manifests, as `kubectl apply -f` reads them, with every value traceable to
  * its line so that errors name the place.
  */
 
-export class ManifestError extends Error {
+export class ManifestError extends DnsfleetError {
   constructor(
     readonly source: string,
     readonly line: number | undefined,
     readonly path: string | undefined,
     readonly detail: string,
   ) {
-    super(`${source}${line !== undefined ? `:${line}` : ''}: ${path ? `${path}: ` : ''}${detail}`);
+    super(`${source}${line !== undefined ? `:${line}` : ''}: ${path ? `${path}: ` : ''}${detail}`, { source, line, path });
     this.name = 'ManifestError';
   }
 }

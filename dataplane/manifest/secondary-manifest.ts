@@ -1,6 +1,9 @@
 import { isIP } from 'node:net';
 import { ManifestError, formatPath, type ManifestDocument, type PathSegment } from './documents';
-import { storeOrigin, type SecondaryConfig } from '../store/zone-store';
+import { checkAgainstCrd } from './crd-schema';
+import { API_VERSION } from '../../crds/v1alpha1/meta';
+import type { SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
+import { storeOrigin, type SecondaryConfig } from '../zone/secondary-config';
 
 /**
  * A `kind: SecondaryZone` manifest as `dnsfleet serve` reads it (the same resource the operator
@@ -20,39 +23,35 @@ export function isSecondaryZoneDocument(doc: ManifestDocument): boolean {
   return typeof v === 'object' && v !== null && v.kind === 'SecondaryZone';
 }
 
+/**
+ * Validates a SecondaryZone manifest against the generated CRD schema (crd-schema.ts), then what
+ * the schema says only in CEL; throws ManifestError naming file, line and field.
+ */
 export function readSecondaryZone(doc: ManifestDocument): SecondaryZoneManifest {
   const fail = (path: PathSegment[], detail: string): never => {
     throw new ManifestError(doc.source, doc.lineOf(path), formatPath(path), detail);
   };
-  const v = doc.value as { apiVersion?: unknown; spec?: Record<string, unknown> };
-  if (v.apiVersion !== 'dnsfleet.io/v1alpha1') fail(['apiVersion'], `must be dnsfleet.io/v1alpha1, got ${JSON.stringify(v.apiVersion)}`);
-  const spec = v.spec;
-  if (typeof spec !== 'object' || spec === null) return fail(['spec'], 'must be an object');
-  if (typeof spec.zoneName !== 'string' || spec.zoneName.length === 0) fail(['spec', 'zoneName'], 'must be a non-empty string');
-  if (!Array.isArray(spec.primaries) || spec.primaries.length === 0) fail(['spec', 'primaries'], 'must list at least one primary');
-  const primaries = (spec.primaries as unknown[]).map((p, i) => {
-    const entry = p as { address?: unknown; port?: unknown };
-    if (typeof entry?.address !== 'string' || isIP(entry.address) === 0) fail(['spec', 'primaries', i, 'address'], 'must be an IPv4 or IPv6 address');
-    const port = entry.port ?? 53;
-    if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) fail(['spec', 'primaries', i, 'port'], 'must be a port from 1 to 65535');
-    return { address: entry.address as string, port: port as number };
+  // The API server routes by apiVersion: it is not in the CRD schema.
+  const root = doc.value as { apiVersion?: unknown } | null;
+  if (typeof root === 'object' && root !== null && !Array.isArray(root) && root.apiVersion !== API_VERSION) {
+    fail(['apiVersion'], `must be ${API_VERSION}, got ${JSON.stringify(root.apiVersion)}`);
+  }
+  checkAgainstCrd(doc, 'SecondaryZone');
+  const spec = (doc.value as SecondaryZone).spec;
+  // The schema's CEL rules: an IP address each, each address and port once; expire after refresh, refresh not below its floor.
+  const seen = new Set<string>();
+  const primaries = spec.primaries.map((p, i) => {
+    if (isIP(p.address) === 0) fail(['spec', 'primaries', i, 'address'], `"${p.address}" is not an IPv4 or IPv6 address`);
+    const port = p.port ?? 53;
+    const key = `${p.address.toLowerCase()} ${port}`;
+    if (seen.has(key)) fail(['spec', 'primaries', i], 'must not repeat an address and port');
+    seen.add(key);
+    return { address: p.address, port };
   });
-  let tsigSecret: string | undefined;
-  if (spec.tsigKeySecretRef !== undefined) {
-    const name = (spec.tsigKeySecretRef as { name?: unknown }).name;
-    if (typeof name !== 'string' || name.length === 0) fail(['spec', 'tsigKeySecretRef', 'name'], 'must name a Secret');
-    tsigSecret = name as string;
-  }
-  let refresh: SecondaryConfig['refresh'];
-  if (spec.refresh !== undefined) {
-    const r = spec.refresh as Record<string, unknown>;
-    const out: Record<string, number> = {};
-    for (const field of ['refresh', 'retry', 'expire', 'minimumRefresh']) {
-      if (r[field] === undefined) continue;
-      if (!Number.isInteger(r[field]) || (r[field] as number) < 1) fail(['spec', 'refresh', field], 'must be a whole number of seconds, at least 1');
-      out[field] = r[field] as number;
-    }
-    refresh = out;
-  }
-  return { origin: storeOrigin(spec.zoneName as string), primaries, ...(tsigSecret ? { tsigSecret } : {}), ...(refresh ? { refresh } : {}) };
+  const r = spec.refresh;
+  if (r?.refresh !== undefined && r.expire !== undefined && !(r.expire > r.refresh)) fail(['spec', 'refresh'], 'expire must be greater than refresh');
+  if (r?.refresh !== undefined && r.minimumRefresh !== undefined && !(r.refresh >= r.minimumRefresh)) fail(['spec', 'refresh'], 'refresh must not be below minimumRefresh');
+  const tsigSecret = spec.tsigKeySecretRef?.name;
+  const refresh = r ? Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) : undefined;
+  return { origin: storeOrigin(spec.zoneName), primaries, ...(tsigSecret ? { tsigSecret } : {}), ...(refresh ? { refresh } : {}) };
 }

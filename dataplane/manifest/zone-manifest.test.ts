@@ -88,6 +88,15 @@ spec:
     ['an unknown field', ZONE.replace('  zoneName:', '  zonename: x\n  zoneName:'), /^zones\.yaml:6: spec\.zonename: unknown field/],
     ['a wrong apiVersion', ZONE.replace('v1alpha1', 'v1'), /^zones\.yaml:1: apiVersion: must be dnsfleet\.io\/v1alpha1/],
     ['an empty records list', ZONE.replace('records: [192.0.2.1]', 'records: []'), /^zones\.yaml:11: spec\.rrsets\[1\]\.records: must be a non-empty list/],
+    // The CRD schema's checks (crd-schema.ts), at the field they refuse.
+    ['a TTL written as a string', ZONE.replace('ttl: 60', 'ttl: "60"'), /^zones\.yaml:11: spec\.rrsets\[1\]\.ttl: must be an integer, got "60"$/],
+    ['a missing zone name', ZONE.replace(/  zoneName: .*\n/, ''), /^zones\.yaml:\d+: spec\.zoneName: is required$/],
+    ['a zone name that is no domain name', ZONE.replace(/zoneName: .*/, 'zoneName: "exa mple"'), /^zones\.yaml:6: spec\.zoneName: "exa mple" does not match /],
+    ['a spec that is not an object', ZONE.replace(/spec:\n[\s\S]*/, 'spec: []\n'), /^zones\.yaml:5: spec: must be an object, got \[\]$/],
+    ['an unknown field at the top', `${ZONE}extra: 1\n`, /^zones\.yaml:\d+: extra: unknown field \(expected one of apiVersion, kind, metadata, spec, status\)$/],
+    // What the schema says in CEL, checked by hand.
+    ['a secondary that is no address', `${ZONE}  secondaries: [{ address: ns.example.net }]\n`, /spec\.secondaries\[0\]\.address: "ns\.example\.net" is not an IPv4 or IPv6 address$/],
+    ['a secondary listed twice', `${ZONE}  secondaries: [{ address: 192.0.2.7 }, { address: 192.0.2.7, port: 53 }]\n`, /spec\.secondaries\[1\]: must not repeat an address and port$/],
     // Structural errors point at the record that caused them, the later one.
     [
       'a CNAME beside other data',

@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Name, NameError } from '../dns/name';
+import { Name } from '../dns/name';
+import { DnsfleetError } from '../dns/error';
 import { RRType, typeFromString, typeToString } from '../dns/constants';
-import { RdataError } from '../dns/rdata/codec';
 import { parseRdata } from '../dns/rdata/registry';
 import { readZoneRecords, unknownTypeMessage, ZoneFileError, type IncludeReader } from '../dns/zonefile/reader';
-import { tokenizeRdata, TokenizeError } from '../dns/zonefile/tokenizer';
+import { tokenizeRdata } from '../dns/zonefile/tokenizer';
 import { ZoneBuilder, ZoneCheckError, type ZoneProblem, type ZoneRecord } from '../zone/zone-builder';
 import type { Zone } from '../zone/zone';
 import { nextSerial } from '../zone/serial';
 import { API_VERSION } from '../../crds/v1alpha1/meta';
 import type { Zone as ZoneResource, ZoneSpec, RRsetSpec, SOASpec } from '../../crds/v1alpha1/zone';
 import { ManifestError, formatPath, type ManifestDocument, type PathSegment } from './documents';
+import { checkAgainstCrd } from './crd-schema';
 
 /**
- * A `Zone` manifest turned into a zone: shape checks with the field path and line of every
- * mistake, then records, the managed SOA, and the zone checks.
+ * A `Zone` manifest turned into a zone: the CRD schema's checks with the field path and line of
+ * every mistake, then records, the managed SOA, and the zone checks.
  */
 
 /** Defaults for a managed SOA; RFC 1912 §2.2 ranges, negative TTL per RFC 2308 §5. */
@@ -41,64 +42,33 @@ export function isZoneDocument(doc: ManifestDocument): boolean {
   return typeof v === 'object' && v !== null && v.kind === 'Zone';
 }
 
-/** Validates the shape of a Zone manifest; throws ManifestError naming file, line and field. */
+/**
+ * Validates a Zone manifest against the generated CRD schema (crd-schema.ts), then what the schema
+ * says only in CEL or not at all; throws ManifestError naming file, line and field.
+ */
 export function validateZoneDocument(doc: ManifestDocument): ZoneResource {
-  const v = new Validator(doc);
-  const root = v.object(doc.value, []);
-  if (root.apiVersion !== API_VERSION) v.fail(['apiVersion'], `must be ${API_VERSION}, got ${JSON.stringify(root.apiVersion)}`);
-  const meta = v.object(root.metadata, ['metadata']);
-  v.string(meta.name, ['metadata', 'name']);
-  const spec = v.object(root.spec, ['spec']);
-  v.string(spec.zoneName, ['spec', 'zoneName']);
-  v.known(spec, ['spec'], ['zoneName', 'defaultTTL', 'soa', 'rrsets', 'zoneFile', 'nameserverClouds', 'dnssecPolicy', 'secondaries']);
-  if (spec.nameserverClouds !== undefined) {
-    if (!Array.isArray(spec.nameserverClouds) || spec.nameserverClouds.length === 0) v.fail(['spec', 'nameserverClouds'], 'must be a non-empty list');
-    (spec.nameserverClouds as unknown[]).forEach((c, i) => v.string(c, ['spec', 'nameserverClouds', i]));
+  const fail = (path: readonly PathSegment[], detail: string): never => {
+    throw new ManifestError(doc.source, doc.lineOf(path), formatPath(path), detail);
+  };
+  // The API server routes by apiVersion and requires a name: neither is in the CRD schema.
+  const root = doc.value as { apiVersion?: unknown } | null;
+  if (typeof root === 'object' && root !== null && !Array.isArray(root) && root.apiVersion !== API_VERSION) {
+    fail(['apiVersion'], `must be ${API_VERSION}, got ${JSON.stringify(root.apiVersion)}`);
   }
-  if (spec.defaultTTL !== undefined) v.ttl(spec.defaultTTL, ['spec', 'defaultTTL']);
-  if (spec.zoneFile !== undefined) v.string(spec.zoneFile, ['spec', 'zoneFile']);
-  if (spec.soa !== undefined) {
-    const soa = v.object(spec.soa, ['spec', 'soa']);
-    v.known(soa, ['spec', 'soa'], ['mname', 'rname', 'refresh', 'retry', 'expire', 'minimum', 'ttl']);
-    for (const f of ['mname', 'rname'] as const) if (soa[f] !== undefined) v.string(soa[f], ['spec', 'soa', f]);
-    for (const f of ['refresh', 'retry', 'expire', 'minimum', 'ttl'] as const) if (soa[f] !== undefined) v.ttl(soa[f], ['spec', 'soa', f]);
-  }
-  if (spec.secondaries !== undefined) {
-    if (!Array.isArray(spec.secondaries)) v.fail(['spec', 'secondaries'], 'must be a list');
-    const seen = new Set<string>();
-    (spec.secondaries as unknown[]).forEach((item, i) => {
-      const path = ['spec', 'secondaries', i];
-      const s = v.object(item, path);
-      v.known(s, path, ['address', 'port', 'tsigKeySecretRef']);
-      const address = v.string(s.address, [...path, 'address']);
-      if (isIP(address) === 0) v.fail([...path, 'address'], `"${address}" is not an IPv4 or IPv6 address`);
-      if (s.port !== undefined && (typeof s.port !== 'number' || !Number.isInteger(s.port) || s.port < 1 || s.port > 65535)) {
-        v.fail([...path, 'port'], `must be an integer from 1 to 65535, got ${JSON.stringify(s.port)}`);
-      }
-      const key = `${address.toLowerCase()} ${String(s.port ?? 53)}`;
-      if (seen.has(key)) v.fail(path, 'must not repeat an address and port');
-      seen.add(key);
-      if (s.tsigKeySecretRef !== undefined) {
-        const ref = v.object(s.tsigKeySecretRef, [...path, 'tsigKeySecretRef']);
-        v.known(ref, [...path, 'tsigKeySecretRef'], ['name']);
-        v.string(ref.name, [...path, 'tsigKeySecretRef', 'name']);
-      }
-    });
-  }
-  if (spec.rrsets !== undefined) {
-    if (!Array.isArray(spec.rrsets)) v.fail(['spec', 'rrsets'], 'must be a list');
-    (spec.rrsets as unknown[]).forEach((item, i) => {
-      const path = ['spec', 'rrsets', i];
-      const rrset = v.object(item, path);
-      v.known(rrset, path, ['name', 'type', 'ttl', 'records']);
-      v.string(rrset.name, [...path, 'name']);
-      v.string(rrset.type, [...path, 'type']);
-      if (rrset.ttl !== undefined) v.ttl(rrset.ttl, [...path, 'ttl']);
-      if (!Array.isArray(rrset.records) || rrset.records.length === 0) v.fail([...path, 'records'], 'must be a non-empty list');
-      (rrset.records as unknown[]).forEach((r, j) => v.string(r, [...path, 'records', j]));
-    });
-  }
-  return doc.value as ZoneResource;
+  checkAgainstCrd(doc, 'Zone');
+  const resource = doc.value as ZoneResource;
+  const name: unknown = resource.metadata?.name;
+  if (typeof name !== 'string' || name.length === 0) fail(['metadata', 'name'], 'must be a non-empty string');
+  // The schema's CEL rules for secondaries: an IP address each, each address and port once.
+  const seen = new Set<string>();
+  (resource.spec.secondaries ?? []).forEach((s, i) => {
+    const path = ['spec', 'secondaries', i];
+    if (isIP(s.address) === 0) fail([...path, 'address'], `"${s.address}" is not an IPv4 or IPv6 address`);
+    const key = `${s.address.toLowerCase()} ${String(s.port ?? 53)}`;
+    if (seen.has(key)) fail(path, 'must not repeat an address and port');
+    seen.add(key);
+  });
+  return resource;
 }
 
 /**
@@ -186,7 +156,8 @@ export function buildZone(doc: ResourceLocator, resource: ZoneResource, previous
       try {
         rdata = parseRdata(type, tokenizeRdata(text), origin);
       } catch (err) {
-        if (err instanceof RdataError || err instanceof NameError || err instanceof ZoneFileError || err instanceof TokenizeError) {
+        // Any of our errors here is a problem of the record's text; anything else is a bug.
+        if (err instanceof DnsfleetError) {
           return fail(recordPath, `${typeToString(type)} "${text}": ${err.message}`);
         }
         throw err;
@@ -262,37 +233,4 @@ function managedSoa(origin: Name, soa: SOASpec, apexNs: Uint8Array | undefined, 
 
 function digest(spec: ZoneSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
-}
-
-/** Small shape checker that reports the first problem with its path and line. */
-class Validator {
-  constructor(private readonly doc: ManifestDocument) {}
-
-  fail(path: readonly PathSegment[], detail: string): never {
-    throw new ManifestError(this.doc.source, this.doc.lineOf(path), formatPath(path) || undefined, detail);
-  }
-
-  object(value: unknown, path: readonly PathSegment[]): Record<string, unknown> {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'must be an object');
-    return value as Record<string, unknown>;
-  }
-
-  string(value: unknown, path: readonly PathSegment[]): string {
-    if (typeof value !== 'string' || value.length === 0) this.fail(path, 'must be a non-empty string');
-    return value as string;
-  }
-
-  ttl(value: unknown, path: readonly PathSegment[]): number {
-    // RFC 2181 §8: 0 .. 2^31 - 1.
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-      this.fail(path, `must be an integer from 0 to 2147483647, got ${JSON.stringify(value)}`);
-    }
-    return value as number;
-  }
-
-  known(obj: Record<string, unknown>, path: readonly PathSegment[], fields: readonly string[]): void {
-    for (const key of Object.keys(obj)) {
-      if (!fields.includes(key)) this.fail([...path, key], `unknown field (expected one of ${fields.join(', ')})`);
-    }
-  }
 }

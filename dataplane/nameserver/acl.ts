@@ -1,13 +1,15 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { sameBytes } from '../dns/bytes';
+import { parseIPv4, parseIPv6 } from '../dns/rdata/address';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * Who may transfer a zone out: an address allow-list of CIDR prefixes (`192.0.2.0/24`,
  * `2001:db8::/32`, or a bare address) for every zone, and per zone its customer secondaries,
  * each by address and, when it has one, by TSIG key.
  */
-export class AclError extends Error {
+export class AclError extends DnsfleetError {
   constructor(readonly entry: string, message: string) {
-    super(`allow-list entry "${entry}": ${message}`);
+    super(`allow-list entry "${entry}": ${message}`, { entry });
     this.name = 'AclError';
   }
 }
@@ -118,7 +120,7 @@ function matches(p: Prefix, bytes: Uint8Array): boolean {
 export function sameAddress(a: string, b: string): boolean {
   const x = addressBytes(unmapIPv4(a));
   const y = addressBytes(unmapIPv4(b));
-  return x !== undefined && y !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);
+  return x !== undefined && y !== undefined && sameBytes(x, y);
 }
 
 /** `::ffff:127.0.0.1`, as dual-stack sockets report IPv4 peers, is matched as 127.0.0.1. */
@@ -127,28 +129,13 @@ function unmapIPv4(address: string): string {
   return m ? m[1]! : address;
 }
 
+/**
+ * The address's 4 or 16 octets, parsed by the same scanners as A and AAAA rdata; undefined if
+ * malformed. A zone index (`fe80::1%eth0`, RFC 4007 §11) names the interface, not the address.
+ */
 function addressBytes(address: string): Uint8Array | undefined {
-  if (isIPv4(address)) return Uint8Array.from(address.split('.').map(Number));
-  if (!isIPv6(address)) return undefined;
-  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
-  const parse = (part: string | undefined): number[] => {
-    if (!part) return [];
-    const out: number[] = [];
-    for (const group of part.split(':')) {
-      if (group.includes('.')) {
-        const v4 = group.split('.').map(Number);
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else out.push(parseInt(group, 16));
-    }
-    return out;
-  };
-  const h = parse(head);
-  const t = parse(tail);
-  const groups = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  const bytes = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  });
-  return bytes;
+  const out: number[] = [];
+  const scope = address.indexOf('%');
+  const plain = scope < 0 ? address : address.slice(0, scope);
+  return parseIPv4(plain, out) || parseIPv6(plain, out) ? Uint8Array.from(out) : undefined;
 }

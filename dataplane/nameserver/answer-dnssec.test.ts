@@ -9,7 +9,7 @@ import { typeCovered } from '../zone/dnssec';
 import { recordTtl } from '../zone/zone';
 import { answerQuery, type Answer, type AnswerEntry } from './answer';
 import { Responder } from './respond';
-import { buildQuery } from '../test/support/dns-client';
+import { buildQuery } from '../testkit/dns-client';
 
 // DNSSEC-aware answers (RFC 4035 §3.1) from a small NSEC-signed zone written by hand; the NSEC3
 // proofs (RFC 5155 §7.2) are compared with NSD in test/differential/signed.test.ts. Signatures

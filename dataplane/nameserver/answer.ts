@@ -9,7 +9,7 @@ import { nodataProof, noDsProof, nxdomainProof, wildcardAnswerProof } from './an
 /**
  * The answer logic of an authoritative server (RFC 1034 §4.3.2), pure and synchronous.
  *
- * It only collects `(section, owner, rrset)` entries; `encode.ts` turns them into bytes. The steps
+ * It only collects `(section, owner, rrset)` entries; `encodeAnswer` (respond.ts) turns them into bytes. The steps
  * read as in Knot's `internet.c` and NSD's `query.c`: find the zone, walk down to the name (a
  * delegation or DNAME on the way ends the walk), then answer the name found, or the wildcard that
  * covers it, or say that it does not exist.

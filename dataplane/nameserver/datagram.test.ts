@@ -6,7 +6,7 @@ import * as message from '../dns/message';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
 import { Responder, type Peer, type Reply } from './respond';
-import { buildQuery } from '../test/support/dns-client';
+import { buildQuery } from '../testkit/dns-client';
 
 // Responder.answerDatagram: a plain query whose answer is cached is copied into the output
 // buffer without being parsed (a number comes back); anything else is answered in full (a Reply

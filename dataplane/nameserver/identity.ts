@@ -3,6 +3,7 @@ import { Rcode, RRClass, RRType } from '../dns/constants';
 import { EdnsOption, Flag, type Query } from '../dns/message';
 import { MessageWriter } from '../dns/message-writer';
 import { errorResponse } from './error-response';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * Who answered: the identity queries operators use to tell the servers of an anycast address
@@ -23,12 +24,12 @@ export interface ServerIdentity {
 export const MAX_IDENTITY_LENGTH = 255;
 
 /** An identity text that cannot be used; names the setting. */
-export class IdentityError extends Error {
+export class IdentityError extends DnsfleetError {
   constructor(
     readonly setting: keyof ServerIdentity,
     readonly detail: string,
   ) {
-    super(`${setting}: ${detail}`);
+    super(`${setting}: ${detail}`, { setting });
     this.name = 'IdentityError';
   }
 }

@@ -5,7 +5,7 @@ import { readZoneFile } from '../dns/zonefile/reader';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
 import { Responder, type Peer, type Reply, type ResponderOptions } from './respond';
-import { buildQuery } from '../test/support/dns-client';
+import { buildQuery } from '../testkit/dns-client';
 import type { ServerIdentity } from './identity';
 import { AddressList, TransferPolicy } from './acl';
 import type { NotifyVerdict } from './notify';

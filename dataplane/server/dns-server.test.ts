@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import * as dgram from 'node:dgram';
@@ -10,9 +11,9 @@ import { Responder } from '../nameserver/respond';
 import { AddressList, TransferPolicy } from '../nameserver/acl';
 import { signRequest, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 import { DnsServer } from './dns-server';
-import { memoryLogger } from '../log/log';
-import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../test/support/dns-client';
-import { udpPortFree } from '../test/support/processes';
+import { memoryLogger } from '../testkit/memory-logger';
+import { buildQuery, exchangeTcpMany, exchangeUdp, query } from '../testkit/dns-client';
+import { udpPortFree } from '../testkit/processes';
 
 // The listeners on real loopback sockets: framing, pipelining, limits, transfers.
 
@@ -138,7 +139,7 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
       junk.push(d);
     }
     for (const d of junk) sock.send(d, port4, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     sock.close();
     const still = await query('127.0.0.1', port4, 'ns.srv.test', 'A');
     assert.equal(still.packet.answers?.length, 1);

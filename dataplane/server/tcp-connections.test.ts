@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import { once } from 'node:events';
@@ -9,8 +10,8 @@ import { ZoneSet } from '../zone/zone-set';
 import { Responder } from '../nameserver/respond';
 import { AddressList } from '../nameserver/acl';
 import { DnsServer } from './dns-server';
-import { memoryLogger } from '../log/log';
-import { buildQuery, exchangeTcp } from '../test/support/dns-client';
+import { memoryLogger } from '../testkit/memory-logger';
+import { buildQuery, exchangeTcp } from '../testkit/dns-client';
 import type { TcpLimits } from './tcp-limits';
 
 // Each TCP limit on real loopback sockets, with small limits so that each case takes a second or
@@ -33,8 +34,6 @@ function framed(msg: Uint8Array): Buffer {
   out.set(msg, 2);
   return out;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function withServer(limits: Partial<TcpLimits>, body: (server: DnsServer, port: number) => Promise<void>): Promise<void> {
   const server = new DnsServer({

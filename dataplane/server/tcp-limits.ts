@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * Which TCP connections a DNS server keeps, and for how long: the policy of RFC 7766 §6.2.2,
@@ -41,13 +42,13 @@ export const DEFAULT_TCP_LIMITS: TcpLimits = {
 };
 
 /** A limit that is not a positive whole number (or a prefix length outside 1..128). */
-export class TcpLimitError extends Error {
+export class TcpLimitError extends DnsfleetError {
   constructor(
     readonly limit: keyof TcpLimits,
     readonly value: number,
     readonly expected: string,
   ) {
-    super(`TCP limit ${limit}: ${value} is not ${expected}`);
+    super(`TCP limit ${limit}: ${value} is not ${expected}`, { limit, value });
     this.name = 'TcpLimitError';
   }
 }

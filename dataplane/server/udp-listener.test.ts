@@ -3,7 +3,7 @@ import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { udpPortFree } from '../test/support/processes';
+import { udpPortFree } from '../testkit/processes';
 import { loadBatchedUdp, openUdpListener, type DatagramHandler, type UdpIo, type UdpListener } from './udp-listener';
 
 // Both kinds of UDP I/O on real loopback sockets, with a handler that makes the answers easy to

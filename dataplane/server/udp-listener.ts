@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * A UDP socket that hands each datagram to a DatagramHandler and sends what it writes back. Two
@@ -75,10 +76,10 @@ const MAX_DATAGRAM = 65_535;
 export const BATCHED_UDP_ADDON = join(__dirname, 'native', 'udp-batch.node');
 
 /** `--udp-io batched` where the addon could not be loaded: `reason` says why. */
-export class UdpIoUnavailableError extends Error {
+export class UdpIoUnavailableError extends DnsfleetError {
   override name = 'UdpIoUnavailableError';
   constructor(readonly reason: string) {
-    super(`batched UDP I/O is not available: ${reason}`);
+    super(`batched UDP I/O is not available: ${reason}`, { reason });
   }
 }
 

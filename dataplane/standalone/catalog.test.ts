@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, unlinkSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Name } from '../dns/name';
-import { memoryLogger } from '../log/log';
+import { memoryLogger } from '../testkit/memory-logger';
 import { ZoneCatalog } from './catalog';
 
 const zone = (name: string, address: string): string => `apiVersion: dnsfleet.io/v1alpha1

@@ -1,3 +1,4 @@
+import { sameBytes } from '../dns/bytes';
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { IncludeReader } from '../dns/zonefile/reader';
@@ -309,10 +310,6 @@ export function includeReader(manifest: string): IncludeReader {
     }
     return { text, source: join(dir, relative(base, real)) };
   };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**

@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { RedisZoneStore, redactUrl } from './redis-store';
 import { runZoneStoreSuite } from './zone-store.suite';
 import { StoreUnavailableError, type ZoneStore } from './zone-store';
-import { freePort } from '../test/support/processes';
+import { freePort } from '../testkit/processes';
 
 // Against the real Redis on 127.0.0.1:6379 (.ci/run starts one). Each test gets its own key
 // prefix and removes its keys afterwards.

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { ZoneOwnedError, type ZoneSnapshot, type ZoneStore } from './zone-store';
 
@@ -101,7 +102,7 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
       ['pod-2', [['a.test.', 2], ['b.test.', 1]]],
     ]);
     await store.reportServed('cloud-a', 'pod-1', new Map([['a.test.', 4]]), 1);
-    await new Promise((r) => setTimeout(r, 1200));
+    await sleep(1200);
     assert.deepEqual((await store.servedBy('cloud-a')).map((r) => r.pod), ['pod-2']);
   });
 

@@ -14,16 +14,21 @@
  */
 
 import type { StoreHealth } from './store-health';
+import type { CloudSelector, OutboundTarget, SecondaryConfig } from '../zone/secondary-config';
+import { DnsfleetError } from '../dns/error';
+
+// The store's interface speaks these; they live below it so manifests need not import the store.
+export { storeOrigin, type CloudSelector, type OutboundTarget, type SecondaryConfig } from '../zone/secondary-config';
 
 /** The store could not be reached (or did not answer in time); names the operation and the store. */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends DnsfleetError {
   override name = 'StoreUnavailableError';
   constructor(
     readonly operation: string,
     readonly store: string,
     readonly reason: string,
   ) {
-    super(`zone store ${store}: ${operation}: ${reason}`);
+    super(`zone store ${store}: ${operation}: ${reason}`, { operation, store });
   }
 }
 
@@ -37,17 +42,6 @@ export interface StoreEpoch {
   readonly copiesRewritten: boolean;
   /** The version counter as read with the epoch. */
   readonly version: number;
-}
-
-/** Which clouds serve a zone: the named ones, or every cloud. */
-export type CloudSelector = readonly string[] | 'all';
-
-/** A customer secondary the control server lets transfer a zone and NOTIFYs on every change. */
-export interface OutboundTarget {
-  readonly address: string;
-  readonly port: number;
-  /** The key its transfer requests must be signed with (a Secret's fields, `secret` in base64). */
-  readonly tsig?: { readonly name: string; readonly algorithm: string; readonly secret: string };
 }
 
 export interface ZoneSnapshot {
@@ -101,26 +95,6 @@ export interface PodReport {
   readonly at: number;
 }
 
-/**
- * A secondary zone as the operator hands it to the control server: where to transfer it from,
- * with which key, on which timers, for which clouds.
- */
-export interface SecondaryConfig {
-  /** Absolute zone name in lower case. */
-  readonly origin: string;
-  readonly primaries: ReadonlyArray<{ readonly address: string; readonly port: number }>;
-  /** TSIG key for the primaries: the Secret's fields (`secret` in base64). */
-  readonly tsig?: { readonly name: string; readonly algorithm: string; readonly secret: string };
-  readonly refresh?: { readonly refresh?: number; readonly retry?: number; readonly expire?: number; readonly minimumRefresh?: number };
-  readonly clouds: CloudSelector;
-  /** Customer secondaries of the copy (`spec.secondaries`). */
-  readonly secondaries?: readonly OutboundTarget[];
-  /** The `dnsfleet.io/retrieve` annotation: a new value asks for a transfer now, whatever the serial. */
-  readonly retrieve?: string;
-  /** The SecondaryZone it comes from (`SecondaryZone/namespace/name`); the control server tags its copies with it. */
-  readonly owner?: string;
-}
-
 /** What the control server reports about a secondary zone; the operator turns it into status. */
 export interface SecondaryState {
   readonly origin: string;
@@ -144,14 +118,14 @@ export interface SecondaryState {
  * guard behind the operator's own decision (docs/adr/0008-zone-name-ownership.md): two operator
  * replicas racing, or a reconcile working from a stale view, cannot replace another's zone.
  */
-export class ZoneOwnedError extends Error {
+export class ZoneOwnedError extends DnsfleetError {
   override name = 'ZoneOwnedError';
   constructor(
     readonly origin: string,
     readonly owner: string,
     readonly writer: string | undefined,
   ) {
-    super(`zone ${origin} belongs to ${owner}: a write by ${writer ?? 'a writer without an owner'} is refused`);
+    super(`zone ${origin} belongs to ${owner}: a write by ${writer ?? 'a writer without an owner'} is refused`, { origin, owner, writer });
   }
 }
 
@@ -224,12 +198,6 @@ export interface ZoneStore {
   reportSecondary(state: SecondaryState): Promise<void>;
   secondaryState(origin: string): Promise<SecondaryState | undefined>;
   close(): Promise<void>;
-}
-
-/** A zone name as the store keys it: absolute, lower case. */
-export function storeOrigin(name: string): string {
-  const absolute = name.endsWith('.') ? name : `${name}.`;
-  return absolute.toLowerCase();
 }
 
 /**

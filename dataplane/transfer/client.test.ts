@@ -4,7 +4,7 @@ import { RRType, Rcode } from '../dns/constants';
 import { readZoneFile } from '../dns/zonefile/reader';
 import { ZoneBuilder } from '../zone/zone-builder';
 import type { Zone } from '../zone/zone';
-import { answer, startFakePrimary, type AnswerRecord, type FakePrimary, type Script } from '../test/support/fake-primary';
+import { answer, startFakePrimary, type AnswerRecord, type FakePrimary, type Script } from '../testkit/fake-primary';
 import { querySoa, transferZone, type RequestSigner, type TransferOptions } from './client';
 import { TransferError } from './errors';
 

@@ -3,6 +3,7 @@
  * callers switch on; the message names the primary, the zone, the operation and, when there is
  * one, the message number (from 1) where the problem showed.
  */
+import { DnsfleetError } from '../dns/error';
 
 export type TransferErrorCode =
   // The network
@@ -31,7 +32,7 @@ export type TransferErrorCode =
   | 'zone-check' // the transferred zone fails the zone checks (ZoneCheckError is the cause)
   | 'tsig'; // the RequestSigner's verifier refused a message
 
-export class TransferError extends Error {
+export class TransferError extends DnsfleetError {
   constructor(
     readonly code: TransferErrorCode,
     /** `address:port` of the primary. */
@@ -44,7 +45,7 @@ export class TransferError extends Error {
     readonly messageNumber = 0,
     options?: { cause?: unknown },
   ) {
-    super(`${operation} ${zone} from ${primary}${messageNumber > 0 ? ` message ${messageNumber}` : ''}: ${code}: ${detail}`, options);
+    super(`${operation} ${zone} from ${primary}${messageNumber > 0 ? ` message ${messageNumber}` : ''}: ${code}: ${detail}`, { code, primary, zone, operation, messageNumber }, options);
     this.name = 'TransferError';
   }
 }

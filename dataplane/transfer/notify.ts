@@ -6,6 +6,7 @@ import { Flag, HEADER_LENGTH } from '../dns/message';
 import { MessageWriter } from '../dns/message-writer';
 import { signRequest, TsigError, TsigResponseVerifier, type TsigKey } from '../dns/tsig';
 import type { Zone } from '../zone/zone';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * NOTIFY out (RFC 1996): tells a zone's secondaries that it changed, so they transfer it now
@@ -52,7 +53,7 @@ export interface NotifyOptions {
 }
 
 /** A NOTIFY that got no good answer: `reason` says which way it failed. */
-export class NotifyError extends Error {
+export class NotifyError extends DnsfleetError {
   constructor(
     readonly target: string,
     readonly zone: string,
@@ -60,7 +61,7 @@ export class NotifyError extends Error {
     readonly detail: string,
     readonly tries: number,
   ) {
-    super(`NOTIFY ${zone} to ${target}: ${detail}`);
+    super(`NOTIFY ${zone} to ${target}: ${detail}`, { target, zone, reason, tries });
     this.name = 'NotifyError';
   }
 }

@@ -1,7 +1,9 @@
+import { sameBytes } from '../dns/bytes';
 import { Name, bytesToLatin1 } from '../dns/name';
 import { RRClass, RRType, typeToString, isMetaType } from '../dns/constants';
 import { Zone, ZoneNode, type RRset, type SourceRef } from './zone';
 import { ITEMS_PER_STEP, runSteps, type Steps } from './steps';
+import { DnsfleetError } from '../dns/error';
 
 /** One record on its way into a zone; `line` is where it was written, when that is known. */
 export interface ZoneRecord {
@@ -19,12 +21,12 @@ export interface ZoneProblem {
 }
 
 /** A zone that fails its checks. It is rejected whole: the caller keeps serving the previous one. */
-export class ZoneCheckError extends Error {
+export class ZoneCheckError extends DnsfleetError {
   constructor(
     readonly zone: string,
     readonly problems: readonly ZoneProblem[],
   ) {
-    super(`zone ${zone} rejected: ${problems.map(formatProblem).join('; ')}`);
+    super(`zone ${zone} rejected: ${problems.map(formatProblem).join('; ')}`, { zone });
     this.name = 'ZoneCheckError';
   }
 }
@@ -262,11 +264,5 @@ function isDuplicate(set: PendingSet, rdata: Uint8Array): boolean {
   if (set.rdata.length < LINEAR_DUPLICATE_CHECK) return set.rdata.some((existing) => sameBytes(existing, rdata));
   if (!set.seen) set.seen = new Set(set.rdata.map((r) => bytesToLatin1(r)));
   return set.seen.has(bytesToLatin1(rdata));
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 

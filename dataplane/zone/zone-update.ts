@@ -1,9 +1,11 @@
+import { sameBytes } from '../dns/bytes';
 import type { Name } from '../dns/name';
 import { RRType, typeToString } from '../dns/constants';
 import { rdataToText } from '../dns/rdata/registry';
 import { LayeredMap } from './layered-map';
 import { Zone, ZoneNode, recordTtl, type RRset } from './zone';
 import { ZoneBuilder, ZoneCheckError, checkNode, checkRecord, withTtls, type ZoneProblem, type ZoneRecord } from './zone-builder';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * The one change path for a zone (STYLE.md, after Knot's zone_update_init → add/remove →
@@ -20,13 +22,13 @@ import { ZoneBuilder, ZoneCheckError, checkNode, checkRecord, withTtls, type Zon
  */
 
 /** A change that does not fit the version it is applied to: it names the zone and the record. */
-export class ZoneUpdateError extends Error {
+export class ZoneUpdateError extends DnsfleetError {
   constructor(
     readonly zone: string,
     readonly record: string,
     readonly reason: string,
   ) {
-    super(`zone ${zone}: ${reason}: ${record}`);
+    super(`zone ${zone}: ${reason}: ${record}`, { zone, record });
     this.name = 'ZoneUpdateError';
   }
 }
@@ -190,10 +192,4 @@ function belowCut(name: Name, origin: Name, view: (key: string) => ZoneNode | un
 
 function describe(record: ZoneRecord): string {
   return `${record.owner} ${record.ttl} ${typeToString(record.type)} ${rdataToText(record.type, record.rdata)}`;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

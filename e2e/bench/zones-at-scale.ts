@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../support/control-plane';
-import { stopAll, waitFor, type Started } from '../../dataplane/test/support/processes';
+import { stopAll, waitFor, type Started } from '../../dataplane/testkit/processes';
 import {
   CLOUDS,
   answersA,
@@ -46,7 +47,6 @@ const { values } = parseArgs({
 const ZONE_COUNT = Number(values.zones);
 const CHANGES = Number(values.changes);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
 function percentile(sorted: readonly number[], p: number): number {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, run, start, tempDir, waitFor, type Started } from '../../dataplane/test/support/processes';
+import { freePort, run, start, tempDir, waitFor, type Started } from '../../dataplane/testkit/processes';
 
 /**
  * A real Kubernetes control plane for tests: etcd and kube-apiserver on loopback, built from

@@ -3,8 +3,8 @@ import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import type { Zone as ZoneResource } from '../../crds/v1alpha1/zone';
 import { API_GROUP } from '../../crds/v1alpha1/meta';
-import { freePort, start, waitFor, type Started } from '../../dataplane/test/support/processes';
-import { query } from '../../dataplane/test/support/dns-client';
+import { freePort, start, waitFor, type Started } from '../../dataplane/testkit/processes';
+import { query } from '../../dataplane/testkit/dns-client';
 import type { ControlPlane } from './control-plane';
 
 /**

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
-import { start, tempDir, waitFor, type Started } from '../../dataplane/test/support/processes';
+import { start, tempDir, waitFor, type Started } from '../../dataplane/testkit/processes';
 import type { ControlPlane } from './control-plane';
 
 /**

@@ -16,6 +16,7 @@ import { resolveSecondaries, SECONDARIES_CONDITION, secondariesCondition } from 
 import { conditionEvents, withCondition } from '../condition-events';
 import { DNSSEC_CONDITION, dnssecCondition } from '../dnssecpolicy/signing-status';
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
+import { DnsfleetError } from '../../dataplane/dns/error';
 
 /**
  * Reconciles one Zone: a straight list of steps that each return early (CloudNativePG's shape).
@@ -214,6 +215,6 @@ export class ZoneController {
 }
 
 /** A zone with its own SOA that may not replace the served version (see ownSerialProblem). */
-class SerialRefused extends Error {
+class SerialRefused extends DnsfleetError {
   override name = 'SerialRefused';
 }

@@ -1,4 +1,5 @@
 import type { Name } from '../name';
+import { DnsfleetError } from '../error';
 
 /**
  * One token of the rdata part of a presentation-format record, as the zone-file tokenizer saw it.
@@ -11,12 +12,12 @@ export interface Token {
 }
 
 /** Rdata that does not fit its type, in text or in wire form. */
-export class RdataError extends Error {
+export class RdataError extends DnsfleetError {
   constructor(
     message: string,
     readonly type: string,
   ) {
-    super(`${type}: ${message}`);
+    super(`${type}: ${message}`, { type });
     this.name = 'RdataError';
   }
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { RRType } from '../constants';
 import { rdataFromWire, rdataToText } from './registry';
-import { assertRdataError, octets, parse } from './testing';
+import { assertRdataError, octets, parse } from './rdata.fixtures';
 
 const SIG_TAIL = '2642 example. AAAA';
 

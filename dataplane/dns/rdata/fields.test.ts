@@ -3,7 +3,7 @@ import { RRType } from '../constants';
 import { parseTtl, readName } from './fields';
 import { rdataFromWire, rdataToText } from './registry';
 import type { Fail } from './text';
-import { assertRdataError, octets, parse } from './testing';
+import { assertRdataError, octets, parse } from './rdata.fixtures';
 
 class Problem extends Error {}
 const fail: Fail = (message) => {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { RRType, typeToString } from '../constants';
 import { codecFor, parseRdata, rdataFromWire, rdataToText } from './registry';
 import { TYPE_SPECS } from './types';
-import { assertRdataError, octets, origin, parse, roundTrip, typeNumber } from './testing';
+import { assertRdataError, octets, origin, parse, roundTrip, typeNumber } from './rdata.fixtures';
 
 // Labels used in the expected wire forms below.
 const EXAMPLE_COM = '07 6578616D706C65 03 636F6D 00';

@@ -1,3 +1,4 @@
+import { sameBytes } from '../bytes';
 import type { Name } from '../name';
 import { RdataError, type RdataCodec, type Token } from './codec';
 import { FieldCodec } from './field-codec';
@@ -38,7 +39,7 @@ export function parseRdata(type: number, tokens: readonly Token[], origin: Name)
   const generic = parseGenericForm(tokens, fail)!;
   const checked = codec.fromWire(generic, 0, generic.length);
   // Decompressing changes the octets, so equality means the data held no pointer.
-  if (!sameOctets(checked, generic)) fail('\\# data holds a compression pointer, which has nothing to point into');
+  if (!sameBytes(checked, generic)) fail('\\# data holds a compression pointer, which has nothing to point into');
   return checked;
 }
 
@@ -53,10 +54,4 @@ export function rdataToText(type: number, rdata: Uint8Array): string {
  */
 export function rdataFromWire(type: number, message: Uint8Array, offset: number, length: number): Uint8Array {
   return codecFor(type).fromWire(message, offset, length);
-}
-
-function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,6 +1,6 @@
 import { RRType } from '../constants';
 import { rdataFromWire } from './registry';
-import { assertRdataError, octets, parse, roundTrip } from './testing';
+import { assertRdataError, octets, parse, roundTrip } from './rdata.fixtures';
 
 const FOO_COM = '03 666F6F 07 6578616D706C65 03 636F6D 00';
 const FOO_ORG = '03 666F6F 07 6578616D706C65 03 6F7267 00';

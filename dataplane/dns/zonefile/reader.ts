@@ -1,10 +1,12 @@
+import { sameBytes } from '../bytes';
 import { Name, NameError } from '../name';
 import { RRClass, RRType, classFromString, classToString, typeFromString, typeToString } from '../constants';
-import { RdataError, type Token } from '../rdata/codec';
+import type { Token } from '../rdata/codec';
 import { parseRdata } from '../rdata/registry';
 import { parseTtl } from '../rdata/fields';
 import { entries, TokenizeError, type Entry } from './tokenizer';
 import { generatedRecords, parseGenerate } from './generate';
+import { DnsfleetError } from '../error';
 
 /**
  * RFC 1035 §5 master files: directives, owners, TTLs, classes and rdata, with every error naming
@@ -73,13 +75,13 @@ const MAX_INCLUDE_DEPTH = 8;
 const MAX_INCLUDES = 256;
 
 /** Anything wrong with a zone file, always naming where: `source:line: detail`. */
-export class ZoneFileError extends Error {
+export class ZoneFileError extends DnsfleetError {
   constructor(
     readonly source: string,
     readonly line: number,
     readonly detail: string,
   ) {
-    super(`${source}:${line}: ${detail}`);
+    super(`${source}:${line}: ${detail}`, { source, line });
     this.name = 'ZoneFileError';
   }
 }
@@ -322,22 +324,16 @@ function rdataOrFail(type: number, tokens: readonly Token[], origin: Name | unde
     try {
       probed = parseRdata(type, tokens, PROBE_ORIGIN);
     } catch (err) {
-      if (!(err instanceof RdataError || err instanceof NameError)) throw err;
+      if (!(err instanceof DnsfleetError)) throw err;
     }
-    if (probed === undefined || !sameOctets(rdata, probed)) {
+    if (probed === undefined || !sameBytes(rdata, probed)) {
       fail(`${typeToString(type)}: a relative name or "@" needs an origin: write names absolute or set $ORIGIN first`);
     }
     return rdata;
   } catch (err) {
-    if (err instanceof RdataError || err instanceof NameError) return fail(shown(err.message, MAX_WRAPPED));
+    if (err instanceof DnsfleetError) return fail(shown(err.message, MAX_WRAPPED));
     throw err;
   }
-}
-
-function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Longest message taken from a lower layer, which quotes its whole input. */

@@ -1,4 +1,5 @@
 import type { Token } from '../rdata/codec';
+import { DnsfleetError } from '../error';
 
 /**
  * Splits master-file text into entries of tokens (RFC 1035 §5.1).
@@ -20,12 +21,12 @@ export interface Entry {
   readonly ownerOmitted: boolean;
 }
 
-export class TokenizeError extends Error {
+export class TokenizeError extends DnsfleetError {
   constructor(
     readonly line: number,
     readonly detail: string,
   ) {
-    super(`line ${line}: ${detail}`);
+    super(`line ${line}: ${detail}`, { line });
     this.name = 'TokenizeError';
   }
 }

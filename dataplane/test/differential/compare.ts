@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { flagsOf, normalizeRecords, query, rcodeOf, type QueryOptions, type Reply } from '../support/dns-client';
+import { flagsOf, normalizeRecords, query, rcodeOf, type QueryOptions, type Reply } from '../../testkit/dns-client';
 
 /**
  * What the differential tests (differential.test.ts, signed.test.ts) share: the corpus format,

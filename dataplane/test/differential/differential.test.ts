@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../support/peers';
-import { stopAll } from '../support/processes';
-import { flagsOf, query, type Reply } from '../support/dns-client';
+import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../../testkit/peers';
+import { stopAll } from '../../testkit/processes';
+import { flagsOf, query, type Reply } from '../../testkit/dns-client';
 import { cacheReplayMismatches, comparable, lineDiff, readCorpus, type Case } from './compare';
 
 /**

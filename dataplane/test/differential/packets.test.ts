@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as dnsPacket from 'dns-packet';
-import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../support/peers';
-import { stopAll } from '../support/processes';
-import { exchangeTcp, exchangeUdp, normalizeRecords } from '../support/dns-client';
+import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../../testkit/peers';
+import { stopAll } from '../../testkit/processes';
+import { exchangeTcp, exchangeUdp, normalizeRecords } from '../../testkit/dns-client';
 
 /**
  * Hand-built packets, asked of NSD (from Debian) and of `dnsfleet serve` over UDP and TCP: broken

@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../support/peers';
-import { stopAll, tempDir } from '../support/processes';
-import { flagsOf, query, type Reply } from '../support/dns-client';
+import { nsdVersion, startDnsfleet, startNsd, type RunningPeer } from '../../testkit/peers';
+import { stopAll, tempDir } from '../../testkit/processes';
+import { flagsOf, query, type Reply } from '../../testkit/dns-client';
 import { cacheReplayMismatches, comparable, lineDiff, readCorpus, sameButId } from './compare';
 
 /**

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDnsfleet, type RunningPeer } from '../support/peers';
-import { run, stopAll, tempDir } from '../support/processes';
-import { query, rcodeOf } from '../support/dns-client';
+import { startDnsfleet, type RunningPeer } from '../../testkit/peers';
+import { run, stopAll, tempDir } from '../../testkit/processes';
+import { query, rcodeOf } from '../../testkit/dns-client';
 
 /**
  * Real clients from Debian against `dnsfleet serve`: dig and kdig over UDP and TCP, and AXFR

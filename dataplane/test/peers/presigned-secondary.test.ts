@@ -4,10 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisZoneStore } from '../../store/redis-store';
 import type { RunningCloud } from '../../cloud/run-cloud';
-import { memoryLogger } from '../../log/log';
-import { startPrimary, type Primary } from '../support/primaries';
-import { run, stopAll, tempDir, waitFor } from '../support/processes';
-import { startTestDataplane, type TestDataplane } from '../support/dataplane';
+import { memoryLogger } from '../../testkit/memory-logger';
+import { startPrimary, type Primary } from '../../testkit/primaries';
+import { run, stopAll, tempDir, waitFor } from '../../testkit/processes';
+import { startTestDataplane, type TestDataplane } from '../../testkit/dataplane';
 
 /**
  * A pre-signed secondary zone (issue #4: "detects pre-signed zones and serves them as they are"):

@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDnsfleet, startNamedSecondary, startNsdSecondary, type NamedKey, type RunningPeer } from '../support/peers';
-import { freePort, run, stopAll, tempDir, waitFor } from '../support/processes';
-import { query, rcodeOf } from '../support/dns-client';
+import { startDnsfleet, startNamedSecondary, startNsdSecondary, type NamedKey, type RunningPeer } from '../../testkit/peers';
+import { freePort, run, stopAll, tempDir, waitFor } from '../../testkit/processes';
+import { query, rcodeOf } from '../../testkit/dns-client';
 
 /**
  * Outbound transfers to customer secondaries with `dnsfleet serve`, against real BIND and NSD:

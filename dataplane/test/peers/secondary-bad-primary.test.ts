@@ -4,9 +4,9 @@ import { Name } from '../../dns/name';
 import { readZoneFile } from '../../dns/zonefile/reader';
 import { MemoryZoneStore } from '../../store/memory-store';
 import { SecondaryManager } from '../../control/secondary-manager';
-import { memoryLogger } from '../../log/log';
-import { answer, startFakePrimary, type AnswerRecord, type FakePrimary } from '../support/fake-primary';
-import { waitFor } from '../support/processes';
+import { memoryLogger } from '../../testkit/memory-logger';
+import { answer, startFakePrimary, type AnswerRecord, type FakePrimary } from '../../testkit/fake-primary';
+import { waitFor } from '../../testkit/processes';
 
 /**
  * The control server against a primary that misbehaves (a scripted one on loopback): a zone that

@@ -6,11 +6,11 @@ import dnsPacket from 'dns-packet';
 import type { RedisZoneStore } from '../../store/redis-store';
 import type { SecondaryConfig } from '../../store/zone-store';
 import type { RunningCloud } from '../../cloud/run-cloud';
-import { memoryLogger } from '../../log/log';
-import { startPrimary, type Primary, type PrimaryKind } from '../support/primaries';
-import { freePort, stopAll, waitFor } from '../support/processes';
-import { startTestDataplane, type TestDataplane } from '../support/dataplane';
-import { query } from '../support/dns-client';
+import { memoryLogger } from '../../testkit/memory-logger';
+import { startPrimary, type Primary, type PrimaryKind } from '../../testkit/primaries';
+import { freePort, stopAll, waitFor } from '../../testkit/processes';
+import { startTestDataplane, type TestDataplane } from '../../testkit/dataplane';
+import { query } from '../../testkit/dns-client';
 
 /**
  * Secondary zones end to end in the dataplane, against real primaries: the control server

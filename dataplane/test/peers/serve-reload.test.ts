@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDnsfleet, zoneManifest, type RunningPeer } from '../support/peers';
-import { stopAll, waitFor } from '../support/processes';
-import { query } from '../support/dns-client';
+import { startDnsfleet, zoneManifest, type RunningPeer } from '../../testkit/peers';
+import { stopAll, waitFor } from '../../testkit/processes';
+import { query } from '../../testkit/dns-client';
 
 /**
  * `dnsfleet serve` as users run it: it reloads a manifest when the file changes, swaps the zone
@@ -56,10 +57,10 @@ describe('dnsfleet serve reloads @integration', function () {
     const watching = (async () => {
       for (let i = 0; i < 100 && seen.at(-1)?.address !== '192.0.2.40'; i++) {
         seen.push(await www(peer));
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     })();
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(600);
     appendFileSync(join(peer.dir, 'zone0.yaml'), full.slice(cut));
     await watching;
     assert.deepEqual(seen.at(-1), { address: '192.0.2.40', serial: 4 });

@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDnsfleet, type RunningPeer } from '../support/peers';
-import { startPrimary, type Primary } from '../support/primaries';
-import { freePort, run, stopAll, tempDir } from '../support/processes';
-import { waitFor } from '../support/processes';
+import { startDnsfleet, type RunningPeer } from '../../testkit/peers';
+import { startPrimary, type Primary } from '../../testkit/primaries';
+import { freePort, run, stopAll, tempDir } from '../../testkit/processes';
+import { waitFor } from '../../testkit/processes';
 
 /**
  * `dnsfleet serve` with a SecondaryZone manifest (issue #4's standalone mode): it transfers the

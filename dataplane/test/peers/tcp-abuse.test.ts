@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
-import { startDnsfleet, type RunningPeer } from '../support/peers';
-import { stopAll } from '../support/processes';
-import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startTrickler, summarize } from '../support/tcp-abuse';
+import { startDnsfleet, type RunningPeer } from '../../testkit/peers';
+import { stopAll } from '../../testkit/processes';
+import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startTrickler, summarize } from '../../testkit/tcp-abuse';
 
 // Issue 14's two TCP attacks on `dnsfleet serve` as users run it (a process of its own), over real
 // loopback sockets:
@@ -11,7 +12,6 @@ import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, s
 // - a client that pipelines 30,000 queries for a 5 KB answer and never reads: the server's
 //   memory must stay bounded, and another client must still be answered.
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const zone = abuseZone();
 
 describe('TCP under attack: dnsfleet serve @integration', function () {

@@ -3,8 +3,8 @@ import { Name } from '../../dns/name';
 import { readZoneFile } from '../../dns/zonefile/reader';
 import { ZoneBuilder } from '../../zone/zone-builder';
 import type { Zone } from '../../zone/zone';
-import { freePort, stopAll } from '../support/processes';
-import { startPrimary, type Primary, type PrimaryKind } from '../support/primaries';
+import { freePort, stopAll } from '../../testkit/processes';
+import { startPrimary, type Primary, type PrimaryKind } from '../../testkit/primaries';
 import { querySoa, transferZone } from '../../transfer/client';
 import { TransferError } from '../../transfer/errors';
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { startNamed, type RunningPeer } from '../support/peers';
-import { stopAll } from '../support/processes';
+import { startNamed, type RunningPeer } from '../../testkit/peers';
+import { stopAll } from '../../testkit/processes';
 import { querySoa, transferZone } from '../../transfer/client';
 import { TransferError } from '../../transfer/errors';
 import { tsigSigner } from '../../transfer/tsig-signer';

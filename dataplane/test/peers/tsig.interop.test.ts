@@ -14,14 +14,19 @@ import {
   signErrorResponse,
   signRequest,
   signResponse,
-  tsigKeyToBindText,
   verifyRequest,
   type TsigAlgorithm,
   type TsigKey,
 } from '../../dns/tsig';
-import { startNamed, type RunningPeer } from '../support/peers';
-import { freePort, run, stopAll } from '../support/processes';
-import { buildQuery, exchangeTcpMany, exchangeUdp } from '../support/dns-client';
+import { toBase64 } from '../../dns/rdata/text';
+import { startNamed, type RunningPeer } from '../../testkit/peers';
+import { freePort, run, stopAll } from '../../testkit/processes';
+import { buildQuery, exchangeTcpMany, exchangeUdp } from '../../testkit/dns-client';
+
+/** A key in BIND's `-y algorithm:name:secret` form, as dig and kdig take it. */
+function tsigKeyToBindText(key: TsigKey): string {
+  return `${key.algorithm}:${key.name}:${toBase64(key.secret)}`;
+}
 
 /**
  * TSIG against implementations we did not write:

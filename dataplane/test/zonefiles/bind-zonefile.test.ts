@@ -7,8 +7,8 @@ import { parseRdata, rdataToText } from '../../dns/rdata/registry';
 import { tokenizeRdata } from '../../dns/zonefile/tokenizer';
 import { readZoneFile } from '../../dns/zonefile/reader';
 import { writeZoneFile } from '../../dns/zonefile/writer';
-import { startDnsfleet, type RunningPeer } from '../support/peers';
-import { run, stopAll, tempDir } from '../support/processes';
+import { startDnsfleet, type RunningPeer } from '../../testkit/peers';
+import { run, stopAll, tempDir } from '../../testkit/processes';
 
 /**
  * Zone files against BIND 9's own reader and printer (named-checkzone -D, which prints every

@@ -6,7 +6,7 @@ import { RdataError } from './codec';
 import { parseRdata, rdataFromWire, rdataToText } from './registry';
 import { toHex } from './text';
 
-/** Fixture builders shared by the rdata tests. */
+/** Fixture builders shared by the rdata tests (test-only: `*.fixtures.ts` files are held to the test rules of ADR 0001). */
 
 export const origin = Name.fromText('example.com.');
 

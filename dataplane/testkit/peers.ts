@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { freePort, start, tempDir, waitFor, type Started } from './processes';
 import { query } from './dns-client';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * Real DNS servers for integration tests, each on a free loopback port: NSD from Debian as the
@@ -24,19 +25,19 @@ export interface ZoneText {
 }
 
 /** A peer that would not start or answer; `output` is what it printed (and logged). */
-export class PeerStartError extends Error {
+export class PeerStartError extends DnsfleetError {
   constructor(
     readonly peer: string,
     readonly reason: string,
     readonly output: string,
   ) {
-    super(`${peer}: ${reason}\n--- output ---\n${output}`);
+    super(`${peer}: ${reason}\n--- output ---\n${output}`, { peer });
     this.name = 'PeerStartError';
   }
 }
 
-/** Where the compiled CLI is, from dist/dataplane/test/support. */
-export const CLI = resolve(__dirname, '../../../cli/main.js');
+/** Where the compiled CLI is, from dist/dataplane/testkit. */
+export const CLI = resolve(__dirname, '../../cli/main.js');
 
 /** Readiness is a UDP SOA query that gets an answer: logs are not parsed. */
 async function waitUntilAnswering(host: string, port: number, zone: string, timeoutMs = 10_000): Promise<void> {

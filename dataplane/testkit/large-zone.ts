@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { RedisZoneStore } from '../../store/redis-store';
+import { RedisZoneStore } from '../store/redis-store';
 
 /**
  * A large zone for the stall benchmark and test (issue #9), and a way to put it into the store

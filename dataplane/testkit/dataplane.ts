@@ -1,7 +1,7 @@
-import { RedisZoneStore } from '../../store/redis-store';
-import { CONTROL_SERVER } from '../../store/zone-store';
-import { runCloud, type RunningCloud } from '../../cloud/run-cloud';
-import type { Logger } from '../../log/log';
+import { RedisZoneStore } from '../store/redis-store';
+import { CONTROL_SERVER } from '../store/zone-store';
+import { runCloud, type RunningCloud } from '../cloud/run-cloud';
+import type { Logger } from '../log/log';
 import { freePort, start, waitFor } from './processes';
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,7 +147,7 @@ zone "${zone}" { type primary; file "${dir}/zone.db"; ixfr-from-differences yes;
             if (r.code === 0) return;
             const output = `${r.stdout}${r.stderr}`;
             if (attempt >= 20 || !/connection refused/.test(output)) throw new Error(`rndc reload: ${output}`);
-            await new Promise((resolve) => setTimeout(resolve, 250));
+            await sleep(250);
           }
         },
         log: () => '',

@@ -1,6 +1,7 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
+import { DnsfleetError } from '../dns/error';
 
 /**
  * A small DNS client for tests. It decodes with the npm package dns-packet on purpose: answers
@@ -23,14 +24,8 @@ export interface Reply {
 }
 
 /** A query type that cannot be encoded, or a reply that did not come. */
-export class DnsClientError extends Error {
-  constructor(
-    message: string,
-    readonly context: Readonly<Record<string, unknown>>,
-  ) {
-    super(message);
-    this.name = 'DnsClientError';
-  }
+export class DnsClientError extends DnsfleetError {
+  override name = 'DnsClientError';
 }
 
 /**

@@ -1,9 +1,9 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import { readMessage, type Message } from '../../dns/message-reader';
-import { MessageWriter } from '../../dns/message-writer';
-import { Flag } from '../../dns/message';
-import type { Name } from '../../dns/name';
+import { readMessage, type Message } from '../dns/message-reader';
+import { MessageWriter } from '../dns/message-writer';
+import { Flag } from '../dns/message';
+import type { Name } from '../dns/name';
 
 /**
  * A scripted primary for transfer tests, on a free loopback port, TCP and UDP: each query is

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as net from 'node:net';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,7 +101,7 @@ export async function trickle(o: TrickleOptions): Promise<Trickler> {
   };
   for (let i = 0; i < o.connections; i += 100) {
     for (let j = i; j < Math.min(o.connections, i + 100); j++) openOne();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return {
     get opened() {
@@ -193,7 +194,7 @@ export async function probeFor(o: { host: string; port: number; zone: string; so
   while (performance.now() - t0 < o.durationMs) {
     const at = performance.now() - t0;
     results.push(probeOnce(o.host, o.port, o.zone, o.source, o.timeoutMs).then((r) => ({ at, ...r })));
-    await new Promise((r) => setTimeout(r, o.everyMs));
+    await sleep(o.everyMs);
   }
   return Promise.all(results);
 }

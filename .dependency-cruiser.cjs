@@ -1,0 +1,159 @@
+// The rules of docs/adr/0001-repository-layout.md, checked by docs/adr/0001-layers.test.ts on every
+// test run (and by hand with `npx depcruise --config .dependency-cruiser.cjs cli crds dataplane operator e2e`).
+// Each row of LAYERS is one row of the ADR's table: the folder, and the folders it may import
+// besides itself. Change the ADR and this table together.
+
+/**
+ * Tests may import anything; everything else here is held to the table. Tests are `*.test.ts`,
+ * their fixture builders next to them (`*.fixtures.ts`) and the integration tests in dataplane/test/.
+ */
+const TESTS = '\\.(test|fixtures)\\.ts$|^dataplane/test/';
+/** Tools that start servers, peers and control planes, shared by tests and benchmarks. */
+const TESTKIT = '^dataplane/testkit/|^e2e/support/';
+const BENCH = '^dataplane/bench/|^e2e/bench/';
+
+/** The dataplane folders that ship (everything under dataplane/ but tests, testkit and benchmarks). */
+const DATAPLANE = ['dns', 'zone', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log'];
+
+/** folder (a path prefix) → the folders it may import besides itself. */
+const LAYERS = {
+  'crds/': [],
+  'dataplane/dns/': [],
+  'dataplane/zone/': ['dataplane/dns/'],
+  'dataplane/nameserver/': ['dataplane/dns/', 'dataplane/zone/'],
+  'dataplane/manifest/': ['dataplane/dns/', 'dataplane/zone/', 'crds/'],
+  'dataplane/server/': ['dataplane/nameserver/', 'dataplane/log/'],
+  'dataplane/transfer/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/log/'],
+  'dataplane/control/': ['dataplane/transfer/', 'dataplane/store/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/'],
+  'dataplane/store/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/log/'],
+  'dataplane/cloud/': ['dataplane/store/', 'dataplane/server/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/'],
+  'dataplane/standalone/': DATAPLANE.map((f) => `dataplane/${f}/`),
+  'dataplane/log/': [],
+  'cli/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/'],
+  // operator/kube/ is the Kubernetes client every controller uses: it knows the API types and
+  // nothing of the controllers (issue #10).
+  'operator/kube/': ['crds/', 'dataplane/log/'],
+  'operator/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/manifest/', 'dataplane/store/', 'dataplane/log/'],
+  // Benchmarks run production code and the testkit, never tests.
+  'dataplane/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/', 'dataplane/testkit/'],
+  'e2e/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'cli/', 'dataplane/testkit/', 'e2e/support/'],
+  // The testkit drives production code; it never reaches into tests.
+  'dataplane/testkit/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/'],
+  'e2e/support/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'cli/', 'dataplane/testkit/'],
+};
+
+/** The error base (`DnsfleetError`): every layer may import it. */
+const EVERYWHERE = ['dataplane/dns/error.ts'];
+
+/** Node modules the DNS core may import: hashing and HMAC do no I/O. */
+const CORE_NODE_MODULES = ['crypto'];
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const anyOf = (prefixes) => (prefixes.length === 0 ? '^$' : prefixes.map((p) => `^${escape(p)}`).join('|'));
+/** The most specific row wins: operator/kube/ is held to its own row, not operator/'s. */
+const longerRows = (folder) => Object.keys(LAYERS).filter((f) => f !== folder && f.startsWith(folder));
+
+const layerRules = Object.entries(LAYERS).map(([folder, mayImport]) => ({
+  name: `layer:${folder.replace(/\/$/, '')}`,
+  comment: `ADR 0001: ${folder} may import ${mayImport.length === 0 ? 'nothing outside itself' : mayImport.join(', ')}`,
+  severity: 'error',
+  from: { path: `^${escape(folder)}`, pathNot: [TESTS, ...longerRows(folder).map((f) => `^${escape(f)}`)].join('|') },
+  to: {
+    // Only the repository's own folders; npm packages and Node's modules have their own rules.
+    path: '^(cli|crds|dataplane|operator|e2e)/',
+    pathNot: anyOf([folder, ...mayImport, ...EVERYWHERE]),
+  },
+}));
+
+/**
+ * Violations that other parts of issue #10 remove, each with its importing file, the imported file
+ * and the rule. The test fails when one of them no longer occurs, so this list only shrinks.
+ * Empty it at the merge of issue #10.
+ */
+const pendingViolations = [
+  // query-walk: DNS decisions (TSIG, constants) leave server/, which then imports only nameserver/ and log/.
+  ['layer:dataplane/server', 'dataplane/server/dns-server.ts', 'dataplane/dns/tsig.ts'],
+  ['layer:dataplane/server', 'dataplane/server/dns-server.ts', 'dataplane/dns/constants.ts'],
+  // query-walk (respond.ts): identity.ts takes errorResponse from respond.ts, which imports identity.ts.
+  ['no-circular', 'dataplane/nameserver/identity.ts', 'dataplane/nameserver/respond.ts'],
+  // startup: the cloud role stops running the control role; slices.ts leaves server/ (it runs zone steps, no sockets).
+  ['layer:dataplane/cloud', 'dataplane/cloud/run-cloud.ts', 'dataplane/control/secondary-manager.ts'],
+  ['layer:dataplane/cloud', 'dataplane/cloud/run-cloud.ts', 'dataplane/control/outbound.ts'],
+  ['layer:dataplane/control', 'dataplane/control/secondary-manager.ts', 'dataplane/server/slices.ts'],
+  ['layer:dataplane/server', 'dataplane/server/slices.ts', 'dataplane/zone/steps.ts'],
+  // op-rest: the Kubernetes client stops naming a type of the NameserverCloud controller.
+  ['layer:operator/kube', 'operator/kube/client.ts', 'operator/cloud/cloud-objects.ts'],
+].map(([rule, from, to]) => ({
+  type: 'dependency',
+  from,
+  to,
+  rule: { severity: 'error', name: rule },
+  ...(rule === 'no-circular' ? { cycle: [{ name: to, dependencyTypes: [] }, { name: from, dependencyTypes: [] }] } : {}),
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'ADR 0001: no import cycles, so every layer can be read and tested from the bottom up',
+      severity: 'error',
+      from: { path: '^(cli|crds|dataplane|operator|e2e)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'core-no-io',
+      comment: `ADR 0001: the DNS core (dns/, zone/, nameserver/) does no I/O: of Node's modules it may import only ${CORE_NODE_MODULES.join(', ')}`,
+      severity: 'error',
+      from: { path: '^dataplane/(dns|zone|nameserver)/', pathNot: TESTS },
+      to: { dependencyTypes: ['core'], pathNot: `^(node:)?(${CORE_NODE_MODULES.join('|')})$` },
+    },
+    {
+      name: 'core-no-packages',
+      comment: 'ADR 0001: the DNS core (dns/, zone/, nameserver/) imports no npm package',
+      severity: 'error',
+      from: { path: '^dataplane/(dns|zone|nameserver)/', pathNot: TESTS },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'production-no-tests',
+      comment: 'ADR 0001: production code imports no test, test support, testkit or benchmark',
+      severity: 'error',
+      from: { path: '^(cli|crds|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH].join('|') },
+      to: { path: [TESTS, TESTKIT, BENCH, '^e2e/'].join('|') },
+    },
+    {
+      name: 'testkit-no-tests',
+      comment: 'ADR 0001: the testkit and the benchmarks import no test (tests import them, not the other way)',
+      severity: 'error',
+      from: { path: [TESTKIT, BENCH].join('|'), pathNot: TESTS },
+      to: { path: TESTS },
+    },
+    {
+      name: 'not-to-dev-dep',
+      comment: 'ADR 0001: production code imports no devDependency (they are not installed in the image)',
+      severity: 'error',
+      from: { path: '^(cli|crds|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH, '^crds/generate\\.ts$'].join('|') },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'layer-unlisted',
+      comment: 'ADR 0001: every folder is a row of the table (add a new folder to the ADR and to LAYERS here)',
+      severity: 'error',
+      from: { path: '^(cli|crds|dataplane|operator|e2e)/', pathNot: [TESTS, anyOf(Object.keys(LAYERS))].join('|') },
+      to: {},
+    },
+    ...layerRules,
+  ],
+
+  options: {
+    // Reported as 'ignore' instead of 'error'; see pendingViolations above.
+    knownViolations: pendingViolations,
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^dist/|^node_modules/' },
+    // Type-only imports count: a layer that names another layer's types depends on it.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};
+
