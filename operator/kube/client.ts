@@ -5,7 +5,7 @@ import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
 import { API_GROUP } from '../../crds/v1alpha1/meta';
-import type { OwnedObject } from '../cloud/cloud-objects';
+import type { OwnedObject } from './owned-object';
 
 /**
  * The operator's view of the API server, over @kubernetes/client-node. The library is an ES
