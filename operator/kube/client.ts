@@ -44,13 +44,9 @@ export interface LeaseState {
   readonly resourceVersion: string | undefined;
 }
 
-/** The part of a Deployment's status a controller reads. */
+/** The part of a Deployment's status a controller reads (the cloud controller's `status.readyReplicas`). */
 export interface DeploymentState {
-  readonly replicas: number;
   readonly readyReplicas: number;
-  readonly updatedReplicas: number;
-  readonly observedGeneration: number | undefined;
-  readonly generation: number | undefined;
 }
 
 /** The object an Event is about. */
@@ -174,13 +170,7 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
     async readDeployment(namespace, name) {
       const d = await notFoundAsUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
       if (!d) return undefined;
-      return {
-        replicas: d.status?.replicas ?? 0,
-        readyReplicas: d.status?.readyReplicas ?? 0,
-        updatedReplicas: d.status?.updatedReplicas ?? 0,
-        observedGeneration: d.status?.observedGeneration,
-        generation: d.metadata?.generation,
-      };
+      return { readyReplicas: d.status?.readyReplicas ?? 0 };
     },
 
     async readSecret(namespace, name) {
