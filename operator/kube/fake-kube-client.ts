@@ -264,8 +264,7 @@ export class FakeKubeClient implements KubeClient {
     const status = this.deployments.get(`${namespace}/${name}`);
     // A Deployment applied but not yet progressed has an empty status: zeros.
     if (status === undefined && !this.owned.has(`Deployment/${namespace}/${name}`)) return undefined;
-    const readyReplicas = status?.readyReplicas ?? 0;
-    return { replicas: readyReplicas, readyReplicas, updatedReplicas: readyReplicas, observedGeneration: undefined, generation: undefined };
+    return { readyReplicas: status?.readyReplicas ?? 0 };
   }
 
   async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
