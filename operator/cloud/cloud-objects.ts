@@ -31,7 +31,12 @@ const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'dnsfleet-operator' };
 
 /** Name of the Deployment, Service and PDB of a cloud: the cloud's own name, so `kubectl get` lines up. */
 export function cloudObjectName(cloud: NameserverCloud): string {
-  return `dnsfleet-${cloud.metadata.name}`;
+  return cloudObjectNameOf(cloud.metadata.name);
+}
+
+/** The same, from the cloud's name alone (for a cloud no longer in the cache). */
+export function cloudObjectNameOf(cloudName: string): string {
+  return `dnsfleet-${cloudName}`;
 }
 
 export function cloudSelectorLabels(cloud: NameserverCloud): Record<string, string> {
