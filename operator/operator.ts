@@ -179,8 +179,11 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         // Parked only while the store is down: a failure that raced with its return retries as usual.
         if (!health.up) {
           parked.add(key);
-          const [kind, namespace, name] = key.split('/') as [DnsfleetKind | 'ControlServer', string, string];
-          if (kind === 'Zone' || kind === 'SecondaryZone' || kind === 'NameserverCloud') void markStale(kube, o.log, kind, namespace, name, health.state);
+          // From the informers' caches, as the reconciles read them.
+          const kind = key.slice(0, key.indexOf('/'));
+          if (kind === 'Zone') void markStale(kube, o.log, kind, zones.get(key), health.state);
+          else if (kind === 'SecondaryZone') void markStale(kube, o.log, kind, secondaries.get(key), health.state);
+          else if (kind === 'NameserverCloud') void markStale(kube, o.log, kind, clouds.get(key), health.state);
           return false;
         }
         if (!(causeOf(err) instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
