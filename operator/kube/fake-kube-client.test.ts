@@ -16,7 +16,10 @@ describe('FakeKubeClient', () => {
     assert.ok(first.metadata.resourceVersion);
     const same = kube.put('DNSSECPolicy', policy('p'));
     assert.equal(same.metadata.generation, 1);
-    assert.notEqual(same.metadata.resourceVersion, first.metadata.resourceVersion);
+    assert.equal(same.metadata.resourceVersion, first.metadata.resourceVersion, 'an update that changes nothing is a no-op');
+    const labelled = kube.put('DNSSECPolicy', { ...policy('p'), metadata: { ...policy('p').metadata, labels: { team: 'dns' } } });
+    assert.equal(labelled.metadata.generation, 1, 'metadata alone does not bump the generation');
+    assert.notEqual(labelled.metadata.resourceVersion, first.metadata.resourceVersion);
     const changed = kube.put('DNSSECPolicy', { ...policy('p'), spec: { dnskeyTTL: 60 } } as DNSSECPolicy);
     assert.equal(changed.metadata.generation, 2);
     assert.equal(changed.metadata.uid, first.metadata.uid);
@@ -42,6 +45,16 @@ describe('FakeKubeClient', () => {
     kube.put('DNSSECPolicy', policy('b'));
     await kube.settle();
     assert.equal(seen.length, 3, 'nothing after the watch stopped');
+  });
+
+  it('keeps the status and finalizers an update leaves out, as a user\'s apply does', async () => {
+    const kube = new FakeKubeClient();
+    kube.put('DNSSECPolicy', policy('p', ['dnsfleet.io/f']));
+    await kube.patchStatus('DNSSECPolicy', 'ns', 'p', { zones: 1 });
+    const after = kube.put('DNSSECPolicy', { ...policy('p'), spec: { dnskeyTTL: 60 } } as DNSSECPolicy);
+    assert.deepEqual(after.status, { zones: 1 });
+    assert.deepEqual(after.metadata.finalizers, ['dnsfleet.io/f']);
+    assert.equal(after.metadata.generation, 2);
   });
 
   it('merges status patches (RFC 7386) and does not bump the resourceVersion for an unchanged one', async () => {
