@@ -6,7 +6,8 @@ import { CloudController, firstOfEachName } from './cloud/cloud-controller';
 import { SecondaryZoneController } from './secondaryzone/secondaryzone-controller';
 import { PolicyController } from './dnssecpolicy/policy-controller';
 import type { PodSettings } from './cloud/cloud-objects';
-import { buildControlDeployment, buildControlService, CONTROL_NAME, type ControlServerSettings } from './control/control-objects';
+import { CONTROL_NAME, type ControlServerSettings } from './control/control-objects';
+import { ControlServerController } from './control/control-controller';
 import { LeaderElector } from './leader';
 import { OperatorMetrics } from './metrics';
 import { ZoneNames, type ClaimKind } from './ownership';
@@ -21,6 +22,7 @@ import { logStoreHealth } from '../dataplane/store/store-health';
 import { StoreWatch } from './store-watch';
 import { StoreRewrite } from './store-rewrite';
 import { markStale } from './stale-status';
+import { causeOf } from './reconcile-error';
 
 /**
  * `dnsfleet operator`: watches Zones and NameserverClouds and reconciles each object through one
@@ -147,15 +149,16 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   // Who owns each zone name (ADR 0008), from the informers' events below.
   const names = new ZoneNames(o.zonePolicy);
   const zoneController = new ZoneController({ kube, store: o.store, log: o.log, names, clouds: cloudNames, policy, onState: (key, reason) => o.metrics.zoneState(key, reason) });
-  const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, known: () => clouds.values() });
+  const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, cached: (namespace, name) => clouds.get(objectKey('NameserverCloud', namespace, name)), known: () => clouds.values() });
   const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, names, clouds: servingClouds, policy, onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
-  const policyController = new PolicyController({ kube, log: o.log, zonesUsing });
+  const policyController = new PolicyController({ kube, log: o.log, cached: policy, zonesUsing });
+  const controlController = o.controlServer ? new ControlServerController({ kube, settings: { ...o.controlServer, pods: o.pods } }) : undefined;
   const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {
     Zone: (key) => zoneController.reconcile(key),
     NameserverCloud: (key) => cloudController.reconcile(key),
     SecondaryZone: (key) => secondaryController.reconcile(key),
     DNSSECPolicy: (key) => policyController.reconcile(key),
-    ControlServer: () => ensureControlServer(kube, { ...o.controlServer!, pods: o.pods }),
+    ControlServer: () => controlController!.reconcile(),
   };
 
   // Keys whose reconcile failed because the store could not be reached: they wait for it, not
@@ -176,11 +179,14 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         // Parked only while the store is down: a failure that raced with its return retries as usual.
         if (!health.up) {
           parked.add(key);
-          const [kind, namespace, name] = key.split('/') as [DnsfleetKind | 'ControlServer', string, string];
-          if (kind === 'Zone' || kind === 'SecondaryZone' || kind === 'NameserverCloud') void markStale(kube, o.log, kind, namespace, name, health.state);
+          // From the informers' caches, as the reconciles read them.
+          const kind = key.slice(0, key.indexOf('/'));
+          if (kind === 'Zone') void markStale(kube, o.log, kind, zones.get(key), health.state);
+          else if (kind === 'SecondaryZone') void markStale(kube, o.log, kind, secondaries.get(key), health.state);
+          else if (kind === 'NameserverCloud') void markStale(kube, o.log, kind, clouds.get(key), health.state);
           return false;
         }
-        if (!(err instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
+        if (!(causeOf(err) instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
         return true;
       },
     },
@@ -285,10 +291,4 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     queue.stop();
     for (const stop of stops.reverse()) await stop();
   };
-}
-
-/** Applies the control server's Deployment and Service (server-side apply: unchanged means no write). */
-async function ensureControlServer(kube: KubeClient, settings: ControlServerSettings): Promise<void> {
-  await kube.apply(buildControlDeployment(settings));
-  await kube.apply(buildControlService(settings));
 }

@@ -2,7 +2,7 @@ import type { Condition } from '../crds/v1alpha1/meta';
 import type { Logger } from '../dataplane/log/log';
 import type { StoreHealthState } from '../dataplane/store/store-health';
 import { getCondition, setCondition } from './conditions';
-import { describeKubeError, type DnsfleetKind, type KubeClient, type StatusOf } from './kube/client';
+import { describeKubeError, type DnsfleetKind, type KindTypes, type KubeClient, type StatusOf } from './kube/client';
 
 /**
  * While the zone store cannot be reached a reconcile cannot tell what the clouds serve, so the
@@ -23,17 +23,21 @@ export function staleCondition(health: StoreHealthState): { type: string; status
   };
 }
 
-/** Marks one object stale, once per outage (nothing is written when it already says so). */
-export async function markStale(kube: KubeClient, log: Logger, kind: DnsfleetKind, namespace: string, name: string, health: StoreHealthState, now?: () => Date): Promise<void> {
+/**
+ * Marks one object stale, once per outage (nothing is written when it already says so). The
+ * object is the informer cache's copy: the status write is a merge patch of `status`, so it
+ * needs no fresher version.
+ */
+export async function markStale<K extends DnsfleetKind>(kube: KubeClient, log: Logger, kind: K, object: KindTypes[K] | undefined, health: StoreHealthState, now?: () => Date): Promise<void> {
+  if (!object || object.metadata.deletionTimestamp) return;
+  const { namespace = 'default', name } = object.metadata;
   try {
-    const object = await kube.get(kind, namespace, name);
-    if (!object || object.metadata.deletionTimestamp) return;
-    const status = (object.status ?? {}) as StatusOf<typeof kind> & { conditions?: Condition[] };
+    const status = (object.status ?? {}) as StatusOf<K> & { conditions?: Condition[] };
     const ready = staleCondition(health);
     const was = getCondition(status.conditions, 'Ready');
     if (was?.reason === STORE_UNAVAILABLE && was.message === ready.message) return;
     const conditions = setCondition(status.conditions, ready, object.metadata.generation, now);
-    await kube.patchStatus(kind, namespace, name, { ...status, conditions } as StatusOf<typeof kind>);
+    await kube.patchStatus(kind, namespace, name, { ...status, conditions } as StatusOf<K>);
   } catch (err) {
     log.warn('could not mark a status stale', { kind, namespace, name, error: describeKubeError(err) });
   }

@@ -1,6 +1,7 @@
 import { isIPv6 } from 'node:net';
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import { API_VERSION } from '../../crds/v1alpha1/meta';
+import type { OwnedObject, OwnerReference } from '../kube/owned-object';
 
 /**
  * Pure builders for the objects a NameserverCloud owns (CloudNativePG's `pkg/specs` habit): its
@@ -27,26 +28,15 @@ export const HTTP_CONTAINER_PORT = 8080;
 export const CLOUD_LABEL = 'dnsfleet.io/cloud';
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'dnsfleet-operator' };
 
-/** A minimal, typed subset of the Kubernetes object shapes the builders produce. */
-export interface OwnedObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string>; ownerReferences: OwnerReference[] };
-  spec: Record<string, unknown>;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller: boolean;
-  blockOwnerDeletion: boolean;
-}
 
 /** Name of the Deployment, Service and PDB of a cloud: the cloud's own name, so `kubectl get` lines up. */
 export function cloudObjectName(cloud: NameserverCloud): string {
-  return `dnsfleet-${cloud.metadata.name}`;
+  return cloudObjectNameOf(cloud.metadata.name);
+}
+
+/** The same, from the cloud's name alone (for a cloud no longer in the cache). */
+export function cloudObjectNameOf(cloudName: string): string {
+  return `dnsfleet-${cloudName}`;
 }
 
 export function cloudSelectorLabels(cloud: NameserverCloud): Record<string, string> {

@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
-import { dataplanePodSpec, DNS_SERVICE_PORTS, type OwnedObject, type PodSettings } from '../cloud/cloud-objects';
+import { dataplanePodSpec, DNS_SERVICE_PORTS, type PodSettings } from '../cloud/cloud-objects';
+import type { OwnedObject } from '../kube/owned-object';
 
 /**
  * Pure builders for the control server (`dnsfleet dataplane --role control`): one pod that holds

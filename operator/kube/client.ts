@@ -5,7 +5,7 @@ import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
 import { API_GROUP } from '../../crds/v1alpha1/meta';
-import type { OwnedObject } from '../cloud/cloud-objects';
+import type { OwnedObject } from './owned-object';
 
 /**
  * The operator's view of the API server, over @kubernetes/client-node. The library is an ES
@@ -44,13 +44,9 @@ export interface LeaseState {
   readonly resourceVersion: string | undefined;
 }
 
-/** The part of a Deployment's status a controller reads. */
+/** The part of a Deployment's status a controller reads (the cloud controller's `status.readyReplicas`). */
 export interface DeploymentState {
-  readonly replicas: number;
   readonly readyReplicas: number;
-  readonly updatedReplicas: number;
-  readonly observedGeneration: number | undefined;
-  readonly generation: number | undefined;
 }
 
 /** The object an Event is about. */
@@ -106,13 +102,14 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
   const kc = new k8s.KubeConfig();
   if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
   else kc.loadFromDefault();
-  reuseConnections(kc);
-  const api = kc.makeApiClient(k8s.CustomObjectsApi);
-  const leases = kc.makeApiClient(k8s.CoordinationV1Api);
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
-  const events = kc.makeApiClient(k8s.EventsV1Api);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const config = await apiConfiguration(kc);
+  const api = new k8s.CustomObjectsApi(config);
+  const leases = new k8s.CoordinationV1Api(config);
+  const apps = new k8s.AppsV1Api(config);
+  const events = new k8s.EventsV1Api(config);
+  const core = new k8s.CoreV1Api(config);
+  // Every object the operator applies names its namespace, so the client's default namespace is never used.
+  const objects = new k8s.KubernetesObjectApi(config);
   const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
   const ref = (kind: DnsfleetKind, namespace: string, name: string) => ({ group: API_GROUP, version: VERSION, namespace, plural: PLURALS[kind], name });
   const notFoundAsUndefined = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
@@ -174,13 +171,7 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
     async readDeployment(namespace, name) {
       const d = await notFoundAsUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
       if (!d) return undefined;
-      return {
-        replicas: d.status?.replicas ?? 0,
-        readyReplicas: d.status?.readyReplicas ?? 0,
-        updatedReplicas: d.status?.updatedReplicas ?? 0,
-        observedGeneration: d.status?.observedGeneration,
-        generation: d.metadata?.generation,
-      };
+      return { readyReplicas: d.status?.readyReplicas ?? 0 };
     },
 
     async readSecret(namespace, name) {
@@ -255,27 +246,43 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
 }
 
 /**
- * client-node 1.4 makes a new https.Agent for every API call (kubernetes-client/javascript#2893),
- * so every request paid a new TLS connection: with a thousand Zones the handshakes were the largest
- * part of the operator's CPU. This keeps one keep-alive agent while the TLS options stay the same.
+ * client-node 1.4 makes a new https.Agent for every API call (kubernetes-client/javascript#2893):
+ * `KubeConfig.applySecurityAuthentication` ends with `context.setAgent(this.createAgent(...))`, so
+ * every request paid a new TLS connection, and with a thousand Zones the handshakes were the largest
+ * part of the operator's CPU. The API clients are therefore made from a `Configuration` of our own
+ * (client-node's `createConfiguration`, as `KubeConfig.makeApiClient` makes its own) whose `default`
+ * authentication method is the KubeConfig followed by one step: the agent it made is swapped for a
+ * shared keep-alive agent with the same TLS options. No method of the library is replaced.
+ *
+ * Proxy agents (another class) are left as made. Credentials can be re-read (rotated
+ * certificates): a change of the TLS options makes a new agent. kube/client.test.ts fails if a
+ * client-node upgrade stops handing out an https.Agent here (then this would share nothing).
  */
-function reuseConnections(kc: K8s.KubeConfig): void {
-  const apply = kc.applySecurityAuthentication.bind(kc);
+export function keepAliveAuthentication(kc: K8s.KubeConfig): K8s.SecurityAuthentication {
   let shared: { key: string; agent: Agent } | undefined;
-  kc.applySecurityAuthentication = async (context) => {
-    await apply(context);
-    const made = context.getAgent();
-    // Proxy agents are other classes: they keep their own behaviour.
-    if (made?.constructor !== Agent) return;
-    const o = (made as Agent).options;
-    // Credentials can be re-read (rotated certificates): a change makes a new agent.
-    const key = [o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (v === undefined ? '' : String(v))).join('\0');
-    if (shared?.key !== key) {
-      shared?.agent.destroy();
-      shared = { key, agent: new Agent({ ...o, keepAlive: true }) };
-    }
-    context.setAgent(shared.agent);
+  return {
+    getName: () => kc.getName(),
+    async applySecurityAuthentication(context) {
+      await kc.applySecurityAuthentication(context);
+      const made = context.getAgent();
+      if (made?.constructor !== Agent) return;
+      const o = (made as Agent).options;
+      const key = [o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (v === undefined ? '' : String(v))).join('\0');
+      if (shared?.key !== key) {
+        shared?.agent.destroy();
+        shared = { key, agent: new Agent({ ...o, keepAlive: true }) };
+      }
+      context.setAgent(shared.agent);
+    },
   };
+}
+
+/** The API clients' configuration: the current cluster's server, authenticated by `keepAliveAuthentication`. */
+export async function apiConfiguration(kc: K8s.KubeConfig): Promise<K8s.Configuration> {
+  const k8s = await load();
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig names no current cluster');
+  return k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(cluster.server, {}), authMethods: { default: keepAliveAuthentication(kc) } });
 }
 
 export function statusCode(err: unknown): number | undefined {

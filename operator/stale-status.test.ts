@@ -1,0 +1,36 @@
+import { strict as assert } from 'node:assert';
+import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
+import { memoryLogger } from '../dataplane/log/log';
+import type { StoreHealthState } from '../dataplane/store/store-health';
+import { getCondition } from './conditions';
+import { FakeKubeClient } from './kube/fake-kube-client';
+import { markStale } from './stale-status';
+
+describe('markStale', () => {
+  const down: StoreHealthState = { state: 'down', since: Date.parse('2026-01-01T00:00:00Z'), outages: 1 };
+  const cloud: NameserverCloud = { apiVersion: 'dnsfleet.io/v1alpha1', kind: 'NameserverCloud', metadata: { name: 'a', namespace: 'ns' }, spec: { nameservers: ['ns1.example.net.'] } };
+
+  it('sets Ready Unknown/StoreUnavailable from the cached object, once per outage, with no live GET', async () => {
+    const kube = new FakeKubeClient();
+    kube.put('NameserverCloud', { ...cloud, status: { replicas: 2, podsServing: 2 } });
+    await markStale(kube, memoryLogger(), 'NameserverCloud', kube.object('NameserverCloud', 'ns', 'a'), down);
+    const status = kube.object('NameserverCloud', 'ns', 'a')?.status;
+    assert.equal(getCondition(status?.conditions, 'Ready')?.reason, 'StoreUnavailable');
+    assert.equal(status?.podsServing, 2, 'the rest of the status stays');
+    kube.resetCalls();
+    await markStale(kube, memoryLogger(), 'NameserverCloud', kube.object('NameserverCloud', 'ns', 'a'), down);
+    assert.deepEqual(kube.calls, [], 'already says so: nothing read, nothing written');
+  });
+
+  it('leaves an object gone or being deleted alone, and logs a failed write', async () => {
+    const kube = new FakeKubeClient();
+    await markStale(kube, memoryLogger(), 'NameserverCloud', undefined, down);
+    await markStale(kube, memoryLogger(), 'NameserverCloud', { ...cloud, metadata: { ...cloud.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } }, down);
+    assert.deepEqual(kube.calls, []);
+    kube.put('NameserverCloud', cloud);
+    kube.failNext('patchStatus');
+    const log = memoryLogger();
+    await markStale(kube, log, 'NameserverCloud', kube.object('NameserverCloud', 'ns', 'a'), down);
+    assert.deepEqual(log.lines.map((l) => [l.level, l.msg, l.fields?.error]), [['warn', 'could not mark a status stale', '500: etcdserver: request timed out']]);
+  });
+});
