@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
 import type { DNSSECPolicy } from '../crds/v1alpha1/dnssecpolicy';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
 import { getCondition } from './conditions';
 import { FakeKubeClient } from './kube/fake-kube-client';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
-import { memoryLogger } from '../dataplane/log/log';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import type { StoreHealthState } from '../dataplane/store/store-health';
 import { getCondition } from './conditions';
 import { FakeKubeClient } from './kube/fake-kube-client';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { NameserverCloud, NameserverCloudSpec } from '../../crds/v1alpha1/nameservercloud';
-import { memoryLogger } from '../../dataplane/log/log';
+import { memoryLogger } from '../../dataplane/testkit/memory-logger';
 import { MemoryZoneStore } from '../../dataplane/store/memory-store';
 import { StoreUnavailableError } from '../../dataplane/store/zone-store';
 import { statusCode } from '../kube/client';

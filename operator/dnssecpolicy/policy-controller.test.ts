@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { DNSSECPolicy, DNSSECPolicySpec } from '../../crds/v1alpha1/dnssecpolicy';
-import { memoryLogger } from '../../dataplane/log/log';
+import { memoryLogger } from '../../dataplane/testkit/memory-logger';
 import { statusCode } from '../kube/client';
 import { conflictError, FakeKubeClient } from '../kube/fake-kube-client';
 import { causeOf, ReconcileStepError } from '../reconcile-error';
