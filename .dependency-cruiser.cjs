@@ -71,18 +71,11 @@ const layerRules = Object.entries(LAYERS).map(([folder, mayImport]) => ({
  * Empty it at the merge of issue #10.
  */
 const pendingViolations = [
-  // query-walk: DNS decisions (TSIG, constants) leave server/, which then imports only nameserver/ and log/.
-  ['layer:dataplane/server', 'dataplane/server/dns-server.ts', 'dataplane/dns/tsig.ts'],
-  ['layer:dataplane/server', 'dataplane/server/dns-server.ts', 'dataplane/dns/constants.ts'],
-  // query-walk (respond.ts): identity.ts takes errorResponse from respond.ts, which imports identity.ts.
-  ['no-circular', 'dataplane/nameserver/identity.ts', 'dataplane/nameserver/respond.ts'],
   // startup: the cloud role stops running the control role; slices.ts leaves server/ (it runs zone steps, no sockets).
   ['layer:dataplane/cloud', 'dataplane/cloud/run-cloud.ts', 'dataplane/control/secondary-manager.ts'],
   ['layer:dataplane/cloud', 'dataplane/cloud/run-cloud.ts', 'dataplane/control/outbound.ts'],
   ['layer:dataplane/control', 'dataplane/control/secondary-manager.ts', 'dataplane/server/slices.ts'],
   ['layer:dataplane/server', 'dataplane/server/slices.ts', 'dataplane/zone/steps.ts'],
-  // op-rest: the Kubernetes client stops naming a type of the NameserverCloud controller.
-  ['layer:operator/kube', 'operator/kube/client.ts', 'operator/cloud/cloud-objects.ts'],
 ].map(([rule, from, to]) => ({
   type: 'dependency',
   from,
