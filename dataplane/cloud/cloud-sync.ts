@@ -6,7 +6,7 @@ import { ZoneUpdate } from '../zone/zone-update';
 import { readZoneRecords } from '../dns/zonefile/reader';
 import { zoneSteps } from '../store/snapshot';
 import type { Logger } from '../log/log';
-import { stepRunner, type StepRunner } from '../server/slices';
+import { stepRunner, type StepRunner } from '../runtime/slices';
 import type { LocalSnapshot } from './local-snapshot';
 
 /**

@@ -15,7 +15,7 @@ import { OutboundTransfers, resolveSecondaries } from '../control/outbound';
 import { describeStoreHealth, logStoreHealth } from '../store/store-health';
 import { LocalSnapshot } from './local-snapshot';
 import { podMetrics } from './pod-metrics';
-import { stepRunner } from '../server/slices';
+import { stepRunner } from '../runtime/slices';
 
 /**
  * `dnsfleet dataplane --role cloud`: one pod of a nameserver cloud. Answers DNS from memory, keeps
