@@ -3,7 +3,6 @@ import type { ZoneSet } from '../zone/zone-set';
 import { AddressList, TransferPolicy, type SecondaryGrant, type TransferAcl } from '../nameserver/acl';
 import { NotifySender, notifySource, type NotifyOptions, type NotifyTarget } from '../transfer/notify';
 import type { OutboundTarget } from '../store/zone-store';
-import type { ListenAddress } from '../server/dns-server';
 import type { Logger } from '../log/log';
 
 /** A customer secondary with its TSIG key, if it has one, parsed. */
@@ -29,7 +28,8 @@ export class OutboundTransfers {
   constructor(
     private readonly global: AddressList,
     private readonly log: Logger,
-    private readonly bound: () => readonly ListenAddress[],
+    /** The addresses the server listens on: a NOTIFY goes out from one of them (secondaries accept it from there). */
+    private readonly bound: () => ReadonlyArray<{ readonly host: string }>,
     notify: NotifyOptions,
   ) {
     this.policy = new TransferPolicy(global);
