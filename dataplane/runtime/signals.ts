@@ -19,26 +19,38 @@ export interface SignalOptions {
   readonly exit?: (code: number) => void;
 }
 
-export function stopOnSignals(options: SignalOptions): void {
+/** Installs the handlers; the function returned takes them off again (for tests). */
+export function stopOnSignals(options: SignalOptions): () => void {
   const { log } = options;
   const deadlineMs = options.deadlineMs ?? STOP_DEADLINE_MS;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const shutdown = (signal: string): void => {
     log.info('stopping', { signal });
-    setTimeout(() => {
+    const deadline = setTimeout(() => {
       log.warn('stop took too long; exiting', { ms: deadlineMs });
       exit(1);
     }, deadlineMs).unref();
     void options.stop().then(
-      () => exit(0),
+      () => {
+        clearTimeout(deadline);
+        exit(0);
+      },
       (err: unknown) => {
+        clearTimeout(deadline);
         log.error('stop failed', { error: String(err) });
         exit(1);
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  const reload = options.reload;
-  if (reload) process.on('SIGHUP', () => reload());
+  const onInt = (): void => shutdown('SIGINT');
+  const onTerm = (): void => shutdown('SIGTERM');
+  const onHup = (): void => options.reload?.();
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  if (options.reload) process.on('SIGHUP', onHup);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
+  };
 }
