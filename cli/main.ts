@@ -250,8 +250,8 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   if (!Number.isFinite(storeWait) || storeWait < 0) throw new UsageError(`--store-wait ${values['store-wait']}: expected a number of seconds`);
   const snapshotDir = values['snapshot-dir'] ?? process.env.DNSFLEET_SNAPSHOT_DIR;
   if (values.role !== 'cloud' && values.role !== 'control') throw new UsageError('dataplane needs --role cloud or --role control');
-  // The control server holds every zone (to transfer them out); a cloud pod holds its cloud's.
-  const cloud = values.cloud ?? process.env.DNSFLEET_CLOUD;
+  // A cloud pod holds its cloud's zones; the control server every zone, so it takes no --cloud.
+  const cloud = values.role === 'cloud' ? (values.cloud ?? process.env.DNSFLEET_CLOUD) : undefined;
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
   if (values.role === 'cloud' && !cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
@@ -275,7 +275,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     storeWaitMs: storeWait * 1000,
   };
   // Each role has its own entry (dataplane/cloud/run-cloud.ts, dataplane/control/run-control.ts).
-  const running = values.role === 'control' ? await runControl(options) : await runCloud({ ...options, cloud: cloud! });
+  const running = cloud !== undefined ? await runCloud({ ...options, cloud }) : await runControl(options);
   stopOnSignals({ log, stop: () => running.stop() });
   return -1;
 }
