@@ -4,11 +4,12 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import express from 'express';
 import { serve } from '../dataplane/standalone/serve';
-import { runCloud } from '../dataplane/cloud/run-cloud';
+import { runCloud, type DataplaneOptions } from '../dataplane/cloud/run-cloud';
+import { runControl } from '../dataplane/control/run-control';
+import { stopOnSignals } from '../dataplane/runtime/signals';
 import { runOperator } from '../operator/operator';
 import { parseZoneRule, ZonePolicyError, type ZonePolicy } from '../operator/zone-policy';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
-import { CONTROL_SERVER } from '../dataplane/store/zone-store';
 import { jsonLogger } from '../dataplane/log/log';
 import type { ListenAddress, UdpIo } from '../dataplane/server/dns-server';
 import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
@@ -214,8 +215,7 @@ async function serveCommand(args: string[]): Promise<number> {
     identity: parseIdentity(values, hostname()),
     log,
   });
-  onSignals(log, () => running.stop());
-  process.on('SIGHUP', () => running.reload());
+  stopOnSignals({ log, stop: () => running.stop(), reload: () => running.reload() });
   return -1; // keep running
 }
 
@@ -247,24 +247,22 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   if (!Number.isFinite(storeWait) || storeWait < 0) throw new UsageError(`--store-wait ${values['store-wait']}: expected a number of seconds`);
   const snapshotDir = values['snapshot-dir'] ?? process.env.DNSFLEET_SNAPSHOT_DIR;
   if (values.role !== 'cloud' && values.role !== 'control') throw new UsageError('dataplane needs --role cloud or --role control');
-  // The control server holds every zone (to transfer them out); a cloud pod holds its cloud's.
-  const cloud = values.role === 'control' ? CONTROL_SERVER : (values.cloud ?? process.env.DNSFLEET_CLOUD);
+  // A cloud pod holds its cloud's zones; the control server every zone, so it takes no --cloud.
+  const cloud = values.role === 'cloud' ? (values.cloud ?? process.env.DNSFLEET_CLOUD) : undefined;
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
-  if (!cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
+  if (values.role === 'cloud' && !cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
   const { listen, http } = values['listen-ips'] !== undefined ? podAddresses(values['listen-ips'], values.port, values['http-port']) : { listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen), http: parseListen(values.http ?? '127.0.0.1:8080') };
   const pod = values.pod ?? process.env.POD_NAME ?? hostname();
   const identity = parseIdentity(values, pod);
   const sliceMs = values['slice-ms'] !== undefined ? parseSliceMs(values['slice-ms']) : undefined;
   const log = jsonLogger();
-  const running = await runCloud({
-    cloud,
+  const options: DataplaneOptions = {
     pod,
     store: new RedisZoneStore(redis),
     listen,
     http,
     transferAcl: values['allow-transfer'] ?? [],
-    secondaries: values.role === 'control',
     udpIo: parseUdpIo(values['udp-io']),
     identity,
     tcp,
@@ -272,8 +270,10 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     log,
     ...(snapshotDir ? { snapshotDir } : {}),
     storeWaitMs: storeWait * 1000,
-  });
-  onSignals(log, () => running.stop());
+  };
+  // Each role has its own entry (dataplane/cloud/run-cloud.ts, dataplane/control/run-control.ts).
+  const running = cloud !== undefined ? await runCloud({ ...options, cloud }) : await runControl(options);
+  stopOnSignals({ log, stop: () => running.stop() });
   return -1;
 }
 
@@ -332,9 +332,12 @@ async function operatorCommand(args: string[]): Promise<number> {
     res.status(state.state === 'down' ? 503 : 200).type('text/plain').send(`${describeStoreHealth(state)}\n`);
   });
   const server = app.listen(http.port, http.host);
-  onSignals(log, async () => {
-    server.close();
-    await running.stop();
+  stopOnSignals({
+    log,
+    stop: async () => {
+      server.close();
+      await running.stop();
+    },
   });
   return -1;
 }
@@ -348,29 +351,6 @@ export function zonePolicyOf(rules: readonly string[], allowPublicSuffixes: bool
     throw err;
   }
 }
-/** Longest a stop may take: well inside the pods' 30 s termination grace period. */
-const STOP_DEADLINE_MS = 10_000;
-
-function onSignals(log: ReturnType<typeof jsonLogger>, stop: () => Promise<void>): void {
-  const shutdown = (signal: string): void => {
-    log.info('stopping', { signal });
-    // Whatever hangs (an absent Redis, a transfer), the process ends in time.
-    setTimeout(() => {
-      log.warn('stop took too long; exiting', { ms: STOP_DEADLINE_MS });
-      process.exit(1);
-    }, STOP_DEADLINE_MS).unref();
-    void stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error('stop failed', { error: String(err) });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-}
-
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {

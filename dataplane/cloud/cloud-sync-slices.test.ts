@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Name } from '../dns/name';
 import { MemoryZoneStore } from '../store/memory-store';
 import { memoryLogger } from '../testkit/memory-logger';
-import { runInSlices } from '../server/slices';
+import { runInSlices } from '../runtime/slices';
 import type { StepRunner } from '../zone/steps';
 import type { ZoneSet } from '../zone/zone-set';
 import { largeZoneText } from '../testkit/large-zone';

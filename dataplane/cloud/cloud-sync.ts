@@ -6,7 +6,8 @@ import { ZoneUpdate } from '../zone/zone-update';
 import { readZoneRecords } from '../dns/zonefile/reader';
 import { zoneSteps } from '../store/snapshot';
 import type { Logger } from '../log/log';
-import { stepRunner, type StepRunner } from '../server/slices';
+import { stepRunner, type StepRunner } from '../runtime/slices';
+import { LastGoodZones, logRejectedZone } from '../runtime/last-good';
 import type { LocalSnapshot } from './local-snapshot';
 
 /**
@@ -59,15 +60,21 @@ export class CloudSync {
   private readonly wakeUp = new AbortController();
   /** Milliseconds since the epoch of the local snapshot loaded at start, while nothing newer came. */
   snapshotSavedAt: number | undefined;
-  /** Zones that failed to build, by origin, with the error: the last good version keeps serving. */
-  readonly failures = new Map<string, string>();
   /** Each zone's customer secondaries, as stored with the version being served (the control server's). */
   readonly outbound = new Map<string, readonly OutboundTarget[]>();
 
   private readonly steps: StepRunner;
+  /** A zone whose new version does not build keeps its last good one (runtime/last-good.ts). */
+  private readonly lastGood: LastGoodZones<Zone>;
 
   constructor(private readonly options: CloudSyncOptions) {
     this.steps = options.steps ?? stepRunner();
+    this.lastGood = new LastGoodZones<Zone>({ serialOf: (z) => z.serial, report: logRejectedZone(options.log, 'from the store') });
+  }
+
+  /** Zones whose latest version failed to build, by origin, with the error: the last good version keeps serving. */
+  get failures(): ReadonlyMap<string, string> {
+    return new Map([...this.lastGood.failures].map(([origin, f]) => [origin, f.error]));
   }
 
   /** True once the zones of the cloud were loaded, from the store or the local snapshot: the pod's readiness. */
@@ -201,6 +208,8 @@ export class CloudSync {
     }
     let next: ZoneSet;
     if (authoritative) {
+      // Zones the store no longer holds take their failures with them.
+      this.lastGood.keepOnly(new Set(mine.map((z) => z.origin)));
       const gone = [...this.zones.zones()].filter((z) => !built.has(z.origin.toString().toLowerCase()));
       if (gone.length > 0 && this.loaded) this.options.log.info('zones no longer in the store removed', { zones: gone.length, first: gone[0]!.origin.toString() });
       next = new ZoneSet(built.values());
@@ -235,7 +244,7 @@ export class CloudSync {
       const current = next.get(name);
       const drop = (): void => {
         next = next.without(name);
-        this.failures.delete(origin);
+        this.lastGood.forget(origin);
         this.outbound.delete(origin);
       };
       if (change.kind === 'diff') {
@@ -248,7 +257,7 @@ export class CloudSync {
         continue;
       }
       // The snapshot of a version a difference already brought: nothing to do.
-      if (change.kind === 'put' && change.catchUp && current && current.serial === change.serial && !this.failures.has(origin)) continue;
+      if (change.kind === 'put' && change.catchUp && current && current.serial === change.serial && !this.lastGood.failures.has(origin)) continue;
       if (change.kind === 'delete') {
         drop();
         continue;
@@ -263,7 +272,7 @@ export class CloudSync {
       }
       const zone = await this.build(stored);
       if (zone) next = next.with(zone);
-      if (zone && !this.failures.has(origin)) {
+      if (zone && !this.lastGood.failures.has(origin)) {
         if (stored.secondaries) this.outbound.set(origin, stored.secondaries);
         else this.outbound.delete(origin);
       }
@@ -290,21 +299,17 @@ export class CloudSync {
     }
   }
 
-  /** A zone that does not build keeps its previous version serving, and the error is kept. */
+  /** The zone as stored, or its last good version when that does not build (runtime/last-good.ts). */
   private async build(stored: StoredZone): Promise<Zone | undefined> {
-    try {
+    const result = await this.lastGood.rebuildAsync(stored.origin, this.zones.get(Name.fromText(stored.origin)), async () => {
       const started = Date.now();
       const zone = await this.steps(zoneSteps(stored));
       // A large zone takes seconds: say so, for whoever wonders why the new serial came late.
       if (Date.now() - started >= 1000) this.options.log.info('large zone built', { zone: stored.origin, records: zone.recordCount, ms: Date.now() - started });
-      this.options.snapshot?.rememberText(zone, stored.text);
-      this.failures.delete(stored.origin);
       return zone;
-    } catch (err) {
-      this.failures.set(stored.origin, (err as Error).message);
-      this.options.log.error('zone from the store rejected; keeping the previous version', { zone: stored.origin, error: (err as Error).message });
-      return this.zones.get(Name.fromText(stored.origin));
-    }
+    });
+    if (result.state === 'built') this.options.snapshot?.rememberText(result.zone, stored.text);
+    return result.zone;
   }
 
   private async report(ttlSeconds: number): Promise<void> {

@@ -28,7 +28,7 @@ export class OutboundTransfers {
   constructor(
     private readonly global: AddressList,
     private readonly log: Logger,
-    /** The addresses the server listens on; NOTIFYs go out from one of the target's family. */
+    /** The addresses the server listens on: a NOTIFY goes out from one of them (secondaries accept it from there). */
     private readonly bound: () => ReadonlyArray<{ readonly host: string }>,
     notify: NotifyOptions,
   ) {

@@ -4,7 +4,7 @@ import type { ZoneRecord } from '../zone/zone-builder';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import { serialCompare } from '../zone/serial';
 import { snapshotSteps, zoneSteps } from '../store/snapshot';
-import { stepRunner, type StepRunner } from '../server/slices';
+import { stepRunner, type StepRunner } from '../runtime/slices';
 import { StoreUnavailableError, type SecondaryConfig, type SecondaryState, type StoreEpoch, type ZoneSnapshot, type ZoneStore } from '../store/zone-store';
 import type { Logger } from '../log/log';
 import type { NotifyVerdict } from '../nameserver/notify';

@@ -12,11 +12,13 @@ import type { SecondaryConfig } from '../store/zone-store';
 import type { ResolvedSecondary } from '../control/outbound';
 import type { TsigKey } from '../dns/tsig';
 import type { Logger } from '../log/log';
+import { LastGoodZones } from '../runtime/last-good';
 
 /**
  * The zones of `dnsfleet serve`: read from manifest files, rebuilt on every reload, and never
  * lost to a bad edit. A file that cannot be read or parsed keeps all the zones it had; a zone that
- * fails its checks keeps its previous version; only a zone that is gone from the files goes away.
+ * fails its checks keeps its previous version (the rule every role follows: runtime/last-good.ts);
+ * only a zone that is gone from the files goes away.
  */
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -101,9 +103,11 @@ export class ZoneCatalog {
     const errors: string[] = [];
     const warnings: string[] = [];
     const next = new Map<string, FileContent>();
+    // A manifest that fails validation or its zone's checks is reported in this reload's errors.
+    const rebuild = new LastGoodZones<BuiltZone>({ serialOf: (b) => b.zone.serial, report: (f) => errors.push(f.message), rejects: (err) => err instanceof ManifestError });
     for (const file of this.files()) {
       const previous = this.lastGood.get(file) ?? { zones: new Map<string, BuiltZone>(), secrets: new Map<string, SecretEntry>() };
-      next.set(file, this.loadFile(file, previous, errors, warnings));
+      next.set(file, this.loadFile(file, previous, errors, warnings, rebuild));
     }
     this.lastGood = next;
 
@@ -192,7 +196,7 @@ export class ZoneCatalog {
     this.keyMap = keys;
   }
 
-  private loadFile(file: string, previous: FileContent, errors: string[], warnings: string[]): FileContent {
+  private loadFile(file: string, previous: FileContent, errors: string[], warnings: string[], rebuild: LastGoodZones<BuiltZone>): FileContent {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -256,19 +260,12 @@ export class ZoneCatalog {
         places.set(name, place);
       }
       const old = name ? previous.zones.get(name) : undefined;
-      try {
-        const resource = validateZoneDocument(doc);
-        const built = buildZone(doc, resource, old?.managedSerial, this.clock(), { include: includeReader(file) });
-        zones.set(built.zone.origin.toString().toLowerCase(), built);
-        warnings.push(...built.warnings);
-      } catch (err) {
-        if (!(err instanceof ManifestError)) throw err;
-        if (old) {
-          zones.set(name!, old);
-          errors.push(`${err.message} (still serving serial ${old.zone.serial})`);
-        } else {
-          errors.push(`${err.message} (zone not loaded)`);
-        }
+      const result = rebuild.rebuild(name ?? place, old, () => buildZone(doc, validateZoneDocument(doc), old?.managedSerial, this.clock(), { include: includeReader(file) }));
+      if (result.state === 'built') {
+        zones.set(result.zone.zone.origin.toString().toLowerCase(), result.zone);
+        warnings.push(...result.zone.warnings);
+      } else if (result.state === 'kept-last-good') {
+        zones.set(name!, result.zone);
       }
     }
     return { zones, secrets, secondaryZones, places };

@@ -6,18 +6,23 @@ import { SecondaryManager } from '../control/secondary-manager';
 import { OutboundTransfers } from '../control/outbound';
 import { CloudSync } from '../cloud/cloud-sync';
 import { ZoneSet } from '../zone/zone-set';
-import { DnsServer, type ListenAddress, type UdpIo } from '../server/dns-server';
+import type { DnsServer, ListenAddress, UdpIo } from '../server/dns-server';
 import { Responder } from '../nameserver/respond';
 import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
 import type { Logger } from '../log/log';
 import type { TcpLimits } from '../server/tcp-limits';
+import { ServerRuntime, type ServerPart } from '../runtime/server-runtime';
 import { ZoneCatalog } from './catalog';
 
 /**
  * `dnsfleet serve`: manifests from files, answered on UDP and TCP, reloaded when a file changes.
  * Each zone's `spec.secondaries` may transfer it (with their TSIG key when they have one) and are
  * sent a NOTIFY whenever the zone loads with a new serial.
+ *
+ * Only the wiring of the role is here — the files (catalog.ts), their reloads, and SecondaryZone
+ * manifests handed to the control server's machinery; listeners and the order of start and stop
+ * are the start-up path's (runtime/server-runtime.ts). No HTTP endpoint.
  */
 
 export interface ServeOptions {
@@ -61,7 +66,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const first = catalog.reload();
   const stopping = new AbortController();
   // Who may transfer which zone, and the NOTIFYs to the zones' secondaries: rebuilt on every reload.
-  const outbound = new OutboundTransfers(AddressList.parse(options.allowTransfer), log, () => server.bound, { ...options.notify, signal: stopping.signal });
+  const outbound = new OutboundTransfers(AddressList.parse(options.allowTransfer), log, () => runtime.dns.bound, { ...options.notify, signal: stopping.signal });
   outbound.allow(catalog.secondaries);
   // SecondaryZone manifests: the control server's machinery on a store in this process. Their
   // copies are served beside the files' zones (a Zone of the same name wins: the catalog says so).
@@ -84,25 +89,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     transferred = zones;
     publish();
   } });
-  const server: DnsServer = new DnsServer({
-    listen: options.listen,
-    responder,
+  const runtime: ServerRuntime = new ServerRuntime({
     log,
-    tcp: options.tcp,
-    udpIo: options.udpIo,
+    dns: { listen: options.listen, responder, tcp: options.tcp, udpIo: options.udpIo },
   });
-  await server.start();
-  await sync.start();
-  await handOver(store, catalog.secondaryZones);
-  await secondaries.start();
-  log.info('ready', {
-    zones: first.zones,
-    errors: first.errors.length,
-    listen: server.bound.map((b) => hostPort(b.host, b.port)).join(','),
-  });
-  // NOTIFY needs the addresses the server listens on (secondaries accept it from there).
-  outbound.notifyChanged(catalog.zones);
-
+  const server = runtime.dns;
+  const syncPart: ServerPart = { name: 'secondary zone copies', start: () => sync.start(), stop: () => sync.stop() };
+  const secondaryPart: ServerPart = {
+    name: 'secondary zones',
+    start: async () => {
+      await handOver(store, catalog.secondaryZones);
+      await secondaries.start();
+    },
+    stop: () => secondaries.stop(),
+  };
   const reload = (): void => {
     const report = catalog.reload();
     responder.setKeys(catalog.keys);
@@ -114,7 +114,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
-  if (options.watch) {
+  // Started last, stopped first: no reload and no NOTIFY while the rest stops.
+  const filesPart: ServerPart = {
+    name: 'manifest files',
+    start: async () => {
+      if (options.watch) watchers.push(...watchFiles());
+    },
+    stop: async () => {
+      if (timer) clearTimeout(timer);
+      stopping.abort();
+      for (const w of watchers) w.close();
+    },
+  };
+  const watchFiles = (): FSWatcher[] => {
     let firstEvent = 0;
     const whenSettled = (): void => {
       const quietFor = Date.now() - newestChange(catalog.files());
@@ -132,27 +144,26 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     };
     // Watch directories, not files: editors and `kubectl`-style tools replace files by rename.
     const dirs = new Set(options.paths.map((p) => (isDirectory(p) ? resolve(p) : dirname(resolve(p)))));
+    const started: FSWatcher[] = [];
     for (const dir of dirs) {
       try {
-        watchers.push(watch(dir, schedule));
+        started.push(watch(dir, schedule));
       } catch (err) {
         log.warn('cannot watch for changes', { path: dir, error: (err as Error).message });
       }
     }
-  }
-  return {
-    server,
-    catalog,
-    reload,
-    stop: async () => {
-      if (timer) clearTimeout(timer);
-      stopping.abort();
-      for (const w of watchers) w.close();
-      await secondaries.stop();
-      await sync.stop();
-      await server.stop();
-    },
+    return started;
   };
+
+  await runtime.start([syncPart, secondaryPart, filesPart]);
+  log.info('ready', {
+    zones: first.zones,
+    errors: first.errors.length,
+    listen: server.bound.map((b) => hostPort(b.host, b.port)).join(','),
+  });
+  // NOTIFY needs the addresses the server listens on (secondaries accept it from there).
+  outbound.notifyChanged(catalog.zones);
+  return { server, catalog, reload, stop: () => runtime.stop() };
 }
 
 /** Gives the SecondaryZone manifests to the transfer machinery: new and changed ones, and removes the gone. */

@@ -6,7 +6,7 @@ import { writeZoneFile, type WritableRecord } from '../dns/zonefile/writer';
 import { ZoneBuilder, ZoneCheckError } from '../zone/zone-builder';
 import { recordTtl, type Zone } from '../zone/zone';
 import { ITEMS_PER_STEP } from '../zone/steps';
-import { runInSlices } from '../server/slices';
+import { runInSlices } from '../runtime/slices';
 import { snapshotOf, snapshotSteps, zoneOf, zoneSteps } from './snapshot';
 
 // Snapshots (the store's master-file text) and back, in one go and in slices (ADR 0009).

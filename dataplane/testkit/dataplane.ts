@@ -1,6 +1,6 @@
 import { RedisZoneStore } from '../store/redis-store';
-import { CONTROL_SERVER } from '../store/zone-store';
 import { runCloud, type RunningCloud } from '../cloud/run-cloud';
+import { runControl, type RunningControl } from '../control/run-control';
 import type { Logger } from '../log/log';
 import { freePort, start, waitFor } from './processes';
 
@@ -13,7 +13,7 @@ export interface TestDataplane {
   readonly redisUrl: string;
   /** The operator's side of the store: secondary zone configurations in, state out. */
   readonly writer: RedisZoneStore;
-  readonly control: RunningCloud;
+  readonly control: RunningControl;
   readonly clouds: readonly RunningCloud[];
   /** The control server's DNS port (where primaries send NOTIFY). */
   readonly controlPort: number;
@@ -28,7 +28,7 @@ export async function startTestDataplane(log: Logger, options: { reportEveryMs?:
   const writer = new RedisZoneStore(redisUrl);
   const controlPort = await freePort();
   const common = { http: { host: '127.0.0.1', port: 0 }, log, ...(options.reportEveryMs ? { reportEveryMs: options.reportEveryMs } : {}) };
-  const control = await runCloud({ ...common, cloud: CONTROL_SERVER, pod: 'control-0', store: new RedisZoneStore(redisUrl), listen: [{ host: '127.0.0.1', port: controlPort }], secondaries: true });
+  const control = await runControl({ ...common, pod: 'control-0', store: new RedisZoneStore(redisUrl), listen: [{ host: '127.0.0.1', port: controlPort }] });
   const clouds: RunningCloud[] = [];
   for (const cloud of ['cloud-a', 'cloud-b']) clouds.push(await runCloud({ ...common, cloud, pod: `${cloud}-0`, store: new RedisZoneStore(redisUrl), listen: [{ host: '127.0.0.1', port: 0 }] }));
   return {

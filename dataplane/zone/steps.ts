@@ -3,7 +3,7 @@
  * thread that does it also answers DNS. The DNS core stays synchronous and free of I/O, so it does
  * not wait on anything itself: it does its work as a generator that yields between small pieces,
  * and the layer around it (cloud/, control/, standalone/) decides when to resume, e.g. after
- * letting the event loop answer the queries that arrived meanwhile (server/slices.ts).
+ * letting the event loop answer the queries that arrived meanwhile (runtime/slices.ts).
  *
  * A step is a few thousand records' worth of work (well under a millisecond on an idle core), so
  * a caller that checks the clock after each step keeps its slices as short as it likes.
@@ -54,5 +54,5 @@ export function* sortInSteps<T>(items: T[], compare: (a: T, b: T) => number): St
   return from;
 }
 
-/** Turns steps into their result, in whatever slices the caller's layer chooses (server/slices.ts). */
+/** Turns steps into their result, in whatever slices the caller's layer chooses (runtime/slices.ts). */
 export type StepRunner = <T>(steps: Steps<T>) => Promise<T>;

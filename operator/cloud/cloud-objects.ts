@@ -77,7 +77,7 @@ export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSetti
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    // The pod stops within 10 s whatever the store does (cli/main.ts); this leaves it room.
+    // The pod stops within 10 s whatever the store does (dataplane/runtime/signals.ts); this leaves it room.
     terminationGracePeriodSeconds: 30,
     volumes: [{ name: 'state', emptyDir: { sizeLimit: '1Gi' } }],
     securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
@@ -101,7 +101,7 @@ export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSetti
           { name: 'dns-tcp', containerPort: DNS_CONTAINER_PORT, protocol: 'TCP' },
           { name: 'http', containerPort: HTTP_CONTAINER_PORT, protocol: 'TCP' },
         ],
-        // Ready means every zone of the pod is loaded (dataplane/cloud/run-cloud.ts).
+        // Ready means every zone of the pod is loaded (dataplane/cloud/store-follower.ts).
         readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 2, failureThreshold: 2 },
         livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
         // A large zone set loads for a while before /readyz: liveness must not kill it meanwhile.

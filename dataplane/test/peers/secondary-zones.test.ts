@@ -6,6 +6,7 @@ import dnsPacket from 'dns-packet';
 import type { RedisZoneStore } from '../../store/redis-store';
 import type { SecondaryConfig } from '../../store/zone-store';
 import type { RunningCloud } from '../../cloud/run-cloud';
+import type { RunningControl } from '../../control/run-control';
 import { memoryLogger } from '../../testkit/memory-logger';
 import { startPrimary, type Primary, type PrimaryKind } from '../../testkit/primaries';
 import { freePort, stopAll, waitFor } from '../../testkit/processes';
@@ -39,7 +40,7 @@ for (const { kind, tsig } of variants) {
     const key = { name: 'transfer-key.', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
     const log = memoryLogger();
     let dataplane: TestDataplane;
-    let control: RunningCloud;
+    let control: RunningControl;
     let clouds: readonly RunningCloud[] = [];
     let primary: Primary;
     let writer: RedisZoneStore;
