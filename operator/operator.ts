@@ -21,6 +21,7 @@ import { logStoreHealth } from '../dataplane/store/store-health';
 import { StoreWatch } from './store-watch';
 import { StoreRewrite } from './store-rewrite';
 import { markStale } from './stale-status';
+import { causeOf } from './reconcile-error';
 
 /**
  * `dnsfleet operator`: watches Zones and NameserverClouds and reconciles each object through one
@@ -180,7 +181,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
           if (kind === 'Zone' || kind === 'SecondaryZone' || kind === 'NameserverCloud') void markStale(kube, o.log, kind, namespace, name, health.state);
           return false;
         }
-        if (!(err instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
+        if (!(causeOf(err) instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
         return true;
       },
     },
