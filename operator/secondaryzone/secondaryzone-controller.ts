@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { CloudNameservers, SecondaryZone, SecondaryZoneStatus } from '../../crds/v1alpha1/secondaryzone';
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
+import type { CloudServingStatus } from '../../crds/v1alpha1/zone';
 import type { Logger } from '../../dataplane/log/log';
 import { storeOrigin, ZoneOwnedError, type PodReport, type SecondaryConfig, type ZoneStore } from '../../dataplane/store/zone-store';
 import { admissionOfOwnedError, OwnershipReason, ownerTag, reportRefused, type Admission, type ZoneNames } from '../ownership';
@@ -175,10 +176,14 @@ export class SecondaryZoneController {
     }
 
     const state = await step(`read the control server's report on ${origin}`, () => this.o.store.secondaryState(origin));
-    const cloudNames = nameservers.map((n) => n.cloud);
-    const reports = new Map<string, PodReport[]>();
-    for (const cloud of cloudNames) reports.set(cloud, await step(`read the reports of cloud ${cloud}'s pods`, () => this.o.store.servedBy(cloud)));
-    const progress = state?.serial !== undefined ? cloudProgress(origin, state.serial, cloudNames, reports) : [];
+    // Nothing transferred yet: no pod can serve it, so none is asked.
+    let progress: CloudServingStatus[] = [];
+    if (state?.serial !== undefined) {
+      const cloudNames = nameservers.map((n) => n.cloud);
+      const reports = new Map<string, PodReport[]>();
+      for (const cloud of cloudNames) reports.set(cloud, await step(`read the reports of cloud ${cloud}'s pods`, () => this.o.store.servedBy(cloud)));
+      progress = cloudProgress(origin, state.serial, cloudNames, reports);
+    }
     const ready = secondaryReadyCondition(zone, state, progress, missing);
     // Propagating is progress, not a fault: a Normal Event (docs/operator.md).
     const eventType = ready.status === 'False' && ready.reason !== SecondaryReason.Propagating ? 'Warning' : 'Normal';
