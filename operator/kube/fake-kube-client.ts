@@ -100,8 +100,11 @@ export class FakeKubeClient implements KubeClient {
 
   /**
    * Creates or updates a dnsfleet object as a user's `kubectl apply` would: a new object gets a
-   * uid, creationTimestamp and generation 1; a change of `spec` bumps the generation. Status and
-   * finalizers given are kept (a test may start from any state). Returns the stored copy.
+   * uid, creationTimestamp and generation 1; a change of `spec` bumps the generation. An update
+   * that leaves out `status` or `metadata.finalizers` keeps the stored ones (the status is a
+   * subresource; a user's apply does not drop the controller's finalizer); given ones replace them
+   * (a test may start from any state). An update that changes nothing is a no-op, as on the API
+   * server: no new resourceVersion, no watch event. Returns the stored copy.
    */
   put<K extends DnsfleetKind>(kind: K, object: KindTypes[K]): KindTypes[K] {
     const key = this.key(kind, object.metadata.namespace, object.metadata.name);
@@ -109,6 +112,9 @@ export class FakeKubeClient implements KubeClient {
     const next = structuredClone(object);
     next.metadata.namespace ??= 'default';
     if (before) {
+      if (object.status === undefined && before.status !== undefined) next.status = structuredClone(before.status) as typeof next.status;
+      if (object.metadata.finalizers === undefined && before.metadata.finalizers !== undefined) next.metadata.finalizers = [...before.metadata.finalizers];
+      next.metadata.resourceVersion = before.metadata.resourceVersion;
       next.metadata.uid = before.metadata.uid;
       next.metadata.creationTimestamp = before.metadata.creationTimestamp;
       next.metadata.generation = (before.metadata.generation ?? 1) + (isDeepStrictEqual(before.spec, next.spec) ? 0 : 1);
@@ -118,6 +124,7 @@ export class FakeKubeClient implements KubeClient {
       next.metadata.creationTimestamp ??= this.clock().toISOString();
       next.metadata.generation ??= 1;
     }
+    if (before && isDeepStrictEqual(before, next)) return structuredClone(before);
     this.store(kind, key, next);
     return structuredClone(next);
   }
