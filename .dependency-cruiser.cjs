@@ -9,7 +9,7 @@
  */
 const TESTS = '\\.(test|fixtures)\\.ts$|^dataplane/test/';
 /** Tools that start servers, peers and control planes, shared by tests and benchmarks. */
-const TESTKIT = '^dataplane/testkit/|^e2e/support/';
+const TESTKIT = '^dataplane/testkit/|^operator/testkit/|^e2e/support/';
 const BENCH = '^dataplane/bench/|^e2e/bench/';
 
 /** The dataplane folders that ship (everything under dataplane/ but tests, testkit and benchmarks). */
@@ -36,6 +36,8 @@ const LAYERS = {
   // operator/kube/ is the Kubernetes client every controller uses: it knows the API types and
   // nothing of the controllers (issue #10).
   'operator/kube/': ['crds/', 'dataplane/log/'],
+  // Fakes of the operator's clients for the controllers' unit tests (issue #10): test support, never production.
+  'operator/testkit/': ['operator/', 'crds/', 'dataplane/dns/', 'dataplane/log/'],
   'operator/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/manifest/', 'dataplane/store/', 'dataplane/log/'],
   // Benchmarks run production code and the testkit, never tests.
   'dataplane/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/', 'dataplane/testkit/'],

@@ -4,7 +4,7 @@ import type { DNSSECPolicy } from '../crds/v1alpha1/dnssecpolicy';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
 import { getCondition } from './conditions';
-import { FakeKubeClient } from './kube/fake-kube-client';
+import { FakeKubeClient } from './testkit/fake-kube-client';
 import { runOperator, type RunningOperator } from './operator';
 
 /**

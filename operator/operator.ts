@@ -22,6 +22,7 @@ import { logStoreHealth } from '../dataplane/store/store-health';
 import { StoreWatch } from './store-watch';
 import { StoreRewrite } from './store-rewrite';
 import { markStale } from './stale-status';
+import { TsigSecrets } from './tsig-secrets';
 import { causeOf } from './reconcile-error';
 
 /**
@@ -137,20 +138,26 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   // The informers' view, for the controllers that look across objects.
   const clouds = new Map<string, NameserverCloud>();
   const zones = new Map<string, Zone>();
-  const secondaries = new Map<string, SecondaryZone>();
+  const secondaryZones = new Map<string, SecondaryZone>();
   const policies = new Map<string, DNSSECPolicy>();
   const policy = (namespace: string, name: string): DNSSECPolicy | undefined => policies.get(objectKey('DNSSECPolicy', namespace, name));
   // A DuplicateName cloud lends nothing to the zones (cloud/cloud-controller.ts).
   const servingClouds = (): NameserverCloud[] => firstOfEachName(clouds.values());
   const cloudNames = (): string[] => servingClouds().map((c) => c.metadata.name).sort();
   const zonesUsing = (namespace: string, policy: string): number =>
-    [...zones.values(), ...secondaries.values()].filter((z) => (z.metadata.namespace ?? 'default') === namespace && z.spec.dnssecPolicy === policy).length;
+    [...zones.values(), ...secondaryZones.values()].filter((z) => (z.metadata.namespace ?? 'default') === namespace && z.spec.dnssecPolicy === policy).length;
 
   // Who owns each zone name (ADR 0008), from the informers' events below.
   const names = new ZoneNames(o.zonePolicy);
-  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, names, clouds: cloudNames, policy, onState: (key, reason) => o.metrics.zoneState(key, reason) });
+  // The Zone and SecondaryZone controllers read their objects from the informers' caches, share one
+  // reader of TSIG Secrets, and write every zone again when the store has a new epoch.
+  const secrets = new TsigSecrets(kube);
+  const storeEpoch = (): string | undefined => o.storeWatch.latest?.id;
+  const zone = (namespace: string, name: string): Zone | undefined => zones.get(objectKey('Zone', namespace, name));
+  const secondaryZone = (namespace: string, name: string): SecondaryZone | undefined => secondaryZones.get(objectKey('SecondaryZone', namespace, name));
+  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, zone, names, clouds: cloudNames, policy, secrets, storeEpoch, onState: (key, reason) => o.metrics.zoneState(key, reason) });
   const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, cached: (namespace, name) => clouds.get(objectKey('NameserverCloud', namespace, name)), known: () => clouds.values() });
-  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, names, clouds: servingClouds, policy, onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
+  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, secondaryZone, names, clouds: servingClouds, policy, secrets, storeEpoch, onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
   const policyController = new PolicyController({ kube, log: o.log, cached: policy, zonesUsing });
   const controlController = o.controlServer ? new ControlServerController({ kube, settings: { ...o.controlServer, pods: o.pods } }) : undefined;
   const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {
@@ -182,7 +189,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
           // From the informers' caches, as the reconciles read them.
           const kind = key.slice(0, key.indexOf('/'));
           if (kind === 'Zone') void markStale(kube, o.log, kind, zones.get(key), health.state);
-          else if (kind === 'SecondaryZone') void markStale(kube, o.log, kind, secondaries.get(key), health.state);
+          else if (kind === 'SecondaryZone') void markStale(kube, o.log, kind, secondaryZones.get(key), health.state);
           else if (kind === 'NameserverCloud') void markStale(kube, o.log, kind, clouds.get(key), health.state);
           return false;
         }
@@ -211,7 +218,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     keys: () => [...known.keys()].filter((k) => k.startsWith('Zone/') || k.startsWith('SecondaryZone/')),
     requeue: (key) => enqueue(key),
     // Copies exist where a SecondaryZone was transferred, and a control server runs to hold them.
-    needsCopies: () => o.controlServer !== undefined && [...secondaries.values()].some((s) => s.status?.serial !== undefined),
+    needsCopies: () => o.controlServer !== undefined && [...secondaryZones.values()].some((s) => s.status?.serial !== undefined),
   });
   const requeueKind = (kind: DnsfleetKind): void => {
     for (const key of known.keys()) if (key.startsWith(`${kind}/`)) queue.add(key);
@@ -264,10 +271,10 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
       // The zones naming a policy say whether it exists and is valid (their DNSSEC condition).
       if (isDeepStrictEqual(before?.spec, after?.spec)) return;
       const { namespace = 'default', name } = (after ?? before)!.metadata;
-      for (const [key, z] of [...zones, ...secondaries]) if ((z.metadata.namespace ?? 'default') === namespace && z.spec.dnssecPolicy === name) enqueue(key);
+      for (const [key, z] of [...zones, ...secondaryZones]) if ((z.metadata.namespace ?? 'default') === namespace && z.spec.dnssecPolicy === name) enqueue(key);
     }),
     await watchKind('Zone', zones, claims('Zone')),
-    await watchKind('SecondaryZone', secondaries, claims('SecondaryZone')),
+    await watchKind('SecondaryZone', secondaryZones, claims('SecondaryZone')),
   ];
   listed = true;
   for (const key of pending) queue.add(key);

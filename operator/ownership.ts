@@ -1,5 +1,5 @@
-import type { Zone } from '../crds/v1alpha1/zone';
-import type { SecondaryZone } from '../crds/v1alpha1/secondaryzone';
+import type { Zone, ZoneStatus } from '../crds/v1alpha1/zone';
+import type { SecondaryZone, SecondaryZoneStatus } from '../crds/v1alpha1/secondaryzone';
 import { storeOrigin, ZoneOwnedError } from '../dataplane/store/zone-store';
 import type { Logger } from '../dataplane/log/log';
 import type { KubeClient } from './kube/client';
@@ -149,12 +149,15 @@ export interface RefuseContext {
  * Event when the reason changes. Nothing is written to the store; when the owner changes the
  * object is put back on the queue by `ZoneNames.update`.
  */
-export async function reportRefused(c: RefuseContext, kind: ClaimKind, object: Claimable, refusal: Admission & { ok: false }): Promise<void> {
+export async function reportRefused(c: RefuseContext, kind: 'Zone', object: Zone, refusal: Admission & { ok: false }): Promise<ZoneStatus>;
+export async function reportRefused(c: RefuseContext, kind: 'SecondaryZone', object: SecondaryZone, refusal: Admission & { ok: false }): Promise<SecondaryZoneStatus>;
+/** Returns the status the object has now (for the controller's StatusMemory). */
+export async function reportRefused(c: RefuseContext, kind: ClaimKind, object: Claimable, refusal: Admission & { ok: false }): Promise<ZoneStatus | SecondaryZoneStatus> {
   const key = `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;
   const was = object.status?.conditions?.find((x) => x.type === 'Ready')?.reason;
   const ready = { type: 'Ready', status: 'False' as const, reason: refusal.reason, message: refusal.message };
-  if (kind === 'Zone') await writeStatus(c.kube, c.log, 'Zone', object as Zone, {}, ready, c.now);
-  else await writeStatus(c.kube, c.log, 'SecondaryZone', object as SecondaryZone, {}, ready, c.now);
+  const status = kind === 'Zone' ? await writeStatus(c.kube, c.log, 'Zone', object as Zone, {}, ready, c.now) : await writeStatus(c.kube, c.log, 'SecondaryZone', object as SecondaryZone, {}, ready, c.now);
   if (was !== refusal.reason) c.log.warn('zone name refused; nothing written', { kind, key, reason: refusal.reason, message: refusal.message });
   c.onState?.(key, refusal.reason);
+  return status;
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { statusCode } from './kube/client';
-import { conflictError } from './kube/fake-kube-client';
+import { conflictError } from './testkit/fake-kube-client';
 import { causeOf, ReconcileStepError, step } from './reconcile-error';
 
 describe('ReconcileStepError', () => {

@@ -1,3 +1,4 @@
+import { DnsfleetError } from '../dataplane/dns/error';
 import { describeKubeError } from './kube/client';
 
 /**
@@ -6,14 +7,13 @@ import { describeKubeError } from './kube/client';
  * done, not only what the API server or the store answered. The original error stays in `cause`,
  * so callers that decide by the error's kind (a 409, the store being away) look at `causeOf(err)`.
  */
-export class ReconcileStepError extends Error {
+export class ReconcileStepError extends DnsfleetError {
   constructor(
     /** What the reconcile was doing, e.g. `apply Deployment dnsfleet-a`, `write status`. */
     readonly step: string,
     override readonly cause: unknown,
   ) {
-    super(`${step}: ${describeKubeError(cause)}`, { cause });
-    this.name = 'ReconcileStepError';
+    super(`${step}: ${describeKubeError(cause)}`, { step }, { cause });
   }
 }
 

@@ -3,7 +3,7 @@ import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import type { StoreHealthState } from '../dataplane/store/store-health';
 import { getCondition } from './conditions';
-import { FakeKubeClient } from './kube/fake-kube-client';
+import { FakeKubeClient } from './testkit/fake-kube-client';
 import { markStale } from './stale-status';
 
 describe('markStale', () => {

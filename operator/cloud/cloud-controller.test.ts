@@ -4,7 +4,7 @@ import { memoryLogger } from '../../dataplane/testkit/memory-logger';
 import { MemoryZoneStore } from '../../dataplane/store/memory-store';
 import { StoreUnavailableError } from '../../dataplane/store/zone-store';
 import { statusCode } from '../kube/client';
-import { conflictError, FakeKubeClient } from '../kube/fake-kube-client';
+import { conflictError, FakeKubeClient } from '../testkit/fake-kube-client';
 import { causeOf, ReconcileStepError } from '../reconcile-error';
 import { getCondition } from '../conditions';
 import { CloudController } from './cloud-controller';

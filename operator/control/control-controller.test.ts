@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { statusCode } from '../kube/client';
-import { FakeKubeClient, serverError } from '../kube/fake-kube-client';
+import { FakeKubeClient, serverError } from '../testkit/fake-kube-client';
 import { causeOf, ReconcileStepError } from '../reconcile-error';
 import { ControlServerController } from './control-controller';
 import type { ControlServerSettings } from './control-objects';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { DNSSECPolicy, DNSSECPolicySpec } from '../../crds/v1alpha1/dnssecpolicy';
 import { memoryLogger } from '../../dataplane/testkit/memory-logger';
 import { statusCode } from '../kube/client';
-import { conflictError, FakeKubeClient } from '../kube/fake-kube-client';
+import { conflictError, FakeKubeClient } from '../testkit/fake-kube-client';
 import { causeOf, ReconcileStepError } from '../reconcile-error';
 import { getCondition } from '../conditions';
 import { PolicyController } from './policy-controller';

@@ -1,158 +1,216 @@
+import { createHash } from 'node:crypto';
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
-import type { CloudNameservers, SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
+import type { CloudNameservers, SecondaryZone, SecondaryZoneStatus } from '../../crds/v1alpha1/secondaryzone';
+import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
+import type { CloudServingStatus } from '../../crds/v1alpha1/zone';
 import type { Logger } from '../../dataplane/log/log';
 import { storeOrigin, ZoneOwnedError, type PodReport, type SecondaryConfig, type ZoneStore } from '../../dataplane/store/zone-store';
-import { admissionOfOwnedError, OwnershipReason, ownerTag, reportRefused, type ZoneNames } from '../ownership';
-import { parseTsigKey, TsigKeyError } from '../../dataplane/dns/tsig';
+import { admissionOfOwnedError, OwnershipReason, ownerTag, reportRefused, type Admission, type ZoneNames } from '../ownership';
+import type { ConditionInput } from '../conditions';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
-import { writeStatus } from '../status-writer';
-import { resolveSecondaries, SECONDARIES_CONDITION, secondariesCondition } from '../outbound-secondaries';
+import { causeOf, step } from '../reconcile-error';
+import { CONFLICT_RETRY_MS, ensureFinalizer, hasFinalizer, isConflict, removeFinalizer } from '../finalizers';
+import { StatusMemory, writeStatus } from '../status-writer';
+import { SECRET_RECHECK_MS, TsigSecrets } from '../tsig-secrets';
+import { CUSTOMER_SECONDARIES_CONDITION, customerSecondariesCondition, logLeftOut, readCustomerSecondaries } from '../customer-secondaries';
 import { cloudProgress } from '../zone/zone-status';
 import { firstOfEachName } from '../cloud/cloud-controller';
 import { DNSSEC_CONDITION, dnssecCondition } from '../dnssecpolicy/signing-status';
-import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
 import { SecondaryReason, secondaryConfigOf, secondaryReadyCondition, statusFields } from './secondary-status';
 
 /**
  * Reconciles one SecondaryZone, a straight list of steps. The control server does the
- * transfers (dataplane/control); this controller hands it the zone and reports what it says.
+ * transfers (dataplane/control); this controller hands it the zone and reports what it says. The
+ * SecondaryZone is read from the informer's cache, never from the API server.
  *
  * 1. gone → nothing; being deleted → remove it from the control server and the clouds, then the
  *    finalizer;
- * 2. the finalizer, so a deletion reaches step 1;
- * 3. read the TSIG Secret when one is named (a missing or malformed one is a `TransferFailed`
+ * 2. the finalizer, so a deletion reaches step 1 (a write ends the reconcile: its watch event
+ *    runs it again);
+ * 3. a name the object may not have (ADR 0008) → refused, nothing written;
+ * 4. read the TSIG Secret when one is named (a missing or malformed one is a `TransferFailed`
  *    status naming the Secret and field; nothing is handed over without its key);
- * 4. hand the configuration to the control server (the store) when it changed — a new value of
- *    the `dnsfleet.io/retrieve` annotation asks for a transfer now;
- * 5. read the control server's report and the clouds' pods, and write the status: `Ready`
+ * 5. hand the configuration to the control server (the store) when it changed since it was last
+ *    handed over (or the store's epoch did) — a new value of the `dnsfleet.io/retrieve`
+ *    annotation asks for a transfer now;
+ * 6. read the control server's report and the clouds' pods, and write the status: `Ready`
  *    `Transferred` once every pod serves the transferred serial. The report does not come as a
  *    watch event, so look again soon while not ready, and every half minute after.
  *
  * Beside `Ready` it owns `DNSSEC` and `CustomerSecondaries`, as the zone controller does for Zones.
  */
 
-export const SECONDARY_FINALIZER = 'dnsfleet.io/secondary-cleanup';
+export const SECONDARY_ZONE_FINALIZER = 'dnsfleet.io/secondary-cleanup';
 
 export interface SecondaryZoneControllerOptions {
   readonly kube: KubeClient;
   readonly store: ZoneStore;
   readonly log: Logger;
+  /** The SecondaryZone `name` in `namespace` as the informer's cache holds it. */
+  readonly secondaryZone: (namespace: string, name: string) => SecondaryZone | undefined;
   readonly clouds: () => Iterable<NameserverCloud>;
+  /** The DNSSECPolicy `name` in `namespace` (the informer's cache). */
+  readonly policy: (namespace: string, name: string) => DNSSECPolicy | undefined;
+  /** The TSIG Secrets (shared with the zone controller); one of its own when not given. */
+  readonly secrets?: TsigSecrets;
+  /** The store's epoch as last read (StoreWatch): a new one means the store lost the configuration handed over. */
+  readonly storeEpoch?: () => string | undefined;
   /** Told the Ready reason of each SecondaryZone, and undefined when it is gone (metrics). */
   readonly onState?: (key: string, reason: string | undefined) => void;
   readonly now?: () => Date;
-  /** The DNSSECPolicy `name` in `namespace` (the informer's cache); read from the API server when not given. */
-  readonly policy?: (namespace: string, name: string) => DNSSECPolicy | undefined;
   /** Who owns each zone name (ADR 0008); without it every SecondaryZone may write (tagged with its owner). */
   readonly names?: ZoneNames;
 }
 
+/** While not Ready: the control server's report is not a watch event. */
+const NOT_READY_POLL_MS = 2000;
+const READY_POLL_MS = 30_000;
+
+/** What was last handed to the control server for a SecondaryZone, and from which version of it. */
+interface Handed {
+  readonly uid: string | undefined;
+  readonly generation: number | undefined;
+  /** Digest of the configuration and the store's epoch. */
+  readonly inputs: string;
+}
+
 export class SecondaryZoneController {
-  constructor(private readonly o: SecondaryZoneControllerOptions) {}
+  private readonly handed = new Map<string, Handed>();
+  private readonly statuses = new StatusMemory<'SecondaryZone'>();
+  private readonly secrets: TsigSecrets;
+
+  constructor(private readonly o: SecondaryZoneControllerOptions) {
+    this.secrets = o.secrets ?? new TsigSecrets(o.kube);
+  }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
-    const zone = await this.o.kube.get('SecondaryZone', namespace, name);
-    if (!zone) {
+    const cached = this.o.secondaryZone(namespace, name);
+    if (!cached) {
+      this.forget(key);
       this.o.onState?.(key, undefined);
       return;
     }
+    const zone = this.statuses.current(key, cached);
+    try {
+      return await this.steps(key, zone);
+    } catch (err) {
+      // The object changed since the cache showed it: its watch event brings the new version.
+      if (isConflict(err)) return { requeueAfterMs: CONFLICT_RETRY_MS };
+      throw err;
+    }
+  }
+
+  private async steps(key: string, zone: SecondaryZone): Promise<ReconcileResult | void> {
+    const namespace = zone.metadata.namespace ?? 'default';
     const origin = storeOrigin(zone.spec.zoneName);
-    const finalizers = zone.metadata.finalizers ?? [];
     // Every write carries it; the store removes and replaces only what this object wrote (ADR 0008).
-    const owner = ownerTag('SecondaryZone', namespace, name);
+    const owner = ownerTag('SecondaryZone', namespace, zone.metadata.name);
     if (zone.metadata.deletionTimestamp) {
-      if (!finalizers.includes(SECONDARY_FINALIZER)) return;
-      for (const name of new Set([origin, zone.status?.writtenZoneName ?? origin])) {
-        await this.o.store.deleteSecondary(name, owner);
-        await this.o.store.deleteZone(name, owner);
-      }
+      if (!hasFinalizer(zone, SECONDARY_ZONE_FINALIZER)) return;
+      for (const name of new Set([origin, zone.status?.writtenZoneName ?? origin])) await this.removeFromStore(name, owner);
       this.o.log.info('secondary zone removed from the control server and the clouds', { zone: origin, key });
-      await this.o.kube.setFinalizers('SecondaryZone', namespace, name, finalizers.filter((f) => f !== SECONDARY_FINALIZER), zone.metadata.resourceVersion);
+      await removeFinalizer(this.o.kube, 'SecondaryZone', zone, SECONDARY_ZONE_FINALIZER);
+      this.forget(key);
       return;
     }
-    if (!finalizers.includes(SECONDARY_FINALIZER)) {
-      await this.o.kube.setFinalizers('SecondaryZone', namespace, name, [...finalizers, SECONDARY_FINALIZER], zone.metadata.resourceVersion);
-    }
+    if (await ensureFinalizer(this.o.kube, 'SecondaryZone', zone, SECONDARY_ZONE_FINALIZER)) return;
     const admission = this.o.names?.admit('SecondaryZone', zone);
     if (admission && !admission.ok) {
-      if (admission.reason === OwnershipReason.ZoneNameNotAllowed) {
-        // A guardrail set after the zone was written takes it away; only this object's own write goes.
-        await this.o.store.deleteSecondary(origin, owner);
-        await this.o.store.deleteZone(origin, owner);
-      }
-      return reportRefused(this.o, 'SecondaryZone', zone, admission);
+      // A guardrail set after the zone was written takes it away; only this object's own write goes.
+      if (admission.reason === OwnershipReason.ZoneNameNotAllowed) await this.removeFromStore(origin, owner);
+      return this.refuse(key, zone, admission);
     }
 
     const nameservers = servingClouds(zone, this.o.clouds());
     const missing = missingClouds(zone, this.o.clouds());
     const policyName = zone.spec.dnssecPolicy;
-    const policy = policyName === undefined ? undefined : this.o.policy ? this.o.policy(namespace, policyName) : await this.o.kube.get('DNSSECPolicy', namespace, policyName);
-    const outbound = await resolveSecondaries(this.o.kube, namespace, zone.spec.secondaries);
+    const policy = policyName === undefined ? undefined : this.o.policy(namespace, policyName);
+    // A changed object reads its Secrets afresh; a progress check takes a recent read.
+    const last = this.handed.get(key);
+    const changed = !last || last.uid !== zone.metadata.uid || last.generation !== zone.metadata.generation;
+    const customer = await readCustomerSecondaries(this.secrets, namespace, zone.spec.secondaries, changed);
+    const customerCondition = customerSecondariesCondition(zone.spec.secondaries?.length ?? 0, customer.problems);
     // Every status write carries these, so a write on an early return does not drop them.
     const others = [
       { type: DNSSEC_CONDITION, input: dnssecCondition(namespace, policyName, policy) },
-      { type: SECONDARIES_CONDITION, input: secondariesCondition(zone.spec.secondaries?.length ?? 0, outbound.problems) },
+      { type: CUSTOMER_SECONDARIES_CONDITION, input: customerCondition },
     ];
     const unsigned = policyName !== undefined ? { dnssec: { state: 'disabled' as const } } : {};
     let tsig: SecondaryConfig['tsig'];
     if (zone.spec.tsigKeySecretRef) {
-      const ref = zone.spec.tsigKeySecretRef.name;
-      const data = await this.o.kube.readSecret(namespace, ref);
-      let problem: string | undefined;
-      try {
-        if (!data) problem = `Secret ${namespace}/${ref} not found`;
-        else {
-          parseTsigKey(data, `Secret ${namespace}/${ref}`);
-          tsig = { name: data.name!, algorithm: data.algorithm!, secret: data.secret! };
-        }
-      } catch (err) {
-        if (!(err instanceof TsigKeyError)) throw err;
-        problem = err.message;
-      }
-      if (problem !== undefined) {
-        const ready = { type: 'Ready', status: 'False' as const, reason: 'TransferFailed', message: `TSIG key: ${problem}` };
-        await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { nameservers, ...unsigned, problem: `TSIG key: ${problem}`.slice(0, 200) }, ready, this.o.now, 'Warning', others);
+      const secret = await this.secrets.read(namespace, zone.spec.tsigKeySecretRef.name, changed);
+      if (!secret.ok) {
+        const problem = `TSIG key: ${secret.problem}`;
+        const ready = { type: 'Ready', status: 'False' as const, reason: SecondaryReason.TransferFailed, message: problem };
+        await this.status(key, zone, { nameservers, ...unsigned, problem: problem.slice(0, 200) }, ready, 'Warning', others);
         this.o.onState?.(key, ready.reason);
-        return { requeueAfterMs: 30_000 };
+        return { requeueAfterMs: SECRET_RECHECK_MS };
       }
+      tsig = secret.key;
     }
-    if (outbound.problems.length > 0 && zone.status?.conditions?.find((c) => c.type === SECONDARIES_CONDITION)?.message !== others[1]!.input?.message) {
-      this.o.log.warn('customer secondary left out', { key, problems: outbound.problems.join('; ') });
-    }
-    const config: SecondaryConfig = { ...secondaryConfigOf(zone, tsig, outbound.targets), owner };
+    logLeftOut(this.o.log, key, zone.status?.conditions, customerCondition, customer.problems);
+    const config: SecondaryConfig = { ...secondaryConfigOf(zone, tsig, customer.targets), owner };
     const written = zone.status?.writtenZoneName;
     if (written && written !== origin) {
       // Renamed: the old name leaves the control server and the clouds (only this object's write).
-      await this.o.store.deleteSecondary(written, owner);
-      await this.o.store.deleteZone(written, owner);
+      await this.removeFromStore(written, owner);
       this.o.log.info('renamed secondary zone: old name removed', { old: written, zone: origin, key });
     }
-    const current = await this.o.store.getSecondary(origin);
-    if (!current || JSON.stringify(current) !== JSON.stringify(config)) {
-      try {
-        await this.o.store.putSecondary(config);
-      } catch (err) {
-        // The store's guard: another owner wrote the name first (a racing replica, a stale view).
-        if (err instanceof ZoneOwnedError) return reportRefused(this.o, 'SecondaryZone', zone, admissionOfOwnedError(err));
-        throw err;
+    const inputs = createHash('sha256').update(JSON.stringify([config, this.o.storeEpoch?.()])).digest('hex');
+    if (last?.inputs !== inputs || changed) {
+      const current = await step(`read the configuration of ${origin} from the store`, () => this.o.store.getSecondary(origin));
+      if (!current || JSON.stringify(current) !== JSON.stringify(config)) {
+        try {
+          await step(`hand ${origin} to the control server`, () => this.o.store.putSecondary(config));
+        } catch (err) {
+          // The store's guard: another owner wrote the name first (a racing replica, a stale view).
+          const cause = causeOf(err);
+          if (cause instanceof ZoneOwnedError) return this.refuse(key, zone, admissionOfOwnedError(cause));
+          throw err;
+        }
+        this.o.log.info('secondary zone handed to the control server', { zone: origin, key });
       }
-      this.o.log.info('secondary zone handed to the control server', { zone: origin, key });
+      this.handed.set(key, { uid: zone.metadata.uid, generation: zone.metadata.generation, inputs });
     }
 
-    const state = await this.o.store.secondaryState(origin);
-    const cloudNames = nameservers.map((n) => n.cloud);
-    const reports = new Map<string, PodReport[]>();
-    for (const cloud of cloudNames) reports.set(cloud, await this.o.store.servedBy(cloud));
-    const progress = state?.serial !== undefined ? cloudProgress(origin, state.serial, cloudNames, reports) : [];
+    const state = await step(`read the control server's report on ${origin}`, () => this.o.store.secondaryState(origin));
+    // Nothing transferred yet: no pod can serve it, so none is asked.
+    let progress: CloudServingStatus[] = [];
+    if (state?.serial !== undefined) {
+      const cloudNames = nameservers.map((n) => n.cloud);
+      const reports = new Map<string, PodReport[]>();
+      for (const cloud of cloudNames) reports.set(cloud, await step(`read the reports of cloud ${cloud}'s pods`, () => this.o.store.servedBy(cloud)));
+      progress = cloudProgress(origin, state.serial, cloudNames, reports);
+    }
     const ready = secondaryReadyCondition(zone, state, progress, missing);
     // Propagating is progress, not a fault: a Normal Event (docs/operator.md).
     const eventType = ready.status === 'False' && ready.reason !== SecondaryReason.Propagating ? 'Warning' : 'Normal';
-    await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin, ...unsigned }, ready, this.o.now, eventType, others);
+    await this.status(key, zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin, ...unsigned }, ready, eventType, others);
     this.o.onState?.(key, ready.reason);
     // A missing cloud is not waited for at 2 s: a new cloud requeues every SecondaryZone.
-    return { requeueAfterMs: ready.status === 'True' || ready.reason === SecondaryReason.UnknownCloud || ready.reason === SecondaryReason.NoNameserverCloud ? 30_000 : 2000 };
+    return { requeueAfterMs: ready.status === 'True' || ready.reason === SecondaryReason.UnknownCloud || ready.reason === SecondaryReason.NoNameserverCloud ? READY_POLL_MS : NOT_READY_POLL_MS };
+  }
+
+  private async status(key: string, zone: SecondaryZone, fields: Omit<SecondaryZoneStatus, 'conditions' | 'observedGeneration'>, ready: ConditionInput, eventType: 'Normal' | 'Warning', others: ReadonlyArray<{ readonly type: string; readonly input: ConditionInput | undefined }>): Promise<void> {
+    this.statuses.remember(key, zone, await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, fields, ready, this.o.now, eventType, others));
+  }
+
+  /** Removes what this object wrote under `origin`: the configuration and the control server's copy. */
+  private async removeFromStore(origin: string, owner: string): Promise<void> {
+    await step(`remove ${origin} from the control server`, () => this.o.store.deleteSecondary(origin, owner));
+    await step(`remove zone ${origin} from the store`, () => this.o.store.deleteZone(origin, owner));
+  }
+
+  private async refuse(key: string, zone: SecondaryZone, refusal: Admission & { ok: false }): Promise<void> {
+    this.handed.delete(key);
+    this.statuses.remember(key, zone, await reportRefused(this.o, 'SecondaryZone', zone, refusal));
+  }
+
+  private forget(key: string): void {
+    this.handed.delete(key);
+    this.statuses.forget(key);
   }
 }
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { PodReport } from '../../dataplane/store/zone-store';
-import { cloudProgress, ownSerialProblem, readyCondition, ZoneReason } from './zone-status';
+import { cloudProgress, ownSerialProblem, readyCondition, ZoneReason, zoneReadyEvent } from './zone-status';
 
 const pod = (name: string, serials: Record<string, number>): PodReport => ({ pod: name, serials: new Map(Object.entries(serials)), at: 0 });
 const reports = new Map<string, PodReport[]>([
@@ -61,5 +61,15 @@ describe('a zone\'s own SOA serial', () => {
   });
   it('refuses changed content under the same serial', () => {
     assert.match(ownSerialProblem(2026120601, 'changed', served) ?? '', /^the zone changed but its SOA serial is still 2026120601/);
+  });
+
+  it('records a Ready Event per change of reason and per new message of a refused version, never for Propagating', () => {
+    const c = (reason: string, message = 'm', status: 'True' | 'False' = 'False') => ({ type: 'Ready', status, reason, message, lastTransitionTime: '2026-12-06T12:00:00Z' });
+    assert.equal(zoneReadyEvent(undefined, c(ZoneReason.Propagating)), undefined);
+    assert.deepEqual(zoneReadyEvent(c(ZoneReason.Propagating), c(ZoneReason.Serving, 'served', 'True')), { type: 'Normal', reason: 'Serving', action: 'Reconcile', note: 'served' });
+    assert.equal(zoneReadyEvent(c(ZoneReason.Serving, 'a', 'True'), c(ZoneReason.Serving, 'b', 'True')), undefined, 'a new count of pods is no Event');
+    assert.equal(zoneReadyEvent(c(ZoneReason.InvalidZone, 'a'), c(ZoneReason.InvalidZone, 'a')), undefined);
+    assert.deepEqual(zoneReadyEvent(c(ZoneReason.InvalidZone, 'a'), c(ZoneReason.InvalidZone, 'b'))?.type, 'Warning');
+    assert.deepEqual(zoneReadyEvent(c(ZoneReason.SerialNotIncreased, 'a'), c(ZoneReason.SerialNotIncreased, 'b'))?.note, 'b');
   });
 });

@@ -1,7 +1,9 @@
 import type { CloudServingStatus } from '../../crds/v1alpha1/zone';
 import type { PodReport } from '../../dataplane/store/zone-store';
 import { serialCompare } from '../../dataplane/zone/serial';
+import type { Condition } from '../../crds/v1alpha1/meta';
 import type { ConditionInput } from '../conditions';
+import type { EventRecord } from '../kube/client';
 
 /**
  * Pure policy for a Zone's status: how far each cloud has come, and what `Ready` says. `Ready`
@@ -77,4 +79,16 @@ export function ownSerialProblem(serial: number, text: string, stored: { readonl
   if (order < 0) return `the SOA serial ${serial} is lower than ${stored.serial}, the serial being served (RFC 1982 order); secondaries would never take this version: give it a serial above ${stored.serial}. Serial ${stored.serial} keeps serving`;
   if (order === 0 && text !== stored.text) return `the zone changed but its SOA serial is still ${serial}; secondaries would keep the old version: raise the serial. The served version keeps serving`;
   return undefined;
+}
+
+/**
+ * The Event a change of a Zone's `Ready` is worth: one per change of reason, and one per new
+ * message of a refused version (it says what is wrong); none for `Propagating`, which every
+ * change passes through. Normal when True, else Warning. Pure.
+ */
+export function zoneReadyEvent(before: Condition | undefined, ready: ConditionInput): EventRecord | undefined {
+  const refused = ready.reason === ZoneReason.InvalidZone || ready.reason === ZoneReason.SerialNotIncreased;
+  if (before?.reason === ready.reason && !(refused && before.message !== ready.message)) return undefined;
+  if (ready.reason === ZoneReason.Propagating) return undefined;
+  return { type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, action: 'Reconcile', note: ready.message };
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
-import { describeKubeError, statusCode } from './client';
+import { describeKubeError, statusCode } from '../kube/client';
 import { FakeKubeClient, serverError } from './fake-kube-client';
 
 function policy(name: string, finalizers?: string[]): DNSSECPolicy {

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { PLURALS, type DeploymentState, type DnsfleetKind, type EventRecord, type EventSubject, type KindTypes, type KubeClient, type LeaseState, type StatusOf, type WatchEvents } from './client';
+import { PLURALS, type DeploymentState, type DnsfleetKind, type EventRecord, type EventSubject, type KindTypes, type KubeClient, type LeaseState, type StatusOf, type WatchEvents } from '../kube/client';
 
 /**
  * An in-memory `KubeClient` for unit tests of the controllers (cert-manager tests its controllers
