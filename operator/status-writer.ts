@@ -41,7 +41,7 @@ export async function updateStatus<K extends DnsfleetKind>(kube: KubeClient, log
   for (const other of update.others ?? []) conditions = withCondition(conditions, other.type, other.input, generation, update.now);
   const next = { ...status, ...update.fields, observedGeneration: generation, conditions } as StatusOf<K>;
   const { namespace = 'default', name } = object.metadata;
-  if (!isDeepStrictEqual(next, status)) await step('write the status', () => kube.patchStatus(kind, namespace, name, next));
+  if (!isDeepStrictEqual(next, status)) await step('write status', () => kube.patchStatus(kind, namespace, name, next));
   const events: EventRecord[] = [];
   const readyEvent = (update.readyEvent ?? onReasonChange())(getCondition(status.conditions, 'Ready'), update.ready);
   if (readyEvent) events.push(readyEvent);

@@ -78,7 +78,7 @@ export class OutboundTransfers {
  * and every key by name for the responder. A secondary whose key is unusable is left out: it must
  * not be let in without it.
  */
-export function resolveSecondaries(outbound: ReadonlyMap<string, readonly OutboundTarget[]>, log: Logger): { secondaries: Map<string, ResolvedSecondary[]>; keys: Map<string, TsigKey> } {
+export function resolveCustomerSecondaries(outbound: ReadonlyMap<string, readonly OutboundTarget[]>, log: Logger): { secondaries: Map<string, ResolvedSecondary[]>; keys: Map<string, TsigKey> } {
   const secondaries = new Map<string, ResolvedSecondary[]>();
   const keys = new Map<string, TsigKey>();
   for (const [origin, list] of outbound) {

@@ -7,7 +7,7 @@ import { stepRunner } from '../runtime/slices';
 import { followStore, type StoreFollower } from '../cloud/store-follower';
 import type { DataplaneOptions, RunningCloud } from '../cloud/run-cloud';
 import { SecondaryManager } from './secondary-manager';
-import { OutboundTransfers, resolveSecondaries } from './outbound';
+import { OutboundTransfers, resolveCustomerSecondaries } from './outbound';
 
 /**
  * `dnsfleet dataplane --role control`: the control server. It follows every zone in the store
@@ -52,7 +52,7 @@ export async function runControl(options: ControlOptions): Promise<RunningContro
     steps,
     apply: (zones) => {
       responder.setZones(zones);
-      const { secondaries: resolved, keys } = resolveSecondaries(pod.sync.outbound, log);
+      const { secondaries: resolved, keys } = resolveCustomerSecondaries(pod.sync.outbound, log);
       outbound.update(zones, resolved);
       responder.setKeys(keys);
     },

@@ -133,7 +133,7 @@ export class ZoneCatalog {
     }
     const before = this.current;
     this.current = new ZoneSet([...byName.values()].map((b) => b.zone));
-    this.resolveSecondaries(byName, secrets, errors);
+    this.resolveCustomerSecondaries(byName, secrets, errors);
     this.secondaryZoneMap = new Map();
     for (const [file, content] of next) {
       for (const [origin, m] of content.secondaryZones ?? []) {
@@ -168,7 +168,7 @@ export class ZoneCatalog {
    * left out (not allowed to transfer, not notified) and reported; so is one whose key name
    * another Secret already uses with a different secret, as a key name must mean one key.
    */
-  private resolveSecondaries(zones: Map<string, BuiltZone>, secrets: Map<string, SecretEntry>, errors: string[]): void {
+  private resolveCustomerSecondaries(zones: Map<string, BuiltZone>, secrets: Map<string, SecretEntry>, errors: string[]): void {
     const byZone = new Map<string, ResolvedSecondary[]>();
     const keys = new Map<string, TsigKey>();
     for (const [zone, built] of zones) {

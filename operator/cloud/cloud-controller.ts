@@ -74,7 +74,7 @@ export class CloudController {
     const replicas = cloud.spec.replicas ?? 2;
     const ready = cloudReadyCondition({ replicas, podsServing, sameName });
     const eventType = ready.reason === CloudReason.DuplicateName ? 'Warning' : 'Normal';
-    await step('write status', () => writeStatus(this.o.kube, this.o.log, 'NameserverCloud', cloud, { replicas, readyReplicas, podsServing }, ready, this.o.now, eventType));
+    await writeStatus(this.o.kube, this.o.log, 'NameserverCloud', cloud, { replicas, readyReplicas, podsServing }, ready, this.o.now, eventType);
     return { requeueAfterMs: ready.status === 'True' ? (this.o.pollReadyMs ?? 30_000) : (this.o.pollNotReadyMs ?? 2000) };
   }
 }

@@ -1,7 +1,6 @@
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
 import type { Logger } from '../../dataplane/log/log';
 import type { KubeClient } from '../kube/client';
-import { step } from '../reconcile-error';
 import { writeStatus } from '../status-writer';
 import { policyReadyCondition } from './policy-check';
 
@@ -32,6 +31,6 @@ export class PolicyController {
     const policy = this.o.cached(namespace, name);
     if (!policy || policy.metadata.deletionTimestamp) return;
     const zones = this.o.zonesUsing(namespace, name);
-    await step('write status', () => writeStatus(this.o.kube, this.o.log, 'DNSSECPolicy', policy, { zones }, policyReadyCondition(policy.spec), this.o.now));
+    await writeStatus(this.o.kube, this.o.log, 'DNSSECPolicy', policy, { zones }, policyReadyCondition(policy.spec), this.o.now);
   }
 }

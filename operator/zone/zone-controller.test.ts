@@ -288,7 +288,7 @@ describe('ZoneController', () => {
     s.kube.failNext('patchStatus');
     const err = await s.controller.reconcile(KEY).catch((e: unknown) => e);
     assert.ok(err instanceof ReconcileStepError);
-    assert.match(err.message, /^write the status: 500: etcdserver: request timed out/);
+    assert.match(err.message, /^write status: 500: etcdserver: request timed out/);
   });
 
   it('error: an invalid zone is reported once, the last good version keeps serving, and progress checks do not build it again', async () => {

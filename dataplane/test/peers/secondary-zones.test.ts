@@ -95,7 +95,9 @@ for (const { kind, tsig } of variants) {
       const stream = await writer.changesSince(0, 0);
       assert.ok(stream.changes.some((c) => c.kind === 'diff' && c.origin === origin && c.fromSerial === 100 && c.serial === 101), 'a diff entry for 100→101');
       assert.ok(!log.lines.some((l) => l.msg === 'zone difference not applied; waiting for the snapshot'), 'the clouds applied it');
-      assert.equal(control.secondaries!.state(origin)!.serial, 101);
+      // The control server records serial 101 once the whole new copy is stored too, which follows
+      // the difference the clouds applied: wait for it rather than read it at once.
+      await waitFor('the control server records serial 101', async () => control.secondaries!.state(origin)?.serial === 101, 10_000);
     });
 
     it('refuses a NOTIFY from an address that is not a primary, and counts it', async () => {
