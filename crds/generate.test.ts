@@ -85,8 +85,11 @@ describe('CRDs generated from the TypeScript types', function () {
     assert.ok(!at('Zone', 'spec').required!.includes('dnssecPolicy'), 'dnsfleet serve reads Zones without it');
     assert.ok(new RegExp(at('Zone', 'spec.dnssecPolicy').pattern!).test('default-ecdsa'));
     assert.deepEqual(at('Zone', 'spec.secondaries[]').required, ['address']);
-    assert.deepEqual(at('Zone', 'status.dnssec.state').enum, ['disabled', 'pending_ds', 'active', 'rotating_zsk', 'rotating_ksk']);
-    assert.equal(at('Zone', 'status.dnssec.ds').type, 'array');
+    assert.deepEqual(at('Zone', 'status.dnssec.state').enum, ['disabled', 'pending_ds', 'active', 'rotating_zsk', 'rotating_ksk', 'unsigning']);
+    assert.equal(at('Zone', 'status.dnssec.dsRecords').type, 'array');
+    assert.deepEqual(at('Zone', 'status.dnssec.keys[]').required, ['keyTag', 'algorithm', 'role', 'state', 'created']);
+    assert.deepEqual(at('Zone', 'status.dnssec.keys[].role').enum, ['KSK', 'ZSK', 'CSK']);
+    assert.equal(at('Zone', 'status.dnssec.keys[].keyTag').maximum, 65535);
     assert.deepEqual(version('Zone').additionalPrinterColumns.map((c) => c.name), ['Zone', 'Serial', 'DNSSEC', 'Ready', 'Age']);
   });
 
@@ -108,7 +111,13 @@ describe('CRDs generated from the TypeScript types', function () {
   });
 
   it('describes DNSSECPolicy: enums with defaults, NSEC3 limits, and the cross-field CEL rules', () => {
-    assert.deepEqual(at('DNSSECPolicy', 'spec.algorithm').enum, ['ECDSAP256SHA256', 'ECDSAP384SHA384', 'ED25519', 'RSASHA256']);
+    assert.deepEqual(at('DNSSECPolicy', 'spec.algorithm').enum, ['ECDSAP256SHA256', 'ECDSAP384SHA384', 'ED25519', 'RSASHA256', 'RSASHA512']);
+    assert.deepEqual(at('DNSSECPolicy', 'spec.dsDigestTypes').default, ['SHA-256']);
+    assert.deepEqual(at('DNSSECPolicy', 'spec.dsDigestTypes[]').enum, ['SHA-256', 'SHA-384']);
+    assert.equal(at('DNSSECPolicy', 'spec.publishCDS').default, true);
+    assert.equal(at('DNSSECPolicy', 'spec.parentDSTTL').default, 86400);
+    assert.equal(at('DNSSECPolicy', 'spec.denial.nsec3.saltLength').default, 0);
+    assert.equal(at('DNSSECPolicy', 'spec.denial.nsec3.optOut').default, false);
     assert.equal(at('DNSSECPolicy', 'spec.algorithm').default, 'ECDSAP256SHA256');
     assert.deepEqual(at('DNSSECPolicy', 'spec.keys.strategy').enum, ['KSK+ZSK', 'CSK']);
     assert.deepEqual(at('DNSSECPolicy', 'spec.denial.type').enum, ['NSEC', 'NSEC3']);

@@ -90,7 +90,7 @@ describe('CRDs on a real API server @integration', function () {
 
   it('shows NAME, ZONE, SERIAL, DNSSEC, READY, AGE for zones, with the DNSSEC state from the status', async () => {
     const patch = await cp.kubectl(['patch', 'zone', 'example-com', '--subresource=status', '--type=merge', '-p',
-      JSON.stringify({ status: { serial: 2026112401, dnssec: { state: 'pending_ds', ds: ['example.com. 3600 IN DS 12345 13 2 0123456789ABCDEF'] } } })]);
+      JSON.stringify({ status: { serial: 2026112401, dnssec: { state: 'pending_ds', dsRecords: ['example.com. 3600 IN DS 12345 13 2 0123456789ABCDEF'] } } })]);
     assert.equal(patch.code, 0, patch.stderr);
     const get = await cp.kubectl(['get', 'zones']);
     assert.match(get.stdout, /^NAME\s+ZONE\s+SERIAL\s+DNSSEC\s+READY\s+AGE$/m);

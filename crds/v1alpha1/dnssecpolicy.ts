@@ -17,11 +17,13 @@ export interface DNSSECPolicy {
 export interface DNSSECPolicySpec {
   /**
    * Signing algorithm (RFC 8624): ECDSAP256SHA256 (13) is what resolvers and registries support
-   * best; ED25519 (15) is smaller but not accepted by every registry; RSASHA256 (8, 2048-bit
-   * keys) only for parents that take nothing else. Changing it rolls the keys to the new algorithm.
+   * best; ED25519 (15) is smaller but not accepted by every registry; ECDSAP384SHA384 (14) has
+   * larger signatures for no practical gain; RSASHA256 (8) and RSASHA512 (10), 2048-bit keys, only
+   * for parents that take nothing else. Changing it rolls the keys to the new algorithm (RFC 6781
+   * §4.1.4: new signatures first, then the new keys, then the DS, then the old keys go).
    * @default "ECDSAP256SHA256"
    */
-  algorithm?: 'ECDSAP256SHA256' | 'ECDSAP384SHA384' | 'ED25519' | 'RSASHA256';
+  algorithm?: DNSSECAlgorithm;
   /** @default {} */
   keys?: KeyPolicy;
   /**
@@ -47,9 +49,38 @@ export interface DNSSECPolicySpec {
    * @default "1h"
    */
   parentPropagationDelay?: Duration;
+  /**
+   * TTL of the DS RRset at the parent, in seconds (most TLDs: 86400); a DS change is assumed to
+   * be cached this long. In mode `Parent` the TTL the parent returns is used when it is larger.
+   * @asType integer
+   * @minimum 0
+   * @maximum 2147483647
+   * @default 86400
+   */
+  parentDSTTL?: number;
+  /**
+   * Digest types of the DS records shown in `status.dnssec.dsRecords` and accepted in
+   * `dnsfleet.io/ds-published` (RFC 8624 §3.3: SHA-256 MUST be implemented; SHA-384 MAY).
+   * @minItems 1
+   * @default ["SHA-256"]
+   */
+  dsDigestTypes?: DSDigestType[];
+  /**
+   * Publish CDS and CDNSKEY records (RFC 7344) for the key(s) whose DS the parent should have,
+   * once they are in every cache, so a parent that scans for them updates the DS by itself; and
+   * the delete form (RFC 8078 §4: `CDS 0 0 0 00`, `CDNSKEY 0 3 0 AA==`) while the zone is unsigned.
+   * @default true
+   */
+  publishCDS?: boolean;
   /** @default {} */
   dsConfirmation?: DSConfirmation;
 }
+
+/** The five signing algorithms dnsfleet supports (RFC 8624 §3.1), by their mnemonics. */
+export type DNSSECAlgorithm = 'ECDSAP256SHA256' | 'ECDSAP384SHA384' | 'ED25519' | 'RSASHA256' | 'RSASHA512';
+
+/** DS digest types (RFC 4509: SHA-256, 2; RFC 6605: SHA-384, 4). */
+export type DSDigestType = 'SHA-256' | 'SHA-384';
 
 /**
  * The keys and when they are rolled. A KSK or CSK rollover needs a new DS at the parent (the
@@ -141,8 +172,19 @@ export interface DSConfirmation {
   checkInterval?: Duration;
 }
 
-/** The annotation that confirms, in mode `Manual`, that the parent publishes the DS with this key tag. */
+/**
+ * The annotation that confirms, in mode `Manual`, that the parent publishes the DS: the DS
+ * record(s) published, in presentation format (several separated by newlines or `;`), or a bare
+ * key tag; `none` confirms the DS is gone (unsigning). Checked against the current KSK or CSK
+ * (dataplane/dnssec/ds-check.ts); a mismatch leaves the state as it is and says what differs.
+ */
 export const DS_PUBLISHED_ANNOTATION = 'dnsfleet.io/ds-published';
+
+/** Forces a KSK (or CSK) rollover: each new value of the annotation starts one (for example a date). */
+export const ROTATE_KSK_ANNOTATION = 'dnsfleet.io/rotate-ksk';
+
+/** Forces a ZSK rollover (or, with strategy CSK, a CSK rollover): each new value starts one. */
+export const ROTATE_ZSK_ANNOTATION = 'dnsfleet.io/rotate-zsk';
 
 export interface DNSSECPolicyStatus {
   /**

@@ -118,18 +118,46 @@ export interface ZoneStatus {
 /**
  * Where a zone is in the DNSSEC lifecycle (the states of RcodeZero's and ScaiDNS's signing
  * services): `pending_ds` waits for the DS at the parent (DSUPDATE sent, DSSEEN not yet),
- * `rotating_ksk` waits for the new DS during a KSK or CSK rollover, `rotating_zsk` needs nothing
- * from the user.
+ * `rotating_ksk` a KSK, CSK or algorithm rollover (waits for the new DS), `rotating_zsk` a ZSK
+ * rollover (needs nothing from the user), `unsigning` waits for the DS to go from the parent,
+ * then for the TTLs, before the keys and signatures are removed (DSREMOVED).
  */
-export type DNSSECState = 'disabled' | 'pending_ds' | 'active' | 'rotating_zsk' | 'rotating_ksk';
+export type DNSSECState = 'disabled' | 'pending_ds' | 'active' | 'rotating_zsk' | 'rotating_ksk' | 'unsigning';
 
 export interface ZoneDNSSECStatus {
   state: DNSSECState;
   /**
-   * The DS records to publish at the parent, in presentation format
-   * (`example.com. 3600 IN DS 12345 13 2 A1B2…`); during a KSK rollover, the new one's too.
+   * The DS records the parent should publish, in presentation format, one per key and digest
+   * type of the policy (`example.com. 86400 IN DS 12345 13 2 A1B2…`); during a KSK rollover the
+   * new key's once it may be published (DSUPDATE); empty while unsigning.
    */
-  ds?: string[];
+  dsRecords?: string[];
+  /** The zone's keys, public facts only (never a private part). */
+  keys?: DNSSECKeyStatus[];
+}
+
+/** One DNSSEC key of a zone, as `kubectl describe` shows it. */
+export interface DNSSECKeyStatus {
+  /** @asType integer @minimum 0 @maximum 65535 */
+  keyTag: number;
+  /** Algorithm mnemonic (`ECDSAP256SHA256`). */
+  algorithm: string;
+  role: 'KSK' | 'ZSK' | 'CSK';
+  /**
+   * `published`: in the DNSKEY set, not signing yet; `active`: signing; `retired`: no longer
+   * signing, still published until caches expire; `signing`: signing, not yet published (the
+   * first step of an algorithm rollover); `removed`: out of the DNSKEY set, its signatures
+   * still kept until caches expire (the last step of an algorithm rollover).
+   */
+  state: 'published' | 'active' | 'retired' | 'signing' | 'removed';
+  /** The DS of a KSK or CSK at the parent: `none`, `submitted` (DSUPDATE sent), `seen` (DSSEEN), `gone`. */
+  ds?: 'none' | 'submitted' | 'seen' | 'gone';
+  /** RFC 3339 time the key was made. */
+  created: string;
+  /** What happens to the key next, in a few words (`activate`, `DS wanted at the parent`, `remove`). */
+  nextAction?: string;
+  /** RFC 3339 time of `nextAction`; left out when it waits for someone (the DS at the parent). */
+  nextActionAt?: string;
 }
 
 export interface CloudServingStatus {
