@@ -67,6 +67,18 @@ describe('DNSSEC key lifecycle (RFC 7583)', () => {
       assert.deepEqual(sim.sent('DSSeen').map((m) => m.at), [60]);
     });
 
+    it('goes back to pending_ds with a new DSUpdate when the DS disappears from the parent', () => {
+      const sim = activeZone();
+      sim.setParentDs(2 * DAY, []);
+      sim.runUntil(2 * DAY);
+      assert.equal(zoneState(sim.state), 'pending_ds');
+      assert.deepEqual(sim.sent('DSUpdate').map((m) => [m.at, tagsOf(m.message)]), [[IRET, [1000]], [2 * DAY, [1000]]]);
+      assert.deepEqual(view(sim.state).dsRecords, sim.state.keys[0]!.ds);
+      sim.setParentDs(3 * DAY, [1000]);
+      sim.runUntil(3 * DAY);
+      assert.equal(zoneState(sim.state), 'active');
+    });
+
     it('ignores a DS seen for a tag it has no key for', () => {
       const sim = new SimZone();
       sim.step();

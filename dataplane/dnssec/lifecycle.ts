@@ -231,7 +231,7 @@ export function step(previous: LifecycleState, input: StepInput): StepResult {
         dsSeen(state, ev.tags, now, actions);
         break;
       case 'dsGone':
-        dsGone(state, ev.tags, now);
+        dsGone(state, ev.tags, now, actions);
         break;
       case 'rotateKsk':
         state.forced.ksk = true;
@@ -339,14 +339,20 @@ function dsSeen(state: LifecycleState, tags: readonly number[], now: number, act
   if (seen.length > 0) actions.push({ type: 'message', message: { kind: 'DSSeen', tags: seen } });
 }
 
-function dsGone(state: LifecycleState, tags: readonly number[] | undefined, now: number): void {
+function dsGone(state: LifecycleState, tags: readonly number[] | undefined, now: number, actions: LifecycleAction[]): void {
+  const wanted = wantedDsKeys(state);
+  const again: LifecycleKey[] = [];
   for (const k of state.keys) {
     if (!hasDs(k.role) || (tags !== undefined && !tags.includes(k.tag))) continue;
     if (k.dsSubmitted === undefined && k.dsSeen === undefined) continue;
     if (k.dsGone !== undefined) continue;
     k.dsGone = now;
     k.dsSeen = undefined;
+    if (wanted.includes(k)) again.push(k);
   }
+  // A DS the zone still needs went from the parent: say again what to publish (the zone is
+  // pending_ds until it is back).
+  if (again.length > 0) actions.push({ type: 'message', message: { kind: 'DSUpdate', publish: again.flatMap((k) => k.ds), publishTags: again.map((k) => k.tag), withdrawTags: [] } });
 }
 
 /** Starts the rollovers that are due; true when one started. */
@@ -601,7 +607,7 @@ function advanceUnsigning(state: LifecycleState, w: Waits, now: number, actions:
 export function wantedDsKeys(state: LifecycleState): LifecycleKey[] {
   if (state.phase !== 'signing') return [];
   const replaced = new Set(state.rollovers.filter((r) => r.stage !== 'generate' && r.stage !== 'signing' && r.stage !== 'published').flatMap((r) => r.oldKeys));
-  return state.keys.filter((k) => hasDs(k.role) && k.dsSubmitted !== undefined && k.dsGone === undefined && !replaced.has(k.id) && k.goal !== 'outgoing');
+  return state.keys.filter((k) => hasDs(k.role) && k.dsSubmitted !== undefined && !replaced.has(k.id) && k.goal !== 'outgoing');
 }
 
 /** RFC 7344 §4: CDS/CDNSKEY for the keys whose DS the parent should have, once submitted; RFC 8078 §4 while unsigning. */
