@@ -1,0 +1,57 @@
+import type { DNSSECAlgorithm, DNSSECPolicySpec, DSDigestType } from '../../crds/v1alpha1/dnssecpolicy';
+import { parseDuration } from './policy-check';
+
+/**
+ * A DNSSECPolicy's spec in the units of the key lifecycle (dataplane/dnssec/lifecycle.ts
+ * `LifecyclePolicy`: algorithm numbers and seconds), with the API type's defaults filled in as
+ * the API server does, so `dnsfleet serve` (which has no API server) gets the same policy. Pure.
+ * Structurally the lifecycle's `LifecyclePolicy` plus the digest types; the operator does not
+ * import dataplane/dnssec/ yet (ADR 0001), the wiring will.
+ */
+export interface LifecycleTimings {
+  readonly algorithm: number;
+  readonly strategy: 'KSK+ZSK' | 'CSK';
+  readonly zskLifetime?: number;
+  readonly kskLifetime?: number;
+  readonly cskLifetime?: number;
+  readonly dnskeyTTL: number;
+  readonly propagationDelay: number;
+  readonly parentPropagationDelay: number;
+  readonly parentDSTTL: number;
+  readonly publishCds: boolean;
+  /** DS digest type numbers (RFC 4509: 2, RFC 6605: 4). */
+  readonly digestTypes: readonly number[];
+}
+
+/** RFC 8624 §3.1 algorithm numbers of the five the policy offers. */
+const ALGORITHM_NUMBERS: Record<DNSSECAlgorithm, number> = { RSASHA256: 8, RSASHA512: 10, ECDSAP256SHA256: 13, ECDSAP384SHA384: 14, ED25519: 15 };
+const DIGEST_NUMBERS: Record<DSDigestType, number> = { 'SHA-256': 2, 'SHA-384': 4 };
+
+/** The policy's timings; undefined when a duration is malformed (`checkPolicy` says which). */
+export function lifecycleTimings(spec: DNSSECPolicySpec): LifecycleTimings | undefined {
+  const seconds = (text: string | undefined, fallback?: string): number | undefined | null => {
+    const t = text ?? fallback;
+    if (t === undefined) return undefined;
+    return parseDuration(t) ?? null;
+  };
+  const strategy = spec.keys?.strategy ?? 'KSK+ZSK';
+  const zsk = strategy === 'KSK+ZSK' ? seconds(spec.keys?.zskLifetime, '720h') : undefined;
+  const ksk = strategy === 'KSK+ZSK' ? seconds(spec.keys?.kskLifetime) : undefined;
+  const csk = strategy === 'CSK' ? seconds(spec.keys?.cskLifetime) : undefined;
+  const propagation = seconds(spec.propagationDelay, '5m');
+  const parentPropagation = seconds(spec.parentPropagationDelay, '1h');
+  if ([zsk, ksk, csk, propagation, parentPropagation].includes(null)) return undefined;
+  return {
+    algorithm: ALGORITHM_NUMBERS[spec.algorithm ?? 'ECDSAP256SHA256'],
+    strategy,
+    ...(zsk ? { zskLifetime: zsk } : {}),
+    ...(ksk ? { kskLifetime: ksk } : {}),
+    ...(csk ? { cskLifetime: csk } : {}),
+    dnskeyTTL: spec.dnskeyTTL ?? 3600,
+    propagationDelay: propagation!,
+    parentPropagationDelay: parentPropagation!,
+    parentDSTTL: spec.parentDSTTL ?? 86400,
+    publishCds: spec.publishCDS ?? true,
+    digestTypes: (spec.dsDigestTypes ?? ['SHA-256']).map((d) => DIGEST_NUMBERS[d]),
+  };
+}
