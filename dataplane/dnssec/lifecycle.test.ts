@@ -353,6 +353,17 @@ describe('DNSSEC key lifecycle (RFC 7583)', () => {
       ] });
       assert.deepEqual(done.actions.map((a) => a.type), ['publish', 'publish', 'activate', 'activate']);
       assert.equal(done.nextWakeAt, 60 + IRET);
+      const late = step(done.state, { now: 90, policy: POLICY, zone: ZONE, events: [{ type: 'keyGenerated', key: { id: 'c', tag: 3, algorithm: 13, role: 'ZSK', ds: [] } }] });
+      assert.deepEqual(late.actions, [{ type: 'deleteKey', keyId: 'c', tag: 3 }], 'a key nobody asked for is given back');
+    });
+
+    it('asks for no key while unsigning, even when unsigning began in the middle of a rollover that wanted one', () => {
+      const sim = activeZone();
+      const asking = step(sim.state, { now: 2 * DAY, policy: POLICY, zone: ZONE, events: [{ type: 'rotateZsk' }] });
+      assert.deepEqual(asking.actions.filter((a) => a.type === 'generateKey'), [{ type: 'generateKey', role: 'ZSK', algorithm: 13 }]);
+      const r = step(asking.state, { now: 2 * DAY + 1, policy: POLICY, zone: ZONE, events: [{ type: 'unsign' }] });
+      assert.equal(zoneState(r.state), 'unsigning');
+      assert.deepEqual(r.actions.filter((a) => a.type === 'generateKey'), []);
     });
   });
 

@@ -225,7 +225,7 @@ export function step(previous: LifecycleState, input: StepInput): StepResult {
   for (const ev of input.events ?? []) {
     switch (ev.type) {
       case 'keyGenerated':
-        acceptKey(state, ev.key, now);
+        acceptKey(state, ev.key, now, actions);
         break;
       case 'dsSeen':
         dsSeen(state, ev.tags, now, actions);
@@ -276,7 +276,7 @@ export function step(previous: LifecycleState, input: StepInput): StepResult {
       moved = advanceUnsigning(state, w, now, actions, timers) || moved;
     }
   }
-  for (const r of state.rollovers) for (const want of r.wanted) actions.push({ type: 'generateKey', role: want.role, algorithm: want.algorithm });
+  if (state.phase === 'signing') for (const r of state.rollovers) for (const want of r.wanted) actions.push({ type: 'generateKey', role: want.role, algorithm: want.algorithm });
   syncCds(state, policy, actions);
   const future = timers.filter((t) => t > now);
   return { state, actions, nextWakeAt: future.length > 0 ? Math.min(...future) : undefined };
@@ -288,13 +288,15 @@ export function step(previous: LifecycleState, input: StepInput): StepResult {
  */
 export function run(previous: LifecycleState, input: StepInput, generate: (role: KeyRole, algorithm: number) => Extract<LifecycleEvent, { type: 'keyGenerated' }>['key']): StepResult {
   let result = step(previous, input);
+  // The same instant: an unsign asked for (no policy, or the event) holds for the follow-up steps too.
+  const policy = input.events?.some((e) => e.type === 'unsign') ? undefined : input.policy;
   const done: LifecycleAction[] = [];
   for (let i = 0; i < 10; i++) {
     const asked = result.actions.filter((a): a is Extract<LifecycleAction, { type: 'generateKey' }> => a.type === 'generateKey');
     if (asked.length === 0) break;
     done.push(...result.actions.filter((a) => a.type !== 'generateKey'));
     const events = asked.map((a) => ({ type: 'keyGenerated' as const, key: generate(a.role, a.algorithm) }));
-    result = step(result.state, { now: input.now, policy: input.policy, zone: input.zone, events });
+    result = step(result.state, { now: input.now, policy, zone: input.zone, events });
   }
   return { state: result.state, actions: [...done, ...result.actions], nextWakeAt: result.nextWakeAt };
 }
@@ -313,9 +315,9 @@ function keyById(state: LifecycleState, id: string): LifecycleKey {
   return key;
 }
 
-function acceptKey(state: LifecycleState, key: Extract<LifecycleEvent, { type: 'keyGenerated' }>['key'], now: number): void {
+function acceptKey(state: LifecycleState, key: Extract<LifecycleEvent, { type: 'keyGenerated' }>['key'], now: number, actions: LifecycleAction[]): void {
   if (state.keys.some((k) => k.id === key.id)) throw new LifecycleError(`key ${key.id} is already in the lifecycle state`, { keyId: key.id });
-  for (const r of state.rollovers) {
+  for (const r of state.phase === 'signing' ? state.rollovers : []) {
     const i = r.wanted.findIndex((w) => w.role === key.role && w.algorithm === key.algorithm);
     if (i < 0) continue;
     r.wanted.splice(i, 1);
@@ -323,7 +325,8 @@ function acceptKey(state: LifecycleState, key: Extract<LifecycleEvent, { type: '
     state.keys.push({ id: key.id, tag: key.tag, algorithm: key.algorithm, role: key.role, ds: [...key.ds], created: now, goal: 'incoming' });
     return;
   }
-  // Not asked for (a late answer after a policy change or unsigning): the caller may delete it.
+  // Not asked for (a late answer after a policy change or unsigning): the caller deletes it.
+  actions.push({ type: 'deleteKey', keyId: key.id, tag: key.tag });
 }
 
 function dsSeen(state: LifecycleState, tags: readonly number[], now: number, actions: LifecycleAction[]): void {
