@@ -14,7 +14,7 @@ import { DnsfleetError } from '../dns/error';
  *   Iret = Dprp + TTLsig              signatures of a retired key are out of every cache (§3.2.1)
  *   Ids  = DprpP + TTLds              a DS change is in every cache (§3.3.1)
  * Rollovers: ZSK pre-publication (§3.2.1), KSK double-KSK (§3.3.1), CSK as double-KSK whose zone
- * signatures switch at Ipub like a pre-published ZSK (§3.3.3), algorithm (and strategy) rollover
+ * signatures switch at Ipub like a pre-published ZSK (§3.3.1 and §3.2.1 together), algorithm (and strategy) rollover
  * the conservative way of RFC 6781 §4.1.4: new signatures, then new DNSKEYs, then the DS, then the
  * old DNSKEYs go, then the old signatures.
  *
@@ -207,7 +207,7 @@ function waits(p: LifecyclePolicy, z: ZoneTimings): Waits {
     isig: dprp + Math.max(z.maxTTL, z.negativeTTL, p.dnskeyTTL),
     // RFC 7583 §3.3.1: the DS change is in every cache after DprpP + TTLds.
     ids: p.parentPropagationDelay + p.parentDSTTL,
-    // Going secure (RFC 6781 §4.4 / RcodeZero DSUPDATE): the DS only once the DNSKEYs, signatures
+    // Going secure (RcodeZero DSUPDATE: max(SOA minimum, max zone TTL)): the DS only once the DNSKEYs, signatures
     // and signed denials replaced every unsigned answer in caches.
     iinitial: dprp + Math.max(p.dnskeyTTL, z.maxTTL, z.negativeTTL),
   };
@@ -498,7 +498,7 @@ function advanceRollover(state: LifecycleState, r: Rollover, z: ZoneTimings, w: 
       return to('old-retired');
     }
     if (r.kind === 'csk') {
-      // The CSK's zone signatures switch like a pre-published ZSK's (RFC 7583 §3.3.3).
+      // The CSK's zone signatures switch like a pre-published ZSK's (RFC 7583 §3.2.1).
       for (const k of fresh) activate(k, 'zone');
       for (const k of old) retire(k, 'zone');
     }
