@@ -84,14 +84,24 @@ describe('CRDs on a real API server @integration', function () {
       denial: { type: 'NSEC' },
       propagationDelay: '5m',
       parentPropagationDelay: '1h',
+      parentDSTTL: 86400,
+      dsDigestTypes: ['SHA-256'],
+      publishCDS: true,
       dsConfirmation: { mode: 'Manual' },
     });
   });
 
   it('shows NAME, ZONE, SERIAL, DNSSEC, READY, AGE for zones, with the DNSSEC state from the status', async () => {
     const patch = await cp.kubectl(['patch', 'zone', 'example-com', '--subresource=status', '--type=merge', '-p',
-      JSON.stringify({ status: { serial: 2026112401, dnssec: { state: 'pending_ds', dsRecords: ['example.com. 3600 IN DS 12345 13 2 0123456789ABCDEF'] } } })]);
+      JSON.stringify({ status: { serial: 2026112401, dnssec: {
+        state: 'pending_ds',
+        dsRecords: ['example.com. 3600 IN DS 12345 13 2 0123456789ABCDEF'],
+        keys: [{ keyTag: 12345, algorithm: 'ECDSAP256SHA256', role: 'KSK', state: 'active', ds: 'submitted', created: '2026-12-07T00:00:00Z', nextAction: 'wait for the DS at the parent' }],
+      } } })]);
     assert.equal(patch.code, 0, patch.stderr);
+    // Kept, not pruned: the status schema has the keys (issue #11).
+    const keys = await cp.kubectl(['get', 'zone', 'example-com', '-o', 'jsonpath={.status.dnssec.keys[0].keyTag} {.status.dnssec.keys[0].ds} {.status.dnssec.dsRecords[0]}']);
+    assert.equal(keys.stdout, '12345 submitted example.com. 3600 IN DS 12345 13 2 0123456789ABCDEF');
     const get = await cp.kubectl(['get', 'zones']);
     assert.match(get.stdout, /^NAME\s+ZONE\s+SERIAL\s+DNSSEC\s+READY\s+AGE$/m);
     assert.match(get.stdout, /^example-com\s+example\.com\s+2026112401\s+pending_ds\s+/m);
