@@ -160,8 +160,8 @@ export interface NSEC3Parameters {
 /**
  * How dnsfleet learns that the parent publishes the DS (RcodeZero's DSSEEN), to leave
  * `pending_ds` or finish a KSK rollover. `Manual`: someone sets the annotation
- * `dnsfleet.io/ds-published` on the Zone to the key tag of the DS now at the parent (as
- * RcodeZero's "dsupdate" acknowledgement). `Parent`: dnsfleet asks the parent's nameservers
+ * `dnsfleet.io/ds-published` on the Zone to the DS record(s) now at the parent, or their key tag
+ * (as RcodeZero's "dsupdate" acknowledgement), and to `none` once it is removed (unsigning). `Parent`: dnsfleet asks the parent's nameservers
  * every `checkInterval` and goes on when all of them return it (Knot's `ksk-submission`).
  * @x-kubernetes-validations [{rule: "self.mode == 'Parent' || !has(self.checkInterval)", message: "checkInterval needs mode Parent", fieldPath: ".checkInterval"}]
  */
