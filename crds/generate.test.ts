@@ -108,6 +108,7 @@ describe('CRDs generated from the TypeScript types', function () {
     const columns = version('SecondaryZone').additionalPrinterColumns;
     assert.deepEqual(columns.filter((c) => !c.priority).map((c) => c.name), ['Zone', 'Serial', 'Problem', 'Ready', 'Age']);
     assert.equal(columns.find((c) => c.name === 'Problem')!.jsonPath, '.status.problem');
+    assert.deepEqual(columns.find((c) => c.name === 'DNSSEC'), { name: 'DNSSEC', type: 'string', jsonPath: '.status.dnssec.state', priority: 1 });
   });
 
   it('describes DNSSECPolicy: enums with defaults, NSEC3 limits, and the cross-field CEL rules', () => {

@@ -60,6 +60,8 @@ export const KINDS: readonly KindSpec[] = [
       // A column shows the first value a path yields: the first failing primary.
       { name: 'Failing', type: 'string', jsonPath: '.status.primaries[?(@.status=="FAILED")].address', priority: 1 },
       { name: 'Transferred', type: 'date', jsonPath: '.status.lastTransfer', priority: 1 },
+      // Signed on dnsfleet's side when the SecondaryZone names a policy (issue #11).
+      { name: 'DNSSEC', type: 'string', jsonPath: '.status.dnssec.state', priority: 1 },
     ],
   },
   {

@@ -125,7 +125,7 @@ describe('CRDs on a real API server @integration', function () {
     assert.match(get.stdout, /^NAME\s+ZONE\s+SERIAL\s+PROBLEM\s+READY\s+AGE$/m);
     assert.match(get.stdout, /^example-org\s+example\.org\s+7\s+2001:db8::1: REFUSED\s+/m);
     const wide = await cp.kubectl(['get', 'szone', '-o', 'wide']);
-    assert.match(wide.stdout, /^NAME\s+ZONE\s+SERIAL\s+PROBLEM\s+READY\s+AGE\s+FAILING\s+TRANSFERRED$/m);
+    assert.match(wide.stdout, /^NAME\s+ZONE\s+SERIAL\s+PROBLEM\s+READY\s+AGE\s+FAILING\s+TRANSFERRED\s+DNSSEC$/m);
     assert.match(wide.stdout, /^example-org\s.*\s2001:db8::1\s+\d+[smhd]/m);
     const policies = await cp.kubectl(['get', 'dnssec']);
     assert.match(policies.stdout, /^NAME\s+ALGORITHM\s+KEYS\s+DENIAL\s+ZONES\s+READY\s+AGE$/m);
