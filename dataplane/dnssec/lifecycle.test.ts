@@ -148,6 +148,7 @@ describe('DNSSEC key lifecycle (RFC 7583)', () => {
       // The user replaces the DS an hour later (activeZone's userDelay).
       sim.runUntil(t0 + IPUB + 3600);
       assert.deepEqual(sim.sent('DSSeen').at(-1), { at: t0 + IPUB + 3600, message: { kind: 'DSSeen', tags: [1002] } });
+      assert.deepEqual([...sim.parentDs()], [1002], 'the user replaced the old DS, as DSUpdate said');
       assert.equal(zoneState(sim.state), 'rotating_ksk', 'until the old KSK is gone');
       sim.runUntil(t0 + IPUB + 3600 + IDS - 1);
       assert.deepEqual(sim.published(), [1000, 1001, 1002]);
