@@ -13,7 +13,7 @@ const TESTKIT = '^dataplane/testkit/|^operator/testkit/|^e2e/support/';
 const BENCH = '^dataplane/bench/|^e2e/bench/';
 
 /** The dataplane folders that ship (everything under dataplane/ but tests, testkit and benchmarks). */
-const DATAPLANE = ['dns', 'zone', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'runtime'];
+const DATAPLANE = ['dns', 'zone', 'dnssec', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'runtime'];
 
 /** folder (a path prefix) → the folders it may import besides itself. */
 const LAYERS = {
@@ -21,6 +21,8 @@ const LAYERS = {
   'dataplane/dns/': [],
   'dataplane/zone/': ['dataplane/dns/'],
   'dataplane/nameserver/': ['dataplane/dns/', 'dataplane/zone/'],
+  // Signing (issue #11): keys, RRSIGs, NSEC/NSEC3 chains over the zone model; pure, synchronous.
+  'dataplane/dnssec/': ['dataplane/dns/', 'dataplane/zone/'],
   'dataplane/manifest/': ['dataplane/dns/', 'dataplane/zone/', 'crds/'],
   'dataplane/server/': ['dataplane/nameserver/', 'dataplane/log/'],
   'dataplane/transfer/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/log/'],
@@ -95,16 +97,16 @@ module.exports = {
     },
     {
       name: 'core-no-io',
-      comment: `ADR 0001: the DNS core (dns/, zone/, nameserver/) does no I/O: of Node's modules it may import only ${CORE_NODE_MODULES.join(', ')}`,
+      comment: `ADR 0001: the DNS core (dns/, zone/, dnssec/, nameserver/) does no I/O: of Node's modules it may import only ${CORE_NODE_MODULES.join(', ')}`,
       severity: 'error',
-      from: { path: '^dataplane/(dns|zone|nameserver)/', pathNot: TESTS },
+      from: { path: '^dataplane/(dns|zone|dnssec|nameserver)/', pathNot: TESTS },
       to: { dependencyTypes: ['core'], pathNot: `^(node:)?(${CORE_NODE_MODULES.join('|')})$` },
     },
     {
       name: 'core-no-packages',
-      comment: 'ADR 0001: the DNS core (dns/, zone/, nameserver/) imports no npm package',
+      comment: 'ADR 0001: the DNS core (dns/, zone/, dnssec/, nameserver/) imports no npm package',
       severity: 'error',
-      from: { path: '^dataplane/(dns|zone|nameserver)/', pathNot: TESTS },
+      from: { path: '^dataplane/(dns|zone|dnssec|nameserver)/', pathNot: TESTS },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'] },
     },
     {
