@@ -93,7 +93,7 @@ export class Nsec3Chain {
       }
     }
     for (const node of empty) if (chain.support.get(node.name.key)) chain.add(node.name, [], false);
-    chain.order.push(...chain.byHash.keys());
+    for (const label of chain.byHash.keys()) chain.order.push(label);
     chain.order.sort();
     return chain;
   }
