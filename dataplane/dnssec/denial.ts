@@ -74,13 +74,38 @@ export function typeBitmap(types: readonly number[]): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Sorted, without duplicates. */
-export function sortedTypes(types: Iterable<number>): number[] {
-  return [...new Set(types)].sort(byNumber);
+/** A type bit map and the sorted types it holds. */
+export interface TypeSet {
+  readonly types: readonly number[];
+  readonly bitmap: Uint8Array;
 }
 
-export function sameTypes(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((t, i) => t === b[i]);
+/**
+ * One TypeSet per distinct list of types, shared by every owner that has it: a zone of a million
+ * names has a handful of distinct bit maps, so a chain keeps a handful, and two owners have the
+ * same bit map exactly when they hold the same TypeSet.
+ */
+export class TypeSets {
+  private readonly sets = new Map<string, TypeSet>();
+
+  /** The TypeSet of `types`, sorted ascending without duplicates. */
+  of(types: readonly number[]): TypeSet {
+    const key = types.join(',');
+    let set = this.sets.get(key);
+    if (!set) this.sets.set(key, (set = { types, bitmap: typeBitmap(types) }));
+    return set;
+  }
+}
+
+/** `sorted` (ascending, no duplicates) with `extra` types added in their place. */
+export function withTypes(sorted: readonly number[], ...extra: number[]): number[] {
+  const out = sorted.slice();
+  for (const t of extra) {
+    let i = out.length;
+    while (i > 0 && out[i - 1]! > t) i--;
+    if (out[i - 1] !== t) out.splice(i, 0, t);
+  }
+  return out;
 }
 
 function byNumber(a: number, b: number): number {

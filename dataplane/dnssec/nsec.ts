@@ -7,10 +7,10 @@ import {
   denialTtl,
   lastAtOrBefore,
   namesAtOrBelow,
-  sameTypes,
-  sortedTypes,
-  typeBitmap,
+  withTypes,
+  TypeSets,
   type DenialChange,
+  type TypeSet,
 } from './denial';
 
 /**
@@ -32,8 +32,9 @@ export class NsecChain {
     private ttl: number,
     /** Owners of the chain, canonical order. */
     private readonly names: Name[],
-    /** Bit map types by owner key. */
-    private readonly types: Map<string, number[]>,
+    /** Bit map by owner key. */
+    private readonly types: Map<string, TypeSet>,
+    private readonly typeSets: TypeSets,
     /** Delegation points at the last version, to see a cut appear or go. */
     private readonly cuts: Set<string>,
   ) {}
@@ -41,16 +42,17 @@ export class NsecChain {
   /** The whole chain of `zone`. */
   static build(zone: Zone): NsecChain {
     const names: Name[] = [];
-    const types = new Map<string, number[]>();
+    const types = new Map<string, TypeSet>();
+    const typeSets = new TypeSets();
     const cuts = new Set<string>();
     for (const node of zone.sortedNodes()) {
       if (node.isDelegation) cuts.add(node.name.key);
       const t = nsecTypes(node);
       if (!t) continue;
       names.push(node.name);
-      types.set(node.name.key, t);
+      types.set(node.name.key, typeSets.of(t));
     }
-    return new NsecChain(denialTtl(zone), names, types, cuts);
+    return new NsecChain(denialTtl(zone), names, types, typeSets, cuts);
   }
 
   get size(): number {
@@ -93,11 +95,12 @@ export class NsecChain {
     const removed: Name[] = [];
     for (const name of affected.values()) {
       const node = zone.nodes.get(name.key);
-      const want = node ? nsecTypes(node) : null;
+      const wantTypes = node ? nsecTypes(node) : null;
+      const want = wantTypes && this.typeSets.of(wantTypes);
       const have = this.types.get(name.key);
       if (!want && !have) continue;
       if (want && have) {
-        if (!sameTypes(want, have)) {
+        if (want !== have) {
           this.types.set(name.key, want);
           touched.set(name.key, name);
         }
@@ -145,7 +148,7 @@ export class NsecChain {
     const owner = this.names[i]!;
     // RFC 4034 §4.1.1: the last NSEC names the apex, the first owner of the chain.
     const next = this.names[(i + 1) % this.names.length]!;
-    const bitmap = typeBitmap(this.types.get(owner.key)!);
+    const bitmap = this.types.get(owner.key)!.bitmap;
     const nextWire = latin1ToBytes(next.cased);
     const rdata = new Uint8Array(nextWire.length + bitmap.length);
     rdata.set(nextWire, 0);
@@ -169,5 +172,5 @@ function nsecTypes(node: ZoneNode): number[] | null {
   if (types.length === 0) return null;
   if (node.isDelegation) types = delegationTypes(types);
   // RFC 4034 §4.1.2 / RFC 4035 §2.3: the NSEC's own type and the RRSIG that signs it.
-  return sortedTypes([...types, RRType.NSEC, RRType.RRSIG]);
+  return withTypes(types, RRType.RRSIG, RRType.NSEC);
 }

@@ -2,8 +2,8 @@ import type { Name } from '../dns/name';
 import { RRType } from '../dns/constants';
 import { nsec3Hash, type Nsec3Params } from '../zone/nsec3-hash';
 import type { RRset, Zone, ZoneNode } from '../zone/zone';
-import { toBase32Hex } from '../dns/rdata/text';
-import { dataTypes, delegationTypes, denialTtl, DenialError, namesAtOrBelow, sameTypes, sortedTypes, typeBitmap, type DenialChange } from './denial';
+import { base32HexToBytes, toBase32Hex } from '../dns/rdata/text';
+import { dataTypes, delegationTypes, denialTtl, DenialError, namesAtOrBelow, withTypes, TypeSets, type DenialChange, type TypeSet } from './denial';
 
 /**
  * The NSEC3 chain of a zone (RFC 5155 §7.1), as RRsets for the signer to sign, and its NSEC3PARAM:
@@ -42,8 +42,7 @@ interface Entry {
   readonly name: Name;
   /** Lower-case base32hex: the owner's first label; sorts as the hash octets do. */
   readonly label: string;
-  readonly hash: Uint8Array;
-  types: number[];
+  types: TypeSet;
   /** The name holds data (not an empty non-terminal). */
   data: boolean;
 }
@@ -61,6 +60,7 @@ export class Nsec3Chain {
    */
   private readonly support = new Map<string, number>();
   private readonly cuts = new Set<string>();
+  private readonly typeSets = new TypeSets();
 
   private constructor(
     private readonly origin: Name,
@@ -171,8 +171,9 @@ export class Nsec3Chain {
       if (!want && !have) continue;
       if (want && have) {
         have.data = data;
-        if (!sameTypes(want, have.types)) {
-          have.types = want;
+        const set = this.typeSets.of(want);
+        if (set !== have.types) {
+          have.types = set;
           touched.add(have.label);
         }
         continue;
@@ -220,16 +221,14 @@ export class Nsec3Chain {
       // RFC 5155 §6 / §7.1: with opt-out, an unsigned delegation has no NSEC3.
       if (!signed && this.optOut) return null;
       // RFC 4035 §2.2: at a delegation only the DS is signed; NS and glue are not.
-      return signed ? sortedTypes([...types, RRType.RRSIG]) : types;
+      return signed ? withTypes(types, RRType.RRSIG) : types;
     }
     // RFC 5155 §4 / §7.1: the NSEC3PARAM the signer puts at the apex, and the RRSIGs over the data.
-    const extra = node.name.key === zone.origin.key ? [RRType.RRSIG, RRType.NSEC3PARAM] : [RRType.RRSIG];
-    return sortedTypes([...types, ...extra]);
+    return node.name.key === zone.origin.key ? withTypes(types, RRType.RRSIG, RRType.NSEC3PARAM) : withTypes(types, RRType.RRSIG);
   }
 
   private add(name: Name, types: number[], data: boolean): Entry {
-    const hash = nsec3Hash(name, this.params);
-    const label = toBase32Hex(hash).toLowerCase();
+    const label = toBase32Hex(nsec3Hash(name, this.params)).toLowerCase();
     const other = this.byHash.get(label);
     if (other) {
       throw new DenialError(`NSEC3 hash collision in ${this.origin}: ${name} and ${other.name} both hash to ${label}; choose another salt (RFC 5155 §7.1)`, {
@@ -237,7 +236,7 @@ export class Nsec3Chain {
         names: [name.toString(), other.name.toString()],
       });
     }
-    const entry: Entry = { name, label, hash, types, data };
+    const entry: Entry = { name, label, types: this.typeSets.of(types), data };
     this.byName.set(name.key, entry);
     this.byHash.set(label, entry);
     return entry;
@@ -265,15 +264,17 @@ export class Nsec3Chain {
 
   private rrsetAt(i: number): RRset {
     const entry = this.byHash.get(this.order[i]!)!;
-    const next = this.byHash.get(this.order[(i + 1) % this.order.length]!)!;
     const p = this.params;
-    const bitmap = typeBitmap(entry.types);
-    // RFC 5155 §3.2: hash algorithm, flags, iterations, salt length and salt, hash length and next hashed owner, type bit maps.
-    const head = [p.algorithm, this.optOut ? OPT_OUT : 0, p.iterations >> 8, p.iterations & 0xff, p.salt.length, ...p.salt, next.hash.length];
-    const rdata = new Uint8Array(head.length + next.hash.length + bitmap.length);
+    const bitmap = entry.types.bitmap;
+    // RFC 5155 §3.2: hash algorithm, flags, iterations, salt length and salt, hash length and next
+    // hashed owner (the hash back from its base32hex label), type bit maps.
+    const head = [p.algorithm, this.optOut ? OPT_OUT : 0, p.iterations >> 8, p.iterations & 0xff, p.salt.length, ...p.salt, 0];
+    const start = head.length;
+    base32HexToBytes(this.order[(i + 1) % this.order.length]!, head, 'next hashed owner', notBase32Hex);
+    head[start - 1] = head.length - start;
+    const rdata = new Uint8Array(head.length + bitmap.length);
     rdata.set(head, 0);
-    rdata.set(next.hash, head.length);
-    rdata.set(bitmap, head.length + next.hash.length);
+    rdata.set(bitmap, head.length);
     return { owner: this.ownerOf(entry.label), type: RRType.NSEC3, ttl: this.ttl, rdata: [rdata] };
   }
 }
@@ -282,6 +283,11 @@ export class Nsec3Chain {
 export function nsec3RRsets(zone: Zone, options: Nsec3Options = {}): { nsec3: RRset[]; nsec3param: RRset } {
   const chain = Nsec3Chain.build(zone, options);
   return { nsec3: chain.rrsets(), nsec3param: chain.nsec3param() };
+}
+
+/** Labels come from toBase32Hex: they always decode. */
+function notBase32Hex(message: string): never {
+  throw new DenialError(message);
 }
 
 /** Index of the last label of `sorted` strictly before `label`, or -1. */
