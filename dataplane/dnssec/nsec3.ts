@@ -102,7 +102,10 @@ export class Nsec3Chain {
     return this.order.length;
   }
 
-  /** The NSEC3PARAM RRset of the apex (RFC 5155 §4): flags 0, whatever the NSEC3 flags (§4.1.2). */
+  /**
+   * The NSEC3PARAM RRset of the apex (RFC 5155 §4): flags 0, whatever the NSEC3 flags (§4.1.2).
+   * RFC 5155 sets no TTL for it; it takes the NSEC3 records' (ldns-signzone gives 3600, BIND 0).
+   */
   nsec3param(): RRset {
     const p = this.params;
     const rdata = Uint8Array.from([p.algorithm, 0, p.iterations >> 8, p.iterations & 0xff, p.salt.length, ...p.salt]);

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { latin1ToBytes, type Name } from '../dns/name';
+import * as crypto from 'node:crypto';
+import { bytesToLatin1, latin1ToBytes, type Name } from '../dns/name';
 
 /**
  * The NSEC3 hash of a name (RFC 5155 §5), shared by the answer code (zone/dnssec.ts), which looks
@@ -19,10 +19,26 @@ export interface Nsec3Params {
  * name in canonical wire form (lower case, RFC 4034 §6.2).
  */
 export function nsec3Hash(name: Name, params: Nsec3Params): Uint8Array {
-  let digest = createHash('sha1').update(latin1ToBytes(name.key)).update(params.salt).digest();
-  for (let i = 0; i < params.iterations; i++) digest = createHash('sha1').update(digest).update(params.salt).digest();
-  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  const salt = params.salt;
+  let input = latin1ToBytes(name.key + (salt.length === 0 ? '' : bytesToLatin1(salt)));
+  let digest = sha1(input);
+  if (params.iterations > 0) {
+    input = new Uint8Array(digest.length + salt.length);
+    input.set(salt, digest.length);
+    for (let i = 0; i < params.iterations; i++) {
+      input.set(digest, 0);
+      digest = sha1(input);
+    }
+  }
+  return digest;
 }
+
+/**
+ * One-shot SHA-1: `crypto.hash` (Node 20.12 and later) is about twice as fast as a Hash object
+ * per name, which counts for the million hashes of a large zone's chain.
+ */
+const sha1: (data: Uint8Array) => Uint8Array =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha1', data, 'buffer') : (data) => crypto.createHash('sha1').update(data).digest();
 
 /** The hash as the first label of an NSEC3 owner: lower-case base32hex without padding (RFC 5155 §3.3). */
 export function nsec3HashLabel(name: Name, params: Nsec3Params): string {
