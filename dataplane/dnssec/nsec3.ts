@@ -1,8 +1,8 @@
 import type { Name } from '../dns/name';
 import { RRType } from '../dns/constants';
-import { nsec3Hash, type Nsec3Params } from '../zone/nsec3-hash';
+import { base32HexLower, nsec3Hash, type Nsec3Params } from '../zone/nsec3-hash';
 import type { RRset, Zone, ZoneNode } from '../zone/zone';
-import { base32HexToBytes, toBase32Hex } from '../dns/rdata/text';
+import { base32HexToBytes } from '../dns/rdata/text';
 import { dataTypes, delegationTypes, denialTtl, DenialError, namesAtOrBelow, withTypes, TypeSets, type DenialChange, type TypeSet } from './denial';
 
 /**
@@ -51,9 +51,8 @@ export class Nsec3Chain {
   readonly params: Nsec3Params;
   private ttl: number;
   private readonly byName = new Map<string, Entry>();
-  private readonly byHash = new Map<string, Entry>();
-  /** Hash labels, ascending. */
-  private readonly order: string[] = [];
+  /** The entries in hash order (their labels ascending), the order of the chain. */
+  private readonly order: Entry[] = [];
   /**
    * By name key: how many names with data in the chain are strictly below it. An empty non-terminal
    * is in the chain when some are (RFC 5155 §7.1, with opt-out possibly none).
@@ -93,8 +92,9 @@ export class Nsec3Chain {
       }
     }
     for (const node of empty) if (chain.support.get(node.name.key)) chain.add(node.name, [], false);
-    for (const label of chain.byHash.keys()) chain.order.push(label);
-    chain.order.sort();
+    for (const entry of chain.byName.values()) chain.order.push(entry);
+    chain.order.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+    for (let i = 1; i < chain.order.length; i++) if (chain.order[i]!.label === chain.order[i - 1]!.label) chain.collision(chain.order[i]!, chain.order[i - 1]!);
     return chain;
   }
 
@@ -161,7 +161,7 @@ export class Nsec3Chain {
     }
 
     const touched = new Set<string>();
-    const inserted: string[] = [];
+    const inserted: Entry[] = [];
     const removedLabels: string[] = [];
     const removed: Name[] = [];
     for (const key of affected.keys()) {
@@ -183,16 +183,24 @@ export class Nsec3Chain {
       }
       if (want) {
         const entry = this.add(node!.name, want, data);
-        inserted.push(entry.label);
+        inserted.push(entry);
         touched.add(entry.label);
       } else {
         this.byName.delete(key);
-        this.byHash.delete(have!.label);
         removedLabels.push(have!.label);
         removed.push(this.ownerOf(have!.label));
       }
     }
-    applyToOrder(this.order, inserted, removedLabels);
+    for (const label of removedLabels) {
+      const i = this.indexOf(label);
+      if (i >= 0) this.order.splice(i, 1);
+    }
+    for (const entry of inserted) {
+      const at = lastBefore(this.order, entry.label) + 1;
+      const there = this.order[at];
+      if (there?.label === entry.label) this.collision(entry, there);
+      this.order.splice(at, 0, entry);
+    }
 
     const ttl = denialTtl(zone);
     if (ttl !== this.ttl) {
@@ -201,12 +209,16 @@ export class Nsec3Chain {
     }
     // RFC 5155 §3.1.7: the predecessor of a hash that came or went changes its next hashed owner.
     if (this.order.length > 0) {
-      for (const label of [...inserted, ...removedLabels]) {
+      for (const label of [...inserted.map((e) => e.label), ...removedLabels]) {
         const i = lastBefore(this.order, label);
-        touched.add(this.order[i >= 0 ? i : this.order.length - 1]!);
+        touched.add(this.order[i >= 0 ? i : this.order.length - 1]!.label);
       }
     }
-    const upserts = [...touched].filter((l) => this.byHash.has(l)).sort().map((l) => this.rrsetAt(this.indexOf(l)));
+    const upserts: RRset[] = [];
+    for (const label of [...touched].sort()) {
+      const i = this.indexOf(label);
+      if (i >= 0) upserts.push(this.rrsetAt(i));
+    }
     return { upserts, removed };
   }
 
@@ -231,17 +243,9 @@ export class Nsec3Chain {
   }
 
   private add(name: Name, types: number[], data: boolean): Entry {
-    const label = toBase32Hex(nsec3Hash(name, this.params)).toLowerCase();
-    const other = this.byHash.get(label);
-    if (other) {
-      throw new DenialError(`NSEC3 hash collision in ${this.origin}: ${name} and ${other.name} both hash to ${label}; choose another salt (RFC 5155 §7.1)`, {
-        zone: this.origin.toString(),
-        names: [name.toString(), other.name.toString()],
-      });
-    }
+    const label = base32HexLower(nsec3Hash(name, this.params));
     const entry: Entry = { name, label, types: this.typeSets.of(types), data };
     this.byName.set(name.key, entry);
-    this.byHash.set(label, entry);
     return entry;
   }
 
@@ -257,8 +261,18 @@ export class Nsec3Chain {
     }
   }
 
+  /** The index of the entry with `label` in the chain, or -1. */
   private indexOf(label: string): number {
-    return lastBefore(this.order, label + '\0');
+    const i = lastBefore(this.order, label + '\0');
+    return i >= 0 && this.order[i]!.label === label ? i : -1;
+  }
+
+  /** RFC 5155 §7.1: two names with one hash cannot both be proven; another salt is needed. */
+  private collision(a: Entry, b: Entry): never {
+    throw new DenialError(`NSEC3 hash collision in ${this.origin}: ${a.name} and ${b.name} both hash to ${a.label}; choose another salt (RFC 5155 §7.1)`, {
+      zone: this.origin.toString(),
+      names: [a.name.toString(), b.name.toString()],
+    });
   }
 
   private ownerOf(label: string): Name {
@@ -266,14 +280,14 @@ export class Nsec3Chain {
   }
 
   private rrsetAt(i: number): RRset {
-    const entry = this.byHash.get(this.order[i]!)!;
+    const entry = this.order[i]!;
     const p = this.params;
     const bitmap = entry.types.bitmap;
     // RFC 5155 §3.2: hash algorithm, flags, iterations, salt length and salt, hash length and next
     // hashed owner (the hash back from its base32hex label), type bit maps.
     const head = [p.algorithm, this.optOut ? OPT_OUT : 0, p.iterations >> 8, p.iterations & 0xff, p.salt.length, ...p.salt, 0];
     const start = head.length;
-    base32HexToBytes(this.order[(i + 1) % this.order.length]!, head, 'next hashed owner', notBase32Hex);
+    base32HexToBytes(this.order[(i + 1) % this.order.length]!.label, head, 'next hashed owner', notBase32Hex);
     head[start - 1] = head.length - start;
     const rdata = new Uint8Array(head.length + bitmap.length);
     rdata.set(head, 0);
@@ -293,14 +307,14 @@ function notBase32Hex(message: string): never {
   throw new DenialError(message);
 }
 
-/** Index of the last label of `sorted` strictly before `label`, or -1. */
-function lastBefore(sorted: readonly string[], label: string): number {
+/** Index of the last entry of `sorted` whose label sorts strictly before `label`, or -1. */
+function lastBefore(sorted: readonly Entry[], label: string): number {
   let lo = 0;
   let hi = sorted.length - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < label) {
+    if (sorted[mid]!.label < label) {
       found = mid;
       lo = mid + 1;
     } else {
@@ -308,10 +322,4 @@ function lastBefore(sorted: readonly string[], label: string): number {
     }
   }
   return found;
-}
-
-/** Takes `removed` out of the sorted `order` and puts `inserted` in, one splice each. */
-function applyToOrder(order: string[], inserted: readonly string[], removed: readonly string[]): void {
-  for (const label of removed) order.splice(lastBefore(order, label) + 1, 1);
-  for (const label of inserted) order.splice(lastBefore(order, label) + 1, 0, label);
 }
