@@ -1,8 +1,7 @@
 import type { Name } from '../dns/name';
 import { RRType } from '../dns/constants';
-import { base32HexLower, nsec3Hash, type Nsec3Params } from '../zone/nsec3-hash';
+import { base32HexLower, base32HexLowerInto, nsec3Hash, type Nsec3Params } from '../zone/nsec3-hash';
 import type { RRset, Zone, ZoneNode } from '../zone/zone';
-import { base32HexToBytes } from '../dns/rdata/text';
 import { dataTypes, delegationTypes, denialTtl, DenialError, namesAtOrBelow, withTypes, TypeSets, type DenialChange, type TypeSet } from './denial';
 
 /**
@@ -33,6 +32,8 @@ export interface Nsec3Options {
 
 /** RFC 5155 §4.1.1 / §11: the hash algorithm, 1 = SHA-1, the only one defined. */
 const SHA1 = 1;
+/** SHA-1's 20 octets. */
+const HASH_LENGTH = 20;
 /** RFC 5155 §3.1.2: the Opt-Out flag. */
 const OPT_OUT = 1;
 /** RFC 5155 §3.2: 2^16 - 1 iterations at most; RFC 9276 §3.2 wants 0. */
@@ -60,6 +61,8 @@ export class Nsec3Chain {
   private readonly support = new Map<string, number>();
   private readonly cuts = new Set<string>();
   private readonly typeSets = new TypeSets();
+  /** The rdata of every NSEC3 up to the next hashed owner. */
+  private readonly rdataHead: Uint8Array;
 
   private constructor(
     private readonly origin: Name,
@@ -74,6 +77,8 @@ export class Nsec3Chain {
     }
     if (salt.length > 255) throw new DenialError(`NSEC3 salt of ${salt.length} octets, at most 255 (RFC 5155 §3.2)`, { zone: origin.toString() });
     this.params = { algorithm: SHA1, iterations, salt };
+    // RFC 5155 §3.2: hash algorithm, flags, iterations, salt length, salt, hash length.
+    this.rdataHead = Uint8Array.from([SHA1, this.optOut ? OPT_OUT : 0, iterations >> 8, iterations & 0xff, salt.length, ...salt, HASH_LENGTH]);
     this.ttl = ttl;
   }
 
@@ -281,30 +286,23 @@ export class Nsec3Chain {
 
   private rrsetAt(i: number): RRset {
     const entry = this.order[i]!;
-    const p = this.params;
+    const next = this.order[(i + 1) % this.order.length]!;
     const bitmap = entry.types.bitmap;
-    // RFC 5155 §3.2: hash algorithm, flags, iterations, salt length and salt, hash length and next
-    // hashed owner (the hash back from its base32hex label), type bit maps.
-    const head = [p.algorithm, this.optOut ? OPT_OUT : 0, p.iterations >> 8, p.iterations & 0xff, p.salt.length, ...p.salt, 0];
-    const start = head.length;
-    base32HexToBytes(this.order[(i + 1) % this.order.length]!.label, head, 'next hashed owner', notBase32Hex);
-    head[start - 1] = head.length - start;
-    const rdata = new Uint8Array(head.length + bitmap.length);
+    const head = this.rdataHead;
+    // RFC 5155 §3.2: the parameters, the next hashed owner (the hash back from its label), the type bit maps.
+    const rdata = new Uint8Array(head.length + HASH_LENGTH + bitmap.length);
     rdata.set(head, 0);
-    rdata.set(bitmap, head.length);
+    const end = base32HexLowerInto(next.label, rdata, head.length);
+    rdata.set(bitmap, end);
     return { owner: this.ownerOf(entry.label), type: RRType.NSEC3, ttl: this.ttl, rdata: [rdata] };
   }
+
 }
 
 /** The NSEC3 chain of `zone` and its NSEC3PARAM, RFC 9276 defaults unless `options` says otherwise. */
 export function nsec3RRsets(zone: Zone, options: Nsec3Options = {}): { nsec3: RRset[]; nsec3param: RRset } {
   const chain = Nsec3Chain.build(zone, options);
   return { nsec3: chain.rrsets(), nsec3param: chain.nsec3param() };
-}
-
-/** Labels come from toBase32Hex: they always decode. */
-function notBase32Hex(message: string): never {
-  throw new DenialError(message);
 }
 
 /** Index of the last entry of `sorted` whose label sorts strictly before `label`, or -1. */

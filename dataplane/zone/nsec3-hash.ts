@@ -67,3 +67,23 @@ export function base32HexLower(bytes: Uint8Array): string {
   if (bits > 0) codes.push(LOWER_B32[(value << (5 - bits)) & 31]!);
   return String.fromCharCode(...codes);
 }
+
+/**
+ * Writes the octets of `label` (lower-case base32hex from `base32HexLower`) into `out` at
+ * `offset`; returns the offset after them.
+ */
+export function base32HexLowerInto(label: string, out: Uint8Array, offset: number): number {
+  let bits = 0;
+  let value = 0;
+  let o = offset;
+  for (let i = 0; i < label.length; i++) {
+    const c = label.charCodeAt(i);
+    value = ((value << 5) | (c <= 0x39 ? c - 0x30 : c - 0x57)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (value >>> bits) & 0xff;
+    }
+  }
+  return o;
+}
