@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { canonicalCompare, latin1ToBytes, type Name } from '../dns/name';
+import { canonicalCompare, type Name } from '../dns/name';
 import { RRType } from '../dns/constants';
-import { toBase32Hex } from '../dns/rdata/text';
+import { nsec3HashLabel, type Nsec3Params } from './nsec3-hash';
 import { recordTtl, type RRset, type Zone, type ZoneNode } from './zone';
 import { ITEMS_PER_STEP, runSteps, sortInSteps, type Steps } from './steps';
 
@@ -20,12 +19,7 @@ import { ITEMS_PER_STEP, runSteps, sortInSteps, type Steps } from './steps';
  * The zone is pre-signed: nothing here signs or checks signatures.
  */
 
-export interface Nsec3Params {
-  /** RFC 5155 §4.1.1: 1 is SHA-1, the only algorithm defined. */
-  readonly algorithm: number;
-  readonly iterations: number;
-  readonly salt: Uint8Array;
-}
+export type { Nsec3Params } from './nsec3-hash';
 
 interface HashedOwner {
   /** The first label of the NSEC3 owner: the hash in lower-case base32hex (RFC 5155 §3.3). */
@@ -122,18 +116,10 @@ export class ZoneDnssec {
   hash(name: Name): string {
     const known = this.hashes.get(name.key);
     if (known !== undefined) return known;
-    const hash = this.computeHash(name);
+    const hash = nsec3HashLabel(name, this.nsec3!);
     const key = name.key;
     if (this.zone.nodes.has(key) || (name.isWildcard() && this.zone.nodes.has(key.slice(2)))) this.hashes.set(key, hash);
     return hash;
-  }
-
-  private computeHash(name: Name): string {
-    const p = this.nsec3!;
-    // RFC 5155 §5: IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt).
-    let digest = createHash('sha1').update(latin1ToBytes(name.key)).update(p.salt).digest();
-    for (let i = 0; i < p.iterations; i++) digest = createHash('sha1').update(digest).update(p.salt).digest();
-    return toBase32Hex(digest).toLowerCase();
   }
 
   /** The node of the NSEC3 whose hashed owner is the hash of `name` (RFC 5155 §7.2.3), if any. */

@@ -1,0 +1,67 @@
+import { strict as assert } from 'node:assert';
+import { Name } from '../dns/name';
+import { typeToString } from '../dns/constants';
+import { rdataToText } from '../dns/rdata/registry';
+import { readZoneFile } from '../dns/zonefile/reader';
+import { ZoneBuilder } from '../zone/zone-builder';
+import { ZoneUpdate } from '../zone/zone-update';
+import type { RRset, Zone } from '../zone/zone';
+import type { DenialChange } from './denial';
+
+/** Test support for nsec.test.ts and nsec3.test.ts: zones from text, RRsets as text. */
+
+export function zoneOf(origin: string, text: string): Zone {
+  const o = Name.fromText(origin);
+  const b = new ZoneBuilder(o);
+  for (const r of readZoneFile(text, { origin: o, source: 'test' })) b.add(r);
+  return b.build();
+}
+
+/** One line per record: `owner ttl TYPE rdata`, names in lower case, as in a zone file. */
+export function lines(rrsets: readonly RRset[]): string[] {
+  const out: string[] = [];
+  for (const rrset of rrsets) {
+    for (const rd of rrset.rdata) out.push(`${rrset.owner.toString().toLowerCase()} ${rrset.ttl} ${typeToString(rrset.type)} ${rdataToText(rrset.type, rd).toLowerCase()}`.trim());
+  }
+  return out;
+}
+
+/**
+ * Applies `change` (zone-file lines, `-` in front to remove a record, `+` or nothing to add) to
+ * `zone` through ZoneUpdate, the one change path; returns the new version and the names changed.
+ */
+export function changed(zone: Zone, change: readonly string[]): { zone: Zone; names: Name[] } {
+  const update = new ZoneUpdate(zone);
+  const names = new Map<string, Name>();
+  for (const line of change) {
+    const remove = line.startsWith('-');
+    const text = line.replace(/^[-+]\s*/, '');
+    const record = readZoneFile(text, { origin: zone.origin, source: 'change', defaultTtl: 3600 })[0]!;
+    if (remove) update.remove(record);
+    else update.add(record);
+    names.set(record.owner.key, record.owner);
+  }
+  return { zone: update.commit().zone, names: [...names.values()] };
+}
+
+/**
+ * What an incremental update must return: the RRsets of `after` (a full build of the new version)
+ * that differ from `before` (a full build of the old one), and the owners only `before` has.
+ */
+export function expectedChange(before: readonly RRset[], after: readonly RRset[]): { upserts: string[]; removed: string[] } {
+  const old = new Set(lines(before));
+  const owners = new Set(after.map((r) => r.owner.key));
+  return {
+    upserts: lines(after).filter((l) => !old.has(l)).sort(),
+    removed: before.filter((r) => !owners.has(r.owner.key)).map((r) => r.owner.toString().toLowerCase()).sort(),
+  };
+}
+
+export function assertChange(actual: DenialChange, before: readonly RRset[], after: readonly RRset[], what: string): void {
+  const want = expectedChange(before, after);
+  assert.deepEqual(
+    { upserts: lines(actual.upserts).sort(), removed: actual.removed.map((n) => n.toString().toLowerCase()).sort() },
+    want,
+    what,
+  );
+}
