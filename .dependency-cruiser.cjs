@@ -13,13 +13,15 @@ const TESTKIT = '^dataplane/testkit/|^operator/testkit/|^e2e/support/';
 const BENCH = '^dataplane/bench/|^e2e/bench/';
 
 /** The dataplane folders that ship (everything under dataplane/ but tests, testkit and benchmarks). */
-const DATAPLANE = ['dns', 'zone', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'runtime'];
+const DATAPLANE = ['dns', 'zone', 'dnssec', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'runtime'];
 
 /** folder (a path prefix) → the folders it may import besides itself. */
 const LAYERS = {
   'crds/': [],
   'dataplane/dns/': [],
   'dataplane/zone/': ['dataplane/dns/'],
+  // Keys, signatures and signed zones (issue #11): pure, synchronous, node:crypto only.
+  'dataplane/dnssec/': ['dataplane/dns/', 'dataplane/zone/'],
   'dataplane/nameserver/': ['dataplane/dns/', 'dataplane/zone/'],
   'dataplane/manifest/': ['dataplane/dns/', 'dataplane/zone/', 'crds/'],
   'dataplane/server/': ['dataplane/nameserver/', 'dataplane/log/'],
@@ -95,16 +97,16 @@ module.exports = {
     },
     {
       name: 'core-no-io',
-      comment: `ADR 0001: the DNS core (dns/, zone/, nameserver/) does no I/O: of Node's modules it may import only ${CORE_NODE_MODULES.join(', ')}`,
+      comment: `ADR 0001: the DNS core (dns/, zone/, dnssec/, nameserver/) does no I/O: of Node's modules it may import only ${CORE_NODE_MODULES.join(', ')}`,
       severity: 'error',
-      from: { path: '^dataplane/(dns|zone|nameserver)/', pathNot: TESTS },
+      from: { path: '^dataplane/(dns|zone|dnssec|nameserver)/', pathNot: TESTS },
       to: { dependencyTypes: ['core'], pathNot: `^(node:)?(${CORE_NODE_MODULES.join('|')})$` },
     },
     {
       name: 'core-no-packages',
-      comment: 'ADR 0001: the DNS core (dns/, zone/, nameserver/) imports no npm package',
+      comment: 'ADR 0001: the DNS core (dns/, zone/, dnssec/, nameserver/) imports no npm package',
       severity: 'error',
-      from: { path: '^dataplane/(dns|zone|nameserver)/', pathNot: TESTS },
+      from: { path: '^dataplane/(dns|zone|dnssec|nameserver)/', pathNot: TESTS },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'] },
     },
     {
