@@ -12,7 +12,7 @@ import type { SignBatch, SignedBatch } from './sign-worker';
  * the plan (which RRsets, the data to sign) and the assembly of the signed zone stay in the
  * calling thread, pure; only the signatures are made elsewhere. A plan of fewer than
  * `inThreadBelow` jobs (a change re-signed, a small zone) is signed in the calling thread, which
- * is faster than a round trip to a worker.
+ * is faster than a round trip to a worker. The threads keep the process alive: `close()` ends them.
  */
 
 export class SigningPoolError extends DnsfleetError {}
@@ -58,7 +58,6 @@ export class SigningPool {
         else p.resolve(reply);
       });
       worker.on('error', (err) => this.failAll(err));
-      worker.unref();
       this.workers.push(worker);
     }
   }
