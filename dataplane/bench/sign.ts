@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     writeFileSync(plainFile, plain);
     writeFileSync(nsecFile, withNsec);
     const version = spawnSync('ldns-signzone', ['-v'], { encoding: 'utf8' }).stdout.trim();
-    console.log(`bench:sign — ${records.toLocaleString('en')} A records at as many names, file to file; node ${process.version}, ${availableParallelism()} cores; ${version}`);
+    console.log(`bench:sign — ${records.toLocaleString('en')} A records at as many names, file to file; node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}; ${version}`);
     for (const name of String(values.algorithms).split(',')) {
       const algorithm = algorithmFromString(name);
       const ldns = ldnsSignzone(dir.path, plainFile, join(dir.path, `ldns-${algorithm}.db`), algorithm, name);
