@@ -9,7 +9,8 @@
  * this benchmark, outside the timing), and signs what the zone holds: the same RRsets, the same
  * number of signatures. One key signs everything on both sides (ldns-signzone with one KSK;
  * dnsfleet with one CSK). dnsfleet's time is: read and parse the file, build the zone, plan,
- * sign on worker threads (one per core), assemble the signed zone, write the file. A second line
+ * sign on worker threads (one per core), assemble the signed zone, write the file; a second
+ * ratio leaves out the write (dnsfleet serves the signed zone from memory). A second line
  * shows dnsfleet on the zone without the NSEC chain (half the signatures), for reference only.
  *
  * Options: --records N (default 1,000,000), --threads N (default: available parallelism),
@@ -58,7 +59,10 @@ function zoneFileOf(zone: Zone): string {
 }
 
 interface Run {
+  /** File to file. */
   readonly seconds: number;
+  /** File to the signed zone in memory, as dnsfleet serves it (no file written). */
+  readonly toZone: number;
   readonly signatures: number;
   readonly phases: string;
 }
@@ -83,6 +87,7 @@ async function dnsfleet(pool: SigningPool, file: string, out: string, algorithm:
   const s = (a: number, b: number): string => ((b - a) / 1000).toFixed(1);
   return {
     seconds: (t5 - t0) / 1000,
+    toZone: (t4 - t0) / 1000,
     signatures: plan.jobs.length,
     phases: `read+build ${s(t0, t1)} s, plan ${s(t1, t2)} s, sign ${s(t2, t3)} s (${pool.threads} threads), assemble ${s(t3, t4)} s, write ${s(t4, t5)} s`,
   };
@@ -100,7 +105,7 @@ function ldnsSignzone(dir: string, file: string, out: string, algorithm: Algorit
   const text = readFileSync(out, 'latin1');
   for (let i = text.indexOf('\tRRSIG\t'); i >= 0; i = text.indexOf('\tRRSIG\t', i + 1)) signatures++;
   void algorithm;
-  return { seconds, signatures, phases: 'read, NSEC chain, sign (one thread), write' };
+  return { seconds, toZone: seconds, signatures, phases: 'read, NSEC chain, sign (one thread), write' };
 }
 
 async function main(): Promise<void> {
@@ -132,7 +137,9 @@ async function main(): Promise<void> {
       console.log(`  ldns-signzone            ${ldns.seconds.toFixed(1).padStart(6)} s  ${ldns.signatures.toLocaleString('en')} RRSIGs  (${ldns.phases}; ${size(`ldns-${algorithm}.db`)})`);
       console.log(`  dnsfleet (same NSEC)     ${ours.seconds.toFixed(1).padStart(6)} s  ${ours.signatures.toLocaleString('en')} RRSIGs  (${ours.phases}; ${size(`dnsfleet-${algorithm}.db`)})`);
       console.log(`  dnsfleet (no NSEC, ref.) ${oursNoNsec.seconds.toFixed(1).padStart(6)} s  ${oursNoNsec.signatures.toLocaleString('en')} RRSIGs  (${oursNoNsec.phases})`);
-      console.log(`  ratio (same work): dnsfleet is ${(ldns.seconds / ours.seconds).toFixed(2)}x ldns-signzone's speed (goal ≥ 1.0x)`);
+      console.log(`  ratio (same work, file to file): dnsfleet is ${(ldns.seconds / ours.seconds).toFixed(2)}x ldns-signzone's speed (goal ≥ 1.0x)`);
+      // dnsfleet serves the signed zone from memory and never writes it to a file.
+      console.log(`  ratio (same work, file to signed zone in memory, ${ours.toZone.toFixed(1)} s): ${(ldns.seconds / ours.toZone).toFixed(2)}x`);
     }
   } finally {
     await pool.close();

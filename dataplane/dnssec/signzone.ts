@@ -74,12 +74,15 @@ export interface SignZoneOptions {
 const KEY_TYPES: ReadonlySet<number> = new Set([RRType.DNSKEY, RRType.CDS, RRType.CDNSKEY]);
 const DENIAL_TYPES: ReadonlySet<number> = new Set([RRType.NSEC, RRType.NSEC3, RRType.NSEC3PARAM]);
 
-/** One signature to make: the data for `signer`, the header it goes behind, where it goes. */
+/**
+ * One signature to make: the data for `signer` (which starts with the RRSIG rdata the signature
+ * goes behind, `headerLength` octets, RFC 4034 §3.1.8.1), and the node it goes to.
+ */
 export interface PlannedSignature {
   readonly nodeKey: string;
   readonly ttl: number;
   readonly signer: number;
-  readonly header: Uint8Array;
+  readonly headerLength: number;
   readonly data: Uint8Array;
 }
 
@@ -241,7 +244,7 @@ class Planner {
       times ??= { inception: this.times.inception, expiration: this.times.expiration - jitterOf(node, this.jitter) };
       for (const s of signers) {
         const job = this.signers[s]!.prepare(rrset, times);
-        this.jobs.push({ nodeKey: key, ttl: rrset.ttl, signer: s, header: job.header, data: job.data });
+        this.jobs.push({ nodeKey: key, ttl: rrset.ttl, signer: s, headerLength: job.header.length, data: job.data });
       }
     }
   }
@@ -327,20 +330,29 @@ export function signJobs(plan: SigningPlan): Uint8Array[] {
 /** The signed zone: the plan's nodes with the kept RRSIGs and the new ones (`signatures[i]` for `plan.jobs[i]`). */
 export function assembleSignedZone(plan: SigningPlan, signatures: readonly Uint8Array[]): Zone {
   if (signatures.length !== plan.jobs.length) throw new SignZoneError(`${signatures.length} signatures for ${plan.jobs.length} jobs`);
-  const sigs = new Map<string, { rdata: Uint8Array[]; ttls: number[] }>();
-  for (const [key, slot] of plan.kept) sigs.set(key, { rdata: [...slot.rdata], ttls: [...slot.ttls] });
-  plan.jobs.forEach((job, i) => {
-    let slot = sigs.get(job.nodeKey);
-    if (!slot) sigs.set(job.nodeKey, (slot = { rdata: [], ttls: [] }));
-    slot.rdata.push(joinSignature(job.header, signatures[i]!));
-    slot.ttls.push(job.ttl);
-  });
   let added = 0;
-  for (const [key, slot] of sigs) {
+  const put = (key: string, rdata: Uint8Array[], ttls: number[]): void => {
     const node = plan.nodes.get(key)!;
-    node.rrsets.set(withTtls({ owner: node.name, type: RRType.RRSIG, ttl: Math.min(...slot.ttls), rdata: slot.rdata }, slot.ttls));
-    added += slot.rdata.length;
+    node.rrsets.set(withTtls({ owner: node.name, type: RRType.RRSIG, ttl: Math.min(...ttls), rdata }, ttls));
+    added += rdata.length;
+  };
+  // The planner makes the jobs of a node one after the other: each run of one node's jobs, with
+  // the signatures kept at that node, is its RRSIG RRset.
+  const jobs = plan.jobs;
+  for (let i = 0; i < jobs.length; ) {
+    const key = jobs[i]!.nodeKey;
+    const kept = plan.kept.get(key);
+    const rdata = kept ? [...kept.rdata] : [];
+    const ttls = kept ? [...kept.ttls] : [];
+    for (; i < jobs.length && jobs[i]!.nodeKey === key; i++) {
+      const job = jobs[i]!;
+      rdata.push(joinSignature(job.data.subarray(0, job.headerLength), signatures[i]!));
+      ttls.push(job.ttl);
+    }
+    put(key, rdata, ttls);
   }
+  // Nodes whose signatures were all kept.
+  for (const [key, slot] of plan.kept) if (!plan.nodes.get(key)!.rrsets.has(RRType.RRSIG)) put(key, [...slot.rdata], [...slot.ttls]);
   const nodes: ReadonlyMap<string, ZoneNode> = plan.base ? LayeredMap.of(plan.base, plan.nodes) : plan.nodes;
   const apex = nodes.get(plan.origin.key)!;
   return new Zone(plan.origin, nodes, apex.rrsets.get(RRType.SOA)!, plan.recordCount + added);
