@@ -336,6 +336,7 @@ describe('dnssec signing', () => {
       update.add({ owner: n('a.b.c.example.'), type: RRType.NS, ttl: 60, rdata: n('ns.other.test.').toWire() });
       const next = update.commit().zone;
       assert.equal(planResign(signed, next, [n('a.b.c.example.')], keys(), OPTIONS), undefined);
+      assert.throws(() => planResign(signed, next, [n('other.test.')], keys(), OPTIONS), /outside zone example\./);
       const resigned = resignChanged(signed, next, [n('a.b.c.example.')], keys(), OPTIONS);
       assert.deepEqual(covered(resigned, 'a.b.c.example.'), []);
       assert.deepEqual(verifyZone(resigned, NOW).problems, []);

@@ -391,6 +391,7 @@ export function planResign(signed: Zone, unsigned: Zone, changed: Iterable<Name>
   const keySets = keyRRsets(origin, keys, options);
   const visit = new Map<string, Name>([[origin.key, origin]]);
   for (const name of changed) {
+    if (!name.isSubdomainOf(origin)) throw new SignZoneError(`changed name ${name} is outside zone ${origin}`, { zone: origin.toString() });
     for (let n: Name | null = name; n && n.key.length >= origin.key.length; n = n.parent()) {
       if (visit.has(n.key)) break;
       visit.set(n.key, n);
