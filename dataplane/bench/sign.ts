@@ -13,6 +13,9 @@
  * ratio leaves out the write (dnsfleet serves the signed zone from memory). A second line
  * shows dnsfleet on the zone without the NSEC chain (half the signatures), for reference only.
  *
+ * Then 200 one-record changes to the signed zone (without NSEC: the chain is not dnsfleet's yet)
+ * re-signed with `resignChanged`, with p50/p99/max.
+ *
  * Options: --records N (default 1,000,000), --threads N (default: available parallelism),
  * --algorithms ECDSAP256SHA256,ED25519.
  */
@@ -28,7 +31,9 @@ import { writeZoneFile } from '../dns/zonefile/writer';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { recordTtl, type Zone } from '../zone/zone';
 import { Algorithm, KSK_FLAGS, algorithmFromString, generateKey } from '../dnssec/keys';
-import { assembleSignedZone, planSigning } from '../dnssec/signzone';
+import { assembleSignedZone, planSigning, resignChanged, type ZoneKey } from '../dnssec/signzone';
+import { RRType } from '../dns/constants';
+import { ZoneUpdate } from '../zone/zone-update';
 import { SigningPool } from '../signing/signing-pool';
 import { tempDir } from '../testkit/processes';
 
@@ -59,6 +64,9 @@ function zoneFileOf(zone: Zone): string {
 }
 
 interface Run {
+  readonly zone?: Zone;
+  readonly signed?: Zone;
+  readonly keys?: ZoneKey[];
   /** File to file. */
   readonly seconds: number;
   /** File to the signed zone in memory, as dnsfleet serves it (no file written). */
@@ -76,7 +84,8 @@ async function dnsfleet(pool: SigningPool, file: string, out: string, algorithm:
   const zone = builder.build();
   const t1 = performance.now();
   const now = Math.floor(Date.now() / 1000);
-  const plan = planSigning(zone, [{ key, role: 'CSK' }], { now, validity: 30 * 86400, dnskeyTtl: 3600 });
+  const keys: ZoneKey[] = [{ key, role: 'CSK' }];
+  const plan = planSigning(zone, keys, { now, validity: 30 * 86400, dnskeyTtl: 3600 });
   const t2 = performance.now();
   const signatures = await pool.sign(plan);
   const t3 = performance.now();
@@ -86,6 +95,9 @@ async function dnsfleet(pool: SigningPool, file: string, out: string, algorithm:
   const t5 = performance.now();
   const s = (a: number, b: number): string => ((b - a) / 1000).toFixed(1);
   return {
+    zone,
+    signed,
+    keys,
     seconds: (t5 - t0) / 1000,
     toZone: (t4 - t0) / 1000,
     signatures: plan.jobs.length,
@@ -106,6 +118,40 @@ function ldnsSignzone(dir: string, file: string, out: string, algorithm: Algorit
   for (let i = text.indexOf('\tRRSIG\t'); i >= 0; i = text.indexOf('\tRRSIG\t', i + 1)) signatures++;
   void algorithm;
   return { seconds, toZone: seconds, signatures, phases: 'read, NSEC chain, sign (one thread), write' };
+}
+
+/**
+ * One-record changes re-signed (issue #11: a change re-signed and answered in under 100 ms): each
+ * round changes one A record and bumps the SOA serial (ZoneUpdate), then `resignChanged` signs the
+ * changed name and the SOA in this thread and shares every other name. Printed: p50, p99, max.
+ */
+function resignRounds(zone: Zone, signed: Zone, keys: ZoneKey[], rounds: number): string {
+  const times: number[] = [];
+  let unsigned = zone;
+  let current = signed;
+  const origin = zone.origin;
+  for (let r = 0; r < rounds; r++) {
+    const owner = Name.fromText(`h${(r * 7919) % 1000}.${ORIGIN}`);
+    const old = unsigned.node(owner)!.rrsets.get(RRType.A)!;
+    const soa = unsigned.soa;
+    const serial = unsigned.serial + 1;
+    const soaRdata = soa.rdata[0]!.slice();
+    const at = soaRdata.length - 20;
+    soaRdata[at] = serial >>> 24;
+    soaRdata[at + 1] = (serial >>> 16) & 0xff;
+    soaRdata[at + 2] = (serial >>> 8) & 0xff;
+    soaRdata[at + 3] = serial & 0xff;
+    const t0 = performance.now();
+    const update = new ZoneUpdate(unsigned);
+    update.remove({ owner: origin, type: RRType.SOA, ttl: soa.ttl, rdata: soa.rdata[0]! }).add({ owner: origin, type: RRType.SOA, ttl: soa.ttl, rdata: soaRdata });
+    update.remove({ owner, type: RRType.A, ttl: old.ttl, rdata: old.rdata[0]! }).add({ owner, type: RRType.A, ttl: old.ttl, rdata: new Uint8Array([192, 0, 2, r & 0xff]) });
+    unsigned = update.commit().zone;
+    current = resignChanged(current, unsigned, [owner], keys, { now: Math.floor(Date.now() / 1000), validity: 30 * 86400, dnskeyTtl: 3600 });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const q = (f: number): string => times[Math.min(times.length - 1, Math.floor(f * times.length))]!.toFixed(1);
+  return `${rounds} one-record changes (ZoneUpdate + resignChanged, serial ${current.serial}): p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`;
 }
 
 async function main(): Promise<void> {
@@ -137,6 +183,7 @@ async function main(): Promise<void> {
       console.log(`  ldns-signzone            ${ldns.seconds.toFixed(1).padStart(6)} s  ${ldns.signatures.toLocaleString('en')} RRSIGs  (${ldns.phases}; ${size(`ldns-${algorithm}.db`)})`);
       console.log(`  dnsfleet (same NSEC)     ${ours.seconds.toFixed(1).padStart(6)} s  ${ours.signatures.toLocaleString('en')} RRSIGs  (${ours.phases}; ${size(`dnsfleet-${algorithm}.db`)})`);
       console.log(`  dnsfleet (no NSEC, ref.) ${oursNoNsec.seconds.toFixed(1).padStart(6)} s  ${oursNoNsec.signatures.toLocaleString('en')} RRSIGs  (${oursNoNsec.phases})`);
+      console.log(`  re-sign of the no-NSEC zone: ${resignRounds(oursNoNsec.zone!, oursNoNsec.signed!, oursNoNsec.keys!, 200)}`);
       console.log(`  ratio (same work, file to file): dnsfleet is ${(ldns.seconds / ours.seconds).toFixed(2)}x ldns-signzone's speed (goal ≥ 1.0x)`);
       // dnsfleet serves the signed zone from memory and never writes it to a file.
       console.log(`  ratio (same work, file to signed zone in memory, ${ours.toZone.toFixed(1)} s): ${(ldns.seconds / ours.toZone).toFixed(2)}x`);
