@@ -13,7 +13,7 @@ const TESTKIT = '^dataplane/testkit/|^operator/testkit/|^e2e/support/';
 const BENCH = '^dataplane/bench/|^e2e/bench/';
 
 /** The dataplane folders that ship (everything under dataplane/ but tests, testkit and benchmarks). */
-const DATAPLANE = ['dns', 'zone', 'dnssec', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'runtime'];
+const DATAPLANE = ['dns', 'zone', 'dnssec', 'signing', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'runtime'];
 
 /** folder (a path prefix) → the folders it may import besides itself. */
 const LAYERS = {
@@ -23,6 +23,8 @@ const LAYERS = {
   // Keys, signatures and signed zones (issue #11): pure, synchronous, node:crypto only.
   'dataplane/dnssec/': ['dataplane/dns/', 'dataplane/zone/'],
   'dataplane/nameserver/': ['dataplane/dns/', 'dataplane/zone/'],
+  // Worker threads that make the signatures of a signing plan (issue #11): not core, it starts threads.
+  'dataplane/signing/': ['dataplane/dnssec/', 'dataplane/zone/', 'dataplane/dns/'],
   'dataplane/manifest/': ['dataplane/dns/', 'dataplane/zone/', 'crds/'],
   'dataplane/server/': ['dataplane/nameserver/', 'dataplane/log/'],
   'dataplane/transfer/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/log/'],
