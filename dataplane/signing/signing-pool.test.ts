@@ -7,7 +7,8 @@ import type { Zone } from '../zone/zone';
 import { Algorithm, KSK_FLAGS, ZSK_FLAGS, generateKey } from '../dnssec/keys';
 import { parseRrsig } from '../dnssec/rrsig';
 import { planSigning, type ZoneKey } from '../dnssec/signzone';
-import { buildNsecChain, verifyZone } from '../dnssec/signzone.fixtures';
+import { verifyZone } from '../dnssec/signzone.fixtures';
+import { nsecRRsets } from '../dnssec/nsec';
 import { SigningPool, resignChangedParallel, signZoneParallel } from './signing-pool';
 
 const origin = Name.fromText('pool.test.');
@@ -39,12 +40,12 @@ describe('signing pool (worker threads)', function () {
         { key: generateKey(algorithm, { flags: ZSK_FLAGS, rsaBits: 1024 }), role: 'ZSK' },
       ];
       const zone = bigZone(3000);
-      const signed = await signZoneParallel(pool, zone, keys, { ...OPTIONS, denial: buildNsecChain });
+      const signed = await signZoneParallel(pool, zone, keys, { ...OPTIONS, denial: nsecRRsets });
       const { verified, problems } = verifyZone(signed, NOW);
       assert.deepEqual(problems, []);
       // SOA, NS, DNSKEY, apex NSEC, and A + NSEC at each name.
       assert.equal(verified, 4 + 2 * 3000);
-      assert.equal(planSigning(zone, keys, { ...OPTIONS, denial: buildNsecChain }).jobs.length, verified);
+      assert.equal(planSigning(zone, keys, { ...OPTIONS, denial: nsecRRsets }).jobs.length, verified);
     });
   }
 

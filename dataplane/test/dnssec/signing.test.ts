@@ -8,11 +8,13 @@ import { readZoneFile } from '../../dns/zonefile/reader';
 import { writeZoneFile } from '../../dns/zonefile/writer';
 import { rdataToText } from '../../dns/rdata/registry';
 import { ZoneBuilder } from '../../zone/zone-builder';
-import { recordTtl, type Zone } from '../../zone/zone';
+import { recordTtl, type RRset, type Zone } from '../../zone/zone';
 import { tempDir } from '../../testkit/processes';
 import { Algorithm, DigestType, KSK_FLAGS, ZSK_FLAGS, algorithmName, dnskeyRdata, dsFields, dsRdataText, generateKey, keyTag, keyTagOfRdata, parseDnskeyRdata, type SigningKey } from '../../dnssec/keys';
 import { signZone } from '../../dnssec/signzone';
-import { buildNsecChain, verifyZone } from '../../dnssec/signzone.fixtures';
+import { verifyZone } from '../../dnssec/signzone.fixtures';
+import { nsecRRsets } from '../../dnssec/nsec';
+import { nsec3RRsets } from '../../dnssec/nsec3';
 
 /**
  * Keys and signatures of dataplane/dnssec/ against the real tools (Debian's ldnsutils and
@@ -22,9 +24,22 @@ import { buildNsecChain, verifyZone } from '../../dnssec/signzone.fixtures';
  *   ldns-key2ds compute the same DS as ours from our DNSKEYs, for the five algorithms;
  * - the differential test zone (delegations with and without DS, glue, wildcards, empty
  *   non-terminals) signed here for each algorithm, KSK + ZSK and CSK, is accepted by
- *   ldns-verify-zone and by dnssec-verify. Both insist on a denial chain: the zone gets the
- *   test-only NSEC chain of signzone.fixtures.ts (the real one is dataplane/dnssec/nsec.ts).
+ *   ldns-verify-zone and by dnssec-verify, with each denial chain of dataplane/dnssec/: NSEC
+ *   (nsec.ts), NSEC3 with RFC 9276's parameters and NSEC3 with opt-out (nsec3.ts).
  */
+
+/** The denial step of signZone for each kind of chain. */
+const DENIALS: Record<string, (zone: Zone) => readonly RRset[]> = {
+  NSEC: nsecRRsets,
+  NSEC3: (zone) => {
+    const { nsec3, nsec3param } = nsec3RRsets(zone);
+    return [...nsec3, nsec3param];
+  },
+  'NSEC3 opt-out': (zone) => {
+    const { nsec3, nsec3param } = nsec3RRsets(zone, { optOut: true });
+    return [...nsec3, nsec3param];
+  },
+};
 
 const ALGORITHMS = [Algorithm.RSASHA256, Algorithm.RSASHA512, Algorithm.ECDSAP256SHA256, Algorithm.ECDSAP384SHA384, Algorithm.ED25519] as const;
 const ZONE_FILE = join(__dirname, '../../../../dataplane/test/differential/signed/zone.db');
@@ -107,8 +122,8 @@ describe('dnssec keys and signatures against ldns and BIND @integration', functi
       assert.equal(Number(ours.split(' ')[0]), keyTag(key));
     });
 
-    for (const layout of ['KSK + ZSK', 'CSK'] as const) {
-      it(`${name} ${layout}: the signed test zone passes ldns-verify-zone and dnssec-verify`, () => {
+    for (const layout of ['KSK + ZSK', 'CSK'] as const) for (const [denialName, denial] of Object.entries(DENIALS)) {
+      it(`${name} ${layout} ${denialName}: the signed test zone passes ldns-verify-zone and dnssec-verify`, () => {
         const now = Math.floor(Date.now() / 1000);
         const ksk: SigningKey = generateKey(algorithm, { flags: KSK_FLAGS });
         const keys =
@@ -118,9 +133,9 @@ describe('dnssec keys and signatures against ldns and BIND @integration', functi
                 { key: ksk, role: 'KSK' as const, cds: true },
                 { key: generateKey(algorithm, { flags: ZSK_FLAGS }), role: 'ZSK' as const },
               ];
-        const signed = signZone(zoneOf(readFileSync(ZONE_FILE, 'utf8'), origin), keys, { now, validity: 7 * 86400, jitter: 3600, dnskeyTtl: 3600, denial: buildNsecChain });
+        const signed = signZone(zoneOf(readFileSync(ZONE_FILE, 'utf8'), origin), keys, { now, validity: 7 * 86400, jitter: 3600, dnskeyTtl: 3600, denial });
         assert.deepEqual(verifyZone(signed, now).problems, []);
-        const file = join(dir.path, `signed-${algorithm}-${layout === 'CSK' ? 'csk' : 'kz'}.db`);
+        const file = join(dir.path, `signed-${algorithm}-${layout === 'CSK' ? 'csk' : 'kz'}-${denialName.replace(/ /g, '-')}.db`);
         writeFileSync(file, zoneText(signed));
         const ldns = run('ldns-verify-zone', ['-V', '3', file]);
         assert.match(ldns, /Zone is verified and complete/);
