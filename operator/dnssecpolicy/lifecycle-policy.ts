@@ -1,24 +1,14 @@
 import type { DNSSECAlgorithm, DNSSECPolicySpec, DSDigestType } from '../../crds/v1alpha1/dnssecpolicy';
+import type { LifecyclePolicy } from '../../dataplane/dnssec/lifecycle';
 import { parseDuration } from './policy-check';
 
 /**
  * A DNSSECPolicy's spec in the units of the key lifecycle (dataplane/dnssec/lifecycle.ts
  * `LifecyclePolicy`: algorithm numbers and seconds), with the API type's defaults filled in as
  * the API server does, so `dnsfleet serve` (which has no API server) gets the same policy. Pure.
- * Structurally the lifecycle's `LifecyclePolicy` plus the digest types; the operator does not
- * import dataplane/dnssec/ yet (ADR 0001), the wiring will.
+ * The lifecycle's `LifecyclePolicy` plus the digest types.
  */
-export interface LifecycleTimings {
-  readonly algorithm: number;
-  readonly strategy: 'KSK+ZSK' | 'CSK';
-  readonly zskLifetime?: number;
-  readonly kskLifetime?: number;
-  readonly cskLifetime?: number;
-  readonly dnskeyTTL: number;
-  readonly propagationDelay: number;
-  readonly parentPropagationDelay: number;
-  readonly parentDSTTL: number;
-  readonly publishCds: boolean;
+export interface LifecycleTimings extends LifecyclePolicy {
   /** DS digest type numbers (RFC 4509: 2, RFC 6605: 4). */
   readonly digestTypes: readonly number[];
 }
