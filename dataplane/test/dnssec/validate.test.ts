@@ -14,15 +14,17 @@ import { DENIALS, zoneOf, zoneText } from './signing.fixtures';
  * nsec3.ts), written as a zone file and served by `dnsfleet serve`, is fully validated by BIND's
  * `delv` with the DS of our KSK as its only trust anchor (RFC 4035 §5): positive answers, NXDOMAIN
  * and NODATA proofs (RFC 4035 §5.4, RFC 5155 §8), wildcard expansion, a CNAME chain, an empty
- * non-terminal, a signed referral's DS and an unsigned one's DS denial. With the DS of another key
- * as the anchor, delv must not call anything fully validated.
+ * non-terminal, a signed referral's DS and an unsigned one's DS denial, for the five algorithms
+ * of the issue with NSEC, NSEC3 (RFC 9276) and NSEC3 opt-out (there, by BIND's rule, the wildcard
+ * answer is insecure; see below). With the DS of another key as the anchor, delv must not call
+ * anything fully validated.
  *
  * Zone data holds documentation addresses (RFC 5737); the only traffic is delv to 127.0.0.1.
  */
 
 const ORIGIN = 'delv.test.';
-const ALGORITHMS = [Algorithm.ECDSAP256SHA256, Algorithm.ED25519, Algorithm.RSASHA256] as const;
-const CHAINS = ['NSEC', 'NSEC3'] as const;
+const ALGORITHMS = [Algorithm.ECDSAP256SHA256, Algorithm.ED25519, Algorithm.RSASHA256, Algorithm.RSASHA512, Algorithm.ECDSAP384SHA384] as const;
+const CHAINS = ['NSEC', 'NSEC3', 'NSEC3 opt-out'] as const;
 
 function zoneData(subDs: string): string {
   return `$TTL 300
@@ -72,9 +74,9 @@ function anchorFile(path: string, key: SigningKey): string {
 }
 
 /** delv's output (stdout and stderr) for one query to the server, killed after 20 s. */
-function delv(peer: RunningPeer, anchors: string, name: string, type: string): string {
+function delv(peer: RunningPeer, anchors: string, name: string, type: string, extra: readonly string[] = []): string {
   const qname = name === '@' ? ORIGIN : `${name}.${ORIGIN}`;
-  const r = spawnSync('delv', ['-4', `@${peer.host}`, '-p', String(peer.port), '-a', anchors, `+root=${ORIGIN}`, qname, type], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync('delv', ['-4', `@${peer.host}`, '-p', String(peer.port), '-a', anchors, `+root=${ORIGIN}`, ...extra, qname, type], { encoding: 'utf8', timeout: 20_000 });
   if (r.error) throw r.error;
   return `${r.stdout}${r.stderr}`;
 }
@@ -119,6 +121,25 @@ describe('signed zones served by dnsfleet serve, validated by delv @integration'
       after(async () => peer?.stop());
 
       for (const c of CASES) {
+        if (chain === 'NSEC3 opt-out' && c.what === 'wildcard expansion') {
+          // BIND's validator treats a wildcard answer whose next closer name is covered by an
+          // opt-out NSEC3 as insecure, however valid its RRSIG: the name could be an unsigned
+          // delegation (RFC 5155 §9.2). delv's +vtrace says so ("NSEC3 indicates optout",
+          // "optout proof found"), and prints `; unsigned answer`. dnssec-signzone -A and
+          // ldns-signzone -p set the flag on every NSEC3 of the chain as nsec3.ts does, so a zone
+          // signed by them gets the same verdict; what is checked here is that the signature and
+          // the proof themselves are good.
+          it(`${c.what}: ${c.name} ${c.type} is signed and proven, and insecure by opt-out (BIND's rule)`, () => {
+            const out = delv(peer, anchors, c.name, c.type, ['+vtrace']);
+            assert.match(out, /validating foo\.wild\.delv\.test\/TXT: verify rdataset \(keyid=\d+\): from wildcard/, out);
+            assert.match(out, /validating foo\.wild\.delv\.test\/TXT: NSEC3 proves name does not exist: 'foo\.wild\.delv\.test'/, out);
+            assert.match(out, /validating foo\.wild\.delv\.test\/TXT: optout proof found/, out);
+            assert.match(out, /^; unsigned answer$/m, out);
+            assert.doesNotMatch(out, /fully validated|resolution failed/, out);
+            assert.match(out, c.answer!(subDs), out);
+          });
+          continue;
+        }
         it(`${c.what}: ${c.name} ${c.type} is fully validated`, () => {
           const out = delv(peer, anchors, c.name, c.type);
           assert.doesNotMatch(out, /unsigned answer|validation failed|insecurity proof failed|broken trust chain/, out);
