@@ -5,16 +5,12 @@ import { join } from 'node:path';
 import { Name } from '../../dns/name';
 import { RRType } from '../../dns/constants';
 import { readZoneFile } from '../../dns/zonefile/reader';
-import { writeZoneFile } from '../../dns/zonefile/writer';
 import { rdataToText } from '../../dns/rdata/registry';
-import { ZoneBuilder } from '../../zone/zone-builder';
-import { recordTtl, type RRset, type Zone } from '../../zone/zone';
 import { tempDir } from '../../testkit/processes';
 import { Algorithm, DigestType, KSK_FLAGS, ZSK_FLAGS, algorithmName, dnskeyRdata, dsFields, dsRdataText, generateKey, keyTag, keyTagOfRdata, parseDnskeyRdata, type SigningKey } from '../../dnssec/keys';
 import { signZone } from '../../dnssec/signzone';
 import { verifyZone } from '../../dnssec/signzone.fixtures';
-import { nsecRRsets } from '../../dnssec/nsec';
-import { nsec3RRsets } from '../../dnssec/nsec3';
+import { DENIALS, zoneOf, zoneText } from './signing.fixtures';
 
 /**
  * Keys and signatures of dataplane/dnssec/ against the real tools (Debian's ldnsutils and
@@ -27,19 +23,6 @@ import { nsec3RRsets } from '../../dnssec/nsec3';
  *   ldns-verify-zone and by dnssec-verify, with each denial chain of dataplane/dnssec/: NSEC
  *   (nsec.ts), NSEC3 with RFC 9276's parameters and NSEC3 with opt-out (nsec3.ts).
  */
-
-/** The denial step of signZone for each kind of chain. */
-const DENIALS: Record<string, (zone: Zone) => readonly RRset[]> = {
-  NSEC: nsecRRsets,
-  NSEC3: (zone) => {
-    const { nsec3, nsec3param } = nsec3RRsets(zone);
-    return [...nsec3, nsec3param];
-  },
-  'NSEC3 opt-out': (zone) => {
-    const { nsec3, nsec3param } = nsec3RRsets(zone, { optOut: true });
-    return [...nsec3, nsec3param];
-  },
-};
 
 const ALGORITHMS = [Algorithm.RSASHA256, Algorithm.RSASHA512, Algorithm.ECDSAP256SHA256, Algorithm.ECDSAP384SHA384, Algorithm.ED25519] as const;
 const ZONE_FILE = join(__dirname, '../../../../dataplane/test/differential/signed/zone.db');
@@ -62,19 +45,6 @@ function dnskeyOfFile(path: string, origin: Name): Uint8Array {
   const records = readZoneFile(readFileSync(path, 'utf8'), { origin, source: path, defaultTtl: 3600 }).filter((r) => r.type === RRType.DNSKEY);
   assert.equal(records.length, 1, `one DNSKEY in ${path}`);
   return records[0]!.rdata;
-}
-
-function zoneOf(text: string, origin: Name): Zone {
-  const b = new ZoneBuilder(origin);
-  for (const r of readZoneFile(text, { origin, source: 'zone.db' })) b.add(r);
-  return b.build();
-}
-
-function zoneText(zone: Zone): string {
-  function* records() {
-    for (const rrset of zone.rrsets()) for (let i = 0; i < rrset.rdata.length; i++) yield { owner: rrset.owner, ttl: recordTtl(rrset, i), type: rrset.type, rdata: rrset.rdata[i]! };
-  }
-  return writeZoneFile(records(), { origin: zone.origin });
 }
 
 describe('dnssec keys and signatures against ldns and BIND @integration', function () {
