@@ -12,20 +12,34 @@
  * threads) per answered query: on a shared machine QPS follows whatever else runs, CPU per query
  * much less. Ratios are medians over rounds of the two servers' figures in the same round.
  *
- * Part 2, size: a zone of 1,000,000 records: time until `dnsfleet serve` answers, and its peak
+ * Part 2, signed (issue 11): the same 10,000 names signed by our signer (dataplane/dnssec/: one
+ * ECDSAP256SHA256 CSK, NSEC3 after RFC 9276: no salt, no extra iterations), written once as a zone
+ * file whose text NSD and `dnsfleet serve` are both given; the same query mix with the DO bit
+ * (dnsperf -D), so hits carry RRSIGs and NXDOMAINs and NODATAs NSEC3 proofs. dnsfleet against NSD.
+ *
+ * Part 3, size: a zone of 1,000,000 records: time until `dnsfleet serve` answers, and its peak
  * memory (VmHWM).
  *
  * Options: --seconds N (per round, default 10), --rounds N (default 2), --skip-large, --skip-qps,
+ * --skip-signed,
  * --pin (servers on CPU 1, dnsperf on CPU 0: for an otherwise idle machine), --rate N (dnsperf -Q:
  * the same offered load for every server), --compare PATH (another build's dist/cli/main.js,
  * measured in the same rounds: A/B).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Name } from '../dns/name';
+import { readZoneFile } from '../dns/zonefile/reader';
+import { writeZoneFile } from '../dns/zonefile/writer';
+import { ZoneBuilder } from '../zone/zone-builder';
+import { recordTtl, type Zone } from '../zone/zone';
+import { Algorithm, KSK_FLAGS, generateKey } from '../dnssec/keys';
+import { signZone } from '../dnssec/signzone';
+import { nsec3RRsets } from '../dnssec/nsec3';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDnsfleet, startNsd, zoneManifest, CLI } from '../testkit/peers';
 import { freePort, run, start, stopAll, tempDir, waitFor, type Started } from '../testkit/processes';
-import { buildQuery, exchangeUdp, query } from '../testkit/dns-client';
+import { buildQuery, exchangeUdp, query, rcodeOf } from '../testkit/dns-client';
 
 const ORIGIN = 'bench.test.';
 
@@ -34,6 +48,7 @@ interface Args {
   rounds: number;
   skipLarge: boolean;
   skipQps: boolean;
+  skipSigned: boolean;
   pin: boolean;
   /** Another build of dnsfleet (its dist/cli/main.js), measured in the same rounds: A/B runs. */
   compare?: string;
@@ -48,6 +63,7 @@ function parse(): Args {
       rounds: { type: 'string', default: '2' },
       'skip-large': { type: 'boolean', default: false },
       'skip-qps': { type: 'boolean', default: false },
+      'skip-signed': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       compare: { type: 'string' },
       rate: { type: 'string' },
@@ -63,6 +79,7 @@ function parse(): Args {
     rounds: positive('rounds', values.rounds),
     skipLarge: !!values['skip-large'],
     skipQps: !!values['skip-qps'],
+    skipSigned: !!values['skip-signed'],
     pin: !!values.pin,
     compare: values.compare,
     rate: values.rate === undefined ? undefined : positive('rate', values.rate),
@@ -160,9 +177,13 @@ function cpuUs(pids: readonly number[]): number {
   return ticks * TICK_US;
 }
 
-/** `-c 2 -q 100`: two clients (sockets), at most 100 queries in flight, for every server alike. */
-async function dnsperf(port: number, file: string, seconds: number, server: readonly number[], args: Args): Promise<Round> {
+/**
+ * `-c 2 -q 100`: two clients (sockets), at most 100 queries in flight, for every server alike.
+ * `dnssecOk`: every query with EDNS and the DO bit (`-D`).
+ */
+async function dnsperf(port: number, file: string, seconds: number, server: readonly number[], args: Args, dnssecOk = false): Promise<Round> {
   const perfArgs = ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-c', '2', '-q', '100', '-l', String(seconds)];
+  if (dnssecOk) perfArgs.push('-D');
   if (args.rate) perfArgs.push('-Q', String(args.rate));
   const pin = args.pin;
   // sh's `times` prints the CPU time of the shell's children (dnsperf) as its last line.
@@ -272,19 +293,22 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function measure(args: Args, queries: string, names: number, servers: readonly Target[]): Promise<void> {
+/** `signed`: the signed zone, queries with the DO bit; the RESULT line says so. */
+async function measure(args: Args, queries: string, names: number, servers: readonly Target[], signed = false): Promise<void> {
   const pinning = args.pin ? `, servers pinned to CPU ${SERVER_CPU} and dnsperf to CPU ${LOADGEN_CPU}` : ', not pinned';
   const rate = args.rate ? ` -Q ${args.rate}` : '';
-  console.log(`throughput: ${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100${rate} -l ${args.seconds}, ${args.rounds} rounds${pinning}`);
+  const what = signed ? 'signed (NSEC3, ECDSAP256SHA256 CSK) zone of ' : '';
+  const flag = signed ? ' -D' : '';
+  console.log(`${signed ? 'signed throughput' : 'throughput'}: ${what}${names} names, query mix 70% hit / 15% NXDOMAIN / 15% NODATA, dnsperf -c 2 -q 100${flag}${rate} -l ${args.seconds}, ${args.rounds} rounds${pinning}`);
   console.log('  "CPU" is the server\'s user + system time per answered query; "cores" its CPU time over wall time.');
   for (const s of servers) {
-    const warm = await dnsperf(s.port, queries, 2, s.pids, args); // warm-up: caches, JIT
+    const warm = await dnsperf(s.port, queries, 2, s.pids, args, signed); // warm-up: caches, JIT
     console.log(`  ${s.label.padEnd(30)} answers: average ${warm.responseBytes} bytes, ${warm.rcodes}`);
   }
   const rounds = new Map<string, Round[]>(servers.map((s) => [s.label, []]));
   for (let round = 1; round <= args.rounds; round++) {
     for (const s of servers) {
-      const r = await dnsperf(s.port, queries, args.seconds, s.pids, args);
+      const r = await dnsperf(s.port, queries, args.seconds, s.pids, args, signed);
       rounds.get(s.label)!.push(r);
       console.log(
         `  round ${round}  ${s.label.padEnd(30)} ${r.qps.toFixed(0).padStart(8)} QPS  lost ${String(r.lost).padEnd(4)}` +
@@ -310,7 +334,7 @@ async function measure(args: Args, queries: string, names: number, servers: read
   const qpsRatio = median(fleet.map((r, i) => r.qps / nsd[i]!.qps));
   const cpuRatio = median(fleet.map((r, i) => nsd[i]!.serverUsPerQuery / r.serverUsPerQuery));
   const perfBusy = median(nsd.map((r) => r.dnsperfCores));
-  console.log(`\nRESULT dnsfleet/NSD = ${qpsRatio.toFixed(2)}x QPS (median of rounds; goal 0.80x), ${cpuRatio.toFixed(2)}x queries per CPU-second`);
+  console.log(`\nRESULT dnsfleet/NSD${signed ? ' signed' : ''} = ${qpsRatio.toFixed(2)}x QPS (median of rounds; goal 0.80x), ${cpuRatio.toFixed(2)}x queries per CPU-second`);
   // When dnsperf keeps its core busy, QPS says how fast dnsperf is; CPU per query still compares the servers.
   if (perfBusy > 0.85) console.log(`  note: dnsperf kept ${perfBusy.toFixed(2)} cores busy against NSD: QPS near that is dnsperf's limit as much as the servers'`);
 }
@@ -365,6 +389,95 @@ async function throughput(args: Args): Promise<void> {
   }
 }
 
+/** A Zone from zone file text, as the signer takes it. */
+function zoneOf(text: string, origin: Name): Zone {
+  const b = new ZoneBuilder(origin);
+  for (const r of readZoneFile(text, { origin, source: 'bench.zone' })) b.add(r);
+  return b.build();
+}
+
+/** A Zone as zone file text, every record on its own line. */
+function zoneText(zone: Zone): string {
+  function* records() {
+    for (const rrset of zone.rrsets()) for (let i = 0; i < rrset.rdata.length; i++) yield { owner: rrset.owner, ttl: recordTtl(rrset, i), type: rrset.type, rdata: rrset.rdata[i]! };
+  }
+  return writeZoneFile(records(), { origin: zone.origin });
+}
+
+/**
+ * The bench zone signed by dataplane/dnssec/: one ECDSAP256SHA256 CSK, NSEC3 with RFC 9276's
+ * parameters (SHA-1, no extra iterations, no salt, no opt-out), signatures valid for 14 days.
+ */
+export function signedBenchZone(names: number, now = Math.floor(Date.now() / 1000)): { text: string; records: number; seconds: number } {
+  const started = process.hrtime.bigint();
+  const origin = Name.fromText(ORIGIN);
+  const keys = [{ key: generateKey(Algorithm.ECDSAP256SHA256, { flags: KSK_FLAGS }), role: 'CSK' as const }];
+  const denial = (zone: Zone) => {
+    const { nsec3, nsec3param } = nsec3RRsets(zone);
+    return [...nsec3, nsec3param];
+  };
+  const signed = signZone(zoneOf(benchZone(names), origin), keys, { now, validity: 14 * 86400, jitter: 3600, dnskeyTtl: 3600, denial });
+  const text = zoneText(signed);
+  const records = text.split('\n').length - 2; // less $ORIGIN and the empty last line
+  return { text, records, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** RRSIGs, NSEC3s and the rcode of one DO answer: that the server gives the proofs it must. */
+async function dnssecSample(port: number, name: string, type: string): Promise<string> {
+  const reply = await query('127.0.0.1', port, name, type, { dnssecOk: true, edns: 4096 });
+  const all = [...(reply.packet.answers ?? []), ...(reply.packet.authorities ?? [])];
+  const count = (t: string) => all.filter((r) => r.type === t).length;
+  return `${rcodeOf(reply)}, ${count('RRSIG')} RRSIG, ${count('NSEC3')} NSEC3, ${reply.raw.length} bytes`;
+}
+
+async function signedThroughput(args: Args): Promise<void> {
+  const dir = tempDir('bench-signed');
+  try {
+    const names = 10_000;
+    const signed = signedBenchZone(names);
+    // One signed zone file; NSD and dnsfleet are given its text, byte for byte the same.
+    const file = join(dir.path, 'bench.signed.zone');
+    writeFileSync(file, signed.text);
+    const zone = { name: ORIGIN, text: readFileSync(file, 'utf8') };
+    console.log(`\nsigned zone: ${signed.records.toLocaleString('en')} records (${names} names signed, NSEC3 chain) in ${signed.seconds.toFixed(1)} s`);
+    const queries = join(dir.path, 'queries.txt');
+    writeFileSync(queries, queryMix(names, 50_000));
+    const stops: Array<() => Promise<void>> = [];
+    try {
+      const nsd = await startNsd([zone], { minimalResponses: true });
+      stops.push(() => nsd.stop());
+      const fleet = await startDnsfleet([zone], ['--no-watch', '--udp-io', 'batched']);
+      stops.push(() => fleet.stop());
+      const servers: Target[] = [
+        { label: 'NSD 4.6 (1 process)', port: nsd.port, pids: processTree(nsd.process.process.pid!) },
+        { label: 'dnsfleet serve', port: fleet.port, pids: processTree(fleet.process.process.pid!) },
+      ];
+      if (args.compare) {
+        const other = await startDnsfleet([zone], ['--no-watch'], { cli: resolve(args.compare) });
+        stops.push(() => other.stop());
+        servers.push({ label: 'dnsfleet serve (--compare)', port: other.port, pids: processTree(other.process.process.pid!) });
+      }
+      // Before measuring: one DO answer of each kind from each server, with its RRSIGs and proofs.
+      const samples: Array<[string, string, string]> = [
+        ['hit', `host0.${ORIGIN}`, 'A'],
+        ['NXDOMAIN', `nx-check.${ORIGIN}`, 'A'],
+        ['NODATA', `host0.${ORIGIN}`, 'AAAA'],
+      ];
+      for (const s of servers) {
+        const parts: string[] = [];
+        for (const [kind, name, type] of samples) parts.push(`${kind}: ${await dnssecSample(s.port, name, type)}`);
+        console.log(`  ${s.label.padEnd(30)} DO check  ${parts.join('; ')}`);
+      }
+      if (args.pin) for (const s of servers) await pinTo(SERVER_CPU, s.pids);
+      await measure(args, queries, names, servers, true);
+    } finally {
+      await Promise.all(stops.map((stop) => stop()));
+    }
+  } finally {
+    dir.remove();
+  }
+}
+
 async function largeZone(): Promise<void> {
   const dir = tempDir('bench-large');
   try {
@@ -402,6 +515,7 @@ async function main(): Promise<void> {
   const args = parse();
   try {
     if (!args.skipQps) await throughput(args);
+    if (!args.skipSigned) await signedThroughput(args);
     if (!args.skipLarge) await largeZone();
   } finally {
     await stopAll();
