@@ -28,16 +28,14 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Name } from '../dns/name';
-import { readZoneFile } from '../dns/zonefile/reader';
-import { writeZoneFile } from '../dns/zonefile/writer';
-import { ZoneBuilder } from '../zone/zone-builder';
-import { recordTtl, type Zone } from '../zone/zone';
 import { Algorithm, KSK_FLAGS, generateKey } from '../dnssec/keys';
 import { signZone } from '../dnssec/signzone';
 import { nsec3RRsets } from '../dnssec/nsec3';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDnsfleet, startNsd, zoneManifest, CLI } from '../testkit/peers';
+import { zoneOf, zoneText } from '../testkit/zone-text';
+import type { Zone } from '../zone/zone';
 import { freePort, run, start, stopAll, tempDir, waitFor, type Started } from '../testkit/processes';
 import { buildQuery, exchangeUdp, query, rcodeOf } from '../testkit/dns-client';
 
@@ -387,21 +385,6 @@ async function throughput(args: Args): Promise<void> {
   } finally {
     dir.remove();
   }
-}
-
-/** A Zone from zone file text, as the signer takes it. */
-function zoneOf(text: string, origin: Name): Zone {
-  const b = new ZoneBuilder(origin);
-  for (const r of readZoneFile(text, { origin, source: 'bench.zone' })) b.add(r);
-  return b.build();
-}
-
-/** A Zone as zone file text, every record on its own line. */
-function zoneText(zone: Zone): string {
-  function* records() {
-    for (const rrset of zone.rrsets()) for (let i = 0; i < rrset.rdata.length; i++) yield { owner: rrset.owner, ttl: recordTtl(rrset, i), type: rrset.type, rdata: rrset.rdata[i]! };
-  }
-  return writeZoneFile(records(), { origin: zone.origin });
 }
 
 /**
