@@ -27,15 +27,15 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Name } from '../dns/name';
 import { readZoneRecords } from '../dns/zonefile/reader';
-import { writeZoneFile } from '../dns/zonefile/writer';
 import { ZoneBuilder } from '../zone/zone-builder';
-import { recordTtl, type Zone } from '../zone/zone';
+import type { Zone } from '../zone/zone';
 import { Algorithm, KSK_FLAGS, algorithmFromString, generateKey } from '../dnssec/keys';
 import { assembleSignedZone, planSigning, resignChanged, type ZoneKey } from '../dnssec/signzone';
 import { RRType } from '../dns/constants';
 import { ZoneUpdate } from '../zone/zone-update';
 import { SigningPool } from '../signing/signing-pool';
 import { tempDir } from '../testkit/processes';
+import { zoneText } from '../testkit/zone-text';
 
 const ORIGIN = 'sign-bench.test.';
 
@@ -54,13 +54,6 @@ function zoneTexts(records: number): { plain: string; withNsec: string } {
   for (let i = 0; i < labels.length; i++) nsec.push(`${labels[i]} 300 NSEC ${i + 1 < labels.length ? labels[i + 1] : '@'} A RRSIG NSEC\n`);
   const plainText = plain.join('');
   return { plain: plainText, withNsec: plainText + nsec.join('') };
-}
-
-function zoneFileOf(zone: Zone): string {
-  function* records() {
-    for (const rrset of zone.rrsets()) for (let i = 0; i < rrset.rdata.length; i++) yield { owner: rrset.owner, ttl: recordTtl(rrset, i), type: rrset.type, rdata: rrset.rdata[i]! };
-  }
-  return writeZoneFile(records(), { origin: zone.origin });
 }
 
 interface Run {
@@ -91,7 +84,7 @@ async function dnsfleet(pool: SigningPool, file: string, out: string, algorithm:
   const t3 = performance.now();
   const signed = assembleSignedZone(plan, signatures);
   const t4 = performance.now();
-  writeFileSync(out, zoneFileOf(signed));
+  writeFileSync(out, zoneText(signed));
   const t5 = performance.now();
   const s = (a: number, b: number): string => ((b - a) / 1000).toFixed(1);
   return {
