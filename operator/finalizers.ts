@@ -1,5 +1,6 @@
 import { statusCode, type DnsfleetKind, type KindTypes, type KubeClient } from './kube/client';
 import { causeOf, step } from './reconcile-error';
+import type { ReconcileResult } from './queue';
 
 /**
  * The finalizer steps the Zone and SecondaryZone controllers share. A finalizer keeps a deleted
@@ -39,3 +40,16 @@ export function isConflict(err: unknown): boolean {
 
 /** How soon a reconcile whose write met a conflict runs again (the watch event of the change usually comes first). */
 export const CONFLICT_RETRY_MS = 1000;
+
+/**
+ * Runs a reconcile's steps; a 409 Conflict from any of its writes is not a failure but a sign the
+ * object changed since the cache showed it: look again soon (its watch event usually comes first).
+ */
+export async function lookAgainOnConflict(steps: () => Promise<ReconcileResult | void>): Promise<ReconcileResult | void> {
+  try {
+    return await steps();
+  } catch (err) {
+    if (isConflict(err)) return { requeueAfterMs: CONFLICT_RETRY_MS };
+    throw err;
+  }
+}

@@ -10,7 +10,7 @@ import type { ConditionInput } from '../conditions';
 import type { KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
 import { causeOf, step } from '../reconcile-error';
-import { CONFLICT_RETRY_MS, ensureFinalizer, hasFinalizer, isConflict, removeFinalizer } from '../finalizers';
+import { ensureFinalizer, hasFinalizer, lookAgainOnConflict, removeFinalizer } from '../finalizers';
 import { StatusMemory, writeStatus } from '../status-writer';
 import { SECRET_RECHECK_MS, TsigSecrets } from '../tsig-secrets';
 import { CUSTOMER_SECONDARIES_CONDITION, customerSecondariesCondition, logLeftOut, readCustomerSecondaries } from '../customer-secondaries';
@@ -93,13 +93,7 @@ export class SecondaryZoneController {
       return;
     }
     const zone = this.statuses.current(key, cached);
-    try {
-      return await this.steps(key, zone);
-    } catch (err) {
-      // The object changed since the cache showed it: its watch event brings the new version.
-      if (isConflict(err)) return { requeueAfterMs: CONFLICT_RETRY_MS };
-      throw err;
-    }
+    return lookAgainOnConflict(() => this.steps(key, zone));
   }
 
   private async steps(key: string, zone: SecondaryZone): Promise<ReconcileResult | void> {

@@ -7,7 +7,7 @@ import { admissionOfOwnedError, ownerTag, reportRefused, type Admission, type Zo
 import { describeKubeError, type EventRecord, type KubeClient } from '../kube/client';
 import type { ReconcileResult } from '../queue';
 import { step } from '../reconcile-error';
-import { CONFLICT_RETRY_MS, ensureFinalizer, hasFinalizer, isConflict, removeFinalizer } from '../finalizers';
+import { ensureFinalizer, hasFinalizer, lookAgainOnConflict, removeFinalizer } from '../finalizers';
 import { StatusMemory, updateStatus } from '../status-writer';
 import { SECRET_RECHECK_MS, TsigSecrets } from '../tsig-secrets';
 import { CUSTOMER_SECONDARIES_CONDITION, customerSecondariesCondition, logLeftOut, readCustomerSecondaries } from '../customer-secondaries';
@@ -92,13 +92,7 @@ export class ZoneController {
       return;
     }
     const zone = this.statuses.current(key, cached);
-    try {
-      return await this.steps(key, zone);
-    } catch (err) {
-      // The object changed since the cache showed it: its watch event brings the new version.
-      if (isConflict(err)) return { requeueAfterMs: CONFLICT_RETRY_MS };
-      throw err;
-    }
+    return lookAgainOnConflict(() => this.steps(key, zone));
   }
 
   private async steps(key: string, zone: Zone): Promise<ReconcileResult | void> {
