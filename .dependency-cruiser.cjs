@@ -41,7 +41,7 @@ const LAYERS = {
   // nothing of the controllers (issue #10).
   'operator/kube/': ['crds/', 'dataplane/log/'],
   // Fakes of the operator's clients for the controllers' unit tests (issue #10): test support, never production.
-  'operator/testkit/': ['operator/', 'crds/', 'dataplane/dns/', 'dataplane/log/'],
+  'operator/testkit/': ['operator/', 'crds/', 'dataplane/dns/', 'dataplane/store/', 'dataplane/log/'],
   'operator/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/manifest/', 'dataplane/store/', 'dataplane/log/'],
   // Benchmarks run production code and the testkit, never tests.
   'dataplane/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/', 'dataplane/testkit/'],

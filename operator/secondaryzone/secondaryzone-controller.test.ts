@@ -3,8 +3,9 @@ import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
 import { memoryLogger } from '../../dataplane/testkit/memory-logger';
 import { MemoryZoneStore } from '../../dataplane/store/memory-store';
-import { StoreUnavailableError, type ZoneStore } from '../../dataplane/store/zone-store';
+import { StoreUnavailableError } from '../../dataplane/store/zone-store';
 import { conflictError, FakeKubeClient } from '../testkit/fake-kube-client';
+import { countedStore } from '../testkit/counted-store';
 import { watchCache } from '../testkit/fake-cache';
 import { causeOf, ReconcileStepError } from '../reconcile-error';
 import { TsigSecrets } from '../tsig-secrets';
@@ -94,22 +95,6 @@ describe('SecondaryZone status', () => {
   });
 });
 
-/** The store, with every call counted by method. */
-function counted(inner: MemoryZoneStore): { store: ZoneStore; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store, calls };
-}
-
 describe('SecondaryZoneController', () => {
   const KEY = 'default/example-net';
   const ORIGIN = 'example.net.';
@@ -118,7 +103,7 @@ describe('SecondaryZoneController', () => {
   async function setup() {
     const kube = new FakeKubeClient({ now: () => new Date('2026-12-06T12:00:00Z') });
     const memory = new MemoryZoneStore();
-    const { store, calls } = counted(memory);
+    const { store, calls } = countedStore(memory);
     const cache = await watchCache(kube, 'SecondaryZone');
     const clock = { ms: 0 };
     const controller = new SecondaryZoneController({

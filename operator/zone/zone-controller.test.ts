@@ -2,8 +2,9 @@ import { strict as assert } from 'node:assert';
 import type { Zone, ZoneSpec } from '../../crds/v1alpha1/zone';
 import { memoryLogger } from '../../dataplane/testkit/memory-logger';
 import { MemoryZoneStore } from '../../dataplane/store/memory-store';
-import { StoreUnavailableError, type ZoneStore } from '../../dataplane/store/zone-store';
+import { StoreUnavailableError } from '../../dataplane/store/zone-store';
 import { conflictError, FakeKubeClient } from '../testkit/fake-kube-client';
+import { countedStore } from '../testkit/counted-store';
 import { watchCache, type FakeCache } from '../testkit/fake-cache';
 import { causeOf, ReconcileStepError } from '../reconcile-error';
 import { ZoneNames } from '../ownership';
@@ -26,22 +27,6 @@ const zone = (spec: Partial<ZoneSpec> = {}, name = 'example-com'): Zone => ({
   spec: { zoneName: 'example.com', rrsets: [{ name: '@', type: 'NS', records: ['ns1.example.net.'] }, { name: 'www', type: 'A', records: ['192.0.2.1'] }], ...spec },
 });
 
-/** The store, with every call counted by method. */
-function counted(inner: MemoryZoneStore): { store: ZoneStore; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store, calls };
-}
-
 interface Setup {
   kube: FakeKubeClient;
   memory: MemoryZoneStore;
@@ -62,7 +47,7 @@ interface Setup {
 async function setup(options: { clouds?: string[]; names?: ZoneNames } = {}): Promise<Setup> {
   const kube = new FakeKubeClient({ now: () => new Date('2026-12-06T12:00:00Z') });
   const memory = new MemoryZoneStore();
-  const { store, calls } = counted(memory);
+  const { store, calls } = countedStore(memory);
   const cache = await watchCache(kube, 'Zone');
   const states = new Map<string, string | undefined>();
   const epoch = { id: 'epoch-1' };
