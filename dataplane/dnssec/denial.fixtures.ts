@@ -3,7 +3,7 @@ import { Name } from '../dns/name';
 import { typeToString } from '../dns/constants';
 import { rdataToText } from '../dns/rdata/registry';
 import { readZoneFile } from '../dns/zonefile/reader';
-import { ZoneBuilder } from '../zone/zone-builder';
+import { zoneOf as zoneFromText } from '../testkit/zone-text';
 import { ZoneUpdate } from '../zone/zone-update';
 import type { RRset, Zone } from '../zone/zone';
 import type { DenialChange } from './denial';
@@ -11,11 +11,21 @@ import type { DenialChange } from './denial';
 /** Test support for nsec.test.ts and nsec3.test.ts: zones from text, RRsets as text. */
 
 export function zoneOf(origin: string, text: string): Zone {
-  const o = Name.fromText(origin);
-  const b = new ZoneBuilder(o);
-  for (const r of readZoneFile(text, { origin: o, source: 'test' })) b.add(r);
-  return b.build();
+  return zoneFromText(text, Name.fromText(origin), 'test');
 }
+
+/**
+ * The zone (below its SOA) the incremental-update tests of both chains start from: names in and
+ * out of order, a delegation with glue and an occluded name below it.
+ */
+export const UPDATE_BASE = `@ NS ns1
+ns1 A 192.0.2.1
+b A 192.0.2.2
+d A 192.0.2.4
+sub NS ns.sub
+ns.sub A 192.0.2.3
+x.y.sub A 192.0.2.5
+`;
 
 /** One line per record: `owner ttl TYPE rdata`, names in lower case, as in a zone file. */
 export function lines(rrsets: readonly RRset[]): string[] {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Name } from '../dns/name';
 import { NsecChain, nsecRRsets } from './nsec';
-import { assertChange, changed, lines, zoneOf } from './denial.fixtures';
+import { assertChange, changed, lines, UPDATE_BASE, zoneOf } from './denial.fixtures';
 
 // The NSEC chain (RFC 4034 §4, RFC 4035 §2.3) on small zones, and its incremental update checked
 // against a full build of each new version.
@@ -79,18 +79,7 @@ deep.below.sub TXT "occluded"
   });
 
   describe('update', () => {
-    const base = zoneOf(
-      'example.',
-      `${SOA}
-@ NS ns1
-ns1 A 192.0.2.1
-b A 192.0.2.2
-d A 192.0.2.4
-sub NS ns.sub
-ns.sub A 192.0.2.3
-x.y.sub A 192.0.2.5
-`,
-    );
+    const base = zoneOf('example.', `${SOA}\n${UPDATE_BASE}`);
 
     /** Each step: the change, and what it exercises. */
     const steps: Array<[string, string[]]> = [

@@ -3,7 +3,6 @@ import { Name } from '../dns/name';
 import { RRType, typeToString } from '../dns/constants';
 import { readZoneFile } from '../dns/zonefile/reader';
 import { rdataToText } from '../dns/rdata/registry';
-import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneUpdate } from '../zone/zone-update';
 import { dnssecOf } from '../zone/dnssec';
 import type { RRset, Zone, ZoneNode } from '../zone/zone';
@@ -13,6 +12,7 @@ import { canonicalRdata, canonicalRRsetRdata } from './canonical';
 import { assembleSignedZone, planResign, planSigning, resignChanged, resignDue, signJobs, signZone, type ZoneKey } from './signzone';
 import { verifyZone } from './signzone.fixtures';
 import { nsecRRsets } from './nsec';
+import { zoneOf as zoneFromText } from '../testkit/zone-text';
 
 type Nist = typeof import('@noble/curves/nist.js', { with: { 'resolution-mode': 'import' } });
 type Ed = typeof import('@noble/curves/ed25519.js', { with: { 'resolution-mode': 'import' } });
@@ -20,10 +20,7 @@ type Ed = typeof import('@noble/curves/ed25519.js', { with: { 'resolution-mode':
 const n = (text: string): Name => Name.fromText(text);
 
 function zoneOf(text: string, origin = 'example.'): Zone {
-  const o = n(origin);
-  const b = new ZoneBuilder(o);
-  for (const r of readZoneFile(text, { origin: o, source: 'test' })) b.add(r);
-  return b.build();
+  return zoneFromText(text, n(origin), 'test');
 }
 
 const ZONE = `
