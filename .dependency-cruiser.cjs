@@ -25,14 +25,14 @@ const LAYERS = {
   'dataplane/nameserver/': ['dataplane/dns/', 'dataplane/zone/'],
   // Worker threads that make the signatures of a signing plan (issue #11): not core, it starts threads.
   'dataplane/signing/': ['dataplane/dnssec/', 'dataplane/zone/', 'dataplane/dns/'],
-  'dataplane/manifest/': ['dataplane/dns/', 'dataplane/zone/', 'crds/'],
+  'dataplane/manifest/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'crds/'],
   'dataplane/server/': ['dataplane/nameserver/', 'dataplane/log/'],
   'dataplane/transfer/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/log/'],
   // The start-up path of every dataplane process (issue #10).
   'dataplane/runtime/': ['dataplane/server/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/'],
   // The control server follows the store as a cloud of every zone does (cloud/store-follower.ts).
   'dataplane/control/': ['dataplane/transfer/', 'dataplane/store/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/runtime/', 'dataplane/cloud/', 'dataplane/log/'],
-  'dataplane/store/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/log/'],
+  'dataplane/store/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/log/'],
   'dataplane/cloud/': ['dataplane/store/', 'dataplane/server/', 'dataplane/nameserver/', 'dataplane/runtime/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/'],
   'dataplane/standalone/': DATAPLANE.map((f) => `dataplane/${f}/`),
   'dataplane/log/': [],

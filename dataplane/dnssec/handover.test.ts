@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Name } from '../dns/name';
-import { lifecycleTimings } from '../../operator/dnssecpolicy/lifecycle-policy';
+import { lifecycleTimings } from '../manifest/dnssec-policy';
 import { checkDsAnnotation, DSCheckReason } from './ds-check';
 import type { DigestType, SigningKey } from './keys';
 import { dsRecordText, generateKey, isAlgorithm, keyTag, KSK_FLAGS, ZSK_FLAGS } from './keys';

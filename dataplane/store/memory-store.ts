@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mayWrite, StoreUnavailableError, ZoneOwnedError, type PodReport, type SecondaryConfig, type SecondaryState, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
+import { mayWrite, StoreUnavailableError, ZoneOwnedError, type PodReport, type SecondaryConfig, type SecondaryState, type SignedZoneEntry, type SignedZoneHead, type SigningReport, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
 import { StoreHealth } from './store-health';
 
 /**
@@ -31,9 +31,9 @@ export class MemoryZoneStore implements ZoneStore {
     this.wake.setMaxListeners(0);
   }
 
-  /** The owner-guard of every write: the zone's owner and the secondary configuration's. */
+  /** The owner-guard of every write: the zone's owner, the secondary configuration's and the signed entry's. */
   private guard(origin: string, writer: string | undefined): void {
-    for (const held of [this.zones.get(origin)?.owner, this.secondaries.get(origin)?.owner]) {
+    for (const held of [this.zones.get(origin)?.owner, this.secondaries.get(origin)?.owner, this.signed.get(origin)?.owner]) {
       if (!mayWrite(held, writer)) throw new ZoneOwnedError(origin, held!, writer);
     }
   }
@@ -47,6 +47,9 @@ export class MemoryZoneStore implements ZoneStore {
     this.secondaries.clear();
     this.secondaryStates.clear();
     this.secondaryVersion = 0;
+    this.signed.clear();
+    this.signingReports.clear();
+    this.signedCounter = 0;
     this.epochId = this.completeId = this.copiesId = undefined;
     this.wake.emit('change');
   }
@@ -204,6 +207,53 @@ export class MemoryZoneStore implements ZoneStore {
     this.check('read a secondary zone state');
     const s = this.secondaryStates.get(origin);
     return s && structuredClone(s);
+  }
+
+  private readonly signed = new Map<string, SignedZoneEntry>();
+  private readonly signingReports = new Map<string, SigningReport>();
+  private signedCounter = 0;
+
+  async putSigned(entry: SignedZoneEntry): Promise<void> {
+    this.check('write a signed zone entry');
+    this.guard(entry.origin, entry.owner);
+    this.signed.set(entry.origin, structuredClone(entry));
+    this.signedCounter++;
+  }
+
+  async deleteSigned(origin: string, owner?: string): Promise<void> {
+    this.check('delete a signed zone entry');
+    if (owner !== undefined && !mayWrite(this.signed.get(origin)?.owner, owner)) return;
+    if (!this.signed.delete(origin)) return;
+    this.signingReports.delete(origin);
+    this.signedCounter++;
+  }
+
+  async listSigned(): Promise<{ entries: SignedZoneHead[]; version: number }> {
+    this.check('list the signed zone entries');
+    const entries = [...this.signed.values()].map(({ unsigned, ...head }): SignedZoneHead => ({ ...structuredClone(head), ...(unsigned ? { unsignedSerial: unsigned.serial } : {}) }));
+    return { entries, version: this.signedCounter };
+  }
+
+  async getSigned(origin: string): Promise<SignedZoneEntry | undefined> {
+    this.check('read a signed zone entry');
+    const e = this.signed.get(origin);
+    return e && structuredClone(e);
+  }
+
+  async signedVersion(): Promise<number> {
+    this.check('read the signed zones counter');
+    return this.signedCounter;
+  }
+
+  async reportSigning(report: SigningReport): Promise<void> {
+    this.check('report a signed zone');
+    this.signingReports.set(report.origin, structuredClone(report));
+  }
+
+  async signingReport(origin: string): Promise<SigningReport | undefined> {
+    this.check('read a signing report');
+    const r = this.signingReports.get(origin);
+    return r && structuredClone(r);
   }
 
   async close(): Promise<void> {

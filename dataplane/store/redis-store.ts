@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isAscii } from 'node:buffer';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Redis, { ReplyError, type RedisOptions } from 'ioredis';
-import { StoreUnavailableError, ZoneOwnedError, type CloudSelector, type OutboundTarget, type PodReport, type SecondaryConfig, type SecondaryState, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
+import { StoreUnavailableError, ZoneOwnedError, type CloudSelector, type OutboundTarget, type PodReport, type SecondaryConfig, type SecondaryState, type SignedZoneEntry, type SignedZoneHead, type SigningReport, type UnsignedZone, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
 import { StoreHealth } from './store-health';
 
 /**
@@ -13,23 +13,26 @@ import { StoreHealth } from './store-health';
  */
 
 // The owner guard (docs/adr/0008-zone-name-ownership.md), shared by every write: a name whose
-// snapshot or secondary configuration another owner wrote is refused with 'owned:<owner>'.
-// KEYS: the zone hash, the secondaries hash; ARGV: origin, writer ('' for none).
+// snapshot, secondary configuration or signed entry another owner wrote is refused with 'owned:<owner>'.
+// KEYS: the zone hash, the secondaries hash, the signed entries hash; ARGV: origin, writer ('' for none).
 const GUARD = `
-local function held_by(zone_key, secondaries_key, origin, writer)
-  local z = redis.call('HGET', zone_key, 'owner')
-  if z and z ~= '' and z ~= writer then return z end
-  local c = redis.call('HGET', secondaries_key, origin)
+local function owner_in(hash_key, origin, writer)
+  local c = redis.call('HGET', hash_key, origin)
   if c then
     local o = cjson.decode(c).owner
     if type(o) == 'string' and o ~= '' and o ~= writer then return o end
   end
   return nil
 end
+local function held_by(zone_key, secondaries_key, signed_key, origin, writer)
+  local z = redis.call('HGET', zone_key, 'owner')
+  if z and z ~= '' and z ~= writer then return z end
+  return owner_in(secondaries_key, origin, writer) or owner_in(signed_key, origin, writer)
+end
 `;
 
 const PUT = `${GUARD}
-local held = held_by(KEYS[2], KEYS[5], ARGV[1], ARGV[8])
+local held = held_by(KEYS[2], KEYS[5], KEYS[6], ARGV[1], ARGV[8])
 if held then return 'owned:' .. held end
 local v = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], 'serial', ARGV[2], 'clouds', ARGV[3], 'text', ARGV[4], 'version', v, 'secondaries', ARGV[6], 'owner', ARGV[8])
@@ -38,7 +41,7 @@ redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], v .. '-0', 'kind', 'put', 'o
 return v`;
 
 const DIFF = `${GUARD}
-local held = held_by(KEYS[3], KEYS[4], ARGV[2], ARGV[7])
+local held = held_by(KEYS[3], KEYS[4], KEYS[5], ARGV[2], ARGV[7])
 if held then return 'owned:' .. held end
 local v = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], v .. '-0', 'kind', 'diff', 'origin', ARGV[2], 'from', ARGV[3], 'serial', ARGV[4], 'removed', ARGV[5], 'added', ARGV[6])
@@ -57,7 +60,7 @@ redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], v .. '-0', 'kind', 'delete',
 return v`;
 
 const PUT_SECONDARY = `${GUARD}
-local held = held_by(KEYS[3], KEYS[1], ARGV[1], ARGV[3])
+local held = held_by(KEYS[3], KEYS[1], KEYS[4], ARGV[1], ARGV[3])
 if held then return 'owned:' .. held end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('INCR', KEYS[2])
@@ -74,6 +77,32 @@ end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('INCR', KEYS[3])
+return 1`;
+
+// A signed entry (issue #11): its head (JSON, no text) in one hash, a primary's unsigned text
+// in another, so listing the entries does not read every zone.
+// KEYS: signed heads, signed texts, signed counter, zone hash, secondaries; ARGV: origin, head, text ('' none), writer.
+const PUT_SIGNED = `${GUARD}
+local held = held_by(KEYS[4], KEYS[5], KEYS[1], ARGV[1], ARGV[4])
+if held then return 'owned:' .. held end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) else redis.call('HDEL', KEYS[2], ARGV[1]) end
+redis.call('INCR', KEYS[3])
+return 1`;
+
+// KEYS: signed heads, signed texts, reports, counter; ARGV: origin, owner ('' any).
+const DELETE_SIGNED = `
+if ARGV[2] ~= '' then
+  local c = redis.call('HGET', KEYS[1], ARGV[1])
+  if c then
+    local o = cjson.decode(c).owner
+    if type(o) == 'string' and o ~= '' and o ~= ARGV[2] then return 0 end
+  end
+end
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('INCR', KEYS[4])
 return 1`;
 
 /** A script's answer: its number, or the guard's refusal as a typed error. */
@@ -200,7 +229,7 @@ export class RedisZoneStore implements ZoneStore {
 
   async putDiff(diff: ZoneDiff): Promise<number> {
     return this.run('write a zone difference', async () => {
-      const v = await this.client.eval(DIFF, 4, this.key('version'), this.key('changes'), this.key('zone', diff.origin), this.key('secondaries'), String(this.keepChanges), diff.origin, String(diff.fromSerial), String(diff.serial), diff.removed, diff.added, diff.owner ?? '');
+      const v = await this.client.eval(DIFF, 5, this.key('version'), this.key('changes'), this.key('zone', diff.origin), this.key('secondaries'), this.key('signed'), String(this.keepChanges), diff.origin, String(diff.fromSerial), String(diff.serial), diff.removed, diff.added, diff.owner ?? '');
       return guarded(v, diff.origin, diff.owner);
     });
   }
@@ -209,12 +238,13 @@ export class RedisZoneStore implements ZoneStore {
     return this.run('write a zone', async () => {
       const v = await this.client.eval(
         PUT,
-        5,
+        6,
         this.key('version'),
         this.key('zone', zone.origin),
         this.key('zones'),
         this.key('changes'),
         this.key('secondaries'),
+        this.key('signed'),
         zone.origin,
         String(zone.serial),
         encodeClouds(zone.clouds),
@@ -336,7 +366,7 @@ export class RedisZoneStore implements ZoneStore {
   // every change (the control server polls it), and the control server's reports beside them.
   async putSecondary(config: SecondaryConfig): Promise<void> {
     await this.run('write a secondary zone', async () => {
-      const v = await this.client.eval(PUT_SECONDARY, 3, this.key('secondaries'), this.key('secondaries-version'), this.key('zone', config.origin), config.origin, JSON.stringify(config), config.owner ?? '');
+      const v = await this.client.eval(PUT_SECONDARY, 4, this.key('secondaries'), this.key('secondaries-version'), this.key('zone', config.origin), this.key('signed'), config.origin, JSON.stringify(config), config.owner ?? '');
       guarded(v, config.origin, config.owner);
     });
   }
@@ -372,6 +402,53 @@ export class RedisZoneStore implements ZoneStore {
     const v = await this.run('read a secondary zone state', () => this.client.hget(this.key('secondary-state'), origin));
     return v ? (JSON.parse(v) as SecondaryState) : undefined;
   }
+  // Signed entries (docs/redis.md): heads in one hash, a primary's unsigned text in another, a
+  // counter the control server polls, and its reports beside them.
+  async putSigned(entry: SignedZoneEntry): Promise<void> {
+    const { unsigned, ...rest } = entry;
+    const head: SignedZoneHead & { unsignedZone?: Omit<UnsignedZone, 'text'> } = { ...rest, ...(unsigned ? { unsignedSerial: unsigned.serial, unsignedZone: { serial: unsigned.serial, clouds: unsigned.clouds, ...(unsigned.secondaries ? { secondaries: unsigned.secondaries } : {}) } } : {}) };
+    await this.run('write a signed zone entry', async () => {
+      const v = await this.client.eval(PUT_SIGNED, 5, this.key('signed'), this.key('signed-text'), this.key('signed-version'), this.key('zone', entry.origin), this.key('secondaries'), entry.origin, JSON.stringify(head), unsigned?.text ?? '', entry.owner ?? '');
+      guarded(v, entry.origin, entry.owner);
+    });
+  }
+
+  async deleteSigned(origin: string, owner?: string): Promise<void> {
+    await this.run('delete a signed zone entry', () => this.client.eval(DELETE_SIGNED, 4, this.key('signed'), this.key('signed-text'), this.key('signing-report'), this.key('signed-version'), origin, owner ?? ''));
+  }
+
+  async listSigned(): Promise<{ entries: SignedZoneHead[]; version: number }> {
+    return this.run('list the signed zone entries', async () => {
+      const [[e1, all], [e2, version]] = ((await this.client.multi().hgetall(this.key('signed')).get(this.key('signed-version')).exec()) ?? []) as Array<[Error | null, unknown]> as [[Error | null, Record<string, string>], [Error | null, string | null]];
+      if (e1 || e2) throw e1 ?? e2;
+      return { entries: Object.values(all).map((v) => headOf(JSON.parse(v) as StoredSignedHead)), version: Number(version ?? 0) };
+    });
+  }
+
+  async getSigned(origin: string): Promise<SignedZoneEntry | undefined> {
+    return this.run('read a signed zone entry', async () => {
+      const [[e1, head], [e2, text]] = ((await this.client.multi().hget(this.key('signed'), origin).hget(this.key('signed-text'), origin).exec()) ?? []) as Array<[Error | null, string | null]>;
+      if (e1 || e2) throw e1 ?? e2;
+      if (!head) return undefined;
+      const stored = JSON.parse(head) as StoredSignedHead;
+      const { unsignedZone } = stored;
+      return { ...headWithoutSerial(stored), ...(unsignedZone ? { unsigned: { ...unsignedZone, text: text ?? '' } } : {}) };
+    });
+  }
+
+  async signedVersion(): Promise<number> {
+    return Number((await this.run('read the signed zones counter', () => this.client.get(this.key('signed-version')))) ?? 0);
+  }
+
+  async reportSigning(report: SigningReport): Promise<void> {
+    await this.run('report a signed zone', () => this.client.hset(this.key('signing-report'), report.origin, JSON.stringify(report)));
+  }
+
+  async signingReport(origin: string): Promise<SigningReport | undefined> {
+    const v = await this.run('read a signing report', () => this.client.hget(this.key('signing-report'), origin));
+    return v ? (JSON.parse(v) as SigningReport) : undefined;
+  }
+
 
   /** Never waits on an absent Redis: a pod must stop within its grace period (issue 9). */
   async close(): Promise<void> {
@@ -433,4 +510,14 @@ function toChange(id: string, fields: string[]): ZoneChange {
   if (kind === 'delete') return { kind: 'delete', origin, version };
   if (kind === 'diff') return { kind: 'diff', origin, version, fromSerial: Number(f.get('from')), serial: Number(f.get('serial')), removed: f.get('removed') ?? '', added: f.get('added') ?? '' };
   return { kind: 'put', origin, serial: Number(f.get('serial')), version, ...(f.get('catchup') === '1' ? { catchUp: true } : {}) };
+}
+
+type StoredSignedHead = SignedZoneHead & { unsignedZone?: Omit<UnsignedZone, 'text'> };
+
+function headWithoutSerial(stored: StoredSignedHead): Omit<SignedZoneEntry, 'unsigned'> {
+  return { origin: stored.origin, ...(stored.owner ? { owner: stored.owner } : {}), order: stored.order };
+}
+
+function headOf(stored: StoredSignedHead): SignedZoneHead {
+  return { ...headWithoutSerial(stored), ...(stored.unsignedSerial !== undefined ? { unsignedSerial: stored.unsignedSerial } : {}) };
 }

@@ -125,6 +125,30 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
     assert.equal(await store.secondaryState('sec.test.'), undefined, 'the state goes with the zone');
   });
 
+  it('keeps the zones the control server signs (heads listed without text), their reports, and a counter', async () => {
+    const v0 = await store.signedVersion();
+    const order = { parameters: { validity: 1209600, refresh: 432000, jitter: 0, dnskeyTtl: 3600, denial: { type: 'NSEC' as const }, cdsDigestTypes: [2 as const] }, cdsDelete: false, keys: [{ id: 'k1', tag: 1234, algorithm: 13 as const, role: 'CSK' as const, flags: 257, published: true, signsKeys: true, signsZone: true, cds: true, privateKey: 'v1:aXY=:dGFn:ZGF0YQ==' }] };
+    const primary = { origin: 'signed.test.', owner: 'Zone/ns/signed', order, unsigned: { serial: 5, text: '$ORIGIN signed.test.\n@ 60 IN SOA ns hm 5 1 1 1 1\n', clouds: 'all' as const } };
+    await store.putSigned(primary);
+    await store.putSigned({ origin: 'sec-signed.test.', order });
+    const { entries, version } = await store.listSigned();
+    assert.ok(version > v0);
+    assert.deepEqual(entries.find((e) => e.origin === 'signed.test.'), { origin: 'signed.test.', owner: 'Zone/ns/signed', order, unsignedSerial: 5 });
+    assert.deepEqual(entries.find((e) => e.origin === 'sec-signed.test.'), { origin: 'sec-signed.test.', order });
+    assert.deepEqual(await store.getSigned('signed.test.'), primary);
+    assert.deepEqual(await store.getSigned('sec-signed.test.'), { origin: 'sec-signed.test.', order });
+    await assert.rejects(store.putSigned({ ...primary, owner: 'Zone/other/x' }), ZoneOwnedError, 'another owner cannot take the entry');
+    await assert.rejects(store.putZone({ ...zone('signed.test.', 6), owner: 'Zone/other/x' }), ZoneOwnedError, 'nor the zone name');
+    await store.reportSigning({ origin: 'signed.test.', signedSerial: 9, unsignedSerial: 5, problem: '' });
+    assert.equal((await store.signingReport('signed.test.'))?.signedSerial, 9);
+    await store.deleteSigned('signed.test.', 'Zone/other/x');
+    assert.ok(await store.getSigned('signed.test.'), 'a delete by another owner leaves it');
+    await store.deleteSigned('signed.test.', 'Zone/ns/signed');
+    await store.deleteSigned('sec-signed.test.');
+    assert.deepEqual((await store.listSigned()).entries, []);
+    assert.equal(await store.signingReport('signed.test.'), undefined, 'the report goes with the entry');
+  });
+
   it('keeps a zone\'s customer secondaries with its snapshot', async () => {
     const secondaries = [{ address: '192.0.2.53', port: 53 }, { address: '2001:db8::53', port: 5300, tsig: { name: 'k.', algorithm: 'hmac-sha256', secret: 'c2VjcmV0' } }];
     await store.putZone({ ...zone('out.test.', 1), secondaries });

@@ -16,6 +16,7 @@
 import type { StoreHealth } from './store-health';
 import type { CloudSelector, OutboundTarget, SecondaryConfig } from '../zone/secondary-config';
 import { DnsfleetError } from '../dns/error';
+import type { SealedKey, SigningOrder } from '../dnssec/signing-order';
 
 // The store's interface speaks these; they live below it so manifests need not import the store.
 export { storeOrigin, type CloudSelector, type OutboundTarget, type SecondaryConfig } from '../zone/secondary-config';
@@ -113,6 +114,52 @@ export interface SecondaryState {
 }
 
 /**
+ * A zone the control server signs (issue #11, ADR 0015): the signing order (keys sealed) from
+ * the operator, and for a primary zone its unsigned version. The control server signs it and
+ * writes the signed version as the zone's snapshot (`putZone`, same owner); for a secondary zone
+ * (no `unsigned`) it signs each copy it transfers before writing it.
+ */
+export interface SignedZoneEntry {
+  readonly origin: string;
+  readonly owner?: string;
+  readonly order: SigningOrder<SealedKey>;
+  readonly unsigned?: UnsignedZone;
+}
+
+/** A primary zone's unsigned version, for the signer: what a snapshot holds but the signed serial. */
+export interface UnsignedZone {
+  /** The serial of the unsigned zone (the operator's); the signed one is the control server's. */
+  readonly serial: number;
+  readonly text: string;
+  readonly clouds: CloudSelector;
+  readonly secondaries?: readonly OutboundTarget[];
+}
+
+/** An entry as listed: everything but the unsigned text (read it with `getSigned`). */
+export interface SignedZoneHead {
+  readonly origin: string;
+  readonly owner?: string;
+  readonly order: SigningOrder<SealedKey>;
+  /** The unsigned serial of a primary zone. */
+  readonly unsignedSerial?: number;
+}
+
+/** What the control server reports about a zone it signs; the operator shows it in status. */
+export interface SigningReport {
+  readonly origin: string;
+  /** The serial of the signed version written for the clouds (ours, RFC 1982 monotonic). */
+  readonly signedSerial?: number;
+  /** The serial of the unsigned version it was made from (the operator's, or the customer primary's). */
+  readonly unsignedSerial?: number;
+  /** Milliseconds since the epoch of the last signing. */
+  readonly signedAt?: number;
+  /** Milliseconds since the epoch when the first signature of the served version expires. */
+  readonly expiresAt?: number;
+  /** Why the last signing failed, in a few words; empty when it did not. */
+  readonly problem: string;
+}
+
+/**
  * A write refused because another owner holds the zone name: the snapshot at `origin`, or the
  * secondary zone configuration there, was written by `owner`, not by `writer`. It is the store's
  * guard behind the operator's own decision (docs/adr/0008-zone-name-ownership.md): two operator
@@ -197,6 +244,20 @@ export interface ZoneStore {
   secondariesVersion(): Promise<number>;
   reportSecondary(state: SecondaryState): Promise<void>;
   secondaryState(origin: string): Promise<SecondaryState | undefined>;
+  /**
+   * Adds or replaces a zone the control server signs. Throws `ZoneOwnedError` when the zone, a
+   * secondary configuration or a signed entry of that name has another owner.
+   */
+  putSigned(entry: SignedZoneEntry): Promise<void>;
+  /** Removes it and its report; with `owner`, only when it is that owner's. */
+  deleteSigned(origin: string, owner?: string): Promise<void>;
+  /** Every signed entry without its unsigned text, with a counter that changes whenever one does. */
+  listSigned(): Promise<{ entries: SignedZoneHead[]; version: number }>;
+  getSigned(origin: string): Promise<SignedZoneEntry | undefined>;
+  /** The counter alone: cheap to poll. */
+  signedVersion(): Promise<number>;
+  reportSigning(report: SigningReport): Promise<void>;
+  signingReport(origin: string): Promise<SigningReport | undefined>;
   close(): Promise<void>;
 }
 

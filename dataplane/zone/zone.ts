@@ -152,6 +152,25 @@ export function soaSerial(rdata: Uint8Array): number {
   return ((rdata[i]! << 24) | (rdata[i + 1]! << 16) | (rdata[i + 2]! << 8) | rdata[i + 3]!) >>> 0;
 }
 
+/**
+ * The same zone with another SOA serial: a new apex node, every other node shared. What a signer
+ * does before signing a new version (the SOA's RRSIG covers the serial).
+ */
+export function withSerial(zone: Zone, serial: number): Zone {
+  const old = zone.soa.rdata[0]!;
+  const rdata = old.slice();
+  const i = skipWireName(rdata, skipWireName(rdata, 0));
+  new DataView(rdata.buffer, rdata.byteOffset, rdata.byteLength).setUint32(i, serial >>> 0);
+  const soa: RRset = { ...zone.soa, rdata: [rdata] };
+  const apex = new ZoneNode(zone.origin);
+  apex.isDelegation = zone.apex.isDelegation;
+  apex.belowCut = zone.apex.belowCut;
+  for (const rrset of zone.apex.rrsets.values()) apex.rrsets.set(rrset.type === soa.type ? soa : rrset);
+  const nodes = new Map(zone.nodes);
+  nodes.set(zone.origin.key, apex);
+  return new Zone(zone.origin, nodes, soa, zone.recordCount);
+}
+
 /** Reads the MINIMUM field, the last of SOA's five counters (RFC 2308 §4). */
 export function soaMinimum(rdata: Uint8Array): number {
   const i = rdata.length - 4;

@@ -1,6 +1,9 @@
 import type { DNSSECPolicySpec } from '../../crds/v1alpha1/dnssecpolicy';
 import { DNSSECPolicyReason } from '../../crds/v1alpha1/dnssecpolicy';
 import type { ConditionInput } from '../conditions';
+import { parseDuration } from '../../dataplane/manifest/dnssec-policy';
+
+export { parseDuration };
 
 /**
  * Pure checks of a DNSSECPolicy that the CRD's schema and CEL rules cannot express: timing rules
@@ -10,17 +13,6 @@ import type { ConditionInput } from '../conditions';
 /** Defaults of the API type (crds/v1alpha1/dnssecpolicy.ts), as the API server fills them in. */
 const DEFAULTS = { validity: '336h', refresh: '120h', propagationDelay: '5m', dnskeyTTL: 3600 } as const;
 
-/** A Go-style duration (`720h`, `1h30m`, `90s`, `500ms`) in seconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(h|ms|m|s)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * { h: 3600, m: 60, s: 1, ms: 0.001 }[m[2] as 'h' | 'm' | 's' | 'ms'];
-    matched = re.lastIndex;
-  }
-  return matched === text.length && text.length > 0 ? total : undefined;
-}
 
 export interface PolicyProblem {
   readonly field: string;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lifecycleTimings } from './lifecycle-policy';
+import { lifecycleTimings } from './dnssec-policy';
 
 describe('lifecycleTimings: a DNSSECPolicy spec in seconds and numbers', () => {
   it('fills in the defaults of the API type for spec: {}', () => {

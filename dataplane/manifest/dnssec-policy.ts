@@ -1,6 +1,19 @@
 import type { DNSSECAlgorithm, DNSSECPolicySpec, DSDigestType } from '../../crds/v1alpha1/dnssecpolicy';
-import type { LifecyclePolicy } from '../../dataplane/dnssec/lifecycle';
-import { parseDuration } from './policy-check';
+import type { DigestType } from '../dnssec/keys';
+import type { LifecyclePolicy } from '../dnssec/lifecycle';
+import type { SigningPolicy } from '../dnssec/zone-signing';
+
+/** A Go-style duration (`720h`, `1h30m`, `90s`, `500ms`) in seconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    total += Number(m[1]) * { h: 3600, m: 60, s: 1, ms: 0.001 }[m[2] as 'h' | 'm' | 's' | 'ms'];
+    matched = re.lastIndex;
+  }
+  return matched === text.length && text.length > 0 ? total : undefined;
+}
 
 /**
  * A DNSSECPolicy's spec in the units of the key lifecycle (dataplane/dnssec/lifecycle.ts
@@ -10,12 +23,12 @@ import { parseDuration } from './policy-check';
  */
 export interface LifecycleTimings extends LifecyclePolicy {
   /** DS digest type numbers (RFC 4509: 2, RFC 6605: 4). */
-  readonly digestTypes: readonly number[];
+  readonly digestTypes: readonly DigestType[];
 }
 
 /** RFC 8624 §3.1 algorithm numbers of the five the policy offers. */
 const ALGORITHM_NUMBERS: Record<DNSSECAlgorithm, number> = { RSASHA256: 8, RSASHA512: 10, ECDSAP256SHA256: 13, ECDSAP384SHA384: 14, ED25519: 15 };
-const DIGEST_NUMBERS: Record<DSDigestType, number> = { 'SHA-256': 2, 'SHA-384': 4 };
+const DIGEST_NUMBERS: Record<DSDigestType, DigestType> = { 'SHA-256': 2, 'SHA-384': 4 };
 
 /** The policy's timings; undefined when a duration is malformed (`checkPolicy` says which). */
 export function lifecycleTimings(spec: DNSSECPolicySpec): LifecycleTimings | undefined {
@@ -43,5 +56,27 @@ export function lifecycleTimings(spec: DNSSECPolicySpec): LifecycleTimings | und
     parentDSTTL: spec.parentDSTTL ?? 86400,
     publishCds: spec.publishCDS ?? true,
     digestTypes: (spec.dsDigestTypes ?? ['SHA-256']).map((d) => DIGEST_NUMBERS[d]),
+  };
+}
+
+/**
+ * The whole policy in the signer's units (dataplane/dnssec/zone-signing.ts), defaults filled in as
+ * the API server does; undefined when a duration is malformed (`checkPolicy` says which).
+ */
+export function signingPolicy(spec: DNSSECPolicySpec): SigningPolicy | undefined {
+  const timings = lifecycleTimings(spec);
+  const validity = parseDuration(spec.signatures?.validity ?? '336h');
+  const refresh = parseDuration(spec.signatures?.refresh ?? '120h');
+  const jitter = parseDuration(spec.signatures?.jitter ?? '12h');
+  const checkInterval = parseDuration(spec.dsConfirmation?.checkInterval ?? '1h');
+  if (!timings || validity === undefined || refresh === undefined || jitter === undefined || checkInterval === undefined) return undefined;
+  const { digestTypes, ...lifecycle } = timings;
+  const nsec3 = spec.denial?.nsec3;
+  return {
+    lifecycle,
+    digestTypes,
+    signatures: { validity, refresh, jitter },
+    denial: spec.denial?.type === 'NSEC3' ? { type: 'NSEC3', iterations: nsec3?.iterations ?? 0, saltLength: nsec3?.saltLength ?? 0, optOut: nsec3?.optOut ?? false } : { type: 'NSEC' },
+    dsConfirmation: { mode: spec.dsConfirmation?.mode ?? 'Manual', checkInterval },
   };
 }
