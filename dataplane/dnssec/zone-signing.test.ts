@@ -82,6 +82,39 @@ describe('driveSigning: one zone from policy to signed order and back to unsigne
     assert.deepEqual(done.messages.map((m) => m.kind), ['DSRemoved']);
   });
 
+  it('rolls the algorithm (13 → 15): every version it signs verifies, and every RRset is signed by every algorithm of its DNSKEY set (RFC 4035 §2.2)', () => {
+    const p13 = signingPolicy({ algorithm: 'ECDSAP256SHA256', propagationDelay: '1m', parentPropagationDelay: '1m', parentDSTTL: 60, dnskeyTTL: 60 })!;
+    const p15 = signingPolicy({ algorithm: 'ED25519', propagationDelay: '1m', parentPropagationDelay: '1m', parentDSTTL: 60, dnskeyTTL: 60 })!;
+    const at = (now: number, policy = p13, dsPublished?: string): SigningInput => ({ now, origin: ORIGIN, policy, zone: ZONE, ...(dsPublished ? { annotations: { dsPublished } } : {}) });
+    let r = driveSigning(emptyRecord(), at(T0));
+    r = driveSigning(r.record, at(r.nextWakeAt!));
+    r = driveSigning(r.record, at(r.nextWakeAt ?? T0 + 3600, p13, r.view.dsRecords.join('\n')));
+    assert.equal(r.view.state, 'active');
+    let now = T0 + 7200;
+    const states: string[] = [];
+    for (let i = 0; i < 20 && (i === 0 || r.view.state !== 'active'); i++) {
+      // The user publishes whatever DS the zone asks for as soon as it asks.
+      r = driveSigning(r.record, at(now, p15, r.view.dsRecords.join('\n')));
+      if (states.at(-1) !== r.view.state) states.push(r.view.state);
+      assert.ok(r.order, 'signed throughout');
+      const signed = signZone(ZONE, zoneKeysOf(r.order), signOptionsOf(r.order, now));
+      const problems = verifyZone(signed, now).problems;
+      // RFC 6781 §4.1.4: the new algorithm signs before its DNSKEYs are published; those signatures
+      // have no DNSKEY yet (verifyZone says "algorithm" for each key tried), every other verifies.
+      const prepublished = r.order.keys.some((k) => !k.published && (k.signsZone || k.signsKeys));
+      if (prepublished) assert.deepEqual(problems.filter((p) => !/: (algorithm, )*algorithm$/.test(p)), [], `version at +${now - T0}s verifies`);
+      else assert.deepEqual(problems, [], `version at +${now - T0}s verifies`);
+      const published = new Set(r.order.keys.filter((k) => k.published).map((k) => k.algorithm));
+      const signingZone = new Set(r.order.keys.filter((k) => k.signsZone).map((k) => k.algorithm));
+      const signingKeys = new Set(r.order.keys.filter((k) => k.signsKeys).map((k) => k.algorithm));
+      for (const a of published) assert.ok(signingZone.has(a) && signingKeys.has(a), `algorithm ${a} is in the DNSKEY set at +${now - T0}s, so it signs every RRset`);
+      now = Math.max(now + 1, r.nextWakeAt ?? now + 60);
+    }
+    assert.equal(r.view.state, 'active', 'the rollover ends');
+    assert.deepEqual(states, ['rotating_ksk', 'active']);
+    assert.deepEqual([...new Set(r.order!.keys.map((k) => k.algorithm))], [15], 'only the new algorithm is left');
+  });
+
   it('seals the private keys for the store and opens them only with the same key and zone', () => {
     const r = driveSigning(emptyRecord(), input(T0));
     const kek = randomBytes(32);
