@@ -52,8 +52,12 @@ export interface SigningInput {
   readonly origin: Name;
   /** Undefined when the zone names no policy: it is unsigned, safely. */
   readonly policy?: SigningPolicy;
-  /** The unsigned zone, for its TTLs. */
-  readonly zone: Zone;
+  /**
+   * The unsigned zone, for its TTLs; or those TTLs alone, for a zone whose data is elsewhere (a
+   * SecondaryZone: the control server reports them; before its first transfer pass the safe
+   * `UNKNOWN_ZONE_TIMINGS`).
+   */
+  readonly zone: Zone | ZoneTimings;
   /** The zone was never served unsigned (a new zone with a policy). */
   readonly neverServedUnsigned?: boolean;
   /** `dnsfleet.io/ds-published`, `dnsfleet.io/rotate-ksk`, `dnsfleet.io/rotate-zsk`. */
@@ -93,6 +97,12 @@ export function zoneTimings(zone: Zone, previousMax = 0): ZoneTimings {
 function maxTtlOf(rrset: RRset): number {
   return rrset.ttls ? Math.max(rrset.ttl, ...rrset.ttls) : rrset.ttl;
 }
+
+/**
+ * TTLs for a zone not transferred yet: a day, as long as most zones keep anything, so no wait is
+ * cut short (RFC 7583 waits grow with them; nothing waits on them before the first signing).
+ */
+export const UNKNOWN_ZONE_TIMINGS: ZoneTimings = { maxTTL: 86400, negativeTTL: 86400 };
 
 /** One step of the zone's signing; see the module comment. */
 export function driveSigning(record: SigningRecord, input: SigningInput): SigningResult {
@@ -134,7 +144,7 @@ export function driveSigning(record: SigningRecord, input: SigningInput): Signin
     seen.dsPublished = annotations.dsPublished;
   }
 
-  const timings = zoneTimings(input.zone, record.maxTTL);
+  const timings = 'nodes' in input.zone ? zoneTimings(input.zone, record.maxTTL) : { maxTTL: Math.max(input.zone.maxTTL, record.maxTTL ?? 0), negativeTTL: input.zone.negativeTTL };
   const zone: ZoneTimings = { ...timings, ...(input.neverServedUnsigned ? { neverServedUnsigned: true } : {}) };
   const keys: Record<string, string> = { ...record.keys };
   const salt = record.salt ?? (policy?.denial.type === 'NSEC3' && policy.denial.saltLength > 0 ? randomBytes(policy.denial.saltLength).toString('hex') : undefined);

@@ -155,6 +155,9 @@ export interface SigningReport {
   readonly signedAt?: number;
   /** Milliseconds since the epoch when the first signature of the served version expires. */
   readonly expiresAt?: number;
+  /** The largest TTL and the negative TTL of the unsigned zone (for a secondary zone's key timings, RFC 7583 §3). */
+  readonly maxTTL?: number;
+  readonly negativeTTL?: number;
   /** Why the last signing failed, in a few words; empty when it did not. */
   readonly problem: string;
 }
