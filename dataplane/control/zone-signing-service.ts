@@ -3,11 +3,15 @@ import { openOrder, type SigningOrder } from '../dnssec/signing-order';
 import { ZoneSigner, type SignedVersion } from '../signing/zone-signer';
 import { SigningPool } from '../signing/signing-pool';
 import { snapshotSteps, zoneSteps } from '../store/snapshot';
-import { StoreUnavailableError, storeOrigin, type CloudSelector, type OutboundTarget, type SignedZoneEntry, type SignedZoneHead, type SigningReport, type StoreEpoch, type ZoneStore } from '../store/zone-store';
+import { StoreUnavailableError, storeOrigin, type CloudSelector, type OutboundTarget, type SignedZoneEntry, type SignedZoneHead, type SigningReport, type StoreEpoch, type ZoneDiff, type ZoneStore } from '../store/zone-store';
 import { stepRunner, type StepRunner } from '../runtime/slices';
+import type { Steps } from '../zone/steps';
 import type { Logger } from '../log/log';
 import type { Zone } from '../zone/zone';
 import { Name } from '../dns/name';
+import { writeZoneFile } from '../dns/zonefile/writer';
+import type { ZoneRecord } from '../zone/zone-builder';
+import { zoneDifference } from './zone-difference';
 import { KEK_ENV } from './key-encryption-key';
 
 /**
@@ -79,7 +83,12 @@ interface Held {
   queue: Promise<void>;
   /** Look at the entry again at the next poll (the store failed under the last attempt). */
   retry: boolean;
+  /** The catch-up snapshot after a difference, written in the background; a newer version drops it. */
+  catchUp: { gen: number; writing: Promise<void> };
 }
+
+/** A difference of up to this many records (or a tenth of the zone) goes ahead of the snapshot. */
+const DIFF_MIN_RECORDS = 1000;
 
 /** The default counter poll: a change is picked up within it (the budget of issue #11 is 100 ms). */
 const POLL_MS = 20;
@@ -128,7 +137,7 @@ export class ZoneSigningService {
     this.stopped = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    await Promise.all([...this.zones.values()].map((h) => h.queue));
+    await Promise.all([...this.zones.values()].flatMap((h) => [h.queue, h.catchUp.writing]));
     if (this.ownPool) await this.pool.close();
   }
 
@@ -189,7 +198,7 @@ export class ZoneSigningService {
       const json = JSON.stringify(head);
       let h = this.zones.get(head.origin);
       if (!h) {
-        h = { origin: head.origin, key: Name.fromText(head.origin).key, head: '', kind: kindOf(head), order: undefined, orderJson: undefined, unsignedSerial: undefined, target: undefined, published: undefined, report: { origin: head.origin, problem: '' }, queue: Promise.resolve(), retry: false };
+        h = { origin: head.origin, key: Name.fromText(head.origin).key, head: '', kind: kindOf(head), order: undefined, orderJson: undefined, unsignedSerial: undefined, target: undefined, published: undefined, report: { origin: head.origin, problem: '' }, queue: Promise.resolve(), retry: false, catchUp: { gen: 0, writing: Promise.resolve() } };
         this.zones.set(head.origin, h);
       }
       if (h.head === json && !h.retry) continue;
@@ -251,12 +260,13 @@ export class ZoneSigningService {
       const target: PublishTarget = { clouds: unsigned.clouds, ...(unsigned.secondaries ? { secondaries: unsigned.secondaries } : {}), ...(entry.owner ? { owner: entry.owner } : {}) };
       if (newOrder || unsigned.serial !== h.unsignedSerial || !this.signer.current(h.key)) {
         let zone: Zone;
+        const loading = performance.now();
         try {
           zone = await this.steps(zoneSteps({ origin: h.origin, text: unsigned.text }));
         } catch (err) {
           return this.failed(h, err, `the unsigned zone (serial ${unsigned.serial}) does not load`);
         }
-        await this.signAndPublish(h, zone, order, target);
+        await this.signAndPublish(h, zone, order, target, performance.now() - loading);
       } else if (JSON.stringify(target) !== JSON.stringify(h.target)) {
         // Only where it is served changed: the same signed version, written anew.
         await this.publish(h, this.signer.current(h.key)!, target);
@@ -293,7 +303,7 @@ export class ZoneSigningService {
     return entry ? this.open(h, entry) : undefined;
   }
 
-  private async signAndPublish(h: Held, unsigned: Zone, order: SigningOrder, target: PublishTarget): Promise<void> {
+  private async signAndPublish(h: Held, unsigned: Zone, order: SigningOrder, target: PublishTarget, loadMs?: number): Promise<void> {
     const started = performance.now();
     let version: SignedVersion;
     try {
@@ -305,7 +315,7 @@ export class ZoneSigningService {
     h.orderJson = JSON.stringify(order);
     h.unsignedSerial = unsigned.serial;
     const signedMs = performance.now() - started;
-    await this.publish(h, version, target, signedMs);
+    await this.publish(h, version, target, signedMs, loadMs);
   }
 
   /**
@@ -323,11 +333,26 @@ export class ZoneSigningService {
     }
   }
 
-  private async publish(h: Held, version: SignedVersion, target: PublishTarget, signedMs?: number): Promise<void> {
+  private async publish(h: Held, version: SignedVersion, target: PublishTarget, signedMs?: number, loadMs?: number): Promise<void> {
     const started = performance.now();
-    let storeVersion: number;
+    let storeVersion: number | undefined;
+    let diffMs: number | undefined;
     try {
-      storeVersion = await this.o.store.putZone(await this.snapshotOf(version.zone, target));
+      const diff = this.differenceOf(h, version, target);
+      // A catch-up snapshot of an older version not written yet is dropped: written after this
+      // version's difference it would take the clouds back. Only a write already sent is waited for.
+      const gen = ++h.catchUp.gen;
+      await h.catchUp.writing;
+      if (diff) {
+        // The difference first (milliseconds for the clouds to apply); the whole signed version,
+        // for pods that start afresh or missed it, follows in the background (store/zone-store.ts
+        // `putDiff`): a change right after this one need not wait for it.
+        storeVersion = await this.o.store.putDiff(diff);
+        diffMs = performance.now() - started;
+        h.catchUp.writing = this.writeCatchUp(h, gen, version, target);
+      } else {
+        storeVersion = await this.o.store.putZone(await this.snapshotOf(version.zone, target));
+      }
     } catch (err) {
       // Signed but not written: the next poll tries again, from the unsigned version.
       this.signer.forget(h.key);
@@ -336,9 +361,38 @@ export class ZoneSigningService {
     h.published = { version, target };
     h.target = target;
     h.report = { origin: h.origin, signedSerial: version.serial, unsignedSerial: version.unsignedSerial, signedAt: Date.now(), expiresAt: version.expiresAt * 1000, problem: '' };
-    this.o.log.info('zone signed', { zone: h.origin, serial: version.serial, unsignedSerial: version.unsignedSerial, kind: h.kind, signMs: signedMs === undefined ? undefined : Math.round(signedMs), writeMs: Math.round(performance.now() - started), version: storeVersion, expiresAt: new Date(version.expiresAt * 1000).toISOString() });
+    this.o.log.info('zone signed', { zone: h.origin, serial: version.serial, unsignedSerial: version.unsignedSerial, kind: h.kind, loadMs: loadMs === undefined ? undefined : Math.round(loadMs), signMs: signedMs === undefined ? undefined : Math.round(signedMs), diffMs: diffMs === undefined ? undefined : Math.round(diffMs), writeMs: Math.round(performance.now() - started), version: storeVersion, expiresAt: new Date(version.expiresAt * 1000).toISOString() });
     await this.o.store.reportSigning(h.report).catch((err: unknown) => this.syncFailed(err));
     this.schedule();
+  }
+
+  /**
+   * The difference from the version last written to this one, when it is small against the zone
+   * (a one-record change: the record, its RRSIG, the NSEC/NSEC3 records and signatures around it,
+   * the SOA and its RRSIG) and goes to the same clouds; undefined otherwise.
+   */
+  private differenceOf(h: Held, version: SignedVersion, target: PublishTarget): ZoneDiff | undefined {
+    const last = h.published;
+    if (!last || JSON.stringify(last.target) !== JSON.stringify(target)) return undefined;
+    const { removed, added } = zoneDifference(last.version.zone, version.zone);
+    if (removed.length + added.length > Math.max(DIFF_MIN_RECORDS, version.zone.recordCount / 10)) return undefined;
+    const text = (records: readonly ZoneRecord[]): string => writeZoneFile(records, { origin: version.zone.origin });
+    return { origin: h.origin, fromSerial: last.version.serial, serial: version.serial, removed: text(removed), added: text(added), ...(target.owner ? { owner: target.owner } : {}) };
+  }
+
+  /** The snapshot after a difference, unless a newer version comes first (then it is dropped). */
+  private async writeCatchUp(h: Held, gen: number, version: SignedVersion, target: PublishTarget): Promise<void> {
+    const current = (): boolean => h.catchUp.gen === gen && !this.stopped;
+    try {
+      const snapshot = await this.steps(whileTrue(snapshotSteps(version.zone, target.clouds, target.secondaries), current));
+      if (!snapshot || !current()) return;
+      await this.o.store.putZone({ ...snapshot, ...(target.owner ? { owner: target.owner } : {}) }, { catchUp: true });
+    } catch (err) {
+      // The clouds that took the difference serve this version; a pod starting afresh would get
+      // an older snapshot: the next version goes out whole.
+      if (h.published?.version === version) h.published = undefined;
+      this.o.log.warn('signed zone snapshot not written after its difference; the next version is written whole', { zone: h.origin, serial: version.serial, error: String(err) });
+    }
   }
 
   private async snapshotOf(zone: Zone, target: PublishTarget) {
@@ -406,6 +460,16 @@ export class ZoneSigningService {
       this.refreshTimer = setTimeout(() => this.refreshDue(), 60_000);
       this.refreshAt = next;
     } else this.schedule();
+  }
+}
+
+/** `steps` while `go()` holds; undefined when it stopped holding first. */
+function* whileTrue<T>(steps: Steps<T>, go: () => boolean): Steps<T | undefined> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (!go()) return undefined;
+    yield;
   }
 }
 
