@@ -24,8 +24,9 @@ import { zoneOf } from '../../testkit/zone-text';
  * - A primary zone handed over with `putSigned` is served signed by both clouds, and BIND's
  *   `delv`, whose only trust anchor is the DS (dnssec-dsfromkey) of the KSK the clouds serve,
  *   fully validates a positive answer, NXDOMAIN and NODATA from each (RFC 4035 §5).
- * - A change of the unsigned zone is signed and served with a higher serial; an AXFR of the
- *   signed zone from the control server passes ldns-verify-zone.
+ * - A change of the unsigned zone is signed and served with a higher serial, the clouds taking
+ *   the difference of the signed versions ahead of the snapshot; an AXFR of the signed zone from
+ *   the control server passes ldns-verify-zone.
  * - Signatures near expiry are refreshed with a new serial, with no change in the store.
  * - An order sealed under another key-encryption key is reported naming the zone; the last good
  *   signed version keeps serving. A control server without the key says so, and keeps it too.
@@ -191,6 +192,10 @@ describe('zones signed by the control server, served by two clouds @integration'
     // The report follows the snapshot the clouds load.
     await waitFor('the change reported', async () => (await plane.writer.signingReport(ORIGIN))?.signedSerial === 2026120702, 5_000);
     await assertValidates(plane, ORIGIN, dir.path, '192.0.2.11');
+    // The clouds took it as a difference of the signed versions, ahead of the snapshot.
+    const stream = await plane.writer.changesSince(0, 0);
+    assert.ok(stream.changes.some((c) => c.kind === 'diff' && c.origin === ORIGIN && c.fromSerial === 2026120701 && c.serial === 2026120702), 'a diff entry 2026120701→2026120702');
+    assert.ok(!log.lines.some((l) => l.msg === 'zone difference not applied; waiting for the snapshot'), 'the clouds applied it');
     // The same unsigned serial with the order sealed anew (a new IV): the same order, nothing to sign.
     const before = (await plane.writer.signingReport(ORIGIN))!.signedAt;
     await putPrimary(2026120702, '192.0.2.11');
