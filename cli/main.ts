@@ -257,6 +257,15 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
   if (values.role === 'cloud' && !cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
+  if (cloud !== undefined && values['key-encryption-key-file'] !== undefined) throw new UsageError('--key-encryption-key-file is for --role control: the clouds do not sign');
+  let kek: Uint8Array | undefined;
+  try {
+    kek = cloud === undefined ? loadKeyEncryptionKey(values['key-encryption-key-file']) : undefined;
+  } catch (err) {
+    // A key that is there but unusable is a configuration error: refuse to start, naming its source.
+    if (err instanceof KeyEncryptionKeyError) throw new UsageError(err.message);
+    throw err;
+  }
   const { listen, http } = values['listen-ips'] !== undefined ? podAddresses(values['listen-ips'], values.port, values['http-port']) : { listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen), http: parseListen(values.http ?? '127.0.0.1:8080') };
   const pod = values.pod ?? process.env.POD_NAME ?? hostname();
   const identity = parseIdentity(values, pod);
@@ -277,15 +286,6 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     storeWaitMs: storeWait * 1000,
   };
   // Each role has its own entry (dataplane/cloud/run-cloud.ts, dataplane/control/run-control.ts).
-  if (cloud !== undefined && values['key-encryption-key-file'] !== undefined) throw new UsageError('--key-encryption-key-file is for --role control: the clouds do not sign');
-  let kek: Uint8Array | undefined;
-  try {
-    kek = cloud === undefined ? loadKeyEncryptionKey(values['key-encryption-key-file']) : undefined;
-  } catch (err) {
-    // A key that is there but unusable is a configuration error: refuse to start, naming its source.
-    if (err instanceof KeyEncryptionKeyError) throw new UsageError(err.message);
-    throw err;
-  }
   const running = cloud !== undefined ? await runCloud({ ...options, cloud }) : await runControl({ ...options, ...(kek ? { kek } : {}) });
   stopOnSignals({ log, stop: () => running.stop() });
   return -1;
