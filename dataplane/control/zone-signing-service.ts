@@ -230,7 +230,8 @@ export class ZoneSigningService {
     if (this.epoch !== undefined) {
       let n = 0;
       for (const h of this.zones.values()) {
-        if (!h.published) continue;
+        // A secondary zone that expired (its copy dropped) is not served any more.
+        if (!h.published || (h.kind === 'secondary' && !this.copies?.unsignedCopy(h.origin))) continue;
         await this.o.store.putZone(await this.snapshotOf(h.published.version.zone, h.published.target));
         await this.o.store.reportSigning(h.report);
         n++;
