@@ -12,6 +12,7 @@ import { Name } from '../dns/name';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import type { ZoneRecord } from '../zone/zone-builder';
 import { zoneDifference } from './zone-difference';
+import { zoneFromChangedLines } from './changed-lines';
 import { KEK_ENV } from './key-encryption-key';
 
 /**
@@ -75,6 +76,8 @@ interface Held {
   orderJson: string | undefined;
   /** The primary's unsigned serial last signed. */
   unsignedSerial: number | undefined;
+  /** The primary's unsigned text last read, and its zone: the base of the next one (changed-lines.ts). */
+  unsignedText: { readonly text: string; readonly zone: Zone } | undefined;
   target: PublishTarget | undefined;
   /** The signed version last written for the clouds. */
   published: { version: SignedVersion; target: PublishTarget } | undefined;
@@ -198,7 +201,7 @@ export class ZoneSigningService {
       const json = JSON.stringify(head);
       let h = this.zones.get(head.origin);
       if (!h) {
-        h = { origin: head.origin, key: Name.fromText(head.origin).key, head: '', kind: kindOf(head), order: undefined, orderJson: undefined, unsignedSerial: undefined, target: undefined, published: undefined, report: { origin: head.origin, problem: '' }, queue: Promise.resolve(), retry: false, catchUp: { gen: 0, writing: Promise.resolve() } };
+        h = { origin: head.origin, key: Name.fromText(head.origin).key, head: '', kind: kindOf(head), order: undefined, orderJson: undefined, unsignedSerial: undefined, unsignedText: undefined, target: undefined, published: undefined, report: { origin: head.origin, problem: '' }, queue: Promise.resolve(), retry: false, catchUp: { gen: 0, writing: Promise.resolve() } };
         this.zones.set(head.origin, h);
       }
       if (h.head === json && !h.retry) continue;
@@ -263,10 +266,11 @@ export class ZoneSigningService {
         let zone: Zone;
         const loading = performance.now();
         try {
-          zone = await this.steps(zoneSteps({ origin: h.origin, text: unsigned.text }));
+          zone = (h.unsignedText && zoneFromChangedLines(h.unsignedText, unsigned.text)) ?? (await this.steps(zoneSteps({ origin: h.origin, text: unsigned.text })));
         } catch (err) {
           return this.failed(h, err, `the unsigned zone (serial ${unsigned.serial}) does not load`);
         }
+        h.unsignedText = { text: unsigned.text, zone };
         await this.signAndPublish(h, zone, order, target, performance.now() - loading);
       } else if (JSON.stringify(target) !== JSON.stringify(h.target)) {
         // Only where it is served changed: the same signed version, written anew.
