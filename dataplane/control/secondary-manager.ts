@@ -30,9 +30,10 @@ import type { PublishTarget, SecondaryCopies, ZoneSigningService } from './zone-
  * configuration is not dropped, only not yet written again.
  *
  * A signed secondary zone (a signed entry without an unsigned version, ADR 0015): each copy goes
- * to the signing service, which signs it and writes the signed version for the clouds (no
- * difference ahead of it: a signed version differs from the last in more than the primary's
- * change). The unsigned copy stays here, with the primary's serial, for the SOA checks and IXFR.
+ * to the signing service, which signs it and writes the signed version for the clouds (the
+ * primary's IXFR difference is not passed on: a signed version differs from the last in more,
+ * and the signing service sends that difference itself). The unsigned copy stays here, with the
+ * primary's serial, for the SOA checks and IXFR.
  * After a restart the store holds only the signed version: the first check transfers the whole
  * zone (AXFR).
  */
