@@ -30,8 +30,9 @@ const LAYERS = {
   'dataplane/transfer/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/log/'],
   // The start-up path of every dataplane process (issue #10).
   'dataplane/runtime/': ['dataplane/server/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/'],
-  // The control server follows the store as a cloud of every zone does (cloud/store-follower.ts).
-  'dataplane/control/': ['dataplane/transfer/', 'dataplane/store/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/runtime/', 'dataplane/cloud/', 'dataplane/log/'],
+  // The control server follows the store as a cloud of every zone does (cloud/store-follower.ts),
+  // and signs zones (issue #11, ADR 0015): it opens signing orders (dnssec/) and signs on the pool (signing/).
+  'dataplane/control/': ['dataplane/transfer/', 'dataplane/store/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/runtime/', 'dataplane/cloud/', 'dataplane/log/', 'dataplane/dnssec/', 'dataplane/signing/'],
   'dataplane/store/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/log/'],
   'dataplane/cloud/': ['dataplane/store/', 'dataplane/server/', 'dataplane/nameserver/', 'dataplane/runtime/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/'],
   'dataplane/standalone/': DATAPLANE.map((f) => `dataplane/${f}/`),

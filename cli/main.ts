@@ -6,6 +6,7 @@ import express from 'express';
 import { serve } from '../dataplane/standalone/serve';
 import { runCloud, type DataplaneOptions } from '../dataplane/cloud/run-cloud';
 import { runControl } from '../dataplane/control/run-control';
+import { KEK_ENV, KeyEncryptionKeyError, loadKeyEncryptionKey } from '../dataplane/control/key-encryption-key';
 import { stopOnSignals } from '../dataplane/runtime/signals';
 import { runOperator } from '../operator/operator';
 import { parseZoneRule, ZonePolicyError, type ZonePolicy } from '../operator/zone-policy';
@@ -72,6 +73,9 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --tcp-* …            TCP limits, as for serve
       --slice-ms N         the longest loading or writing a zone keeps the pod from answering
                            before it lets queries through (default 10; 0: in one go)
+      --key-encryption-key-file PATH  control only: the base64 key (32 octets) that opens the
+                           signing orders of signed zones (env ${KEK_ENV}; without one
+                           no zone is signed, and each signed zone reports why)
 
 dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --redis URL          the zone store                              (env DNSFLEET_REDIS_URL)
@@ -239,6 +243,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'snapshot-dir': { type: 'string' },
       'store-wait': { type: 'string' },
       'slice-ms': { type: 'string' },
+      'key-encryption-key-file': { type: 'string' },
     },
     strict: true,
   });
@@ -252,6 +257,15 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
   if (values.role === 'cloud' && !cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
+  if (cloud !== undefined && values['key-encryption-key-file'] !== undefined) throw new UsageError('--key-encryption-key-file is for --role control: the clouds do not sign');
+  let kek: Uint8Array | undefined;
+  try {
+    kek = cloud === undefined ? loadKeyEncryptionKey(values['key-encryption-key-file']) : undefined;
+  } catch (err) {
+    // A key that is there but unusable is a configuration error: refuse to start, naming its source.
+    if (err instanceof KeyEncryptionKeyError) throw new UsageError(err.message);
+    throw err;
+  }
   const { listen, http } = values['listen-ips'] !== undefined ? podAddresses(values['listen-ips'], values.port, values['http-port']) : { listen: (values.listen ?? ['127.0.0.1:5300']).map(parseListen), http: parseListen(values.http ?? '127.0.0.1:8080') };
   const pod = values.pod ?? process.env.POD_NAME ?? hostname();
   const identity = parseIdentity(values, pod);
@@ -272,7 +286,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     storeWaitMs: storeWait * 1000,
   };
   // Each role has its own entry (dataplane/cloud/run-cloud.ts, dataplane/control/run-control.ts).
-  const running = cloud !== undefined ? await runCloud({ ...options, cloud }) : await runControl(options);
+  const running = cloud !== undefined ? await runCloud({ ...options, cloud }) : await runControl({ ...options, ...(kek ? { kek } : {}) });
   stopOnSignals({ log, stop: () => running.stop() });
   return -1;
 }

@@ -8,6 +8,7 @@ import { followStore, type StoreFollower } from '../cloud/store-follower';
 import type { DataplaneOptions, RunningCloud } from '../cloud/run-cloud';
 import { SecondaryManager } from './secondary-manager';
 import { OutboundTransfers, resolveCustomerSecondaries } from './outbound';
+import { ZoneSigningService } from './zone-signing-service';
 
 /**
  * `dnsfleet dataplane --role control`: the control server. It follows every zone in the store
@@ -15,17 +16,26 @@ import { OutboundTransfers, resolveCustomerSecondaries } from './outbound';
  * - pulls the secondary zones from their primaries (SOA timers, NOTIFY in, IXFR/AXFR) and writes
  *   each new copy to the store for the clouds (secondary-manager.ts);
  * - transfers every zone out to the global allow-list and to each zone's own customer
- *   secondaries, and NOTIFYs them of each new serial (outbound.ts).
+ *   secondaries, and NOTIFYs them of each new serial (outbound.ts);
+ * - signs the zones the operator hands it a signing order for, primary and secondary, and writes
+ *   the signed versions for the clouds (zone-signing-service.ts, ADR 0015).
  *
  * Only the wiring of the role is here: listeners, HTTP and the order of start and stop are the
  * start-up path's (runtime/server-runtime.ts).
  */
 
-export type ControlOptions = DataplaneOptions;
+export interface ControlOptions extends DataplaneOptions {
+  /** The key-encryption key that opens the signing orders (32 octets); none: no zone is signed. */
+  readonly kek?: Uint8Array;
+  /** How often the signed-entries counter is looked at (ms). */
+  readonly signingPollMs?: number;
+}
 
 export interface RunningControl extends RunningCloud {
   /** The secondary zones: each one's state, the NOTIFYs refused. */
   readonly secondaries: SecondaryManager;
+  /** The zones signed here: each one's report. */
+  readonly signing: ZoneSigningService;
 }
 
 /** The longest a stop waits for a transfer in progress: SIGTERM must end the pod in its grace period. */
@@ -37,7 +47,9 @@ export async function runControl(options: ControlOptions): Promise<RunningContro
   const stopping = new AbortController();
   // Who may transfer which zone: the global allow-list, plus each zone's customer secondaries.
   const outbound = new OutboundTransfers(AddressList.parse(options.transferAcl ?? []), log, () => runtime.dns.bound, { signal: stopping.signal });
-  const secondaries = new SecondaryManager({ store: options.store, log, steps });
+  const signing = new ZoneSigningService({ store: options.store, log, kek: options.kek, steps, ...(options.signingPollMs !== undefined ? { pollMs: options.signingPollMs } : {}) });
+  const secondaries = new SecondaryManager({ store: options.store, log, steps, signing });
+  signing.attachCopies(secondaries);
   const responder = new Responder(new ZoneSet([]), {
     identity: options.identity,
     transferAcl: outbound.acl,
@@ -70,14 +82,16 @@ export async function runControl(options: ControlOptions): Promise<RunningContro
       readiness: () => pod.readiness(runtime.dns.bound),
       metrics: pod.metrics,
       // NOTIFYs refused (not from a primary of the zone) and each secondary zone's state.
-      json: { '/zones': () => ({ ...pod.zones(), refusedNotifies: secondaries.refusedNotifies, secondaries: secondaries.states() }) },
+      json: { '/zones': () => ({ ...pod.zones(), refusedNotifies: secondaries.refusedNotifies, secondaries: secondaries.states(), signed: signing.reports() }) },
     },
   });
+  // Before the secondary zones: they ask it which of them are signed.
+  const signingPart: ServerPart = { name: 'zone signing', start: () => signing.start(), stop: () => signing.stop(), stopWithinMs: SECONDARIES_STOP_MS };
   const secondaryPart: ServerPart = { name: 'secondary zones', start: () => secondaries.start(), stop: () => secondaries.stop(), stopWithinMs: SECONDARIES_STOP_MS };
   // Stopped first: no NOTIFY goes out while the rest stops.
   const notifyPart: ServerPart = { name: 'NOTIFY out', start: async () => {}, stop: async () => stopping.abort() };
-  await runtime.start([...pod.parts, secondaryPart, notifyPart]);
+  await runtime.start([...pod.parts, signingPart, secondaryPart, notifyPart]);
   const { sync } = pod;
-  log.info('control server started', { pod: options.pod, zones: sync.current.size, ready: sync.ready, source: sync.source, secondaryZones: secondaries.states().length });
-  return { dns: runtime.dns, sync, httpPort: runtime.httpPort!, secondaries, stop: () => runtime.stop() };
+  log.info('control server started', { pod: options.pod, zones: sync.current.size, ready: sync.ready, source: sync.source, secondaryZones: secondaries.states().length, signedZones: signing.reports().length, keyEncryptionKey: options.kek !== undefined });
+  return { dns: runtime.dns, sync, httpPort: runtime.httpPort!, secondaries, signing, stop: () => runtime.stop() };
 }

@@ -12,6 +12,7 @@ import { sameAddress } from '../nameserver/acl';
 import { querySoa, transferZone, type RequestSigner } from '../transfer/client';
 import { tsigSigner } from '../transfer/tsig-signer';
 import { effectiveTimers, isExpired, nextCheckAt, type RefreshHistory, type SoaTimers } from './refresh-policy';
+import type { PublishTarget, SecondaryCopies, ZoneSigningService } from './zone-signing-service';
 
 /**
  * The control server's secondary zones (RFC 1996, 1995, 5936): follows their configuration in the
@@ -27,6 +28,14 @@ import { effectiveTimers, isExpired, nextCheckAt, type RefreshHistory, type SoaT
  * new epoch, ADR 0007) it writes them all again at once and says so (`completeEpoch(…,
  * 'copies')`), and until the operator has completed the epoch a zone missing from the
  * configuration is not dropped, only not yet written again.
+ *
+ * A signed secondary zone (a signed entry without an unsigned version, ADR 0015): each copy goes
+ * to the signing service, which signs it and writes the signed version for the clouds (the
+ * primary's IXFR difference is not passed on: a signed version differs from the last in more,
+ * and the signing service sends that difference itself). The unsigned copy stays here, with the
+ * primary's serial, for the SOA checks and IXFR.
+ * After a restart the store holds only the signed version: the first check transfers the whole
+ * zone (AXFR).
  */
 
 export interface SecondaryManagerOptions {
@@ -39,12 +48,14 @@ export interface SecondaryManagerOptions {
   readonly transferTimeoutMs?: number;
   /** How zones are built and written out: by default in slices, so the server keeps answering (ADR 0009). */
   readonly steps?: StepRunner;
+  /** The signer of the signed secondary zones; none: every copy is written as transferred. */
+  readonly signing?: Pick<ZoneSigningService, 'signsCopies' | 'publishCopy'>;
 }
 
 interface Entry {
   config: SecondaryConfig;
   signer: RequestSigner | undefined;
-  /** The copy the clouds serve. */
+  /** The copy the clouds serve (for a signed zone: the unsigned copy it was signed from). */
   copy: { zone: Zone; serial: number } | undefined;
   timers: SoaTimers | undefined;
   history: RefreshHistory;
@@ -55,7 +66,7 @@ interface Entry {
 }
 
 
-export class SecondaryManager {
+export class SecondaryManager implements SecondaryCopies {
   private readonly zones = new Map<string, Entry>();
   private version = -1;
   /** The store epoch the copies were last written in. */
@@ -74,6 +85,25 @@ export class SecondaryManager {
   /** The snapshot of a copy for the clouds, tagged with its SecondaryZone (ADR 0008), written out in slices (ADR 0009). */
   private async copyOf(zone: Zone, config: SecondaryConfig): Promise<ZoneSnapshot> {
     return { ...(await this.steps(snapshotSteps(zone, config.clouds, config.secondaries))), ...(config.owner ? { owner: config.owner } : {}) };
+  }
+
+  /** Writes a copy for the clouds: signed first when the zone is signed here. */
+  private async writeCopy(zone: Zone, config: SecondaryConfig, options?: { catchUp?: boolean }): Promise<number | undefined> {
+    if (this.o.signing?.signsCopies(config.origin)) {
+      await this.o.signing.publishCopy(zone, targetOf(config));
+      return undefined;
+    }
+    return this.o.store.putZone(await this.copyOf(zone, config), options);
+  }
+
+  unsignedCopy(origin: string): { zone: Zone; target: PublishTarget } | undefined {
+    const e = this.zones.get(origin);
+    return e?.copy ? { zone: e.copy.zone, target: targetOf(e.config) } : undefined;
+  }
+
+  async publishUnsigned(origin: string): Promise<void> {
+    const e = this.zones.get(origin);
+    if (e?.copy) await this.o.store.putZone(await this.copyOf(e.copy.zone, e.config));
   }
 
   private now(): number {
@@ -166,7 +196,7 @@ export class SecondaryManager {
         const rewrite = e.copy && (JSON.stringify(e.config.clouds) !== JSON.stringify(config.clouds) || JSON.stringify(e.config.secondaries) !== JSON.stringify(config.secondaries) || e.config.owner !== config.owner);
         e.config = config;
         // Where the copy is served, and to whom it goes out, changed: the same copy, written anew.
-        if (rewrite && e.copy) await this.o.store.putZone(await this.copyOf(e.copy.zone, config));
+        if (rewrite && e.copy) await this.writeCopy(e.copy.zone, config);
         e.signer = signerOf(config);
         // New overrides take effect now, not at the next transfer.
         if (e.copy) e.timers = timersOf(e.copy.zone, config);
@@ -192,7 +222,8 @@ export class SecondaryManager {
     const held = [...this.zones.values()].filter((e) => e.copy);
     if (this.epoch !== undefined) {
       for (const e of held) {
-        await this.o.store.putZone(await this.copyOf(e.copy!.zone, e.config));
+        // A signed zone's signed version is the signing service's to write again.
+        if (!this.o.signing?.signsCopies(e.config.origin)) await this.o.store.putZone(await this.copyOf(e.copy!.zone, e.config));
         await this.o.store.reportSecondary(e.state);
       }
       this.o.log.warn('zone store reset (new epoch): secondary-zone copies written again', { from: this.epoch, to: epoch.id, zones: held.length });
@@ -217,7 +248,8 @@ export class SecondaryManager {
       again: undefined,
       timer: undefined,
     };
-    const stored = await this.o.store.getZone(config.origin);
+    // A signed zone's stored copy is the signed version, with our serial: not a base for IXFR.
+    const stored = this.o.signing?.signsCopies(config.origin) ? undefined : await this.o.store.getZone(config.origin);
     if (stored) {
       try {
         const zone = await this.steps(zoneSteps(stored));
@@ -283,17 +315,21 @@ export class SecondaryManager {
         }
         const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs, steps: this.steps });
         const copy = { zone: result.zone, serial: result.summary.serial };
-        if (result.summary.kind === 'ixfr' && result.differences && e.copy) {
+        const signed = this.o.signing?.signsCopies(origin) ?? false;
+        if (result.summary.kind === 'ixfr' && result.differences && e.copy && !signed) {
           // The difference first (milliseconds), so the clouds need not wait for the snapshot of a
           // large zone (seconds), which follows for pods that start afresh or missed it.
           const text = (records: readonly ZoneRecord[]): string => writeZoneFile(records, { origin: result.zone.origin });
           await this.o.store.putDiff({ origin, fromSerial: e.copy.serial, serial: copy.serial, removed: text(result.differences.removed), added: text(result.differences.added), ...(e.config.owner ? { owner: e.config.owner } : {}) });
         }
-        const version = await this.o.store.putZone(await this.copyOf(result.zone, e.config), { catchUp: result.summary.kind === 'ixfr' });
+        // A signed zone's copy is held before it is signed (a failed signing is the signer's to
+        // report and retry, from this copy); an unsigned one once it is written.
+        if (signed) e.copy = copy;
+        const version = await this.writeCopy(result.zone, e.config, { catchUp: result.summary.kind === 'ixfr' && !signed });
         e.copy = copy;
         e.timers = timersOf(result.zone, e.config);
         e.state = { ...e.state, serial: copy.serial, lastTransferMs: this.now(), presigned: result.presigned, expired: false };
-        this.o.log.info('secondary zone transferred', { zone: origin, primary: label, serial: copy.serial, kind: result.summary.kind, records: result.summary.records, ms: Math.round(result.summary.durationMs), version, ixfrFallback: result.summary.ixfrFallback });
+        this.o.log.info('secondary zone transferred', { zone: origin, primary: label, serial: copy.serial, kind: result.summary.kind, records: result.summary.records, ms: Math.round(result.summary.durationMs), version, signed, ixfrFallback: result.summary.ixfrFallback });
         primaries.push({ ...p, ok: true, lastAttemptMs: started });
         answered = true;
         problem = '';
@@ -327,6 +363,10 @@ export class SecondaryManager {
  * The snapshot of a copy, tagged with the SecondaryZone that asked for it: the store refuses it
  * when another object owns the name (ADR 0008), and the refusal is reported as a failed check.
  */
+
+function targetOf(config: SecondaryConfig): PublishTarget {
+  return { clouds: config.clouds, ...(config.secondaries ? { secondaries: config.secondaries } : {}), ...(config.owner ? { owner: config.owner } : {}) };
+}
 
 function signerOf(config: SecondaryConfig): RequestSigner | undefined {
   return config.tsig ? tsigSigner(parseTsigKey(config.tsig, `secondary zone ${config.origin}`)) : undefined;
