@@ -205,6 +205,7 @@ describe('dnsfleet serve signing through the files: DS annotation, restart, brok
     assert.equal(line.level, 'warn');
     assert.equal(line.reason, 'DSWrongDigest');
     assert.match(line.message, /digest differs/);
+    await waitFor('the check in status.json', async () => statusOf(stateDir, ORIGIN).lastDsCheck !== undefined, 5_000);
     const status = statusOf(stateDir, ORIGIN);
     assert.equal(status.state, 'pending_ds');
     assert.equal(status.lastDsCheck?.reason, 'DSWrongDigest');
@@ -214,8 +215,27 @@ describe('dnsfleet serve signing through the files: DS annotation, restart, brok
     const right = statusOf(stateDir, ORIGIN).dsRecords[0]!;
     replaceFile(zoneFile(), zoneManifest(ORIGIN, SHORT_ZONE, { policy: 'fast', annotations: { 'dnsfleet.io/ds-published': right } }));
     await waitFor('state active', async () => statusOf(stateDir, ORIGIN).state === 'active', 15_000);
-    assert.match(output(), /"msg":"DSSeen","zone":"life\.serve\.test\.","tags":"\d+"/);
+    await waitFor('DSSeen in the log', async () => /"msg":"DSSeen","zone":"life\.serve\.test\.","tags":"\d+"/.test(output()), 5_000);
     assert.equal(statusOf(stateDir, ORIGIN).lastDsCheck?.ok, true);
+  });
+
+  it('a new rotate-zsk value rolls the ZSK (the first value seen starts nothing); the KSK stays', async () => {
+    const right = statusOf(stateDir, ORIGIN).dsRecords[0]!;
+    const tagsOf = (role: string): number[] => statusOf(stateDir, ORIGIN).keys.filter((k) => k.role === role).map((k) => k.keyTag);
+    const [ksk, zsk] = [tagsOf('KSK'), tagsOf('ZSK')];
+    const annotate = (rotateZsk: string): void =>
+      replaceFile(zoneFile(), zoneManifest(ORIGIN, SHORT_ZONE, { policy: 'fast', annotations: { 'dnsfleet.io/ds-published': right, 'dnsfleet.io/rotate-zsk': rotateZsk } }));
+    annotate('first');
+    const seen = (): unknown => (JSON.parse(readFileSync(join(stateDir, 'life.serve.test', 'state.json'), 'utf8')) as { record: { seen?: { rotateZsk?: string } } }).record.seen?.rotateZsk;
+    await waitFor('the annotation read', async () => seen() === 'first', 15_000);
+    assert.equal(statusOf(stateDir, ORIGIN).state, 'active');
+    annotate('second');
+    await waitFor('state rotating_zsk', async () => statusOf(stateDir, ORIGIN).state === 'rotating_zsk', 15_000);
+    await waitFor('active again with a new ZSK', async () => statusOf(stateDir, ORIGIN).state === 'active', 30_000);
+    assert.deepEqual(tagsOf('KSK'), ksk);
+    assert.equal(tagsOf('ZSK').length, 1);
+    assert.notDeepEqual(tagsOf('ZSK'), zsk);
+    assert.equal(dnskeys().length, 2);
   });
 
   it('a restart serves the same DNSKEYs from the state directory, still active', async () => {
@@ -246,7 +266,7 @@ describe('dnsfleet serve signing through the files: DS annotation, restart, brok
     replaceFile(zoneFile(), zoneManifest(ORIGIN, SHORT_ZONE, { annotations: { 'dnsfleet.io/ds-published': 'none' } }));
     await waitFor('state disabled', async () => statusOf(stateDir, ORIGIN).state === 'disabled', 30_000);
     await waitFor('no DNSKEY served', async () => dnskeys().length === 0, 10_000);
-    assert.match(output(), /"msg":"DSRemoved","zone":"life\.serve\.test\."/);
+    await waitFor('DSRemoved in the log', async () => /"msg":"DSRemoved","zone":"life\.serve\.test\."/.test(output()), 5_000);
     assert.equal(dig(peer, ORIGIN, 'RRSIG').trim(), '');
   });
 });
@@ -291,6 +311,63 @@ ${ds.map((d) => `kid 60 IN DS ${d}`).join('\n')}
     const ds = statusOf(stateDir, ORIGIN).dsRecords.map(dsRdata);
     await parent.update(parentText(ds, 2), 2);
     await waitFor('state active', async () => statusOf(stateDir, ORIGIN).state === 'active', 20_000);
-    assert.match(peer.process.output(), /"msg":"DSSeen","zone":"kid\.parent\.test\."/);
+    await waitFor('DSSeen in the log', async () => /"msg":"DSSeen","zone":"kid\.parent\.test\."/.test(peer.process.output()), 5_000);
+  });
+});
+
+describe('dnsfleet serve re-signs before signatures expire, and signs a SecondaryZone it transfers @integration', function () {
+  this.timeout(120_000);
+  const RESIGN = 'resign.serve.test.';
+  const SECONDARY = 'sec.serve.test.';
+  const secondaryText = (serial: number, www: string): string => SHORT_ZONE.replace(' 1 3600 600 86400 1', ` ${serial} 3600 600 86400 1`).replace('192.0.2.10', www);
+  let dir: { path: string; remove(): void };
+  let primary: Primary;
+  let peer: RunningPeer;
+
+  before(async () => {
+    dir = tempDir('serve-resign');
+    primary = await startPrimary('nsd', SECONDARY, `$ORIGIN ${SECONDARY}\n${secondaryText(1, '192.0.2.10')}`);
+    const manifests = join(dir.path, 'manifests');
+    run('mkdir', ['-p', manifests]);
+    // Signatures valid 60 s, renewed when less than 50 s remain: a re-sign every 10 s or so.
+    writeFileSync(join(manifests, 'policies.yaml'), `${policyManifest('short', `${FAST}  signatures: { validity: 60s, refresh: 50s, jitter: 1s }\n`)}---\n${policyManifest('fast', FAST)}`);
+    writeFileSync(
+      join(manifests, 'zones.yaml'),
+      `${zoneManifest(RESIGN, SHORT_ZONE, { policy: 'short' })}---\napiVersion: dnsfleet.io/v1alpha1\nkind: SecondaryZone\nmetadata:\n  name: sec\nspec:\n  zoneName: ${SECONDARY}\n  dnssecPolicy: fast\n  primaries: [{ address: 127.0.0.1, port: ${primary.port} }]\n  refresh: { refresh: 1, minimumRefresh: 1 }\n`,
+    );
+    peer = await startDnsfleet(manifests, ['--state-dir', join(dir.path, 'state'), '--allow-transfer', '127.0.0.1/32'], { readyZone: RESIGN, readyTimeoutMs: 30_000 });
+  });
+  after(async () => {
+    await stopAll();
+    dir?.remove();
+  });
+
+  const soaSig = (origin: string): { serial: number; expiration: string } => {
+    const lines = dig(peer, origin, 'SOA', ['+dnssec']).trim().split('\n');
+    const soa = lines.find((l) => /\sSOA\s/.test(l))!.split(/\s+/);
+    const sig = lines.find((l) => /\sRRSIG\s+SOA\s/.test(l))?.split(/\s+/);
+    return { serial: Number(soa[6]), expiration: sig?.[8] ?? 'none' };
+  };
+
+  it('re-signs at the refresh time: a new serial and later signature expirations', async () => {
+    const first = soaSig(RESIGN);
+    assert.notEqual(first.expiration, 'none');
+    await waitFor('a re-signed version', async () => soaSig(RESIGN).serial !== first.serial, 30_000);
+    const next = soaSig(RESIGN);
+    assert.ok(next.expiration > first.expiration, `${next.expiration} after ${first.expiration}`);
+    await waitFor('the re-signed line', async () => /"msg":"re-signed","zone":"resign\.serve\.test\."/.test(peer.process.output()), 5_000);
+  });
+
+  it('signs the transferred copy of a SecondaryZone, and each new version of it', async () => {
+    await waitFor('the secondary zone signed', async () => dig(peer, SECONDARY, 'DNSKEY').includes('DNSKEY'), 20_000);
+    const verify = (): string => {
+      const file = join(dir.path, `${SECONDARY}axfr`);
+      writeFileSync(file, dig(peer, SECONDARY, 'AXFR', ['+onesoa']));
+      return run('ldns-verify-zone', ['-V', '3', file]);
+    };
+    assert.match(verify(), /Zone is verified and complete/);
+    await primary.update(`$ORIGIN ${SECONDARY}\n${secondaryText(2, '192.0.2.99')}`, 2);
+    await waitFor('the new version signed', async () => /192\.0\.2\.99/.test(dig(peer, `www.${SECONDARY}`, 'A', ['+dnssec'])) && /RRSIG\s+A\s/.test(dig(peer, `www.${SECONDARY}`, 'A', ['+dnssec'])), 30_000);
+    assert.match(verify(), /Zone is verified and complete/);
   });
 });
