@@ -203,13 +203,25 @@ export class ServeSigning {
       ...(parentDsTags !== undefined ? { parentDsTags } : {}),
     });
     const parentNameservers = policy ? policy.dsConfirmation.parentNameservers : h.state?.parentNameservers;
-    const next: ZoneState = { version: 1, record: result.record, ...(h.state?.lastSerial !== undefined ? { lastSerial: h.state.lastSerial } : {}), ...(parentNameservers ? { parentNameservers } : {}) };
+    const parentCheckInterval = policy ? (parentNameservers ? policy.dsConfirmation.checkInterval : undefined) : h.state?.parentCheckInterval;
+    const next: ZoneState = {
+      version: 1,
+      record: result.record,
+      ...(h.state?.lastSerial !== undefined ? { lastSerial: h.state.lastSerial } : {}),
+      ...(parentNameservers ? { parentNameservers } : {}),
+      ...(parentNameservers && parentCheckInterval !== undefined ? { parentCheckInterval } : {}),
+    };
     // Persisted before anything is signed or announced with it: a key never serves unsaved (it
     // would be lost to a restart while resolvers may hold its DS). A failed write throws here,
     // and the next step starts again from the record on disk.
     this.dir.write(origin, next);
     h.state = next;
     h.nextWakeAt = result.nextWakeAt;
+    // Unsigning a zone of mode Parent after its policy went: driveSigning no longer knows the
+    // interval, serve does; the parent is asked until the DS is gone.
+    if (!policy && parentNameservers && parentCheckInterval !== undefined && result.view.state === 'unsigning') {
+      h.nextWakeAt = Math.min(h.nextWakeAt ?? Infinity, now + parentCheckInterval);
+    }
     this.report(origin, result);
     const changed = await this.sign(h, result.order);
     this.writeStatus(h, result);

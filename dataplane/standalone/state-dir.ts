@@ -30,6 +30,8 @@ export interface ZoneState {
    * DS is still asked for until it is gone (unsigning).
    */
   readonly parentNameservers?: ReadonlyArray<{ readonly address: string; readonly port?: number }>;
+  /** That policy's `checkInterval`, in seconds. */
+  readonly parentCheckInterval?: number;
 }
 
 /** `$XDG_STATE_HOME/dnsfleet`, else `~/.local/state/dnsfleet` (XDG Base Directory Specification). */

@@ -274,29 +274,31 @@ describe('dnsfleet serve signing through the files: DS annotation, restart, brok
 describe('dnsfleet serve, DS confirmation mode Parent, against NSD serving the parent @integration', function () {
   this.timeout(120_000);
   const ORIGIN = 'kid.parent.test.';
+  // The DS TTL is 1 s: serve waits for the TTL the parent gives its DS when it is larger than
+  // parentDSTTL (60 s would make unsigning take a minute).
   const parentText = (ds: readonly string[], serial: number): string => `$ORIGIN parent.test.
 @    3600 IN SOA ns hostmaster ${serial} 3600 600 86400 60
 @    3600 IN NS ns
 ns   3600 IN A 127.0.0.1
 kid  60 IN NS ns.kid
 ns.kid 60 IN A 192.0.2.53
-${ds.map((d) => `kid 60 IN DS ${d}`).join('\n')}
+${ds.map((d) => `kid 1 IN DS ${d}`).join('\n')}
 `;
   let dir: { path: string; remove(): void };
   let parent: Primary;
   let peer: RunningPeer;
   let stateDir: string;
+  let manifests: string;
+  let policyDoc: string;
 
   before(async () => {
     dir = tempDir('serve-parent');
     stateDir = join(dir.path, 'state');
     parent = await startPrimary('nsd', 'parent.test.', parentText([], 1));
-    const manifests = join(dir.path, 'manifests');
+    manifests = join(dir.path, 'manifests');
     run('mkdir', ['-p', manifests]);
-    writeFileSync(
-      join(manifests, 'all.yaml'),
-      `${policyManifest('parent', `${FAST}  dsConfirmation:\n    mode: Parent\n    checkInterval: 1s\n    parentNameservers: [{ address: 127.0.0.1, port: ${parent.port} }]\n`)}---\n${zoneManifest(ORIGIN, SHORT_ZONE, { policy: 'parent' })}`,
-    );
+    policyDoc = policyManifest('parent', `${FAST}  dsConfirmation:\n    mode: Parent\n    checkInterval: 1s\n    parentNameservers: [{ address: 127.0.0.1, port: ${parent.port} }]\n`);
+    writeFileSync(join(manifests, 'all.yaml'), `${policyDoc}---\n${zoneManifest(ORIGIN, SHORT_ZONE, { policy: 'parent' })}`);
     peer = await startDnsfleet(manifests, ['--state-dir', stateDir], { readyZone: ORIGIN, readyTimeoutMs: 30_000 });
   });
   after(async () => {
@@ -312,6 +314,18 @@ ${ds.map((d) => `kid 60 IN DS ${d}`).join('\n')}
     await parent.update(parentText(ds, 2), 2);
     await waitFor('state active', async () => statusOf(stateDir, ORIGIN).state === 'active', 20_000);
     await waitFor('DSSeen in the log', async () => /"msg":"DSSeen","zone":"kid\.parent\.test\."/.test(peer.process.output()), 5_000);
+  });
+
+  it('unsigns once the policy is taken away and the parent no longer serves the DS', async () => {
+    replaceFile(join(manifests, 'all.yaml'), `${policyDoc}---\n${zoneManifest(ORIGIN, SHORT_ZONE)}`);
+    await waitFor('state unsigning', async () => statusOf(stateDir, ORIGIN).state === 'unsigning', 15_000);
+    assert.match(dig(peer, ORIGIN, 'CDS'), /CDS\s+0 0 0 00$/m);
+    await parent.update(parentText([], 3), 3);
+    await waitFor('state disabled', async () => statusOf(stateDir, ORIGIN).state === 'disabled', 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${JSON.stringify(statusOf(stateDir, ORIGIN))}\n${peer.process.output()}`);
+    });
+    await waitFor('DSRemoved in the log', async () => /"msg":"DSRemoved","zone":"kid\.parent\.test\."/.test(peer.process.output()), 5_000);
+    assert.equal(dig(peer, ORIGIN, 'DNSKEY').trim(), '');
   });
 });
 
