@@ -96,7 +96,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // signed version until the new one is ready.
   let served = new ZoneSet([]);
   const publish = (): void => {
-    served = new ZoneSet([...unsigned().zones()].map((zone) => signing.signedZone(zone.origin) ?? zone));
+    const previous = served;
+    served = new ZoneSet(
+      [...unsigned().zones()].flatMap((zone) => {
+        const signed = signing.signedZone(zone.origin);
+        if (signed) return [signed];
+        // A new zone that names a policy is answered once signed, never unsigned before: its
+        // first DS is announced at once (no unsigned answer can be in a cache).
+        if (catalog.signing.get(zone.origin.toString().toLowerCase())?.policy && !previous.get(zone.origin)) return [];
+        return [zone];
+      }),
+    );
     responder.setZones(served);
   };
   const signing = new ServeSigning({
