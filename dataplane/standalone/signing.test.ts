@@ -93,6 +93,35 @@ describe('ServeSigning', () => {
     assert.match(String(error?.fields?.error), /broken\.test\/state\.json: cannot (read|write)/);
   });
 
+  it('re-signs before any signature gets within refresh of its expiry, in batches: the jitter spreads expirations over 12 h, re-signs come at least an hour apart', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `h${i} 60 IN A 192.0.2.${i % 250}`).join('\n');
+    const big = zoneOf(`@ 60 IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ 60 IN NS ns1\nns1 60 IN A 192.0.2.1\n${names}\n`, Name.fromText('big.test.'));
+    const policy = signingPolicy({ algorithm: 'ED25519' })!; // validity 336h, refresh 120h, jitter 12h
+    const subjects = [{ zone: big, config: withPolicy('default', policy) }];
+    await signing.update(subjects);
+    const expirations = (): number[] => {
+      const out: number[] = [];
+      for (const node of signing.signedZone(Name.fromText('big.test.'))!.nodes.values()) for (const r of node.rrsets.get(RRType.RRSIG)?.rdata ?? []) out.push(new DataView(r.buffer, r.byteOffset).getUint32(8));
+      return out;
+    };
+    const first = expirations();
+    assert.ok(Math.max(...first) - Math.min(...first) > 6 * 3600, 'expirations spread by the jitter');
+    const start = now;
+    const resigns: number[] = [];
+    // Through the 12 h of expirations (moved 336h - 120h - 12h on), a minute at a time.
+    for (now = Math.min(...first) - 120 * 3600 - 60; now < Math.max(...first) - 120 * 3600 + 3600; now += 60) {
+      await signing.update(subjects);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await signing.update(subjects);
+      if (log.lines.some((l) => l.msg === 're-signed' && !resigns.includes(l.fields?.serial as number))) {
+        resigns.push(...log.lines.filter((l) => l.msg === 're-signed').map((l) => l.fields?.serial as number).filter((s) => !resigns.includes(s)));
+      }
+      assert.ok(Math.min(...expirations()) - now >= 120 * 3600 - 60, `at ${now - start} s a signature is within refresh of its expiry`);
+    }
+    assert.ok(resigns.length >= 1, 'it re-signed');
+    assert.ok(resigns.length <= 13, `${resigns.length} re-signs in 12 h`);
+  });
+
   it('mode Parent: servers that disagree confirm nothing; all agreeing confirm the DS; the DS TTL the parent gives is waited for', async () => {
     await signing.update([{ zone: zone('kid.test.'), config: withPolicy('p', PARENT) }]);
     const ksk = stateOf('kid.test.').record.state.keys.find((k) => k.role === 'KSK')!.tag;

@@ -16,7 +16,7 @@ import type { ZoneSigningConfig } from './catalog';
  * the lifecycle's record in its state directory (state-dir.ts) instead of a Secret. A zone is
  * driven when it loads, on every reload, and when the lifecycle asks to be woken
  * (`nextWakeAt`); it is signed again when the order or the zone changes, and before its
- * signatures need refreshing (`ZoneSigner.nextRefreshAt`). DS messages and the DS checks go to
+ * signatures need refreshing (`refreshDueAt`). DS messages and the DS checks go to
  * the log, one line each, and the `view` to `<state-dir>/<zone>/status.json`.
  *
  * All work runs one step at a time (a queue), so a reload, a timer and a transfer never drive
@@ -47,7 +47,8 @@ interface Held {
   unsigned: Zone;
   config?: ZoneSigningConfig;
   state?: ZoneState;
-  /** The order the current signed version was made with (JSON, to compare). */
+  /** The order the current signed version was made with, and as JSON, to compare. */
+  order?: SigningOrder;
   orderKey?: string;
   /** The zone the current signed version was made of. */
   signedFrom?: Zone;
@@ -235,6 +236,7 @@ export class ServeSigning {
     const orderKey = JSON.stringify(order);
     if (this.signer.current(key) && h.orderKey === orderKey && h.signedFrom !== undefined && sameContent(h.signedFrom, h.unsigned)) return false;
     const signed = await this.signer.sign(h.unsigned, order, h.state?.lastSerial !== undefined ? { lastSerial: h.state.lastSerial } : {});
+    h.order = order;
     h.orderKey = orderKey;
     h.signedFrom = h.unsigned;
     if (h.state) {
@@ -249,6 +251,7 @@ export class ServeSigning {
     const key = h.origin.key;
     if (!this.signer.current(key)) return false;
     this.signer.forget(key);
+    h.order = undefined;
     h.orderKey = undefined;
     h.signedFrom = undefined;
     this.options.log.info('served unsigned', { zone: h.origin.toString() });
@@ -288,12 +291,22 @@ export class ServeSigning {
 
   private readonly lastCheck = new Map<string, { ok: boolean; reason: string; message: string; at: string }>();
 
+  /** When the zone's current signed version needs re-signing: its first signature within `refresh` of expiry. */
+  private refreshDueAt(h: Held): number | undefined {
+    const current = this.signer.current(h.origin.key);
+    return current && h.order ? current.expiresAt - h.order.parameters.refresh : undefined;
+  }
+
   /** The timer: the earliest wake-up of a lifecycle or signature refresh. */
   private arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.stopped) return;
-    let next = this.signer.nextRefreshAt();
+    let next: number | undefined;
+    for (const h of this.held.values()) {
+      const due = this.refreshDueAt(h);
+      if (due !== undefined) next = next === undefined ? due : Math.min(next, due);
+    }
     for (const h of this.held.values()) if (h.nextWakeAt !== undefined) next = next === undefined ? h.nextWakeAt : Math.min(next, h.nextWakeAt);
     if (next === undefined) return;
     next = Math.max(next, this.retryAt);
@@ -308,17 +321,24 @@ export class ServeSigning {
     for (const h of this.held.values()) {
       if (h.nextWakeAt !== undefined && h.nextWakeAt <= now) changed = (await this.guarded(h, () => this.drive(h))) || changed;
     }
-    for (const key of this.signer.due(now)) {
-      const h = this.held.get(key);
-      if (!h) continue;
-      // RFC 6781 §4.4.2: re-signed before the signatures get within `refresh` of their expiry.
+    for (const h of this.held.values()) {
+      const due = this.refreshDueAt(h);
+      if (due === undefined || due > now || !h.order) continue;
+      // RFC 6781 §4.4.2: re-signed before a signature gets within `refresh` of its expiry; those
+      // that would within preRefresh() more are renewed with it (Knot's rrsig-pre-refresh), so
+      // signatures spread by the jitter are renewed in batches, not one version each.
+      const order = h.order;
+      const p = order.parameters;
+      // Below validity minus jitter, so no signature made now is due at once (the policy's CEL rule keeps refresh there).
+      const batch: SigningOrder = { ...order, parameters: { ...p, refresh: Math.max(p.refresh, Math.min(p.refresh + preRefresh(order), p.validity - p.jitter - 1)) } };
       changed = (await this.guarded(h, async () => {
-        const signed = await this.signer.resign(key);
+        const signed = await this.signer.resign(h.origin.key, batch);
         if (h.state) {
-          h.state = { ...h.state, lastSerial: signed.serial };
-          this.dir.write(h.origin.toString(), h.state);
+          const state: ZoneState = { ...h.state, lastSerial: signed.serial };
+          this.dir.write(h.origin.toString(), state);
+          h.state = state;
         }
-        this.options.log.info('re-signed', { zone: h.origin.toString(), serial: signed.serial, refreshAt: iso(signed.refreshAt) });
+        this.options.log.info('re-signed', { zone: h.origin.toString(), serial: signed.serial, expiresAt: iso(signed.expiresAt), refreshDueAt: iso(signed.expiresAt - order.parameters.refresh) });
         return true;
       })) || changed;
     }
@@ -333,6 +353,11 @@ export class ServeSigning {
  */
 function sameContent(a: Zone, b: Zone): boolean {
   return a === b || (a.serial === b.serial && a.recordCount === b.recordCount);
+}
+
+/** Up to a tenth of `refresh` and at most an hour (Knot's rrsig-pre-refresh default): re-signs come at least this far apart. */
+function preRefresh(order: SigningOrder): number {
+  return Math.min(3600, Math.floor(order.parameters.refresh / 10));
 }
 
 function withParentDsTtl(policy: SigningPolicy, ttl: number): SigningPolicy {
