@@ -159,6 +159,7 @@ export class ServeSigning {
       h.state ??= this.dir.read(origin);
     } catch (err) {
       log.error('signing state unreadable: the zone is held as it is', { zone: origin, error: (err as Error).message });
+      h.nextWakeAt = undefined;
       return false;
     }
     const record = h.state?.record ?? emptyRecord();
@@ -172,6 +173,8 @@ export class ServeSigning {
     }
     if (hold) {
       log.warn('signing held: the policy named is not defined', { zone: origin, policy: config?.policyName });
+      // No wake-up while held: the reload that brings the policy back drives the zone again.
+      h.nextWakeAt = undefined;
       // The keys as the record has them, the lifecycle not moved (a policy file briefly gone must not unsign the zone).
       return this.sign(h, record.parameters ? orderOf(record.state, record.keys, record.parameters) : undefined);
     }
