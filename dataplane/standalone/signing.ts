@@ -53,6 +53,8 @@ interface Held {
   /** The zone the current signed version was made of. */
   signedFrom?: Zone;
   nextWakeAt?: number;
+  /** The last lifecycle step, for status.json after a re-sign. */
+  lastResult?: SigningResult;
   /** The zone was served unsigned by this process (a policy added later is not a new zone's). */
   servedUnsigned: boolean;
 }
@@ -228,6 +230,7 @@ export class ServeSigning {
     }
     this.report(origin, result);
     const changed = await this.sign(h, result.order);
+    h.lastResult = result;
     this.writeStatus(h, result);
     return changed;
   }
@@ -342,6 +345,9 @@ export class ServeSigning {
           h.state = state;
         }
         this.options.log.info('re-signed', { zone: h.origin.toString(), serial: signed.serial, expiresAt: iso(signed.expiresAt), refreshDueAt: iso(signed.expiresAt - order.parameters.refresh) });
+        // status.json shows the new serial and expiry; the lifecycle did not move (its last check is kept as it was).
+        const r = h.lastResult;
+        if (r) this.writeStatus(h, { record: r.record, messages: r.messages, view: r.view, ...(r.nextWakeAt !== undefined ? { nextWakeAt: r.nextWakeAt } : {}) });
         return true;
       })) || changed;
     }

@@ -383,6 +383,7 @@ describe('dnsfleet serve re-signs before signatures expire, and signs a Secondar
     const next = soaSig(RESIGN);
     assert.ok(next.expiration > first.expiration, `${next.expiration} after ${first.expiration}`);
     await waitFor('the re-signed line', async () => /"msg":"re-signed","zone":"resign\.serve\.test\."/.test(peer.process.output()), 5_000);
+    await waitFor('status.json with the new serial', async () => statusOf(join(dir.path, 'state'), RESIGN).serial === soaSig(RESIGN).serial, 5_000);
   });
 
   it('signs the transferred copy of a SecondaryZone, and each new version of it', async () => {
