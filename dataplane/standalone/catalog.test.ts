@@ -221,4 +221,41 @@ describe('ZoneCatalog', () => {
       assert.match(report.errors[0]!, /s\.yaml:10: spec\.secondaries\[0\]\.address: "ns\.example\.net" is not an IPv4 or IPv6 address/);
     });
   });
+
+  describe('DNSSEC policies', () => {
+    const policy = (name: string, spec: string): string => `apiVersion: dnsfleet.io/v1alpha1\nkind: DNSSECPolicy\nmetadata: { name: ${name} }\nspec: ${spec}\n`;
+    const signedZone = (name: string, policyName: string, annotations = ''): string =>
+      zone(name, '192.0.2.1').replace('spec:\n', `${annotations ? `  annotations: { ${annotations} }\n` : ''}spec:\n  dnssecPolicy: ${policyName}\n`).replace(/metadata: \{ name: ([^ ]+) \}\n/, 'metadata:\n  name: $1\n');
+
+    it('gives each zone its policy and the lifecycle annotations', () => {
+      writeFileSync(join(dir, 'p.yaml'), policy('fast', '{ algorithm: ED25519 }'));
+      writeFileSync(join(dir, 'z.yaml'), signedZone('s.test', 'fast', '"dnsfleet.io/ds-published": "12345", "dnsfleet.io/rotate-zsk": "a", other: x') + '---\n' + zone('plain.test', '192.0.2.2'));
+      const c = catalog();
+      assert.deepEqual(c.reload().errors, []);
+      const s = c.signing.get('s.test.')!;
+      assert.equal(s.policyName, 'fast');
+      assert.equal(s.policy?.lifecycle.algorithm, 15);
+      assert.deepEqual(s.annotations, { dsPublished: '12345', rotateZsk: 'a' });
+      assert.deepEqual(c.signing.get('plain.test.'), { annotations: {} });
+    });
+
+    it('says when a zone names a policy the files do not define', () => {
+      writeFileSync(join(dir, 'z.yaml'), signedZone('s.test', 'nowhere'));
+      const c = catalog();
+      const report = c.reload();
+      assert.match(report.errors[0]!, /zone s\.test\.: DNSSECPolicy nowhere not found in the manifests; its signing is held as it is/);
+      assert.deepEqual(c.signing.get('s.test.'), { policyName: 'nowhere', annotations: {} });
+    });
+
+    it('keeps the last good definition of a policy that breaks, and says where', () => {
+      writeFileSync(join(dir, 'p.yaml'), policy('fast', '{ algorithm: ED25519 }'));
+      writeFileSync(join(dir, 'z.yaml'), signedZone('s.test', 'fast'));
+      const c = catalog();
+      c.reload();
+      writeFileSync(join(dir, 'p.yaml'), policy('fast', '{ algorithm: RSASHA1 }'));
+      const report = c.reload();
+      assert.match(report.errors[0]!, /p\.yaml:4: spec\.algorithm: must be one of .*, got "RSASHA1" \(keeping its previous definition\)/);
+      assert.equal(c.signing.get('s.test.')?.policy?.lifecycle.algorithm, 15);
+    });
+  });
 });
