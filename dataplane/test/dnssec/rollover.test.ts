@@ -10,6 +10,8 @@ import type { DsMessage, LifecycleView } from '../../dnssec/lifecycle';
 import { signOptionsOf, zoneKeysOf } from '../../dnssec/signing-order';
 import { signZone } from '../../dnssec/signzone';
 import { driveSigning, emptyRecord, type SigningRecord } from '../../dnssec/zone-signing';
+import { Algorithm, DigestType, KSK_FLAGS, ZSK_FLAGS, dsRecordText, generateKey, type SigningKey } from '../../dnssec/keys';
+import { nsecRRsets } from '../../dnssec/nsec';
 import { withSerial } from '../../zone/zone';
 import { buildQuery, exchangeUdp } from '../../testkit/dns-client';
 import { startDnssecTree, ValidationProber, type DnssecTree, type ProbeQuestion } from '../../testkit/dnssec-tree';
@@ -341,5 +343,70 @@ describe('DNSSEC rollovers under a real parent (NSD) with a validating resolver 
     assert.ok(prober.answered > 200, `the prober got ${prober.answered} answers`);
     assert.deepEqual(prober.failures, [], 'no probed answer failed');
     assert.deepEqual(tree.validationFailures(), [], "no validation failure in unbound's log");
+  });
+});
+
+/**
+ * The negative control: the same tree and prober see a rollover done wrong. The child is signed
+ * here (signZone, no lifecycle), its DS at the root; then its KSK is swapped at once, without the
+ * DS handover of RFC 7583 §3.3.1: once unbound's DNSKEY RRset expires (TTL 2 s), the new one is
+ * signed only by a key no DS points at, so answers must go bogus (SERVFAIL), and both the prober
+ * and unbound's log must say so. Without this, an empty failure list could mean a blind prober.
+ */
+describe("the DNSSEC tree's prober sees a KSK swapped without the DS handover @integration", function () {
+  this.timeout(120_000);
+  let dir: { path: string; remove(): void };
+  let serve: RunningPeer;
+  let tree: DnssecTree;
+  let prober: ValidationProber;
+  let zoneFile: string;
+  let serial = 1;
+
+  const publish = async (ksk: SigningKey, zsk: SigningKey): Promise<void> => {
+    const zone = withSerial(zoneOf(UNSIGNED, ORIGIN), ++serial);
+    const signed = signZone(zone, [{ key: ksk, role: 'KSK' }, { key: zsk, role: 'ZSK' }], { now: Math.floor(Date.now() / 1000), validity: 86400, dnskeyTtl: 2, denial: nsecRRsets });
+    writeFileSync(`${zoneFile}.new`, zoneText(signed));
+    renameSync(`${zoneFile}.new`, zoneFile);
+    serve.process.process.kill('SIGHUP');
+    await waitFor(`serve at serial ${serial}`, async () => (await childSoaSerial(serve)) === serial, 10_000);
+  };
+
+  before(async () => {
+    dir = tempDir('rollover-control');
+    zoneFile = join(dir.path, 'zone.db');
+    writeFileSync(zoneFile, zoneText(withSerial(zoneOf(UNSIGNED, ORIGIN), 1)));
+    const manifest = join(dir.path, 'zone.yaml');
+    writeFileSync(manifest, `apiVersion: dnsfleet.io/v1alpha1\nkind: Zone\nmetadata:\n  name: test\nspec:\n  zoneName: ${CHILD}\n  zoneFile: |\n    $INCLUDE zone.db\n`);
+    serve = await startDnsfleet(manifest, ['--no-watch'], { readyZone: CHILD });
+    tree = await startDnssecTree({ child: CHILD, childServer: serve, dsTtl: 2, rootTtl: TTL });
+    prober = new ValidationProber(tree.resolver, QUESTIONS);
+  });
+
+  after(async () => {
+    await prober?.stop();
+    await tree?.stop();
+    await stopAll();
+    dir?.remove();
+  });
+
+  it("validates the pre-signed child, then records SERVFAILs and unbound's reasons once the KSK is swapped", async () => {
+    const zsk = generateKey(Algorithm.ECDSAP256SHA256, { flags: ZSK_FLAGS });
+    const ksk = generateKey(Algorithm.ECDSAP256SHA256, { flags: KSK_FLAGS });
+    await publish(ksk, zsk);
+    await tree.publishDs([dsRecordText(ORIGIN, ksk, DigestType.SHA256)]);
+    await waitFor('every probed answer validated', () => prober.allValidated(), 20_000);
+    prober.start();
+    prober.expectSecure(true);
+    prober.at('signed');
+    await sleep(1000);
+    assert.equal(prober.failures.length, 0, `a sound chain of trust, yet: ${JSON.stringify(prober.failures)}`);
+
+    prober.at('KSK swapped');
+    await publish(generateKey(Algorithm.ECDSAP256SHA256, { flags: KSK_FLAGS }), zsk);
+    await waitFor('a failure seen by the prober', async () => prober.failures.some((f) => f.rcode === 'SERVFAIL'), 15_000);
+    await prober.stop();
+    assert.ok(prober.failures.every((f) => f.step === 'KSK swapped'), JSON.stringify(prober.failures));
+    assert.ok(tree.validationFailures().length > 0, "unbound's log names the failure");
+    assert.match(tree.validationFailures().join('\n'), /test\. DNSKEY IN/);
   });
 });
