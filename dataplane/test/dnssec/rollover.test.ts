@@ -90,6 +90,8 @@ interface Annotations {
 interface ChildSigner {
   readonly status: Status;
   readonly messages: ReadonlyArray<DsMessage & { at: number }>;
+  /** Per key tag, the states its status went through (`gone` once it left the status). */
+  readonly keyHistory: ReadonlyMap<number, readonly string[]>;
   annotate(a: Annotations): Promise<void>;
   setPolicy(spec: DNSSECPolicySpec | undefined): Promise<void>;
   /** Goes on (steps the signing, or waits for the signer) until `done(status)`; the states passed through. */
@@ -104,6 +106,7 @@ interface ChildSigner {
 class CoreSigner implements ChildSigner {
   status: Status = { state: 'disabled', dsRecords: [], keys: [] };
   readonly messages: Array<DsMessage & { at: number }> = [];
+  readonly keyHistory = new Map<number, string[]>();
   private record: SigningRecord = emptyRecord();
   private annotations: Annotations = {};
   private spec: DNSSECPolicySpec | undefined;
@@ -147,6 +150,7 @@ class CoreSigner implements ChildSigner {
     const r = driveSigning(this.record, { now, origin: ORIGIN, zone: unsigned, annotations: this.annotations, ...(policy ? { policy } : {}) });
     this.record = r.record;
     this.status = r.view;
+    noteKeys(this.keyHistory, r.view);
     this.nextWakeAt = r.nextWakeAt;
     for (const m of r.messages) this.messages.push({ ...m, at: now });
     const order = r.order ? JSON.stringify(r.order.keys.map((k) => [k.id, k.published, k.signsKeys, k.signsZone, k.cds]).concat([r.order.cdsDelete])) : '';
@@ -159,6 +163,15 @@ class CoreSigner implements ChildSigner {
     this.serve.process.process.kill('SIGHUP');
     await waitFor(`serve at serial ${this.serial}`, async () => (await childSoaSerial(this.serve)) === this.serial, 10_000);
   }
+}
+
+function noteKeys(history: Map<number, string[]>, status: Status): void {
+  for (const k of status.keys) {
+    const h = history.get(k.keyTag) ?? [];
+    if (h.at(-1) !== k.state) h.push(k.state);
+    history.set(k.keyTag, h);
+  }
+  for (const [tag, h] of history) if (!status.keys.some((k) => k.keyTag === tag) && h.at(-1) !== 'gone') h.push('gone');
 }
 
 async function childSoaSerial(peer: RunningPeer): Promise<number | undefined> {
@@ -272,6 +285,10 @@ describe('DNSSEC rollovers under a real parent (NSD) with a validating resolver 
     assert.deepEqual(tagsOf(signer.status, 'ZSK'), [incoming.keyTag], 'the old ZSK is gone');
     assert.deepEqual(tagsOf(signer.status, 'KSK'), ksk, 'the KSK stays');
     assert.deepEqual(await servedKeyTags(serve), [...ksk, incoming.keyTag].sort((a, b) => a - b));
+    // RFC 7583 §3.2.1 pre-publication: the new ZSK published, then signing; the old one retired
+    // (published, signing nothing) while its signatures may be cached, then removed.
+    assert.deepEqual(signer.keyHistory.get(incoming.keyTag), ['published', 'active']);
+    assert.deepEqual(signer.keyHistory.get(oldZsk!), ['active', 'retired', 'gone']);
     assert.deepEqual(kinds(signer.messages), ['DSUpdate', 'DSSeen'], 'a ZSK rollover asks nothing of the parent');
   });
 
@@ -307,6 +324,10 @@ describe('DNSSEC rollovers under a real parent (NSD) with a validating resolver 
     assert.deepEqual(states, ['rotating_ksk', 'active']);
     assert.ok(oldGoneAt !== undefined && oldGoneAt - replacedAt >= IDS * 1000 - 300, `the old KSK left ${oldGoneAt === undefined ? '?' : oldGoneAt - replacedAt} ms after the DS changed (Ids ${IDS} s)`);
     assert.deepEqual(tagsOf(signer.status, 'KSK'), [newKsk]);
+    // RFC 7583 §3.3.1 double-KSK: the new KSK signs the DNSKEY RRset beside the old one from its
+    // publication on; the old one signs until it is removed.
+    assert.deepEqual(signer.keyHistory.get(newKsk!), ['active']);
+    assert.deepEqual(signer.keyHistory.get(oldKsk!), ['active', 'gone']);
     assert.deepEqual(tagsOf(signer.status, 'ZSK'), zsk, 'the ZSK stays');
     assert.deepEqual(await servedKeyTags(serve), [newKsk!, ...zsk].sort((a, b) => a - b));
     await waitFor('every probed answer validated with the new KSK', () => prober.allValidated(), 10_000);
@@ -333,6 +354,7 @@ describe('DNSSEC rollovers under a real parent (NSD) with a validating resolver 
     assert.deepEqual(states.at(-1), 'disabled');
     assert.deepEqual(kinds(signer.messages.slice(before)).filter((k) => k === 'DSRemoved'), ['DSRemoved']);
     assert.deepEqual(signer.status.keys, []);
+    assert.deepEqual([...signer.keyHistory.values()].map((h) => h.at(-1)), [...signer.keyHistory.keys()].map(() => 'gone'), 'every key removed');
     assert.deepEqual(await served(serve, 'DNSKEY'), [], 'served unsigned');
     assert.deepEqual(await served(serve, 'RRSIG'), []);
 
@@ -340,7 +362,7 @@ describe('DNSSEC rollovers under a real parent (NSD) with a validating resolver 
     prober.at('unsigned');
     await sleep((TTL + 2) * 1000);
     await prober.stop();
-    assert.ok(prober.answered > 200, `the prober got ${prober.answered} answers`);
+    assert.ok(prober.answered > 200 && prober.validated > 100, `the prober got ${prober.answered} answers, ${prober.validated} validated`);
     assert.deepEqual(prober.failures, [], 'no probed answer failed');
     assert.deepEqual(tree.validationFailures(), [], "no validation failure in unbound's log");
   });
