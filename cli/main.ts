@@ -31,11 +31,13 @@ commands:
   operator   reconcile Zone resources into Redis for the clouds (out of cluster or in a pod)
 
 dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CIDR…]
-               [--tcp-* …] [--no-watch] [identity options]
+               [--state-dir DIR] [--tcp-* …] [--no-watch] [identity options]
   -f, --file PATH          a YAML manifest file, or a directory of them (repeatable)
   -l, --listen HOST:PORT   address to answer on, UDP and TCP (repeatable; default 127.0.0.1:5300)
       --allow-transfer CIDR  clients allowed to AXFR/IXFR every zone (repeatable; default: none)
       --no-watch           do not reload when files change
+      --state-dir DIR      keys and signing state of the zones that name a DNSSECPolicy (default
+                           $XDG_STATE_HOME/dnsfleet, else ~/.local/state/dnsfleet)
       --udp-io MODE        auto (default): batched UDP I/O where it was built, else node:dgram;
                            batched: refuse to start without it; dgram: always node:dgram
 ${TCP_FLAG_USAGE}  identity (both commands; docs/answers.md#identity):
@@ -45,7 +47,8 @@ ${TCP_FLAG_USAGE}  identity (both commands; docs/answers.md#identity):
       --nsid TEXT          NSID sent to queries that ask for it, dig +nsid (default: none)
       --version-string TEXT  answer to CH TXT version.bind / version.server (default: refused)
   A Zone's spec.secondaries may also transfer it (TSIG-signed with a key from a Secret manifest
-  when they name one) and are sent a NOTIFY for every new serial.
+  when they name one) and are sent a NOTIFY for every new serial. A Zone or SecondaryZone whose
+  spec.dnssecPolicy names a DNSSECPolicy of the files is signed (docs/serve.md#signing).
 
 dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
                    [--listen HOST:PORT…] [--http HOST:PORT] [--allow-transfer CIDR…]
@@ -198,11 +201,13 @@ async function serveCommand(args: string[]): Promise<number> {
       ...TCP_FLAG_OPTIONS,
       'no-watch': { type: 'boolean' },
       'udp-io': { type: 'string' },
+      'state-dir': { type: 'string' },
       ...IDENTITY_OPTIONS,
     },
     strict: true,
   });
   if (!values.file?.length) throw new UsageError('serve needs at least one -f PATH');
+  if (values['state-dir'] === '') throw new UsageError('--state-dir needs a directory');
   const tcp = parseTcpFlags(values);
   const log = jsonLogger();
   const running = await serve({
@@ -214,6 +219,7 @@ async function serveCommand(args: string[]): Promise<number> {
     udpIo: parseUdpIo(values['udp-io']),
     identity: parseIdentity(values, hostname()),
     log,
+    ...(values['state-dir'] !== undefined ? { stateDir: values['state-dir'] } : {}),
   });
   stopOnSignals({ log, stop: () => running.stop(), reload: () => running.reload() });
   return -1; // keep running

@@ -40,7 +40,7 @@ export interface ZoneSpec {
   /**
    * The DNSSECPolicy (same namespace) the zone is signed with; unsigned when left out. Remove the
    * DS record at the parent before removing this, or validating resolvers will fail the zone.
-   * `dnsfleet serve` does not sign.
+   * `dnsfleet serve` signs with the DNSSECPolicy of that name in its files (docs/serve.md).
    */
   dnssecPolicy?: ObjectName;
   /**

@@ -13,7 +13,7 @@ import { ManifestError, formatPath, type ManifestDocument, type PathSegment } fr
 
 /** The generated CRDs, from dist/dataplane/manifest (the image has them at the same place). */
 const CRD_DIR = join(__dirname, '../../../crds');
-const CRD_FILES = { Zone: 'dnsfleet.io_zones.yaml', SecondaryZone: 'dnsfleet.io_secondaryzones.yaml' } as const;
+const CRD_FILES = { Zone: 'dnsfleet.io_zones.yaml', SecondaryZone: 'dnsfleet.io_secondaryzones.yaml', DNSSECPolicy: 'dnsfleet.io_dnssecpolicies.yaml' } as const;
 export type CrdKind = keyof typeof CRD_FILES;
 
 type Schema = { [key: string]: unknown };

@@ -16,6 +16,10 @@ export interface SecondaryZoneManifest {
   readonly primaries: ReadonlyArray<{ readonly address: string; readonly port: number }>;
   readonly tsigSecret?: string;
   readonly refresh?: SecondaryConfig['refresh'];
+  /** `spec.dnssecPolicy`: dnsfleet signs the transferred zone with it. */
+  readonly dnssecPolicy?: string;
+  /** `metadata.annotations` (the signing ones are read from it). */
+  readonly annotations?: Record<string, string>;
 }
 
 export function isSecondaryZoneDocument(doc: ManifestDocument): boolean {
@@ -53,5 +57,13 @@ export function readSecondaryZone(doc: ManifestDocument): SecondaryZoneManifest 
   if (r?.refresh !== undefined && r.minimumRefresh !== undefined && !(r.refresh >= r.minimumRefresh)) fail(['spec', 'refresh'], 'refresh must not be below minimumRefresh');
   const tsigSecret = spec.tsigKeySecretRef?.name;
   const refresh = r ? Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) : undefined;
-  return { origin: storeOrigin(spec.zoneName), primaries, ...(tsigSecret ? { tsigSecret } : {}), ...(refresh ? { refresh } : {}) };
+  const annotations = (doc.value as SecondaryZone).metadata?.annotations;
+  return {
+    origin: storeOrigin(spec.zoneName),
+    primaries,
+    ...(tsigSecret ? { tsigSecret } : {}),
+    ...(refresh ? { refresh } : {}),
+    ...(spec.dnssecPolicy ? { dnssecPolicy: spec.dnssecPolicy } : {}),
+    ...(annotations ? { annotations } : {}),
+  };
 }

@@ -8,6 +8,8 @@ import { ManifestError, readManifestDocuments } from '../manifest/documents';
 import { buildZone, isZoneDocument, validateZoneDocument, type BuiltZone } from '../manifest/zone-manifest';
 import { isSecretDocument, readTsigSecret, secretNameOf } from '../manifest/secret-manifest';
 import { isSecondaryZoneDocument, readSecondaryZone, type SecondaryZoneManifest } from '../manifest/secondary-manifest';
+import { isDnssecPolicyDocument, policyNameOf, readDnssecPolicy, signingAnnotationsOf, type SigningAnnotations } from '../manifest/dnssec-policy-manifest';
+import type { SigningPolicy } from '../dnssec/zone-signing';
 import type { SecondaryConfig } from '../store/zone-store';
 import type { ResolvedSecondary } from '../control/outbound';
 import type { TsigKey } from '../dns/tsig';
@@ -31,6 +33,18 @@ export interface ReloadReport {
   readonly changed: readonly string[];
 }
 
+/**
+ * How a zone of the files is to be signed: the DNSSECPolicy it names (`spec.dnssecPolicy`) and
+ * the annotations the key lifecycle reads (`dnsfleet.io/ds-published`, `rotate-ksk`, `rotate-zsk`).
+ */
+export interface ZoneSigningConfig {
+  /** The policy named; undefined when the zone names none (it is served unsigned, or unsigned safely). */
+  readonly policyName?: string;
+  /** The named policy, when the files define it (a name without a policy holds the zone's signing as it is). */
+  readonly policy?: SigningPolicy;
+  readonly annotations: SigningAnnotations;
+}
+
 /** A Secret manifest read as a TSIG key, or why it could not be. */
 type SecretEntry = { readonly key: TsigKey; readonly error?: undefined } | { readonly key?: undefined; readonly error: string };
 
@@ -43,6 +57,8 @@ interface FileContent {
   readonly secondaryZones?: Map<string, SecondaryZoneManifest>;
   /** Where each zone of `zones` is defined, `file:line` of its document, for duplicate reports. */
   readonly places?: Map<string, string>;
+  /** DNSSECPolicy manifests by metadata.name (a broken one keeps its last good definition). */
+  readonly policies?: Map<string, SigningPolicy>;
 }
 
 export class ZoneCatalog {
@@ -52,6 +68,7 @@ export class ZoneCatalog {
   private secondaryMap = new Map<string, readonly ResolvedSecondary[]>();
   private keyMap = new Map<string, TsigKey>();
   private secondaryZoneMap = new Map<string, SecondaryConfig>();
+  private signingMap = new Map<string, ZoneSigningConfig>();
 
   constructor(
     private readonly paths: readonly string[],
@@ -71,6 +88,14 @@ export class ZoneCatalog {
   /** The SecondaryZone manifests, as configurations for the transfers in (keys resolved). */
   get secondaryZones(): ReadonlyMap<string, SecondaryConfig> {
     return this.secondaryZoneMap;
+  }
+
+  /**
+   * The signing of each Zone and SecondaryZone (lower-case name with the trailing dot): its
+   * policy and annotations. Zones without an entry name no policy and carry no annotation.
+   */
+  get signing(): ReadonlyMap<string, ZoneSigningConfig> {
+    return this.signingMap;
   }
 
   /** Every TSIG key a secondary uses, by key name. */
@@ -131,6 +156,21 @@ export class ZoneCatalog {
         placeOf.set(name, place);
       }
     }
+    const policies = new Map<string, SigningPolicy>();
+    for (const [file, content] of next) {
+      for (const [name, policy] of content.policies ?? []) {
+        if (policies.has(name)) errors.push(`${file}: DNSSECPolicy ${name} is defined more than once; the first definition is used`);
+        else policies.set(name, policy);
+      }
+    }
+    const signing = new Map<string, ZoneSigningConfig>();
+    const signingOf = (where: string, policyName: string | undefined, annotations: Record<string, string> | undefined): ZoneSigningConfig => {
+      const policy = policyName === undefined ? undefined : policies.get(policyName);
+      if (policyName !== undefined && !policy) errors.push(`${where}: DNSSECPolicy ${policyName} not found in the manifests; its signing is held as it is`);
+      return { ...(policyName !== undefined ? { policyName } : {}), ...(policy ? { policy } : {}), annotations: signingAnnotationsOf(annotations) };
+    };
+    for (const [name, built] of byName) signing.set(name, signingOf(`zone ${name}`, built.resource.spec.dnssecPolicy, built.resource.metadata.annotations));
+    this.signingMap = signing;
     const before = this.current;
     this.current = new ZoneSet([...byName.values()].map((b) => b.zone));
     this.resolveCustomerSecondaries(byName, secrets, errors);
@@ -155,6 +195,7 @@ export class ZoneCatalog {
           tsig = { name: entry.key.name, algorithm: entry.key.algorithm, secret: Buffer.from(entry.key.secret).toString('base64') };
         }
         this.secondaryZoneMap.set(origin, { origin, primaries: m.primaries, clouds: 'all', ...(tsig ? { tsig } : {}), ...(m.refresh ? { refresh: m.refresh } : {}) });
+        signing.set(origin, signingOf(`SecondaryZone ${origin}`, m.dnssecPolicy, m.annotations));
       }
     }
     const changed = diffZones(before, this.current);
@@ -217,6 +258,7 @@ export class ZoneCatalog {
     const zones = new Map<string, BuiltZone>();
     const secrets = new Map<string, SecretEntry>();
     const secondaryZones = new Map<string, SecondaryZoneManifest>();
+    const policies = new Map<string, SigningPolicy>();
     // Each zone name's first document in this file: a second one is an error naming both, as
     // across files (issue 14: it used to replace the first silently).
     const places = new Map<string, string>();
@@ -231,6 +273,19 @@ export class ZoneCatalog {
           const old = name ? previous.secondaryZones?.get(name) : undefined;
           if (old) secondaryZones.set(name!, old);
           errors.push(`${err.message}${old ? ' (keeping its previous definition)' : ' (not transferred)'}`);
+        }
+        continue;
+      }
+      if (isDnssecPolicyDocument(doc)) {
+        const name = policyNameOf(doc);
+        try {
+          const m = readDnssecPolicy(doc);
+          policies.set(m.name, m.policy);
+        } catch (err) {
+          if (!(err instanceof ManifestError)) throw err;
+          const old = name ? previous.policies?.get(name) : undefined;
+          if (old) policies.set(name!, old);
+          errors.push(`${err.message}${old ? ' (keeping its previous definition)' : ' (its zones are held as they are)'}`);
         }
         continue;
       }
@@ -268,7 +323,7 @@ export class ZoneCatalog {
         zones.set(name!, result.zone);
       }
     }
-    return { zones, secrets, secondaryZones, places };
+    return { zones, secrets, secondaryZones, places, policies };
   }
 }
 
@@ -333,3 +388,4 @@ function diffZones(before: ZoneSet, after: ZoneSet): string[] {
   for (const zone of before.zones()) if (!after.get(zone.origin)) changed.push(zone.origin.toString());
   return changed;
 }
+

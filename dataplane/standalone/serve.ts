@@ -14,11 +14,14 @@ import type { Logger } from '../log/log';
 import type { TcpLimits } from '../server/tcp-limits';
 import { ServerRuntime, type ServerPart } from '../runtime/server-runtime';
 import { ZoneCatalog } from './catalog';
+import { ServeSigning, type SigningSubject } from './signing';
+import { defaultStateDir } from './state-dir';
 
 /**
  * `dnsfleet serve`: manifests from files, answered on UDP and TCP, reloaded when a file changes.
  * Each zone's `spec.secondaries` may transfer it (with their TSIG key when they have one) and are
- * sent a NOTIFY whenever the zone loads with a new serial.
+ * sent a NOTIFY whenever the zone loads with a new serial. A Zone or SecondaryZone that names a
+ * DNSSECPolicy (in the same files) is signed, its keys kept in the state directory (signing.ts).
  *
  * Only the wiring of the role is here — the files (catalog.ts), their reloads, and SecondaryZone
  * manifests handed to the control server's machinery; listeners and the order of start and stop
@@ -39,11 +42,14 @@ export interface ServeOptions {
   readonly log: Logger;
   /** NOTIFY retransmission (RFC 1996 §3.6); defaults in notify.ts. */
   readonly notify?: { readonly tries?: number; readonly initialTimeoutMs?: number };
+  /** Keys and signing state of the signed zones (state-dir.ts); default `defaultStateDir()`. */
+  readonly stateDir?: string;
 }
 
 export interface RunningServer {
   readonly server: DnsServer;
   readonly catalog: ZoneCatalog;
+  readonly signing: ServeSigning;
   /** Reloads the manifests now and swaps the zones in atomically. */
   reload(): void;
   stop(): Promise<void>;
@@ -80,14 +86,35 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   });
   responder.setKeys(catalog.keys);
   let transferred = new ZoneSet([]);
-  const publish = (): void => {
+  /** The zones as loaded and transferred, unsigned. */
+  const unsigned = (): ZoneSet => {
     let all = catalog.zones;
     for (const zone of transferred.zones()) if (!all.get(zone.origin)) all = all.with(zone);
-    responder.setZones(all);
+    return all;
   };
+  // Each zone in its signed version where it has one: a zone being signed again keeps its last
+  // signed version until the new one is ready.
+  let served = new ZoneSet([]);
+  const publish = (): void => {
+    served = new ZoneSet([...unsigned().zones()].map((zone) => signing.signedZone(zone.origin) ?? zone));
+    responder.setZones(served);
+  };
+  const signing = new ServeSigning({
+    stateDir: options.stateDir ?? defaultStateDir(),
+    log,
+    onChange: () => {
+      publish();
+      outbound.notifyChanged(served);
+    },
+  });
+  const subjects = (): SigningSubject[] => [...unsigned().zones()].map((zone) => {
+    const config = catalog.signing.get(zone.origin.toString().toLowerCase());
+    return { zone, ...(config ? { config } : {}) };
+  });
   const sync = new CloudSync({ store, cloud: CONTROL_SERVER, pod: 'serve', log, reportEveryMs: 60_000, apply: (zones) => {
     transferred = zones;
     publish();
+    void signing.update(subjects());
   } });
   const runtime: ServerRuntime = new ServerRuntime({
     log,
@@ -107,9 +134,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const report = catalog.reload();
     responder.setKeys(catalog.keys);
     publish();
+    // Signed versions replace the ones served when they are ready (onChange).
+    void signing.update(subjects());
     void handOver(store, catalog.secondaryZones).catch((err: unknown) => log.error('secondary zones not updated', { error: String(err) }));
     log.info('reloaded', { zones: report.zones, changed: report.changed.join(',') || undefined, errors: report.errors.length });
-    outbound.update(catalog.zones, catalog.secondaries);
+    outbound.update(served, catalog.secondaries);
   };
 
   const watchers: FSWatcher[] = [];
@@ -155,15 +184,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     return started;
   };
 
-  await runtime.start([syncPart, secondaryPart, filesPart]);
+  // The zones of the files are signed before the server answers: a signed zone is never served unsigned.
+  await signing.update(subjects());
+  publish();
+  const signingPart: ServerPart = { name: 'signing', start: async () => undefined, stop: () => signing.stop() };
+  await runtime.start([signingPart, syncPart, secondaryPart, filesPart]);
   log.info('ready', {
     zones: first.zones,
     errors: first.errors.length,
     listen: server.bound.map((b) => hostPort(b.host, b.port)).join(','),
   });
   // NOTIFY needs the addresses the server listens on (secondaries accept it from there).
-  outbound.notifyChanged(catalog.zones);
-  return { server, catalog, reload, stop: () => runtime.stop() };
+  outbound.notifyChanged(served);
+  return { server, catalog, signing, reload, stop: () => runtime.stop() };
 }
 
 /** Gives the SecondaryZone manifests to the transfer machinery: new and changed ones, and removes the gone. */
