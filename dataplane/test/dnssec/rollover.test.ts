@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as dnsPacket from 'dns-packet';
@@ -41,9 +41,11 @@ import { zoneOf, zoneText } from '../../testkit/zone-text';
  * chain of trust must hold (from the first validated round after the DS until the DS is
  * removed) every answer carries AD.
  *
- * Who runs the signing: the DNSSEC core in the test (`driveSigning` + `signZone`, the zone file
- * of serve rewritten and reloaded at each change), i.e. what `dnsfleet serve --state-dir` does
- * for itself once its signing is wired (see docs/dnssec.md, "Tested under a real parent").
+ * Who signs: `dnsfleet serve --state-dir` itself (the policy a DNSSECPolicy manifest, the
+ * annotations the Zone's, the status its status.json, the Events its log lines), with the DS
+ * confirmed by the annotation (mode Manual) or by serve asking the root's NSD (mode Parent); and,
+ * as a reference, the DNSSEC core run by the test (`driveSigning` + `signZone`, serve's zone
+ * file rewritten and reloaded at each change), which separates a lifecycle fault from a wiring one.
  */
 
 const CHILD = 'test.';
@@ -174,6 +176,124 @@ function noteKeys(history: Map<number, string[]>, status: Status): void {
   for (const [tag, h] of history) if (!status.keys.some((k) => k.keyTag === tag) && h.at(-1) !== 'gone') h.push('gone');
 }
 
+/**
+ * `dnsfleet serve --state-dir` as the signer, as a user runs it: the policy is a DNSSECPolicy
+ * manifest beside the Zone, the annotations are the Zone's, each change is written to the
+ * manifest file and serve is reloaded (SIGHUP); the status is `<state-dir>/test/status.json`,
+ * the messages (Events) are serve's log lines `DSUpdate`, `DSSeen`, `DSRemoved`. Serve drives
+ * the lifecycle on its own timers in between.
+ */
+class ServeSigner implements ChildSigner {
+  readonly keyHistory = new Map<number, string[]>();
+  private annotations: Annotations = {};
+  private spec: DNSSECPolicySpec | undefined;
+
+  constructor(
+    private readonly serve: RunningPeer,
+    private readonly manifest: string,
+    private readonly stateDir: string,
+  ) {}
+
+  get status(): Status {
+    return this.read() ?? { state: 'disabled', dsRecords: [], keys: [] };
+  }
+
+  get messages(): Array<DsMessage & { at: number }> {
+    const out: Array<DsMessage & { at: number }> = [];
+    for (const line of this.serve.process.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const l = JSON.parse(line) as { time: string; msg: string; zone?: string; publish?: string; publishTags?: string; withdrawTags?: string; tags?: string };
+      if (l.zone !== CHILD) continue;
+      const at = Date.parse(l.time) / 1000;
+      const tags = (t: string | undefined): number[] => (t ? t.split(',').map(Number) : []);
+      if (l.msg === 'DSUpdate') out.push({ kind: 'DSUpdate', publish: l.publish ? l.publish.split('; ') : [], publishTags: tags(l.publishTags), withdrawTags: tags(l.withdrawTags), at });
+      else if (l.msg === 'DSSeen') out.push({ kind: 'DSSeen', tags: tags(l.tags), at });
+      else if (l.msg === 'DSRemoved') out.push({ kind: 'DSRemoved', at });
+    }
+    return out;
+  }
+
+  async annotate(a: Annotations): Promise<void> {
+    this.annotations = { ...this.annotations, ...a };
+    await this.reload();
+  }
+
+  async setPolicy(spec: DNSSECPolicySpec | undefined): Promise<void> {
+    this.spec = spec;
+    await this.reload();
+  }
+
+  async until(what: string, done: (s: Status) => boolean, timeoutMs = 30_000): Promise<string[]> {
+    const states = [this.status.state as string];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = this.status;
+      noteKeys(this.keyHistory, s);
+      if (states[states.length - 1] !== s.state) states.push(s.state);
+      if (done(s)) break;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; status ${JSON.stringify(s)}\n${this.serve.process.output().slice(-3000)}`);
+      await sleep(100);
+    }
+    // The version the status describes is the one served (the status is written after signing).
+    await this.served();
+    return states;
+  }
+
+  private read(): (Status & { serial?: number; unsignedSerial?: number }) | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.stateDir, 'test', 'status.json'), 'utf8')) as Status & { serial?: number };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes the manifests (atomically) and reloads serve; resolves once serve drove the zone and serves the result. */
+  private async reload(): Promise<void> {
+    const before = this.statusMtime();
+    const reloads = this.reloads();
+    // serve drives (and writes status.json) a zone that names a policy or is still signed; an
+    // unsigned zone without a policy is only served.
+    const drives = this.spec !== undefined || (this.read()?.state ?? 'disabled') !== 'disabled';
+    const annotations = Object.entries({ 'dnsfleet.io/ds-published': this.annotations.dsPublished, 'dnsfleet.io/rotate-ksk': this.annotations.rotateKsk, 'dnsfleet.io/rotate-zsk': this.annotations.rotateZsk }).filter(([, v]) => v !== undefined);
+    const zone = {
+      apiVersion: 'dnsfleet.io/v1alpha1',
+      kind: 'Zone',
+      metadata: { name: 'test', ...(annotations.length > 0 ? { annotations: Object.fromEntries(annotations) } : {}) },
+      spec: { zoneName: CHILD, ...(this.spec ? { dnssecPolicy: 'rollover' } : {}), zoneFile: '$INCLUDE zone.db\n' },
+    };
+    const policy = { apiVersion: 'dnsfleet.io/v1alpha1', kind: 'DNSSECPolicy', metadata: { name: 'rollover' }, spec: this.spec };
+    // JSON is YAML (YAML 1.2 §1.3): one document per line, no quoting to get wrong.
+    writeFileSync(`${this.manifest}.new`, [zone, ...(this.spec ? [policy] : [])].map((d) => `---\n${JSON.stringify(d)}\n`).join(''));
+    renameSync(`${this.manifest}.new`, this.manifest);
+    this.serve.process.process.kill('SIGHUP');
+    await waitFor('serve to reload', async () => this.reloads() > reloads, 10_000);
+    if (drives) await waitFor('serve to drive the zone after the reload', async () => this.statusMtime() !== before, 10_000);
+    noteKeys(this.keyHistory, this.status);
+    await this.served();
+  }
+
+  private reloads(): number {
+    return this.serve.process.output().split('\n').filter((l) => l.includes('"msg":"reloaded"')).length;
+  }
+
+  private statusMtime(): number {
+    try {
+      return statSync(join(this.stateDir, 'test', 'status.json')).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Until serve serves the version status.json describes (or a later one: serve goes on by itself). */
+  private async served(): Promise<void> {
+    await waitFor('serve to serve the version its status describes', async () => {
+      const s = this.read();
+      const serial = s?.serial ?? s?.unsignedSerial;
+      return serial === undefined || ((await childSoaSerial(this.serve)) ?? -1) >= serial;
+    }, 10_000);
+  }
+}
+
 async function childSoaSerial(peer: RunningPeer): Promise<number | undefined> {
   const packet = dnsPacket.decode(await exchangeUdp(peer.host, peer.port, buildQuery(CHILD, 'SOA', { edns: null }), 300));
   return (packet.answers?.find((a) => a.type === 'SOA') as { data?: { serial?: number } } | undefined)?.data?.serial;
@@ -208,165 +328,188 @@ const tagsOf = (s: Status, role: string): number[] => s.keys.filter((k) => k.rol
 const dsTag = (record: string): number => Number(/\bDS\s+(\d+)\s/.exec(record)?.[1]);
 const kinds = (ms: ReadonlyArray<{ kind: string }>): string[] => ms.map((m) => m.kind);
 
-describe('DNSSEC rollovers under a real parent (NSD) with a validating resolver (unbound) @integration', function () {
-  this.timeout(240_000);
-  let dir: { path: string; remove(): void };
-  let serve: RunningPeer;
-  let tree: DnssecTree;
-  let prober: ValidationProber;
-  let signer: ChildSigner;
+type Who = 'the DNSSEC core' | 'dnsfleet serve';
 
-  before(async () => {
-    dir = tempDir('rollover');
-    const zoneFile = join(dir.path, 'zone.db');
-    writeFileSync(zoneFile, zoneText(withSerial(zoneOf(UNSIGNED, ORIGIN), 1)));
-    const manifest = join(dir.path, 'zone.yaml');
-    writeFileSync(manifest, `apiVersion: dnsfleet.io/v1alpha1\nkind: Zone\nmetadata:\n  name: test\nspec:\n  zoneName: ${CHILD}\n  zoneFile: |\n    $INCLUDE zone.db\n`);
-    // No file watching: the test reloads serve itself (SIGHUP), so each version is served when it says.
-    serve = await startDnsfleet(manifest, ['--no-watch'], { readyZone: CHILD, port: await freePort() });
-    tree = await startDnssecTree({ child: CHILD, childServer: serve, dsTtl: POLICY_SPEC.parentDSTTL, rootTtl: TTL });
-    prober = new ValidationProber(tree.resolver, QUESTIONS);
-    prober.start();
-    signer = new CoreSigner(serve, zoneFile);
-  });
+for (const [who, mode] of [['dnsfleet serve', 'Manual'], ['dnsfleet serve', 'Parent'], ['the DNSSEC core', 'Manual']] as const) rolloverSuite(who, mode);
 
-  after(async () => {
-    await prober?.stop();
-    await tree?.stop();
-    await stopAll();
-    dir?.remove();
-  });
+/**
+ * The four steps with `who` signing the child and the DS confirmed by `mode`: `Manual`, the test
+ * sets `dnsfleet.io/ds-published` after changing the root; `Parent`, the signer asks the root's
+ * NSD itself (`dsConfirmation.parentNameservers`, every second).
+ */
+function rolloverSuite(who: Who, mode: 'Manual' | 'Parent'): void {
+  describe(`DNSSEC rollovers signed by ${who}, DS confirmation ${mode}, under a real parent (NSD) and a validating resolver (unbound) @integration`, function () {
+    this.timeout(240_000);
+    let dir: { path: string; remove(): void };
+    let serve: RunningPeer;
+    let tree: DnssecTree;
+    let prober: ValidationProber;
+    let signer: ChildSigner;
+    let policy: DNSSECPolicySpec;
+    /** serve's clock is whole seconds: a wait may end up to 1 s early by the test's clock. */
+    const slackMs = who === 'dnsfleet serve' ? 1300 : 300;
 
-  it('(a) first signing: pending_ds, DSUpdate, the DS published at the root and confirmed: active and validated', async () => {
-    prober.at('first signing');
-    // The first values seen start no rollover: later values do (zone-signing.ts).
-    await signer.annotate({ rotateKsk: 'initial', rotateZsk: 'initial' });
-    await signer.setPolicy(POLICY_SPEC);
-    assert.equal(signer.status.state, 'pending_ds');
-    assert.deepEqual(signer.status.keys.map((k) => k.role).sort(), ['KSK', 'ZSK']);
-    assert.deepEqual(signer.status.dsRecords, [], 'no DS before the signed zone replaced the unsigned one in caches');
-    assert.deepEqual(await servedKeyTags(serve), [...tagsOf(signer.status, 'KSK'), ...tagsOf(signer.status, 'ZSK')].sort((a, b) => a - b));
+    /** The DS at the root is what the signer wants now: tell it (Manual), or let it ask (Parent). */
+    const confirm = async (dsPublished: string): Promise<void> => {
+      if (mode === 'Manual') await signer.annotate({ dsPublished });
+      else await signer.until(dsPublished === 'none' ? 'the signer to see the DS gone from the parent (mode Parent: asked every checkInterval while unsigning, RFC 8078 §4)' : 'the signer to see the DS at the parent (mode Parent)', () => signer.messages.at(-1)?.kind === (dsPublished === 'none' ? 'DSRemoved' : 'DSSeen') || (dsPublished === 'none' && signer.status.state === 'disabled'), 15_000);
+    };
 
-    const started = Date.now();
-    await signer.until('DSUpdate', (s) => s.dsRecords.length > 0);
-    // RFC 7583 §3.3.1 with RcodeZero's rule: Dprp + max(DNSKEY TTL, zone TTLs) before the DS.
-    assert.ok(Date.now() - started >= (1 + TTL) * 1000 - 300, `DSUpdate after ${Date.now() - started} ms`);
-    assert.deepEqual(kinds(signer.messages), ['DSUpdate']);
-    const ds = signer.status.dsRecords;
-    assert.equal(ds.length, 1, 'one digest type (SHA-256)');
-    assert.deepEqual(ds.map(dsTag), tagsOf(signer.status, 'KSK'));
-
-    prober.at('DS published');
-    await tree.publishDs(ds);
-    await signer.annotate({ dsPublished: ds.join('\n') });
-    assert.equal(signer.status.state, 'active');
-    assert.deepEqual(kinds(signer.messages), ['DSUpdate', 'DSSeen']);
-    assert.deepEqual(signer.status.keys.find((k) => k.role === 'KSK')?.ds, 'seen');
-
-    // The root's denial of the DS may be cached for its negative TTL; then every answer validates.
-    await waitFor('every probed answer validated', () => prober.allValidated(), 20_000);
-    prober.expectSecure(true);
-    prober.at('active');
-  });
-
-  it('(b) ZSK rollover with rotate-zsk: rotating_zsk, new ZSK published then signing, old one removed; active', async () => {
-    prober.at('ZSK rollover');
-    const ksk = tagsOf(signer.status, 'KSK');
-    const [oldZsk] = tagsOf(signer.status, 'ZSK');
-    await signer.annotate({ rotateZsk: 'zsk-1' });
-    assert.equal(signer.status.state, 'rotating_zsk');
-    const incoming = signer.status.keys.find((k) => k.role === 'ZSK' && k.keyTag !== oldZsk);
-    assert.ok(incoming, 'a new ZSK');
-    assert.equal(incoming.state, 'published', 'pre-published: in the DNSKEY RRset, signing nothing yet (RFC 7583 §3.2.1)');
-    assert.deepEqual(await servedKeyTags(serve), [...ksk, oldZsk!, incoming.keyTag].sort((a, b) => a - b));
-
-    const states = await signer.until('the ZSK rollover done', (s) => s.state === 'active');
-    assert.deepEqual(states, ['rotating_zsk', 'active']);
-    assert.deepEqual(tagsOf(signer.status, 'ZSK'), [incoming.keyTag], 'the old ZSK is gone');
-    assert.deepEqual(tagsOf(signer.status, 'KSK'), ksk, 'the KSK stays');
-    assert.deepEqual(await servedKeyTags(serve), [...ksk, incoming.keyTag].sort((a, b) => a - b));
-    // RFC 7583 §3.2.1 pre-publication: the new ZSK published, then signing; the old one retired
-    // (published, signing nothing) while its signatures may be cached, then removed.
-    assert.deepEqual(signer.keyHistory.get(incoming.keyTag), ['published', 'active']);
-    assert.deepEqual(signer.keyHistory.get(oldZsk!), ['active', 'retired', 'gone']);
-    assert.deepEqual(kinds(signer.messages), ['DSUpdate', 'DSSeen'], 'a ZSK rollover asks nothing of the parent');
-  });
-
-  it('(c) KSK rollover with rotate-ksk: DSUpdate with the new DS, replaced at the root, confirmed; the old KSK goes after Ids', async () => {
-    prober.at('KSK rollover');
-    const [oldKsk] = tagsOf(signer.status, 'KSK');
-    const zsk = tagsOf(signer.status, 'ZSK');
-    await signer.annotate({ rotateKsk: 'ksk-1' });
-    assert.equal(signer.status.state, 'rotating_ksk');
-    const newKsk = tagsOf(signer.status, 'KSK').find((t) => t !== oldKsk);
-    assert.ok(newKsk !== undefined, 'a new KSK');
-
-    const before = signer.messages.length;
-    await signer.until('the DSUpdate of the new KSK', () => signer.messages.slice(before).some((m) => m.kind === 'DSUpdate'));
-    const update = signer.messages.slice(before).find((m) => m.kind === 'DSUpdate') as Extract<DsMessage, { kind: 'DSUpdate' }>;
-    assert.deepEqual(update.publishTags, [newKsk]);
-    assert.deepEqual(update.withdrawTags, [oldKsk]);
-    assert.deepEqual(signer.status.dsRecords.map(dsTag), [newKsk], 'dsRecords: the new DS only (the user replaces the set)');
-    assert.ok((await servedKeyTags(serve)).includes(oldKsk!), 'the old KSK still signs the DNSKEY RRset while caches hold the old DS');
-
-    prober.at('DS replaced');
-    await tree.publishDs(signer.status.dsRecords);
-    const replacedAt = Date.now();
-    await signer.annotate({ dsPublished: signer.status.dsRecords.join('\n') });
-    assert.deepEqual(kinds(signer.messages.slice(before)), ['DSUpdate', 'DSSeen']);
-
-    // The old KSK leaves the DNSKEY RRset only once the old DS is out of every cache (Ids).
-    let oldGoneAt: number | undefined;
-    const states = await signer.until('the KSK rollover done', (s) => {
-      if (oldGoneAt === undefined && !s.keys.some((k) => k.keyTag === oldKsk && (k.state === 'active' || k.state === 'retired' || k.state === 'published'))) oldGoneAt = Date.now();
-      return s.state === 'active';
+    before(async () => {
+      dir = tempDir('rollover');
+      const zoneFile = join(dir.path, 'zone.db');
+      writeFileSync(zoneFile, zoneText(withSerial(zoneOf(UNSIGNED, ORIGIN), 1)));
+      const manifest = join(dir.path, 'zone.yaml');
+      writeFileSync(manifest, `apiVersion: dnsfleet.io/v1alpha1\nkind: Zone\nmetadata:\n  name: test\nspec:\n  zoneName: ${CHILD}\n  zoneFile: |\n    $INCLUDE zone.db\n`);
+      const stateDir = join(dir.path, 'state');
+      // No file watching: the test reloads serve itself (SIGHUP), so each version is served when it says.
+      serve = await startDnsfleet(manifest, ['--no-watch', '--state-dir', stateDir], { readyZone: CHILD, port: await freePort() });
+      tree = await startDnssecTree({ child: CHILD, childServer: serve, dsTtl: POLICY_SPEC.parentDSTTL, rootTtl: TTL });
+      policy = mode === 'Manual' ? POLICY_SPEC : { ...POLICY_SPEC, dsConfirmation: { mode: 'Parent', checkInterval: '1s', parentNameservers: [{ address: tree.root.host, port: tree.root.port }] } };
+      prober = new ValidationProber(tree.resolver, QUESTIONS);
+      prober.start();
+      signer = who === 'dnsfleet serve' ? new ServeSigner(serve, manifest, stateDir) : new CoreSigner(serve, zoneFile);
     });
-    assert.deepEqual(states, ['rotating_ksk', 'active']);
-    assert.ok(oldGoneAt !== undefined && oldGoneAt - replacedAt >= IDS * 1000 - 300, `the old KSK left ${oldGoneAt === undefined ? '?' : oldGoneAt - replacedAt} ms after the DS changed (Ids ${IDS} s)`);
-    assert.deepEqual(tagsOf(signer.status, 'KSK'), [newKsk]);
-    // RFC 7583 §3.3.1 double-KSK: the new KSK signs the DNSKEY RRset beside the old one from its
-    // publication on; the old one signs until it is removed.
-    assert.deepEqual(signer.keyHistory.get(newKsk!), ['active']);
-    assert.deepEqual(signer.keyHistory.get(oldKsk!), ['active', 'gone']);
-    assert.deepEqual(tagsOf(signer.status, 'ZSK'), zsk, 'the ZSK stays');
-    assert.deepEqual(await servedKeyTags(serve), [newKsk!, ...zsk].sort((a, b) => a - b));
-    await waitFor('every probed answer validated with the new KSK', () => prober.allValidated(), 10_000);
-    prober.at('active');
+
+    after(async () => {
+      await prober?.stop();
+      await tree?.stop();
+      await stopAll();
+      dir?.remove();
+    });
+
+    it('(a) first signing: pending_ds, DSUpdate, the DS published at the root and confirmed: active and validated', async () => {
+      prober.at('first signing');
+      // The first values seen start no rollover: later values do (zone-signing.ts).
+      await signer.annotate({ rotateKsk: 'initial', rotateZsk: 'initial' });
+      await signer.setPolicy(policy);
+      assert.equal(signer.status.state, 'pending_ds');
+      assert.deepEqual(signer.status.keys.map((k) => k.role).sort(), ['KSK', 'ZSK']);
+      assert.deepEqual(signer.status.dsRecords, [], 'no DS before the signed zone replaced the unsigned one in caches');
+      assert.deepEqual(await servedKeyTags(serve), [...tagsOf(signer.status, 'KSK'), ...tagsOf(signer.status, 'ZSK')].sort((a, b) => a - b));
+
+      const started = Date.now();
+      await signer.until('DSUpdate', (s) => s.dsRecords.length > 0);
+      // RFC 7583 §3.3.1 with RcodeZero's rule: Dprp + max(DNSKEY TTL, zone TTLs) before the DS.
+      assert.ok(Date.now() - started >= (1 + TTL) * 1000 - slackMs, `DSUpdate after ${Date.now() - started} ms`);
+      assert.deepEqual(kinds(signer.messages), ['DSUpdate']);
+      const ds = signer.status.dsRecords;
+      assert.equal(ds.length, 1, 'one digest type (SHA-256)');
+      assert.deepEqual(ds.map(dsTag), tagsOf(signer.status, 'KSK'));
+
+      prober.at('DS published');
+      await tree.publishDs(ds);
+      await confirm(ds.join('\n'));
+      assert.equal(signer.status.state, 'active');
+      assert.deepEqual(kinds(signer.messages), ['DSUpdate', 'DSSeen']);
+      assert.deepEqual(signer.status.keys.find((k) => k.role === 'KSK')?.ds, 'seen');
+
+      // The root's denial of the DS may be cached for its negative TTL; then every answer validates.
+      await waitFor('every probed answer validated', () => prober.allValidated(), 20_000);
+      prober.expectSecure(true);
+      prober.at('active');
+    });
+
+    it('(b) ZSK rollover with rotate-zsk: rotating_zsk, new ZSK published then signing, old one removed; active', async () => {
+      prober.at('ZSK rollover');
+      const ksk = tagsOf(signer.status, 'KSK');
+      const [oldZsk] = tagsOf(signer.status, 'ZSK');
+      await signer.annotate({ rotateZsk: 'zsk-1' });
+      assert.equal(signer.status.state, 'rotating_zsk');
+      const incoming = signer.status.keys.find((k) => k.role === 'ZSK' && k.keyTag !== oldZsk);
+      assert.ok(incoming, 'a new ZSK');
+      assert.equal(incoming.state, 'published', 'pre-published: in the DNSKEY RRset, signing nothing yet (RFC 7583 §3.2.1)');
+      assert.deepEqual(await servedKeyTags(serve), [...ksk, oldZsk!, incoming.keyTag].sort((a, b) => a - b));
+
+      const states = await signer.until('the ZSK rollover done', (s) => s.state === 'active');
+      assert.deepEqual(states, ['rotating_zsk', 'active']);
+      assert.deepEqual(tagsOf(signer.status, 'ZSK'), [incoming.keyTag], 'the old ZSK is gone');
+      assert.deepEqual(tagsOf(signer.status, 'KSK'), ksk, 'the KSK stays');
+      assert.deepEqual(await servedKeyTags(serve), [...ksk, incoming.keyTag].sort((a, b) => a - b));
+      // RFC 7583 §3.2.1 pre-publication: the new ZSK published, then signing; the old one retired
+      // (published, signing nothing) while its signatures may be cached, then removed.
+      assert.deepEqual(signer.keyHistory.get(incoming.keyTag), ['published', 'active']);
+      assert.deepEqual(signer.keyHistory.get(oldZsk!), ['active', 'retired', 'gone']);
+      assert.deepEqual(kinds(signer.messages), ['DSUpdate', 'DSSeen'], 'a ZSK rollover asks nothing of the parent');
+    });
+
+    it('(c) KSK rollover with rotate-ksk: DSUpdate with the new DS, replaced at the root, confirmed; the old KSK goes after Ids', async () => {
+      prober.at('KSK rollover');
+      const [oldKsk] = tagsOf(signer.status, 'KSK');
+      const zsk = tagsOf(signer.status, 'ZSK');
+      await signer.annotate({ rotateKsk: 'ksk-1' });
+      assert.equal(signer.status.state, 'rotating_ksk');
+      const newKsk = tagsOf(signer.status, 'KSK').find((t) => t !== oldKsk);
+      assert.ok(newKsk !== undefined, 'a new KSK');
+
+      const before = signer.messages.length;
+      await signer.until('the DSUpdate of the new KSK', () => signer.messages.slice(before).some((m) => m.kind === 'DSUpdate'));
+      const update = signer.messages.slice(before).find((m) => m.kind === 'DSUpdate') as Extract<DsMessage, { kind: 'DSUpdate' }>;
+      assert.deepEqual(update.publishTags, [newKsk]);
+      assert.deepEqual(update.withdrawTags, [oldKsk]);
+      assert.deepEqual(signer.status.dsRecords.map(dsTag), [newKsk], 'dsRecords: the new DS only (the user replaces the set)');
+      assert.ok((await servedKeyTags(serve)).includes(oldKsk!), 'the old KSK still signs the DNSKEY RRset while caches hold the old DS');
+
+      prober.at('DS replaced');
+      await tree.publishDs(signer.status.dsRecords);
+      const replacedAt = Date.now();
+      await confirm(signer.status.dsRecords.join('\n'));
+      assert.deepEqual(kinds(signer.messages.slice(before)), ['DSUpdate', 'DSSeen']);
+
+      // The old KSK leaves the DNSKEY RRset only once the old DS is out of every cache (Ids).
+      let oldGoneAt: number | undefined;
+      const states = await signer.until('the KSK rollover done', (s) => {
+        if (oldGoneAt === undefined && !s.keys.some((k) => k.keyTag === oldKsk && (k.state === 'active' || k.state === 'retired' || k.state === 'published'))) oldGoneAt = Date.now();
+        return s.state === 'active';
+      });
+      assert.deepEqual(states, ['rotating_ksk', 'active']);
+      assert.ok(oldGoneAt !== undefined && oldGoneAt - replacedAt >= IDS * 1000 - slackMs, `the old KSK left ${oldGoneAt === undefined ? '?' : oldGoneAt - replacedAt} ms after the DS changed (Ids ${IDS} s)`);
+      assert.deepEqual(tagsOf(signer.status, 'KSK'), [newKsk]);
+      // RFC 7583 §3.3.1 double-KSK: the new KSK signs the DNSKEY RRset beside the old one from its
+      // publication on; the old one signs until it is removed.
+      assert.deepEqual(signer.keyHistory.get(newKsk!), ['active']);
+      assert.deepEqual(signer.keyHistory.get(oldKsk!), ['active', 'gone']);
+      assert.deepEqual(tagsOf(signer.status, 'ZSK'), zsk, 'the ZSK stays');
+      assert.deepEqual(await servedKeyTags(serve), [newKsk!, ...zsk].sort((a, b) => a - b));
+      await waitFor('every probed answer validated with the new KSK', () => prober.allValidated(), 10_000);
+      prober.at('active');
+    });
+
+    it('(d) unsigning: CDS delete, the DS removed and confirmed none, DSRemoved, disabled, served unsigned', async () => {
+      prober.at('unsigning');
+      const before = signer.messages.length;
+      await signer.setPolicy(undefined);
+      assert.equal(signer.status.state, 'unsigning');
+      // RFC 8078 §4: CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== ask the parent to remove the DS.
+      const cds = await served(serve, 'CDS');
+      assert.equal(cds.length, 1);
+      assert.deepEqual(Buffer.from((cds[0] as { data: Buffer }).data), Buffer.from([0, 0, 0, 0, 0]), 'CDS 0 0 0 00');
+      assert.ok((await served(serve, 'DNSKEY')).length > 0, 'still signed until the DS is gone from every cache');
+
+      // From the DS removal on, insecure answers are right; bogus ones (SERVFAIL) never are.
+      prober.expectSecure(false);
+      prober.at('DS removed');
+      await tree.publishDs([]);
+      await confirm('none');
+      const states = await signer.until('unsigned', (s) => s.state === 'disabled');
+      assert.deepEqual(states.at(-1), 'disabled');
+      assert.deepEqual(kinds(signer.messages.slice(before)).filter((k) => k === 'DSRemoved'), ['DSRemoved']);
+      assert.deepEqual(signer.status.keys, []);
+      assert.deepEqual([...signer.keyHistory.values()].map((h) => h.at(-1)), [...signer.keyHistory.keys()].map(() => 'gone'), 'every key removed');
+      assert.deepEqual(await served(serve, 'DNSKEY'), [], 'served unsigned');
+      assert.deepEqual(await served(serve, 'RRSIG'), []);
+
+      // The prober goes on past every TTL of the signed zone, then its record must be clean.
+      prober.at('unsigned');
+      await sleep((TTL + 2) * 1000);
+      await prober.stop();
+      assert.ok(prober.answered > 200 && prober.validated > 100, `the prober got ${prober.answered} answers, ${prober.validated} validated`);
+      assert.deepEqual(prober.failures, [], 'no probed answer failed');
+      assert.deepEqual(tree.validationFailures(), [], "no validation failure in unbound's log");
+    });
   });
 
-  it('(d) unsigning: CDS delete, the DS removed and confirmed none, DSRemoved, disabled, served unsigned', async () => {
-    prober.at('unsigning');
-    const before = signer.messages.length;
-    await signer.setPolicy(undefined);
-    assert.equal(signer.status.state, 'unsigning');
-    // RFC 8078 §4: CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== ask the parent to remove the DS.
-    const cds = await served(serve, 'CDS');
-    assert.equal(cds.length, 1);
-    assert.deepEqual(Buffer.from((cds[0] as { data: Buffer }).data), Buffer.from([0, 0, 0, 0, 0]), 'CDS 0 0 0 00');
-    assert.ok((await served(serve, 'DNSKEY')).length > 0, 'still signed until the DS is gone from every cache');
-
-    // From the DS removal on, insecure answers are right; bogus ones (SERVFAIL) never are.
-    prober.expectSecure(false);
-    prober.at('DS removed');
-    await tree.publishDs([]);
-    await signer.annotate({ dsPublished: 'none' });
-    const states = await signer.until('unsigned', (s) => s.state === 'disabled');
-    assert.deepEqual(states.at(-1), 'disabled');
-    assert.deepEqual(kinds(signer.messages.slice(before)).filter((k) => k === 'DSRemoved'), ['DSRemoved']);
-    assert.deepEqual(signer.status.keys, []);
-    assert.deepEqual([...signer.keyHistory.values()].map((h) => h.at(-1)), [...signer.keyHistory.keys()].map(() => 'gone'), 'every key removed');
-    assert.deepEqual(await served(serve, 'DNSKEY'), [], 'served unsigned');
-    assert.deepEqual(await served(serve, 'RRSIG'), []);
-
-    // The prober goes on past every TTL of the signed zone, then its record must be clean.
-    prober.at('unsigned');
-    await sleep((TTL + 2) * 1000);
-    await prober.stop();
-    assert.ok(prober.answered > 200 && prober.validated > 100, `the prober got ${prober.answered} answers, ${prober.validated} validated`);
-    assert.deepEqual(prober.failures, [], 'no probed answer failed');
-    assert.deepEqual(tree.validationFailures(), [], "no validation failure in unbound's log");
-  });
-});
+}
 
 /**
  * The negative control: the same tree and prober see a rollover done wrong. The child is signed
