@@ -56,6 +56,9 @@ interface Held {
   servedUnsigned: boolean;
 }
 
+/** How long a zone whose step failed (a state file not written, a signing error) waits to try again. */
+const RETRY_SECONDS = 60;
+
 /** setTimeout's limit (about 24.8 days): a later wake-up is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -69,6 +72,8 @@ export class ServeSigning {
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** After a failure: no timer fires before this (seconds). */
+  private retryAt = 0;
 
   constructor(private readonly options: ServeSigningOptions) {
     this.dir = new StateDir(options.stateDir);
@@ -104,7 +109,7 @@ export class ServeSigning {
         entry.unsigned = subject.zone;
         entry.config = subject.config;
         this.held.set(key, entry);
-        changed = (await this.drive(entry)) || changed;
+        changed = (await this.guarded(entry, () => this.drive(entry))) || changed;
       }
       if (changed) this.options.onChange();
     });
@@ -129,6 +134,19 @@ export class ServeSigning {
     });
     this.queue = run;
     return run;
+  }
+
+  /** One zone's work; its failure is logged and leaves the zone as it was, the other zones go on. */
+  private async guarded(h: Held, work: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await work();
+    } catch (err) {
+      this.options.log.error('signing failed: the zone is served as it was', { zone: h.origin.toString(), error: (err as Error).message, retryInSeconds: RETRY_SECONDS });
+      // Tried again later, not in a loop: the zone's next step, and every timer, wait a while.
+      this.retryAt = this.clock() + RETRY_SECONDS;
+      h.nextWakeAt = this.retryAt;
+      return false;
+    }
   }
 
   /** One lifecycle step for the zone, then signing when the order or the zone changed. True when the served version changed. */
@@ -184,10 +202,14 @@ export class ServeSigning {
       annotations: config?.annotations ?? {},
       ...(parentDsTags !== undefined ? { parentDsTags } : {}),
     });
-    h.nextWakeAt = result.nextWakeAt;
     const parentNameservers = policy ? policy.dsConfirmation.parentNameservers : h.state?.parentNameservers;
-    h.state = { version: 1, record: result.record, ...(h.state?.lastSerial !== undefined ? { lastSerial: h.state.lastSerial } : {}), ...(parentNameservers ? { parentNameservers } : {}) };
-    this.dir.write(origin, h.state);
+    const next: ZoneState = { version: 1, record: result.record, ...(h.state?.lastSerial !== undefined ? { lastSerial: h.state.lastSerial } : {}), ...(parentNameservers ? { parentNameservers } : {}) };
+    // Persisted before anything is signed or announced with it: a key never serves unsaved (it
+    // would be lost to a restart while resolvers may hold its DS). A failed write throws here,
+    // and the next step starts again from the record on disk.
+    this.dir.write(origin, next);
+    h.state = next;
+    h.nextWakeAt = result.nextWakeAt;
     this.report(origin, result);
     const changed = await this.sign(h, result.order);
     this.writeStatus(h, result);
@@ -262,6 +284,7 @@ export class ServeSigning {
     let next = this.signer.nextRefreshAt();
     for (const h of this.held.values()) if (h.nextWakeAt !== undefined) next = next === undefined ? h.nextWakeAt : Math.min(next, h.nextWakeAt);
     if (next === undefined) return;
+    next = Math.max(next, this.retryAt);
     const ms = Math.min(MAX_TIMER_MS, Math.max(0, (next - this.clock()) * 1000));
     this.timer = setTimeout(() => void this.enqueue(() => this.wake()), ms);
     this.timer.unref();
@@ -271,19 +294,21 @@ export class ServeSigning {
     const now = this.clock();
     let changed = false;
     for (const h of this.held.values()) {
-      if (h.nextWakeAt !== undefined && h.nextWakeAt <= now) changed = (await this.drive(h)) || changed;
+      if (h.nextWakeAt !== undefined && h.nextWakeAt <= now) changed = (await this.guarded(h, () => this.drive(h))) || changed;
     }
     for (const key of this.signer.due(now)) {
       const h = this.held.get(key);
       if (!h) continue;
       // RFC 6781 §4.4.2: re-signed before the signatures get within `refresh` of their expiry.
-      const signed = await this.signer.resign(key);
-      if (h.state) {
-        h.state = { ...h.state, lastSerial: signed.serial };
-        this.dir.write(h.origin.toString(), h.state);
-      }
-      this.options.log.info('re-signed', { zone: h.origin.toString(), serial: signed.serial, refreshAt: iso(signed.refreshAt) });
-      changed = true;
+      changed = (await this.guarded(h, async () => {
+        const signed = await this.signer.resign(key);
+        if (h.state) {
+          h.state = { ...h.state, lastSerial: signed.serial };
+          this.dir.write(h.origin.toString(), h.state);
+        }
+        this.options.log.info('re-signed', { zone: h.origin.toString(), serial: signed.serial, refreshAt: iso(signed.refreshAt) });
+        return true;
+      })) || changed;
     }
     if (changed) this.options.onChange();
   }

@@ -85,14 +85,14 @@ export class StateDir {
 
   private writeFile(origin: string, name: string, text: string): void {
     const dir = this.zoneDir(origin);
-    // The state directory itself may be the user's (`--state-dir`): made 0700 when new, left as it
-    // is otherwise. The zone's directory is ours: always 0700.
-    mkdirSync(this.path, { recursive: true, mode: 0o700 });
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
     const file = join(dir, name);
     const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}`);
     try {
+      // The state directory itself may be the user's (`--state-dir`): made 0700 when new, left as
+      // it is otherwise. The zone's directory is ours: always 0700.
+      mkdirSync(this.path, { recursive: true, mode: 0o700 });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
       const fd = openSync(temp, 'wx', 0o600);
       try {
         writeSync(fd, text);
