@@ -116,7 +116,8 @@ export function driveSigning(record: SigningRecord, input: SigningInput): Signin
   const seen = { ...record.seen };
   const annotations = input.annotations ?? {};
 
-  // A forced rollover per new annotation value; the first value seen on a zone starts none.
+  // A forced rollover per new annotation value on a signed zone; a value already there when the
+  // zone starts signing is taken as seen (the keys it asks to replace do not exist yet).
   for (const [field, type] of [['rotateKsk', 'rotateKsk'], ['rotateZsk', 'rotateZsk']] as const) {
     const value = annotations[field];
     if (value !== undefined && value !== seen[field]) {
