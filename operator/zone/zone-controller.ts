@@ -212,7 +212,7 @@ export class ZoneController {
       progress = cloudProgress(origin, servedSerial, clouds, reports);
     }
     let ready: ConditionInput = readyCondition(written.build.ok ? { ok: true, serial: servedSerial } : written.build, progress, missing);
-    if (written.build.ok && awaitingSigner && ready.status === 'True') ready = { type: 'Ready', status: 'False', reason: ZoneReason.Propagating, message: `serial ${serial} waiting for the control server to sign it` };
+    if (written.build.ok && awaitingSigner && (ready.status === 'True' || ready.reason === ZoneReason.Propagating)) ready = { type: 'Ready', status: 'False', reason: ZoneReason.Propagating, message: `serial ${serial} waiting for the control server to sign it` };
     const customer = customerSecondariesCondition(zone.spec.secondaries?.length ?? 0, problems);
     logLeftOut(this.o.log, key, status.conditions, customer, problems);
     const fields = {
