@@ -1,4 +1,4 @@
-import type { Condition, Duration, ObjectMeta } from './meta';
+import type { Condition, Duration, ObjectMeta, ServerAddress } from './meta';
 
 /**
  * `DNSSECPolicy`: how dnsfleet signs the zones that name it (`spec.dnssecPolicy` of a Zone or
@@ -163,13 +163,22 @@ export interface NSEC3Parameters {
  * `dnsfleet.io/ds-published` on the Zone to the DS record(s) now at the parent, or their key tag
  * (as RcodeZero's "dsupdate" acknowledgement), and to `none` once it is removed (unsigning). `Parent`: dnsfleet asks the parent's nameservers
  * every `checkInterval` and goes on when all of them return it (Knot's `ksk-submission`).
- * @x-kubernetes-validations [{rule: "self.mode == 'Parent' || !has(self.checkInterval)", message: "checkInterval needs mode Parent", fieldPath: ".checkInterval"}]
+ * @x-kubernetes-validations [{rule: "self.mode == 'Parent' || !has(self.checkInterval)", message: "checkInterval needs mode Parent", fieldPath: ".checkInterval"}, {rule: "self.mode != 'Parent' || (has(self.parentNameservers) && size(self.parentNameservers) > 0)", message: "mode Parent needs parentNameservers", fieldPath: ".parentNameservers"}, {rule: "self.mode == 'Parent' || !has(self.parentNameservers)", message: "parentNameservers needs mode Parent", fieldPath: ".parentNameservers"}]
  */
 export interface DSConfirmation {
   /** `Manual` (the annotation) or `Parent` (DS queries). @default "Manual" */
   mode?: 'Manual' | 'Parent';
   /** Between DS queries to the parent's nameservers. Default `1h`. */
   checkInterval?: Duration;
+  /**
+   * Mode `Parent`: the nameservers of the parent zone to ask for the zone's DS, by address (as
+   * Knot's `parent` remotes). A DS counts as published when every one of them returns it, so list
+   * them all (`dig +short NS <parent>`).
+   * @minItems 1
+   * @maxItems 16
+   * @x-kubernetes-validations [{rule: "self.all(a, self.exists_one(b, b.port == a.port && (isIP(a.address) && isIP(b.address) ? ip(a.address) == ip(b.address) : a.address == b.address)))", message: "must not repeat an address and port"}]
+   */
+  parentNameservers?: ServerAddress[];
 }
 
 /**

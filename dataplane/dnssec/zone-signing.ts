@@ -27,7 +27,12 @@ export interface SigningPolicy {
   readonly signatures: { readonly validity: number; readonly refresh: number; readonly jitter: number };
   /** NSEC3 with `saltLength` octets of salt (made once per zone and kept), or NSEC. */
   readonly denial: { readonly type: 'NSEC' } | { readonly type: 'NSEC3'; readonly iterations: number; readonly saltLength: number; readonly optOut: boolean };
-  readonly dsConfirmation: { readonly mode: 'Manual' | 'Parent'; readonly checkInterval: number };
+  readonly dsConfirmation: {
+    readonly mode: 'Manual' | 'Parent';
+    readonly checkInterval: number;
+    /** Mode Parent: the parent zone's nameservers to ask for the DS (dataplane/transfer/parent-ds.ts). */
+    readonly parentNameservers?: ReadonlyArray<{ readonly address: string; readonly port?: number }>;
+  };
 }
 
 /** What the zone's owner persists (a Secret, or a file of the state directory). Private: never in status or logs. */

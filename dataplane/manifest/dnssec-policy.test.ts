@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lifecycleTimings } from './dnssec-policy';
+import { lifecycleTimings, signingPolicy } from './dnssec-policy';
 
 describe('lifecycleTimings: a DNSSECPolicy spec in seconds and numbers', () => {
   it('fills in the defaults of the API type for spec: {}', () => {
@@ -25,5 +25,23 @@ describe('lifecycleTimings: a DNSSECPolicy spec in seconds and numbers', () => {
 
   it('gives nothing for a malformed duration', () => {
     assert.equal(lifecycleTimings({ propagationDelay: '5 minutes' }), undefined);
+  });
+});
+
+describe('signingPolicy: DS confirmation', () => {
+  it('is Manual without parent nameservers by default', () => {
+    assert.deepEqual(signingPolicy({})!.dsConfirmation, { mode: 'Manual', checkInterval: 3600 });
+  });
+
+  it('carries the parent nameservers of mode Parent, port 53 when left out', () => {
+    const policy = signingPolicy({ dsConfirmation: { mode: 'Parent', checkInterval: '10m', parentNameservers: [{ address: '127.0.0.1', port: 5353 }, { address: '::1' }] } })!;
+    assert.deepEqual(policy.dsConfirmation, {
+      mode: 'Parent',
+      checkInterval: 600,
+      parentNameservers: [
+        { address: '127.0.0.1', port: 5353 },
+        { address: '::1', port: 53 },
+      ],
+    });
   });
 });

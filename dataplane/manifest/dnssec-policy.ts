@@ -77,6 +77,10 @@ export function signingPolicy(spec: DNSSECPolicySpec): SigningPolicy | undefined
     digestTypes,
     signatures: { validity, refresh, jitter },
     denial: spec.denial?.type === 'NSEC3' ? { type: 'NSEC3', iterations: nsec3?.iterations ?? 0, saltLength: nsec3?.saltLength ?? 0, optOut: nsec3?.optOut ?? false } : { type: 'NSEC' },
-    dsConfirmation: { mode: spec.dsConfirmation?.mode ?? 'Manual', checkInterval },
+    dsConfirmation: {
+      mode: spec.dsConfirmation?.mode ?? 'Manual',
+      checkInterval,
+      ...(spec.dsConfirmation?.parentNameservers ? { parentNameservers: spec.dsConfirmation.parentNameservers.map((s) => ({ address: s.address, port: s.port ?? 53 })) } : {}),
+    },
   };
 }
