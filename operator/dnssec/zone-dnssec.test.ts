@@ -54,7 +54,7 @@ class OrderedKube extends FakeKubeClient {
   }
 }
 
-async function setup(options: { kek?: boolean; policies?: DNSSECPolicy[] } = {}) {
+async function setup(options: { kek?: boolean; policies?: DNSSECPolicy[]; parentDs?: ConstructorParameters<typeof ZoneSigning>[0]['parentDs'] } = {}) {
   const clock = { ms: T0 };
   const now = (): Date => new Date(clock.ms);
   const order: string[] = [];
@@ -74,7 +74,7 @@ async function setup(options: { kek?: boolean; policies?: DNSSECPolicy[] } = {})
   const cache = await watchCache(kube, 'Zone');
   const kek = options.kek === false ? undefined : new KeyEncryptionKey(kube, NS);
   const policies = { list: options.policies ?? [policy] };
-  const signing = new ZoneSigning({ store, log, records: new KeyRecords(kube), ...(kek ? { kek } : {}), now, storeEpoch: () => 'e1' });
+  const signing = new ZoneSigning({ store, log, records: new KeyRecords(kube), ...(kek ? { kek } : {}), now, storeEpoch: () => 'e1', ...(options.parentDs ? { parentDs: options.parentDs } : {}) });
   const controller = new ZoneController({ kube, store, log, zone: cache.get, clouds: () => ['cloud-a'], policy: (ns, name) => policies.list.find((p) => p.metadata.namespace === ns && p.metadata.name === name), storeEpoch: () => 'e1', now, signing });
   const reconcile = async () => {
     const r = await controller.reconcile(KEY);
@@ -343,6 +343,56 @@ describe('ZoneController with a DNSSECPolicy (operator/dnssec)', () => {
     await again.reconcile(KEY);
     assert.equal(await s.memory.signedVersion(), before, 'no putSigned');
     assert.deepEqual(s.record().keys, keys, 'the same keys');
+  });
+});
+
+describe('mode Parent: the DS confirmed by asking the parent nameservers', () => {
+  const parentPolicy: DNSSECPolicy = { ...policy, spec: { ...policy.spec, dsConfirmation: { mode: 'Parent', checkInterval: '1m', parentNameservers: [{ address: '127.0.0.1', port: 5353 }, { address: '127.0.0.2', port: 5353 }] } } };
+
+  it('asks while the DS is awaited, at most once per checkInterval; active once every server returns the key tag', async () => {
+    const asked: Array<{ origin: string; servers: string[]; at: number }> = [];
+    let published: number[] = [];
+    let clock: { ms: number } = { ms: 0 };
+    const s = await setup({
+      policies: [parentPolicy],
+      parentDs: async (origin, servers) => {
+        asked.push({ origin, servers: servers.map((x) => `${x.address}:${x.port}`), at: clock.ms });
+        return { confirmed: true, tags: published, answers: servers.map((x) => ({ server: `${x.address}:${x.port}`, tags: published })), errors: [] };
+      },
+    });
+    clock = s.clock;
+    await created(s);
+    assert.equal(s.status().dnssec?.state, 'pending_ds');
+    await s.reconcile();
+    assert.equal(asked.length, 1, 'asked once the DS is submitted');
+    assert.deepEqual(asked[0]!.servers, ['127.0.0.1:5353', '127.0.0.2:5353']);
+    assert.equal(asked[0]!.origin, ORIGIN);
+    assert.match(s.condition('DSPublished')!.message, /the parent's nameservers were asked: no DS/);
+    await s.reconcile();
+    assert.equal(asked.length, 1, 'not again within checkInterval');
+
+    published = [s.status().dnssec!.keys!.find((k) => k.role === 'KSK')!.keyTag];
+    s.clock.ms += 60_000;
+    s.kube.resetCalls();
+    await s.reconcile();
+    assert.equal(asked.length, 2);
+    assert.equal(s.status().dnssec?.state, 'active');
+    assert.deepEqual(events(s), ['Normal/DSSeen', 'Normal/Active']);
+    s.clock.ms += 600_000;
+    await s.reconcile();
+    assert.equal(asked.length, 2, 'nothing awaited: the parent is not asked');
+  });
+
+  it('servers that disagree confirm nothing, and say so in DSPublished and the log', async () => {
+    const s = await setup({
+      policies: [parentPolicy],
+      parentDs: async () => ({ confirmed: false, tags: [], answers: [{ server: '127.0.0.1:5353', tags: [1] }], errors: [] }),
+    });
+    await created(s);
+    await s.reconcile();
+    assert.equal(s.status().dnssec?.state, 'pending_ds');
+    assert.match(s.condition('DSPublished')!.message, /no agreement \(127\.0\.0\.1:5353: DS 1\)/);
+    assert.ok(s.log.lines.some((l) => l.level === 'warn' && /do not agree/.test(l.msg)));
   });
 });
 

@@ -5,9 +5,10 @@ import { DS_PUBLISHED_ANNOTATION, ROTATE_KSK_ANNOTATION, ROTATE_ZSK_ANNOTATION }
 import type { Condition, ObjectMeta } from '../../crds/v1alpha1/meta';
 import type { ZoneDNSSECStatus } from '../../crds/v1alpha1/zone';
 import { Name } from '../../dataplane/dns/name';
-import { view } from '../../dataplane/dnssec/lifecycle';
+import { view, wantedDsKeys } from '../../dataplane/dnssec/lifecycle';
+import { queryParentDs, type ParentDsResult, type ParentNameserver } from '../../dataplane/transfer/parent-ds';
 import { openOrder, sealOrder, type SigningOrder } from '../../dataplane/dnssec/signing-order';
-import { driveSigning, emptyRecord, type SigningInput, type SigningRecord } from '../../dataplane/dnssec/zone-signing';
+import { driveSigning, emptyRecord, type SigningInput, type SigningPolicy, type SigningRecord } from '../../dataplane/dnssec/zone-signing';
 import { signingPolicy } from '../../dataplane/manifest/dnssec-policy';
 import type { Logger } from '../../dataplane/log/log';
 import type { SigningReport, UnsignedZone, ZoneStore } from '../../dataplane/store/zone-store';
@@ -40,6 +41,8 @@ export interface ZoneSigningOptions {
   readonly now?: () => Date;
   /** The store's epoch as last read: a new one means the store lost the entries handed over. */
   readonly storeEpoch?: () => string | undefined;
+  /** Mode Parent: asks the parent's nameservers for the zone's DS (dataplane/transfer/parent-ds.ts by default). */
+  readonly parentDs?: (origin: string, servers: readonly ParentNameserver[]) => Promise<ParentDsResult>;
 }
 
 export interface SigningSubject {
@@ -78,6 +81,8 @@ export interface SigningOutcome {
 export class ZoneSigning {
   /** `kind/namespace/name` → digest of the (unsealed) order and unsigned zone last handed over. */
   private readonly handed = new Map<string, string>();
+  /** Mode Parent: `kind/namespace/name` → when the parent was last asked (ms) and what it said. */
+  private readonly asked = new Map<string, { readonly at: number; readonly result: ParentDsResult }>();
 
   constructor(private readonly o: ZoneSigningOptions) {}
 
@@ -112,6 +117,7 @@ export class ZoneSigning {
     const policy = s.policy ? signingPolicy(s.policy.spec) : undefined;
     const now = Math.floor((this.o.now?.() ?? new Date()).getTime() / 1000);
     const record = stored ?? emptyRecord();
+    const parent = await this.askParent(key, s.origin, policy, record);
     const input: SigningInput = {
       now,
       origin: Name.fromText(s.origin),
@@ -119,6 +125,7 @@ export class ZoneSigning {
       zone: s.zone,
       ...(stored === undefined && s.neverServedUnsigned ? { neverServedUnsigned: true } : {}),
       annotations: annotationsOf(s.metadata),
+      ...(parent?.result.confirmed ? { parentDsTags: parent.result.tags } : {}),
     };
     const result = driveSigning(record, input);
 
@@ -138,6 +145,7 @@ export class ZoneSigning {
     }
 
     const events = signingEvents(result.messages, result.dsCheck);
+    if (parent?.fresh && !parent.result.confirmed) this.o.log.warn('the parent nameservers do not agree on the DS, or some did not answer', { key, zone: s.origin, problem: parentProblem(parent.result) });
     for (const e of events) this.o.log.info('DNSSEC step', { key, reason: e.reason, note: e.note });
     const requeueAfterMs = result.nextWakeAt !== undefined ? Math.max(0, result.nextWakeAt * 1000 - (this.o.now?.() ?? new Date()).getTime()) : undefined;
     const unsigned = result.view.state === 'disabled' && s.policyName === undefined;
@@ -146,7 +154,7 @@ export class ZoneSigning {
       ...(unsigned && stored === undefined ? {} : { status: dnssecStatus(result.view, report) }),
       conditions: [
         { type: DNSSEC_CONDITION, input: unsigned ? undefined : signingCondition(result.view, report) },
-        { type: DS_PUBLISHED_CONDITION, input: dsPublishedCondition(result.view, result.dsCheck, getCondition(s.conditions, DS_PUBLISHED_CONDITION)) },
+        { type: DS_PUBLISHED_CONDITION, input: withParent(dsPublishedCondition(result.view, result.dsCheck, getCondition(s.conditions, DS_PUBLISHED_CONDITION)), parent?.result) },
       ],
       events,
       ...(report ? { report } : {}),
@@ -163,7 +171,29 @@ export class ZoneSigning {
 
   forget(kind: 'Zone' | 'SecondaryZone', namespace: string, name: string): void {
     this.handed.delete(`${kind}/${namespace}/${name}`);
+    this.asked.delete(`${kind}/${namespace}/${name}`);
     this.o.records.forget(kind, namespace, name);
+  }
+
+  /**
+   * Mode Parent (Knot's `ksk-submission`): while a DS is awaited at the parent or going from it,
+   * ask every parent nameserver for the zone's DS at most once per `checkInterval`; the last
+   * answer is kept between asks. Undefined in mode Manual or when nothing is awaited.
+   */
+  private async askParent(key: string, origin: string, policy: SigningPolicy | undefined, record: SigningRecord): Promise<{ result: ParentDsResult; fresh: boolean } | undefined> {
+    const servers = policy?.dsConfirmation.mode === 'Parent' ? policy.dsConfirmation.parentNameservers : undefined;
+    if (!policy || !servers || servers.length === 0) return undefined;
+    const awaited = record.state.phase === 'unsigning' || wantedDsKeys(record.state).some((k) => k.dsSeen === undefined);
+    if (!awaited) {
+      this.asked.delete(key);
+      return undefined;
+    }
+    const nowMs = (this.o.now?.() ?? new Date()).getTime();
+    const last = this.asked.get(key);
+    if (last && nowMs - last.at < policy.dsConfirmation.checkInterval * 1000) return { result: last.result, fresh: false };
+    const result = await (this.o.parentDs ?? ((o, list) => queryParentDs(o, list)))(origin, servers);
+    this.asked.set(key, { at: nowMs, result });
+    return { result, fresh: true };
   }
 
   /** The order for the control server, sealed; written only when it or the unsigned zone changed. */
@@ -214,6 +244,19 @@ export class ZoneSigning {
       ...(report ? { report } : {}),
     };
   }
+}
+
+/** What the parent's nameservers said, in a few words (no server answered, or they disagree). */
+function parentProblem(r: ParentDsResult): string {
+  const errors = r.errors.map((e) => e.message);
+  const answers = r.answers.map((a) => `${a.server}: ${a.tags.length > 0 ? `DS ${a.tags.join(', ')}` : 'no DS'}`);
+  return [...errors, ...answers].join('; ');
+}
+
+/** Mode Parent: the DSPublished condition says what the parent's nameservers answered while the DS is awaited. */
+function withParent(input: ConditionInput | undefined, r: ParentDsResult | undefined): ConditionInput | undefined {
+  if (!input || !r || input.status === 'True') return input;
+  return { ...input, message: `${input.message}; the parent's nameservers were asked: ${r.confirmed ? (r.tags.length > 0 ? `DS ${r.tags.join(', ')}` : 'no DS') : `no agreement (${parentProblem(r)})`}` };
 }
 
 /** The annotations `driveSigning` reads (dnssecpolicy.ts). */
