@@ -98,6 +98,8 @@ export async function writeZone(c: ZoneWriteContext, key: string, zone: Zone, ow
       await step(`remove the old name ${status.writtenZoneName} from the store`, () => c.store.deleteZone(status.writtenZoneName!, owner));
       await step(`remove the old name ${status.writtenZoneName} from the signer`, () => c.store.deleteSigned(status.writtenZoneName!, owner));
     }
+    // Once per version built, as for an unsigned zone written.
+    if (built.warnings.length > 0) c.event({ type: 'Warning', reason: ZoneReason.ZoneWarnings, action: 'WriteZone', note: `serial ${snapshot.serial}: ${built.warnings.join('; ')}` });
     return { build: { ok: true, serial: built.zone.serial }, fields, unsigned: { zone: built.zone, snapshot, managedSerial: built.managedSerial !== undefined, warnings: built.warnings } };
   }
   try {
