@@ -94,7 +94,8 @@ describe('A signed Zone on a real API server @integration', function () {
 
   before(async () => {
     cp = await startControlPlane();
-    assert.equal((await cp.kubectl(['apply', '-f', join(ROOT, 'crds')])).code, 0);
+    const crds = await cp.kubectl(['apply', '-f', join(ROOT, 'crds')]);
+    assert.equal(crds.code, 0, crds.stderr);
     await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io', 'crd/secondaryzones.dnsfleet.io', 'crd/dnssecpolicies.dnsfleet.io']);
     assert.equal((await cp.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n')).code, 0);
     const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
