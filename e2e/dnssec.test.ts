@@ -105,7 +105,7 @@ describe('A signed Zone on a real API server @integration', function () {
     redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
     await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
     redisUrl = `redis://127.0.0.1:${port}`;
-    const clouds = await cp.kubectl(['apply', '-f', '-'], 'apiVersion: dnsfleet.io/v1alpha1\nkind: NameserverCloud\nmetadata: { name: cloud-a, namespace: dnsfleet-system }\nspec:\n  replicas: 1\n  nameservers: [ns1.example.net.]\n  service: { type: ClusterIP }\n');
+    const clouds = await cp.kubectl(['apply', '-f', '-'], 'apiVersion: dnsfleet.io/v1alpha1\nkind: NameserverCloud\nmetadata: { name: cloud-a, namespace: dnsfleet-system }\nspec:\n  replicas: 1\n  nameservers: [ns1.example.net.]\n  addresses: { ipv4: [\"10.53.0.53\"] }\n  service: { type: ClusterIP }\n');
     assert.equal(clouds.code, 0, clouds.stderr);
     operator = await runOperator({
       store: new RedisZoneStore(redisUrl),
