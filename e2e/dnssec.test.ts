@@ -219,5 +219,11 @@ describe('A signed Zone on a real API server @integration', function () {
     const www = await run('dig', ['+time=1', '+tries=1', '+dnssec', '+noall', '+answer', '-p', String(pod.dnsPort), `@${pod.ip}`, 'www.signed.test.', 'A']);
     assert.match(www.stdout, /\sRRSIG\s+A\s+15\s/);
     await waitFor('status.dnssec.signedSerial', async () => (await zone()).status?.dnssec?.signedSerial !== undefined, 30_000);
+    // Ready once the pod serves the control server's signed serial, which the SOA answered carries.
+    await waitFor('Ready', async () => (await condition('Ready'))?.status === 'True', 30_000);
+    const z = await zone();
+    const soa = await run('dig', ['+time=1', '+tries=1', '+short', '-p', String(pod.dnsPort), `@${pod.ip}`, 'signed.test.', 'SOA']);
+    assert.equal(Number(soa.stdout.trim().split(/\s+/)[2]), z.status?.dnssec?.signedSerial);
+    assert.match((await zone()).status?.dnssec?.keys?.[0]?.created ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 });
