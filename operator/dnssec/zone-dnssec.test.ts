@@ -160,6 +160,35 @@ describe('ZoneController with a DNSSECPolicy (operator/dnssec)', () => {
     assertNoPrivatePart(s, everythingShown(s));
   });
 
+  it('a Zone served unsigned first: signed at once, but the DS is asked for (DSUpdate) only after the wait for caches (RFC 7583 §3.3.1)', async () => {
+    const s = await setup();
+    const { dnssecPolicy: _, ...unsignedSpec } = zone().spec;
+    await created(s, { ...zone(), spec: unsignedSpec });
+    assert.deepEqual(s.order, ['putZone'], 'an ordinary zone');
+    const current = s.kube.object('Zone', 'default', 'example-com')!;
+    s.kube.put('Zone', { ...current, spec: { ...current.spec, dnssecPolicy: 'fast' } });
+    await s.kube.settle();
+    s.kube.resetCalls();
+    const first = await s.reconcile();
+    assert.ok(await s.memory.getSigned(ORIGIN), 'signed at once');
+    assert.equal(s.status().dnssec?.state, 'pending_ds');
+    assert.deepEqual(s.status().dnssec?.dsRecords, [], 'no DS to publish yet');
+    assert.deepEqual([s.condition('DSPublished')?.reason, s.condition('DSPublished')?.status], ['DSUpdatePending', 'False']);
+    assert.ok(!events(s).includes('Normal/DSUpdate'));
+    const ksk = s.status().dnssec!.keys!.find((k) => k.role === 'KSK')!;
+    assert.equal(ksk.nextAction, 'DSUpdate');
+    const due = Date.parse(ksk.nextActionAt!);
+    assert.ok(due > s.clock.ms && first && first.requeueAfterMs !== undefined && first.requeueAfterMs <= due - s.clock.ms, 'looks again by then');
+    s.clock.ms = due - 1000;
+    await s.reconcile();
+    assert.ok(!events(s).includes('Normal/DSUpdate'), 'not before');
+    s.clock.ms = due;
+    await s.reconcile();
+    assert.ok(events(s).includes('Normal/DSUpdate'));
+    assert.equal(s.status().dnssec?.dsRecords?.length, 1);
+    assert.equal(s.condition('DSPublished')?.reason, 'WaitingForDS');
+  });
+
   it('Ready follows the control server: waits for its signed serial, then for the pods to serve that serial; status shows serial and expiry', async () => {
     const s = await setup();
     await created(s);
