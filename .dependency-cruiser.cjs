@@ -43,7 +43,8 @@ const LAYERS = {
   'operator/kube/': ['crds/', 'dataplane/log/'],
   // Fakes of the operator's clients for the controllers' unit tests (issue #10): test support, never production.
   'operator/testkit/': ['operator/', 'crds/', 'dataplane/dns/', 'dataplane/store/', 'dataplane/log/'],
-  'operator/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/manifest/', 'dataplane/store/', 'dataplane/log/'],
+  // dataplane/transfer/: mode Parent asks the parent's nameservers for a zone's DS (issue #11, parent-ds.ts).
+  'operator/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/manifest/', 'dataplane/store/', 'dataplane/transfer/', 'dataplane/log/'],
   // Benchmarks run production code and the testkit, never tests.
   'dataplane/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/', 'dataplane/testkit/'],
   'e2e/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'cli/', 'dataplane/testkit/', 'e2e/support/'],

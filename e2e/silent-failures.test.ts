@@ -178,18 +178,19 @@ spec:
     assert.match(c.message, /^DNSSECPolicy default\/pol-x is invalid \(spec\.signatures\.refresh: signatures are renewed 2m before they expire/);
     await waitCondition('secondaryzone', 'sz-signed', 'DNSSEC', { reason: 'PolicyInvalid' }, 10_000);
     await apply(policy('{}'));
-    c = await waitCondition('zone', 'signed', 'DNSSEC', { status: 'False', reason: 'SigningNotAvailable' }, 10_000);
-    assert.equal(c.message, 'DNSSECPolicy default/pol-x is valid, but this version of dnsfleet does not sign zones yet; the zone is served unsigned');
-    await waitCondition('secondaryzone', 'sz-signed', 'DNSSEC', { reason: 'SigningNotAvailable' }, 10_000);
+    // This operator runs no control server, so nothing can sign (e2e/dnssec.test.ts signs).
+    c = await waitCondition('zone', 'signed', 'DNSSEC', { status: 'False', reason: 'NoKeyEncryptionKey' }, 10_000);
+    assert.equal(c.message, 'the operator runs no control server (--control-namespace), so nothing signs zones; the zone is served as it is');
+    await waitCondition('secondaryzone', 'sz-signed', 'DNSSEC', { reason: 'NoKeyEncryptionKey' }, 10_000);
     await kubectl(['delete', 'dnssecpolicy/pol-x']);
     await waitCondition('zone', 'signed', 'DNSSEC', { reason: 'PolicyNotFound' }, 10_000);
     assert.equal((await condition('zone', 'signed', 'Ready'))?.status, 'True');
 
     // One Warning per change, not one per reconcile (the SecondaryZone reconciles every 2 s meanwhile).
     await sleep(4000);
-    const dnssecReasons = ['PolicyNotFound', 'PolicyInvalid', 'SigningNotAvailable'];
-    assert.deepEqual(reasons(await events('Zone', 'signed'), ...dnssecReasons), ['Warning/PolicyNotFound', 'Warning/PolicyInvalid', 'Warning/SigningNotAvailable', 'Warning/PolicyNotFound']);
-    assert.deepEqual(reasons(await events('SecondaryZone', 'sz-signed'), ...dnssecReasons), ['Warning/PolicyNotFound', 'Warning/PolicyInvalid', 'Warning/SigningNotAvailable', 'Warning/PolicyNotFound']);
+    const dnssecReasons = ['PolicyNotFound', 'PolicyInvalid', 'NoKeyEncryptionKey'];
+    assert.deepEqual(reasons(await events('Zone', 'signed'), ...dnssecReasons), ['Warning/PolicyNotFound', 'Warning/PolicyInvalid', 'Warning/NoKeyEncryptionKey', 'Warning/PolicyNotFound']);
+    assert.deepEqual(reasons(await events('SecondaryZone', 'sz-signed'), ...dnssecReasons), ['Warning/PolicyNotFound', 'Warning/PolicyInvalid', 'Warning/NoKeyEncryptionKey', 'Warning/PolicyNotFound']);
 
     // Without the policy the condition goes away.
     await kubectl(['patch', 'zone/signed', '--type=json', '-p', '[{"op":"remove","path":"/spec/dnssecPolicy"}]']);

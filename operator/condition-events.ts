@@ -20,9 +20,9 @@ export function withCondition(conditions: readonly Condition[] | undefined, type
  * Secret); none when the condition goes away or stays as it was. A Warning while it is False.
  */
 export function conditionEvent(before: Condition | undefined, after: ConditionInput | undefined): EventRecord | undefined {
-  if (!after) return undefined;
-  if (before?.reason === after.reason && (after.status !== 'False' || before.message === after.message)) return undefined;
-  return { type: after.status === 'False' ? 'Warning' : 'Normal', reason: after.reason, action: 'Reconcile', note: after.message };
+  if (!after || after.event === 'none') return undefined;
+  if (before?.reason === after.reason && (after.status !== 'False' || after.event === 'Normal' || before.message === after.message)) return undefined;
+  return { type: after.event ?? (after.status === 'False' ? 'Warning' : 'Normal'), reason: after.reason, action: 'Reconcile', note: after.message };
 }
 
 /** The Events for every condition in `after` (by type) whose change deserves one. */

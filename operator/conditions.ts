@@ -13,6 +13,11 @@ export interface ConditionInput {
   readonly status: ConditionStatus;
   readonly reason: string;
   readonly message: string;
+  /**
+   * The Event a change of it is worth (condition-events.ts): by default a Warning while False, else
+   * Normal; `none` when the controller records its own Event for the step (DSUpdate, DSSeen).
+   */
+  readonly event?: 'Normal' | 'Warning' | 'none';
 }
 
 /** Returns a new list with `input` set; the other conditions are kept as they were. */

@@ -8,6 +8,10 @@ import { PolicyController } from './dnssecpolicy/policy-controller';
 import type { PodSettings } from './cloud/cloud-objects';
 import { CONTROL_NAME, type ControlServerSettings } from './control/control-objects';
 import { ControlServerController } from './control/control-controller';
+import { KeyEncryptionKey } from './dnssec/kek';
+import { KeyRecords } from './dnssec/key-secret';
+import { ZoneSigning } from './dnssec/zone-dnssec';
+import { DS_PUBLISHED_ANNOTATION, ROTATE_KSK_ANNOTATION, ROTATE_ZSK_ANNOTATION } from '../crds/v1alpha1/dnssecpolicy';
 import { LeaderElector } from './leader';
 import { OperatorMetrics } from './metrics';
 import { ZoneNames, type ClaimKind } from './ownership';
@@ -155,11 +159,15 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   const storeEpoch = (): string | undefined => o.storeWatch.latest?.id;
   const zone = (namespace: string, name: string): Zone | undefined => zones.get(objectKey('Zone', namespace, name));
   const secondaryZone = (namespace: string, name: string): SecondaryZone | undefined => secondaryZones.get(objectKey('SecondaryZone', namespace, name));
-  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, zone, names, clouds: cloudNames, policy, secrets, storeEpoch, onState: (key, reason) => o.metrics.zoneState(key, reason) });
+  // The zones' DNSSEC keys (a Secret per zone) and the key-encryption key in the control server's
+  // namespace (the operator's own): without a control server nothing signs (ADR 0015).
+  const kek = o.controlServer ? new KeyEncryptionKey(kube, o.controlServer.namespace) : undefined;
+  const signing = new ZoneSigning({ store: o.store, log: o.log, records: new KeyRecords(kube), ...(kek ? { kek } : {}), storeEpoch });
+  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, zone, names, clouds: cloudNames, policy, secrets, storeEpoch, signing, onState: (key, reason) => o.metrics.zoneState(key, reason) });
   const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, cached: (namespace, name) => clouds.get(objectKey('NameserverCloud', namespace, name)), known: () => clouds.values() });
-  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, secondaryZone, names, clouds: servingClouds, policy, secrets, storeEpoch, onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
+  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, secondaryZone, names, clouds: servingClouds, policy, secrets, storeEpoch, signing, onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
   const policyController = new PolicyController({ kube, log: o.log, cached: policy, zonesUsing });
-  const controlController = o.controlServer ? new ControlServerController({ kube, settings: { ...o.controlServer, pods: o.pods } }) : undefined;
+  const controlController = o.controlServer ? new ControlServerController({ kube, settings: { ...o.controlServer, pods: o.pods }, ...(kek ? { kek } : {}) }) : undefined;
   const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {
     Zone: (key) => zoneController.reconcile(key),
     NameserverCloud: (key) => cloudController.reconcile(key),
@@ -231,7 +239,9 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         const before = cache.get(key);
         cache.set(key, obj);
         onChange?.(before, obj);
-        const seen = JSON.stringify([obj.metadata.uid, obj.metadata.generation, obj.metadata.deletionTimestamp, obj.metadata.finalizers]);
+        // The DNSSEC annotations are acted on too (a DS confirmed, a rollover forced): they change no generation.
+        const a = obj.metadata.annotations ?? {};
+        const seen = JSON.stringify([obj.metadata.uid, obj.metadata.generation, obj.metadata.deletionTimestamp, obj.metadata.finalizers, a[DS_PUBLISHED_ANNOTATION], a[ROTATE_KSK_ANNOTATION], a[ROTATE_ZSK_ANNOTATION]]);
         if (known.get(key) === seen) return;
         known.set(key, seen);
         enqueue(key);

@@ -163,7 +163,7 @@ export interface NSEC3Parameters {
  * `dnsfleet.io/ds-published` on the Zone to the DS record(s) now at the parent, or their key tag
  * (as RcodeZero's "dsupdate" acknowledgement), and to `none` once it is removed (unsigning). `Parent`: dnsfleet asks the parent's nameservers
  * every `checkInterval` and goes on when all of them return it (Knot's `ksk-submission`).
- * @x-kubernetes-validations [{rule: "self.mode == 'Parent' || !has(self.checkInterval)", message: "checkInterval needs mode Parent", fieldPath: ".checkInterval"}, {rule: "self.mode != 'Parent' || (has(self.parentNameservers) && size(self.parentNameservers) > 0)", message: "mode Parent needs parentNameservers", fieldPath: ".parentNameservers"}, {rule: "self.mode == 'Parent' || !has(self.parentNameservers)", message: "parentNameservers needs mode Parent", fieldPath: ".parentNameservers"}]
+ * @x-kubernetes-validations [{rule: "self.mode == 'Parent' || !has(self.checkInterval)", message: "checkInterval needs mode Parent", fieldPath: ".checkInterval"}, {rule: "!has(self.mode) || self.mode != 'Parent' || (has(self.parentNameservers) && size(self.parentNameservers) > 0)", message: "mode Parent needs parentNameservers", fieldPath: ".parentNameservers"}, {rule: "self.mode == 'Parent' || !has(self.parentNameservers)", message: "parentNameservers needs mode Parent", fieldPath: ".parentNameservers"}]
  */
 export interface DSConfirmation {
   /** `Manual` (the annotation) or `Parent` (DS queries). @default "Manual" */

@@ -101,7 +101,7 @@ export interface SecondaryZoneStatus {
   clouds?: CloudServingStatus[];
   /** Where the zone is served: what to delegate to and allow NOTIFY from. */
   nameservers?: CloudNameservers[];
-  /** Signing state when `spec.dnssecPolicy` is set; `disabled` until dnsfleet signs. */
+  /** Signing state while `spec.dnssecPolicy` is set or the zone is being unsigned, as on Zone. */
   dnssec?: ZoneDNSSECStatus;
   /** Why the zone is failing, in a few words (`192.0.2.1: REFUSED`); empty when it is not. */
   problem?: string;

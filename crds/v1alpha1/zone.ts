@@ -100,7 +100,10 @@ export interface ZoneStatus {
   writtenZoneName?: string;
   /** Per NameserverCloud that serves the zone: how many pods answer with `serial`. */
   clouds?: CloudServingStatus[];
-  /** Signing state when `spec.dnssecPolicy` is set; `disabled` until dnsfleet signs. */
+  /**
+   * Signing state while `spec.dnssecPolicy` is set or the zone is being unsigned: the key
+   * lifecycle (operator) and what the control server last signed.
+   */
   dnssec?: ZoneDNSSECStatus;
   /** @asType integer */
   observedGeneration?: number;
@@ -108,8 +111,14 @@ export interface ZoneStatus {
    * Owned by the zone controller (operator/zone). `Ready`: True (`Serving`) when every pod of
    * every cloud that should serve the zone answers with `serial`; False with `Propagating`,
    * `InvalidZone`, `SerialNotIncreased`, `UnknownCloud` or `NoNameserverCloud` otherwise.
-   * `DNSSEC` (while `dnssecPolicy` is set): False while the zone is served unsigned
-   * (`SigningNotAvailable`, `PolicyNotFound`, `PolicyInvalid`). `CustomerSecondaries` (while
+   * `DNSSEC` (while `dnssecPolicy` is set or the zone is unsigning): True once the zone is signed
+   * and its DS is at the parent (`Active`, `RotatingZSK`, `RotatingKSK`); False with `PendingDS`,
+   * `Unsigning`, `PolicyNotFound`, `PolicyInvalid`, `SigningFailed`, `NoKeyEncryptionKey`.
+   * `DSPublished` (while signed): True (`DSSeen`) when the parent publishes the DS of every current
+   * KSK/CSK; False with `DSUpdatePending` (not to be published yet), `WaitingForDS` (publish the
+   * DS of `status.dnssec.dsRecords`, then confirm it), a DS check's reason (`DSWrongDigest`, …:
+   * `dnsfleet.io/ds-published` does not match) or `DSRemoval` (unsigning: remove the DS). See
+   * docs/api.md. `CustomerSecondaries` (while
    * `secondaries` is set): True (`Allowed`) or False (`SecondaryLeftOut`: a key could not be read).
    */
   conditions?: Condition[];
@@ -134,6 +143,18 @@ export interface ZoneDNSSECStatus {
   dsRecords?: string[];
   /** The zone's keys, public facts only (never a private part). */
   keys?: DNSSECKeyStatus[];
+  /**
+   * The SOA serial of the signed version the control server last wrote for the clouds (its own
+   * serial, RFC 1982 monotonic; `status.serial` is the unsigned zone's).
+   * @asType integer
+   */
+  signedSerial?: number;
+  /** RFC 3339 time of the control server's last signing. */
+  signedAt?: string;
+  /** RFC 3339 time the first signature of the served version expires (re-signed well before). */
+  signaturesExpire?: string;
+  /** Why the control server's last signing failed, in a few words; left out when it did not. */
+  signingProblem?: string;
 }
 
 /** One DNSSEC key of a zone, as `kubectl describe` shows it. */

@@ -12,7 +12,8 @@ import type { ControlPlane } from './control-plane';
  * Kubernetes expands them. Each pod gets an address of its own in 127.0.0.0/8, like a pod IP, so
  * the pods of both clouds can use the template's ports side by side. The image's entrypoint
  * `dnsfleet` is this repository's CLI. An emptyDir volume is a fresh temporary directory per pod:
- * env values and args naming its mount path are pointed there.
+ * env values and args naming its mount path are pointed there. An env `secretKeyRef` is read from
+ * the API server (the Secret must exist, as for a kubelet).
  */
 
 const CLI = resolve(__dirname, '../../cli/main.js');
@@ -29,7 +30,7 @@ export interface TestPod {
 interface EnvVar {
   name: string;
   value?: string;
-  valueFrom?: { fieldRef?: { fieldPath: string } };
+  valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string; optional?: boolean } };
 }
 interface Container {
   command?: string[];
@@ -48,6 +49,14 @@ export async function readDeployment(cp: ControlPlane, namespace: string, name: 
   const out = await cp.kubectl(['get', 'deployment', name, '-n', namespace, '-o', 'json']);
   assert.equal(out.code, 0, out.stderr);
   return JSON.parse(out.stdout) as DeploymentJson;
+}
+
+/** One key of a Secret, decoded; undefined when the Secret or the key does not exist. */
+export async function readSecretKey(cp: ControlPlane, namespace: string, name: string, key: string): Promise<string | undefined> {
+  const out = await cp.kubectl(['get', 'secret', name, '-n', namespace, '-o', 'json']);
+  if (out.code !== 0) return undefined;
+  const data = (JSON.parse(out.stdout) as { data?: Record<string, string> }).data ?? {};
+  return data[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString('utf8');
 }
 
 /** A fresh loopback address per pod: random, so parallel runs on one machine do not meet. */
@@ -81,6 +90,12 @@ export async function runDeploymentPods(cp: ControlPlane, namespace: string, nam
         const value = fields[v.valueFrom.fieldRef.fieldPath];
         assert.ok(value !== undefined, `test kubelet: no value for fieldRef ${v.valueFrom.fieldRef.fieldPath}`);
         env.set(v.name, value);
+      } else if (v.valueFrom?.secretKeyRef) {
+        // As a kubelet does: the Secret's value, decoded; a missing one keeps the pod from starting (unless optional).
+        const ref = v.valueFrom.secretKeyRef;
+        const value = await readSecretKey(cp, namespace, ref.name, ref.key);
+        if (value !== undefined) env.set(v.name, value);
+        else assert.ok(ref.optional, `test kubelet: env ${v.name}: Secret ${namespace}/${ref.name} has no key ${ref.key} (CreateContainerConfigError)`);
       } else assert.fail(`test kubelet: env ${v.name} has a source it cannot fill`);
     }
     // emptyDir mounts: a directory of this pod's own instead of the path inside the container.

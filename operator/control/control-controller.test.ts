@@ -4,6 +4,7 @@ import { FakeKubeClient, serverError } from '../testkit/fake-kube-client';
 import { causeOf, ReconcileStepError } from '../reconcile-error';
 import { ControlServerController } from './control-controller';
 import type { ControlServerSettings } from './control-objects';
+import { KeyEncryptionKey } from '../dnssec/kek';
 
 /** The control server's reconcile on the fake KubeClient: its Deployment and Service, written only on change. */
 
@@ -27,6 +28,15 @@ const allowTransferOf = (kube: FakeKubeClient): string[] => {
 };
 
 describe('ControlServerController', () => {
+  it('makes the key-encryption key Secret before the Deployment whose pod reads it, once', async () => {
+    const kube = new FakeKubeClient();
+    const controller = new ControlServerController({ kube, settings, kek: new KeyEncryptionKey(kube, 'dnsfleet-system') });
+    await controller.reconcile();
+    await controller.reconcile();
+    assert.deepEqual(kube.writes().map((c) => c.method), ['createSecret', 'apply', 'apply']);
+    assert.ok(kube.secretObject('dnsfleet-system', 'dnsfleet-key-encryption'));
+  });
+
   it('create: applies the control Deployment (one replica, Recreate) and its Service, without owner references', async () => {
     const { kube, controller } = setup();
     await controller.reconcile();

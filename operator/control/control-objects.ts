@@ -1,6 +1,7 @@
 import { isIPv6 } from 'node:net';
 import { dataplanePodSpec, DNS_SERVICE_PORTS, type PodSettings } from '../cloud/cloud-objects';
 import type { OwnedObject } from '../kube/owned-object';
+import { KEK_ENV, KEK_KEY, KEK_SECRET } from '../dnssec/kek';
 
 /**
  * Pure builders for the control server (`dnsfleet dataplane --role control`): one pod that holds
@@ -36,10 +37,14 @@ function metadata(s: ControlServerSettings, annotations?: Readonly<Record<string
 
 /**
  * One replica, replaced with `Recreate`: two control servers at once would both transfer and
- * NOTIFY; a short gap while it restarts only delays transfers, the clouds keep answering.
+ * NOTIFY; a short gap while it restarts only delays transfers, the clouds keep answering. It signs
+ * the zones that name a DNSSECPolicy (ADR 0015) and opens their keys with the key-encryption key,
+ * which it takes from the operator's Secret (operator/dnssec/kek.ts), never from the pod spec.
  */
 export function buildControlDeployment(s: ControlServerSettings): OwnedObject {
   const acl = s.allowTransfer.flatMap((cidr) => ['--allow-transfer', cidr]);
+  const pod = dataplanePodSpec(['--role', 'control', ...acl], s.pods) as { containers: Array<{ env: unknown[] }> };
+  pod.containers[0]!.env.push({ name: KEK_ENV, valueFrom: { secretKeyRef: { name: KEK_SECRET, key: KEK_KEY } } });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -48,7 +53,7 @@ export function buildControlDeployment(s: ControlServerSettings): OwnedObject {
       replicas: 1,
       selector: { matchLabels: LABELS },
       strategy: { type: 'Recreate' },
-      template: { metadata: { labels: LABELS }, spec: dataplanePodSpec(['--role', 'control', ...acl], s.pods) },
+      template: { metadata: { labels: LABELS }, spec: pod },
     },
   };
 }

@@ -54,7 +54,7 @@ export function policyReadyCondition(spec: DNSSECPolicySpec): ConditionInput {
   const problems = checkPolicy(spec);
   if (problems.length > 0) return { type: 'Ready', status: 'False', reason: DNSSECPolicyReason.Invalid, message: problems.map((p) => `${p.field}: ${p.message}`).join('; ') };
   const summary = `${spec.algorithm ?? 'ECDSAP256SHA256'}, ${spec.keys?.strategy ?? 'KSK+ZSK'}, ${spec.denial?.type ?? 'NSEC'}`;
-  return { type: 'Ready', status: 'True', reason: DNSSECPolicyReason.Valid, message: `${summary}; not applied yet: this version of dnsfleet serves the zones that name it unsigned` };
+  return { type: 'Ready', status: 'True', reason: DNSSECPolicyReason.Valid, message: summary };
 }
 
 function fmt(seconds: number): string {

@@ -5,7 +5,7 @@ import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
 import { API_GROUP } from '../../crds/v1alpha1/meta';
-import type { OwnedObject } from './owned-object';
+import type { OwnedObject, OwnedSecret } from './owned-object';
 
 /**
  * The operator's view of the API server, over @kubernetes/client-node. The library is an ES
@@ -76,6 +76,10 @@ export interface KubeClient {
   readDeployment(namespace: string, name: string): Promise<DeploymentState | undefined>;
   /** A Secret's data, decoded to text; undefined when it does not exist. */
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** Server-side apply of a Secret the operator owns (a zone's DNSSEC keys): creates it or replaces its data. */
+  applySecret(secret: OwnedSecret): Promise<void>;
+  /** Creates a Secret; false when one of that name exists already (409), which is left as it is. */
+  createSecret(secret: OwnedSecret): Promise<boolean>;
   /** Records an events.k8s.io/v1 Event about `subject` (shown by `kubectl describe`). */
   recordEvent(subject: EventSubject, event: EventRecord): Promise<void>;
   readLease(namespace: string, name: string): Promise<LeaseState | undefined>;
@@ -180,6 +184,20 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
       return out;
+    },
+
+    async applySecret(secret) {
+      await objects.patch(secret as unknown as K8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    },
+
+    async createSecret(secret) {
+      try {
+        await core.createNamespacedSecret({ namespace: secret.metadata.namespace, body: secret });
+        return true;
+      } catch (err) {
+        if (statusCode(err) === 409) return false;
+        throw err;
+      }
     },
 
     async recordEvent(subject, event) {

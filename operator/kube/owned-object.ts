@@ -18,3 +18,16 @@ export interface OwnerReference {
   controller: boolean;
   blockOwnerDeletion: boolean;
 }
+
+/**
+ * A Secret the operator writes: a zone's DNSSEC keys (operator/dnssec/key-secret.ts), owned by
+ * its Zone or SecondaryZone, and the key-encryption key (operator/dnssec/kek.ts), owned by no one.
+ * `data` values are base64, as the API holds them.
+ */
+export interface OwnedSecret {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  metadata: { name: string; namespace: string; labels: Record<string, string>; ownerReferences: OwnerReference[] };
+  type: 'Opaque';
+  data: Record<string, string>;
+}

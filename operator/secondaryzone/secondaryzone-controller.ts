@@ -16,7 +16,14 @@ import { SECRET_RECHECK_MS, TsigSecrets } from '../tsig-secrets';
 import { CUSTOMER_SECONDARIES_CONDITION, customerSecondariesCondition, logLeftOut, readCustomerSecondaries } from '../customer-secondaries';
 import { cloudProgress } from '../zone/zone-status';
 import { firstOfEachName } from '../cloud/cloud-controller';
-import { DNSSEC_CONDITION, dnssecCondition } from '../dnssecpolicy/signing-status';
+import { DNSSEC_CONDITION } from '../dnssecpolicy/signing-status';
+import { DS_PUBLISHED_CONDITION } from '../dnssec/dnssec-status';
+import { KeyRecords } from '../dnssec/key-secret';
+import { ZoneSigning, type SigningOutcome } from '../dnssec/zone-dnssec';
+import { getCondition } from '../conditions';
+import { describeKubeError } from '../kube/client';
+import { zoneOf } from '../../dataplane/store/snapshot';
+import type { Zone as DnsZone } from '../../dataplane/zone/zone';
 import { SecondaryReason, secondaryConfigOf, secondaryReadyCondition, statusFields } from './secondary-status';
 
 /**
@@ -38,7 +45,12 @@ import { SecondaryReason, secondaryConfigOf, secondaryReadyCondition, statusFiel
  *    `Transferred` once every pod serves the transferred serial. The report does not come as a
  *    watch event, so look again soon while not ready, and every half minute after.
  *
- * Beside `Ready` it owns `DNSSEC` and `CustomerSecondaries`, as the zone controller does for Zones.
+ * 5b. with `spec.dnssecPolicy` (or while being unsigned): one step of the key lifecycle
+ *    (operator/dnssec) timed by the TTLs of the last copy, and the sealed signing order handed to
+ *    the control server, which signs every copy it transfers (no unsigned version goes with it).
+ *
+ * Beside `Ready` it owns `DNSSEC`, `DSPublished` and `CustomerSecondaries`, as the zone controller
+ * does for Zones.
  */
 
 export const SECONDARY_ZONE_FINALIZER = 'dnsfleet.io/secondary-cleanup';
@@ -61,6 +73,8 @@ export interface SecondaryZoneControllerOptions {
   readonly now?: () => Date;
   /** Who owns each zone name (ADR 0008); without it every SecondaryZone may write (tagged with its owner). */
   readonly names?: ZoneNames;
+  /** The zones' key lifecycles (shared with the zone controller); one without a key-encryption key (nothing signs) when not given. */
+  readonly signing?: ZoneSigning;
 }
 
 /** While not Ready: the control server's report is not a watch event. */
@@ -79,9 +93,13 @@ export class SecondaryZoneController {
   private readonly handed = new Map<string, Handed>();
   private readonly statuses = new StatusMemory<'SecondaryZone'>();
   private readonly secrets: TsigSecrets;
+  private readonly signing: ZoneSigning;
+  /** Key → the last copy read for the key lifecycle's TTLs, by serial (parsed once per serial). */
+  private readonly copies = new Map<string, { readonly serial: number; readonly zone: DnsZone }>();
 
   constructor(private readonly o: SecondaryZoneControllerOptions) {
     this.secrets = o.secrets ?? new TsigSecrets(o.kube);
+    this.signing = o.signing ?? new ZoneSigning({ store: o.store, log: o.log, records: new KeyRecords(o.kube), ...(o.now ? { now: o.now } : {}) });
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -103,6 +121,7 @@ export class SecondaryZoneController {
     const owner = ownerTag('SecondaryZone', namespace, zone.metadata.name);
     if (zone.metadata.deletionTimestamp) {
       if (!hasFinalizer(zone, SECONDARY_ZONE_FINALIZER)) return;
+      await this.signing.remove('SecondaryZone', zone.metadata, origin, owner);
       for (const name of new Set([origin, zone.status?.writtenZoneName ?? origin])) await this.removeFromStore(name, owner);
       this.o.log.info('secondary zone removed from the control server and the clouds', { zone: origin, key });
       await removeFinalizer(this.o.kube, 'SecondaryZone', zone, SECONDARY_ZONE_FINALIZER);
@@ -126,12 +145,13 @@ export class SecondaryZoneController {
     const changed = !last || last.uid !== zone.metadata.uid || last.generation !== zone.metadata.generation;
     const customer = await readCustomerSecondaries(this.secrets, namespace, zone.spec.secondaries, changed);
     const customerCondition = customerSecondariesCondition(zone.spec.secondaries?.length ?? 0, customer.problems);
-    // Every status write carries these, so a write on an early return does not drop them.
-    const others = [
-      { type: DNSSEC_CONDITION, input: dnssecCondition(namespace, policyName, policy) },
-      { type: CUSTOMER_SECONDARIES_CONDITION, input: customerCondition },
-    ];
-    const unsigned = policyName !== undefined ? { dnssec: { state: 'disabled' as const } } : {};
+    // Every status write carries these, so a write on an early return does not drop them (the DNSSEC ones as they are).
+    const kept = (type: string) => {
+      const c = getCondition(zone.status?.conditions, type);
+      return { type, input: c ? { type, status: c.status, reason: c.reason, message: c.message } : undefined };
+    };
+    const others = [kept(DNSSEC_CONDITION), kept(DS_PUBLISHED_CONDITION), { type: CUSTOMER_SECONDARIES_CONDITION, input: customerCondition }];
+    const unsigned = {};
     let tsig: SecondaryConfig['tsig'];
     if (zone.spec.tsigKeySecretRef) {
       const secret = await this.secrets.read(namespace, zone.spec.tsigKeySecretRef.name, changed);
@@ -169,6 +189,15 @@ export class SecondaryZoneController {
       this.handed.set(key, { uid: zone.metadata.uid, generation: zone.metadata.generation, inputs });
     }
 
+    let dnssec: SigningOutcome | undefined;
+    if (this.signing.involved('SecondaryZone', zone.metadata, policyName, zone.status?.dnssec)) {
+      dnssec = await this.signing.step({ kind: 'SecondaryZone', metadata: zone.metadata, conditions: zone.status?.conditions, origin, owner, policyName, policy, zone: await this.copy(key, origin, owner) });
+      for (const e of dnssec.events) {
+        await this.o.kube.recordEvent({ kind: 'SecondaryZone', metadata: zone.metadata }, e).catch((err: unknown) => this.o.log.warn('could not record an event', { key, error: describeKubeError(err) }));
+      }
+      others.splice(0, 2, ...dnssec.conditions);
+    } else others.splice(0, 2, { type: DNSSEC_CONDITION, input: undefined }, { type: DS_PUBLISHED_CONDITION, input: undefined });
+
     const state = await step(`read the control server's report on ${origin}`, () => this.o.store.secondaryState(origin));
     // Nothing transferred yet: no pod can serve it, so none is asked.
     let progress: CloudServingStatus[] = [];
@@ -181,10 +210,22 @@ export class SecondaryZoneController {
     const ready = secondaryReadyCondition(zone, state, progress, missing);
     // Propagating is progress, not a fault: a Normal Event (docs/operator.md).
     const eventType = ready.status === 'False' && ready.reason !== SecondaryReason.Propagating ? 'Warning' : 'Normal';
-    await this.status(key, zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin, ...unsigned }, ready, eventType, others);
+    await this.status(key, zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin, ...(dnssec?.status ? { dnssec: dnssec.status } : {}) }, ready, eventType, others);
     this.o.onState?.(key, ready.reason);
     // A missing cloud is not waited for at 2 s: a new cloud requeues every SecondaryZone.
-    return { requeueAfterMs: ready.status === 'True' || ready.reason === SecondaryReason.UnknownCloud || ready.reason === SecondaryReason.NoNameserverCloud ? READY_POLL_MS : NOT_READY_POLL_MS };
+    const poll = ready.status === 'True' || ready.reason === SecondaryReason.UnknownCloud || ready.reason === SecondaryReason.NoNameserverCloud ? READY_POLL_MS : NOT_READY_POLL_MS;
+    return { requeueAfterMs: Math.min(poll, dnssec?.requeueAfterMs ?? poll) };
+  }
+
+  /** The zone as last transferred (signed or not), for its TTLs; undefined before the first transfer. */
+  private async copy(key: string, origin: string, owner: string): Promise<DnsZone | undefined> {
+    const stored = await step(`read zone ${origin} from the store`, () => this.o.store.getZone(origin));
+    if (!stored || (stored.owner !== undefined && stored.owner !== owner)) return undefined;
+    const kept = this.copies.get(key);
+    if (kept?.serial === stored.serial) return kept.zone;
+    const zone = zoneOf(stored);
+    this.copies.set(key, { serial: stored.serial, zone });
+    return zone;
   }
 
   private async status(key: string, zone: SecondaryZone, fields: Omit<SecondaryZoneStatus, 'conditions' | 'observedGeneration'>, ready: ConditionInput, eventType: 'Normal' | 'Warning', others: ReadonlyArray<{ readonly type: string; readonly input: ConditionInput | undefined }>): Promise<void> {
@@ -203,6 +244,9 @@ export class SecondaryZoneController {
   }
 
   private forget(key: string): void {
+    const [namespace, name] = key.split('/') as [string, string];
+    this.signing.forget('SecondaryZone', namespace, name);
+    this.copies.delete(key);
     this.handed.delete(key);
     this.statuses.forget(key);
   }

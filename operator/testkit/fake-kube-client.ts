@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { OwnedSecret } from '../kube/owned-object';
 import { PLURALS, type DeploymentState, type DnsfleetKind, type EventRecord, type EventSubject, type KindTypes, type KubeClient, type LeaseState, type StatusOf, type WatchEvents } from '../kube/client';
 
 /**
@@ -59,7 +60,7 @@ interface StoredLease {
 type AnyObject = KindTypes[DnsfleetKind];
 type Handlers = WatchEvents<AnyObject>;
 
-const WRITES: ReadonlySet<keyof KubeClient> = new Set<keyof KubeClient>(['patchStatus', 'setFinalizers', 'apply', 'recordEvent', 'writeLease', 'releaseLease']);
+const WRITES: ReadonlySet<keyof KubeClient> = new Set<keyof KubeClient>(['patchStatus', 'setFinalizers', 'apply', 'applySecret', 'createSecret', 'recordEvent', 'writeLease', 'releaseLease']);
 
 /** RFC 7386 JSON merge patch: objects merge key by key, `null` removes a key, anything else replaces. */
 function mergePatch(target: unknown, patch: unknown): unknown {
@@ -84,6 +85,7 @@ export class FakeKubeClient implements KubeClient {
   private readonly owned = new Map<string, AppliedObject>();
   private readonly deployments = new Map<string, { readyReplicas: number }>();
   private readonly secrets = new Map<string, Record<string, string>>();
+  private readonly secretObjects = new Map<string, OwnedSecret>();
   private readonly leases = new Map<string, StoredLease>();
   private readonly watchers = new Map<DnsfleetKind, Set<Handlers>>();
   private readonly failures = new Map<keyof KubeClient, unknown[]>();
@@ -172,6 +174,12 @@ export class FakeKubeClient implements KubeClient {
   setSecret(namespace: string, name: string, data: Record<string, string> | undefined): void {
     if (data === undefined) this.secrets.delete(`${namespace}/${name}`);
     else this.secrets.set(`${namespace}/${name}`, { ...data });
+  }
+
+  /** The Secret last written by `applySecret` or `createSecret` (labels, owner references, base64 data). */
+  secretObject(namespace: string, name: string): OwnedSecret | undefined {
+    const o = this.secretObjects.get(`${namespace}/${name}`);
+    return o === undefined ? undefined : structuredClone(o);
   }
 
   /** Sets a Lease as another replica would have written it. */
@@ -280,6 +288,18 @@ export class FakeKubeClient implements KubeClient {
     return data === undefined ? undefined : { ...data };
   }
 
+  async applySecret(secret: OwnedSecret): Promise<void> {
+    this.enter('applySecret', [secret]);
+    this.keepSecret(secret);
+  }
+
+  async createSecret(secret: OwnedSecret): Promise<boolean> {
+    this.enter('createSecret', [secret]);
+    if (this.secrets.has(`${secret.metadata.namespace}/${secret.metadata.name}`)) return false;
+    this.keepSecret(secret);
+    return true;
+  }
+
   async recordEvent(subject: EventSubject, event: EventRecord): Promise<void> {
     this.enter('recordEvent', [subject, event]);
     this.events.push({ subject: structuredClone(subject), event: { ...event } });
@@ -315,6 +335,12 @@ export class FakeKubeClient implements KubeClient {
     this.calls.push({ method, args });
     const queue = this.failures.get(method);
     if (queue && queue.length > 0) throw queue.shift();
+  }
+
+  private keepSecret(secret: OwnedSecret): void {
+    const key = `${secret.metadata.namespace}/${secret.metadata.name}`;
+    this.secretObjects.set(key, structuredClone(secret));
+    this.secrets.set(key, Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])));
   }
 
   private key(kind: DnsfleetKind, namespace: string | undefined, name: string): string {

@@ -11,9 +11,13 @@ import { ensureFinalizer, hasFinalizer, lookAgainOnConflict, removeFinalizer } f
 import { StatusMemory, updateStatus } from '../status-writer';
 import { SECRET_RECHECK_MS, TsigSecrets } from '../tsig-secrets';
 import { CUSTOMER_SECONDARIES_CONDITION, customerSecondariesCondition, logLeftOut, readCustomerSecondaries } from '../customer-secondaries';
-import { DNSSEC_CONDITION, dnssecCondition } from '../dnssecpolicy/signing-status';
+import { DNSSEC_CONDITION } from '../dnssecpolicy/signing-status';
+import { DS_PUBLISHED_CONDITION } from '../dnssec/dnssec-status';
+import { KeyRecords } from '../dnssec/key-secret';
+import { ZoneSigning, type SigningOutcome } from '../dnssec/zone-dnssec';
+import type { ConditionInput } from '../conditions';
 import { cloudProgress, readyCondition, ZoneReason, zoneReadyEvent } from './zone-status';
-import { writeZone, type ZoneWritten } from './zone-write';
+import { writeUnsigned, writeZone, type BuiltUnsigned, type ZoneWritten } from './zone-write';
 
 /**
  * Reconciles one Zone: a straight list of steps that each return early (CloudNativePG's shape).
@@ -30,8 +34,15 @@ import { writeZone, type ZoneWritten } from './zone-write';
  * 5. read what the clouds' pods serve, decide `Ready`, and write the status if it changed;
  *    until every pod serves the serial, look again soon, then less often.
  *
- * Beside `Ready` (served or not) it owns `DNSSEC` (while the zone names a policy: not signed, and
- * why) and `CustomerSecondaries` (while it lists some: whether each one's key could be read).
+ * A Zone that names a DNSSECPolicy (or is still being unsigned) is built and checked the same way
+ * but not written by step 4: step 4b runs its key lifecycle every reconcile (operator/dnssec) and
+ * hands the control server the sealed signing order with the unsigned version; the control server
+ * writes the signed snapshot under the Zone's owner tag. While the store holds no signed entry
+ * (no key signs yet, or the zone was just unsigned) step 4b writes the unsigned version itself.
+ *
+ * Beside `Ready` (served or not) it owns `DNSSEC` and `DSPublished` (while the zone takes part in
+ * signing: where it is, and what the user must do at the parent) and `CustomerSecondaries`
+ * (while it lists some: whether each one's key could be read).
  * A Secret is not watched, so a zone whose customer secondary waits for one looks again every 30 s.
  */
 
@@ -58,7 +69,12 @@ export interface ZoneControllerOptions {
   readonly onState?: (key: string, reason: string | undefined) => void;
   /** Who owns each zone name (ADR 0008); without it every Zone may write (its writes still carry its owner tag). */
   readonly names?: ZoneNames;
+  /** The zones' key lifecycles (shared with the SecondaryZone controller); one without a key-encryption key (nothing signs) when not given. */
+  readonly signing?: ZoneSigning;
 }
+
+/** How often a signed zone reads the control server's report once it serves. */
+const SIGNED_REPORT_POLL_MS = 60_000;
 
 /** The slowest look at a zone whose pods are still catching up (a cloud whose pods never come). */
 const SLOWEST_PROGRESS_POLL_MS = 5000;
@@ -70,6 +86,8 @@ interface Pass {
   /** Digest of the inputs: uid, generation, customer secondaries' targets, store epoch. */
   readonly inputs: string;
   readonly written: ZoneWritten;
+  /** A signed Zone's last good unsigned version (kept when a later version is refused). */
+  readonly unsigned?: BuiltUnsigned;
 }
 
 export class ZoneController {
@@ -78,9 +96,11 @@ export class ZoneController {
   private readonly passes = new Map<string, Pass>();
   private readonly statuses = new StatusMemory<'Zone'>();
   private readonly secrets: TsigSecrets;
+  private readonly signing: ZoneSigning;
 
   constructor(private readonly o: ZoneControllerOptions) {
     this.secrets = o.secrets ?? new TsigSecrets(o.kube);
+    this.signing = o.signing ?? new ZoneSigning({ store: o.store, log: o.log, records: new KeyRecords(o.kube), ...(o.now ? { now: o.now } : {}) });
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -118,20 +138,51 @@ export class ZoneController {
     let pass = this.passes.get(key);
     const changed = !pass || pass.uid !== zone.metadata.uid || pass.generation !== zone.metadata.generation;
     const customer = await readCustomerSecondaries(this.secrets, namespace, zone.spec.secondaries, changed);
-    const inputs = digest([zone.metadata.uid, zone.metadata.generation, customer.targets, this.o.storeEpoch?.()]);
+    const signing = this.signing.involved('Zone', zone.metadata, zone.spec.dnssecPolicy, zone.status?.dnssec);
+    const inputs = digest([zone.metadata.uid, zone.metadata.generation, customer.targets, this.o.storeEpoch?.(), signing]);
+    const context = { store: this.o.store, log: this.o.log, now: this.o.now, event: (e: EventRecord) => this.event(zone, e) };
     if (pass?.inputs !== inputs) {
-      const written = await writeZone({ store: this.o.store, log: this.o.log, now: this.o.now, event: (e) => this.event(zone, e) }, key, zone, owner, customer.targets);
+      const written = await writeZone(context, key, zone, owner, customer.targets, signing);
       if ('refused' in written) return this.refuse(key, zone, admissionOfOwnedError(written.refused));
-      pass = { uid: zone.metadata.uid, generation: zone.metadata.generation, inputs, written };
+      const unsigned = written.unsigned ?? (signing && pass && pass.uid === zone.metadata.uid ? pass.unsigned : undefined);
+      pass = { uid: zone.metadata.uid, generation: zone.metadata.generation, inputs, written, ...(unsigned ? { unsigned } : {}) };
       this.passes.set(key, pass);
     }
-    return this.report(key, zone, pass.written, customer.problems);
+    let dnssec: SigningOutcome | undefined;
+    let serial: number | undefined;
+    if (signing && pass.unsigned) {
+      // Step 4b: the key lifecycle, every reconcile (its timers and the annotations are not in the Zone's generation).
+      const built = pass.unsigned;
+      const snap = built.snapshot;
+      dnssec = await this.signing.step({
+        kind: 'Zone',
+        metadata: zone.metadata,
+        conditions: zone.status?.conditions,
+        origin: snap.origin,
+        owner,
+        policyName: zone.spec.dnssecPolicy,
+        policy: zone.spec.dnssecPolicy === undefined ? undefined : this.o.policy(namespace, zone.spec.dnssecPolicy),
+        zone: built.zone,
+        unsigned: { serial: snap.serial, text: snap.text, clouds: snap.clouds, ...(snap.secondaries ? { secondaries: snap.secondaries } : {}) },
+        neverServedUnsigned: zone.status?.writtenZoneName === undefined,
+      });
+      for (const e of dnssec.events) this.event(zone, e);
+      if (!dnssec.signed) {
+        const out = await writeUnsigned(context, key, built, dnssec.unsignedAfterSerial);
+        if ('refused' in out) return this.refuse(key, zone, admissionOfOwnedError(out.refused));
+        serial = out.serial;
+      }
+    }
+    return this.report(key, zone, pass.written, customer.problems, dnssec, serial);
   }
 
   /** Step 1: the Zone leaves the clouds (its current and its last written name), then the finalizer goes. */
   private async remove(key: string, zone: Zone, owner: string): Promise<void> {
     const origin = storeOrigin(zone.spec.zoneName);
     const written = zone.status?.writtenZoneName;
+    // The signer first, or it would write the signed version again; the key Secret goes with the Zone (owner reference).
+    if (written && written !== origin) await step(`remove the signed entry of ${written} from the store`, () => this.o.store.deleteSigned(written, owner));
+    await this.signing.remove('Zone', zone.metadata, origin, owner);
     if (written) await step(`remove zone ${written} from the store`, () => this.o.store.deleteZone(written, owner));
     const version = await step(`remove zone ${origin} from the store`, () => this.o.store.deleteZone(origin, owner));
     this.o.log.info('zone removed from the clouds', { zone: zone.spec.zoneName, key, version });
@@ -140,11 +191,14 @@ export class ZoneController {
   }
 
   /** Step 5: the cheap part, run on every reconcile: the pods' reports, the conditions, the status. */
-  private async report(key: string, zone: Zone, written: ZoneWritten, problems: readonly string[]): Promise<ReconcileResult | void> {
-    const namespace = zone.metadata.namespace ?? 'default';
+  private async report(key: string, zone: Zone, written: ZoneWritten, problems: readonly string[], dnssec?: SigningOutcome, writtenSerial?: number): Promise<ReconcileResult | void> {
     const origin = storeOrigin(zone.spec.zoneName);
     const status: ZoneStatus = zone.status ?? {};
-    const serial = written.fields.serial ?? status.serial ?? 0;
+    // `status.serial` is the unsigned version's; a signed zone is served with the control server's serial.
+    const serial = writtenSerial ?? written.fields.serial ?? status.serial ?? 0;
+    const signedReport = dnssec?.signed ? dnssec.report : undefined;
+    const awaitingSigner = dnssec?.signed === true && (signedReport?.signedSerial === undefined || signedReport.unsignedSerial !== serial);
+    const servedSerial = dnssec?.signed && signedReport?.signedSerial !== undefined ? signedReport.signedSerial : serial;
     // Named clouds that do not exist are reported, not waited for: a new cloud requeues every Zone.
     const known = this.o.clouds();
     const named = zone.spec.nameserverClouds;
@@ -155,18 +209,18 @@ export class ZoneController {
     if (written.build.ok) {
       const reports = new Map<string, PodReport[]>();
       for (const cloud of clouds) reports.set(cloud, await step(`read the reports of cloud ${cloud}'s pods`, () => this.o.store.servedBy(cloud)));
-      progress = cloudProgress(origin, serial, clouds, reports);
+      progress = cloudProgress(origin, servedSerial, clouds, reports);
     }
-    const ready = readyCondition(written.build, progress, missing);
-    const policyName = zone.spec.dnssecPolicy;
-    const dnssec = dnssecCondition(namespace, policyName, policyName === undefined ? undefined : this.o.policy(namespace, policyName));
+    let ready: ConditionInput = readyCondition(written.build.ok ? { ok: true, serial: servedSerial } : written.build, progress, missing);
+    if (written.build.ok && awaitingSigner && (ready.status === 'True' || ready.reason === ZoneReason.Propagating)) ready = { type: 'Ready', status: 'False', reason: ZoneReason.Propagating, message: `serial ${serial} waiting for the control server to sign it` };
     const customer = customerSecondariesCondition(zone.spec.secondaries?.length ?? 0, problems);
     logLeftOut(this.o.log, key, status.conditions, customer, problems);
     const fields = {
       ...written.fields,
+      ...(writtenSerial !== undefined ? { serial: writtenSerial } : {}),
       clouds: progress,
-      // Not signed: `kubectl get zones` shows it in the DNSSEC column.
-      ...(policyName !== undefined ? { dnssec: { state: 'disabled' as const } } : {}),
+      // `kubectl get zones` shows the state in the DNSSEC column.
+      ...(dnssec?.status ? { dnssec: dnssec.status } : {}),
     };
     const now = await updateStatus(this.o.kube, this.o.log, 'Zone', zone, {
       fields,
@@ -174,16 +228,22 @@ export class ZoneController {
       now: this.o.now,
       readyEvent: zoneReadyEvent,
       others: [
-        { type: DNSSEC_CONDITION, input: dnssec },
+        ...(dnssec?.conditions ?? [
+          { type: DNSSEC_CONDITION, input: undefined },
+          { type: DS_PUBLISHED_CONDITION, input: undefined },
+        ]),
         { type: CUSTOMER_SECONDARIES_CONDITION, input: customer },
       ],
     });
     this.statuses.remember(key, zone, now);
     this.o.onState?.(key, ready.reason);
     const polls: number[] = [];
-    if (written.build.ok && ready.reason === ZoneReason.Propagating) polls.push(this.progressPoll(key, serial));
+    if (written.build.ok && ready.reason === ZoneReason.Propagating) polls.push(this.progressPoll(key, servedSerial));
     else this.propagatingSince.delete(key);
     if (problems.length > 0) polls.push(SECRET_RECHECK_MS);
+    if (dnssec?.requeueAfterMs !== undefined) polls.push(dnssec.requeueAfterMs);
+    // The control server's report is not a watch event: a signed zone looks at it now and then (signature refreshes, problems).
+    if (dnssec?.signed) polls.push(SIGNED_REPORT_POLL_MS);
     return polls.length > 0 ? { requeueAfterMs: Math.min(...polls) } : undefined;
   }
 
@@ -195,6 +255,8 @@ export class ZoneController {
   }
 
   private forget(key: string): void {
+    const [namespace, name] = key.split('/') as [string, string];
+    this.signing.forget('Zone', namespace, name);
     this.passes.delete(key);
     this.propagatingSince.delete(key);
     this.statuses.forget(key);
@@ -223,6 +285,6 @@ export class ZoneController {
 }
 
 /** The inputs of a pass, as one value to compare (the keys of customer secondaries are not kept in clear). */
-function digest(inputs: readonly [string | undefined, number | undefined, readonly OutboundTarget[], string | undefined]): string {
+function digest(inputs: readonly [string | undefined, number | undefined, readonly OutboundTarget[], string | undefined, boolean]): string {
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
 }

@@ -3,11 +3,14 @@ import type { Zone, ZoneStatus } from '../../crds/v1alpha1/zone';
 import { ManifestError } from '../../dataplane/manifest/documents';
 import { apiObjectLocator, buildZone } from '../../dataplane/manifest/zone-manifest';
 import { snapshotOf } from '../../dataplane/store/snapshot';
-import { storeOrigin, ZoneOwnedError, type OutboundTarget, type StoredZone, type ZoneStore } from '../../dataplane/store/zone-store';
+import { storeOrigin, ZoneOwnedError, type OutboundTarget, type ZoneSnapshot, type ZoneStore } from '../../dataplane/store/zone-store';
+import type { Zone as DnsZone } from '../../dataplane/zone/zone';
 import type { Logger } from '../../dataplane/log/log';
 import type { EventRecord } from '../kube/client';
 import { causeOf, step } from '../reconcile-error';
 import { keepStoredSerial } from './stored-serial';
+import { serialAdd, serialCompare } from '../../dataplane/zone/serial';
+import { withSerial } from '../../dataplane/zone/zone';
 import { ownSerialProblem, ZoneReason, type BuildOutcome } from './zone-status';
 
 /**
@@ -31,6 +34,20 @@ export interface ZoneWritten {
   readonly build: BuildOutcome;
   /** The status fields it sets; none when the version was refused (the status keeps the last good one's). */
   readonly fields: Pick<ZoneStatus, 'serial' | 'specDigest' | 'writtenZoneName'>;
+  /**
+   * With `signing`: the version built and not written, for the signer (`putSigned`) or, while the
+   * store holds no signed entry, for `writeUnsigned`.
+   */
+  readonly unsigned?: BuiltUnsigned;
+}
+
+/** A built version of a signed Zone, as the signer and the store take it. */
+export interface BuiltUnsigned {
+  readonly zone: DnsZone;
+  readonly snapshot: ZoneSnapshot;
+  /** dnsfleet manages the serial (the zone data has no SOA of its own): it may raise it. */
+  readonly managedSerial: boolean;
+  readonly warnings: readonly string[];
 }
 
 export interface ZoneWriteContext {
@@ -41,14 +58,23 @@ export interface ZoneWriteContext {
   readonly event: (event: EventRecord) => void;
 }
 
-export async function writeZone(c: ZoneWriteContext, key: string, zone: Zone, owner: string, targets: readonly OutboundTarget[]): Promise<ZoneWritten | { readonly refused: ZoneOwnedError }> {
+/**
+ * `signing`: the Zone takes part in signing (operator/dnssec): it is built and checked, but not
+ * written; its serial goes forward from the unsigned version last handed to the signer (the
+ * store's snapshot is the signed one, with the control server's serial).
+ */
+export async function writeZone(c: ZoneWriteContext, key: string, zone: Zone, owner: string, targets: readonly OutboundTarget[], signing = false): Promise<ZoneWritten | { readonly refused: ZoneOwnedError }> {
   const { namespace = 'default', name } = zone.metadata;
   const origin = storeOrigin(zone.spec.zoneName);
   const status = zone.status ?? {};
   const previous = status.serial !== undefined && status.specDigest ? { serial: status.serial, specDigest: status.specDigest } : undefined;
-  const found = await step(`read zone ${origin} from the store`, () => c.store.getZone(origin));
+  const signedEntry = signing ? await step(`read the signed entry of ${origin}`, () => c.store.getSigned(origin)) : undefined;
+  const found: ZoneSnapshot | undefined =
+    signedEntry?.unsigned && signedEntry.owner === owner
+      ? { origin, owner, serial: signedEntry.unsigned.serial, text: signedEntry.unsigned.text, clouds: signedEntry.unsigned.clouds, ...(signedEntry.unsigned.secondaries ? { secondaries: signedEntry.unsigned.secondaries } : {}) }
+      : await step(`read zone ${origin} from the store`, () => c.store.getZone(origin));
   // Another owner's snapshot (a stale view) says nothing about this Zone's serial.
-  const stored: StoredZone | undefined = found && (!found.owner || found.owner === owner) ? found : undefined;
+  const stored: ZoneSnapshot | undefined = found && (!found.owner || found.owner === owner) ? found : undefined;
 
   const now = Math.floor((c.now?.() ?? new Date()).getTime() / 1000);
   const locator = apiObjectLocator('Zone', namespace, name);
@@ -65,6 +91,17 @@ export async function writeZone(c: ZoneWriteContext, key: string, zone: Zone, ow
   const serialProblem = built.managedSerial ? undefined : ownSerialProblem(snapshot.serial, snapshot.text, stored);
   if (serialProblem) return rejected(c, key, { ok: false, reason: ZoneReason.SerialNotIncreased, message: serialProblem });
 
+  const fields = { serial: built.zone.serial, ...(built.managedSerial ? { specDigest: built.managedSerial.specDigest } : {}), writtenZoneName: origin };
+  if (signing) {
+    // The old name of a renamed Zone still leaves the clouds; the new one is the signer's to write.
+    if (status.writtenZoneName && status.writtenZoneName !== origin) {
+      await step(`remove the old name ${status.writtenZoneName} from the store`, () => c.store.deleteZone(status.writtenZoneName!, owner));
+      await step(`remove the old name ${status.writtenZoneName} from the signer`, () => c.store.deleteSigned(status.writtenZoneName!, owner));
+    }
+    // Once per version built, as for an unsigned zone written.
+    if (built.warnings.length > 0) c.event({ type: 'Warning', reason: ZoneReason.ZoneWarnings, action: 'WriteZone', note: `serial ${snapshot.serial}: ${built.warnings.join('; ')}` });
+    return { build: { ok: true, serial: built.zone.serial }, fields, unsigned: { zone: built.zone, snapshot, managedSerial: built.managedSerial !== undefined, warnings: built.warnings } };
+  }
   try {
     if (status.writtenZoneName && status.writtenZoneName !== origin) {
       // The Zone was renamed: its old name leaves the clouds.
@@ -88,10 +125,35 @@ export async function writeZone(c: ZoneWriteContext, key: string, zone: Zone, ow
     if (cause instanceof ZoneOwnedError) return { refused: cause };
     throw err;
   }
-  return {
-    build: { ok: true, serial: built.zone.serial },
-    fields: { serial: built.zone.serial, ...(built.managedSerial ? { specDigest: built.managedSerial.specDigest } : {}), writtenZoneName: origin },
-  };
+  return { build: { ok: true, serial: built.zone.serial }, fields };
+}
+
+/**
+ * Writes a signed Zone's unsigned version for the clouds while the store holds no signed entry
+ * for it (its keys are not signing yet, or it was just unsigned). After unsigning, a managed
+ * serial goes past the last signed one (`after`, RFC 1982), or secondaries and caches would keep
+ * the signed version; a serial the user manages is theirs to raise. Returns the serial written.
+ */
+export async function writeUnsigned(c: ZoneWriteContext, key: string, built: BuiltUnsigned, after?: number): Promise<{ serial: number } | { readonly refused: ZoneOwnedError }> {
+  let snapshot = built.snapshot;
+  if (after !== undefined && built.managedSerial && serialCompare(snapshot.serial, after) <= 0) {
+    const serial = serialAdd(after, 1);
+    snapshot = { ...snapshotOf(withSerial(built.zone, serial), snapshot.clouds, snapshot.secondaries), owner: snapshot.owner };
+  }
+  const origin = snapshot.origin;
+  try {
+    const stored = await step(`read zone ${origin} from the store`, () => c.store.getZone(origin));
+    if (!stored || stored.owner !== snapshot.owner || stored.serial !== snapshot.serial || stored.text !== snapshot.text || !isDeepStrictEqual(stored.clouds, snapshot.clouds) || !isDeepStrictEqual(stored.secondaries, snapshot.secondaries)) {
+      const version = await step(`write zone ${origin} serial ${snapshot.serial} to the store`, () => c.store.putZone(snapshot));
+      c.log.info('zone written for the clouds, unsigned', { zone: origin, serial: snapshot.serial, version, key });
+      c.event({ type: 'Normal', reason: ZoneReason.Updated, action: 'WriteZone', note: `serial ${snapshot.serial} written for the nameserver clouds (unsigned)` });
+    }
+  } catch (err) {
+    const cause = causeOf(err);
+    if (cause instanceof ZoneOwnedError) return { refused: cause };
+    throw err;
+  }
+  return { serial: snapshot.serial };
 }
 
 function rejected(c: ZoneWriteContext, key: string, build: BuildOutcome & { ok: false }): ZoneWritten {
