@@ -206,7 +206,7 @@ export interface DNSSECPolicyStatus {
   /**
    * `Ready` is owned by the DNSSEC policy controller (operator/dnssecpolicy): True (`Valid`)
    * when the policy is sound; False (`Invalid`) for what the schema cannot check (timing rules
-   * that relate several durations). This version signs no zone with it yet.
+   * that relate several durations).
    */
   conditions?: Condition[];
 }
