@@ -103,7 +103,12 @@ export class SecondaryManager implements SecondaryCopies {
 
   async publishUnsigned(origin: string): Promise<void> {
     const e = this.zones.get(origin);
-    if (e?.copy) await this.o.store.putZone(await this.copyOf(e.copy.zone, e.config));
+    if (!e?.copy) return;
+    // A deleted SecondaryZone loses its configuration before its signed entry (the operator's
+    // order): this manager may not have seen that yet (it polls), the store has.
+    const config = await this.o.store.getSecondary(origin);
+    if (!config || config.owner !== e.config.owner) return;
+    await this.o.store.putZone(await this.copyOf(e.copy.zone, e.config));
   }
 
   private now(): number {

@@ -121,6 +121,9 @@ export class SecondaryZoneController {
     const owner = ownerTag('SecondaryZone', namespace, zone.metadata.name);
     if (zone.metadata.deletionTimestamp) {
       if (!hasFinalizer(zone, SECONDARY_ZONE_FINALIZER)) return;
+      // The configuration first: the control server writes a secondary zone's unsigned copy again
+      // when its signed entry goes, unless the configuration went before it.
+      for (const name of new Set([origin, zone.status?.writtenZoneName ?? origin])) await step(`remove ${name} from the control server`, () => this.o.store.deleteSecondary(name, owner));
       await this.signing.remove('SecondaryZone', zone.metadata, origin, owner);
       for (const name of new Set([origin, zone.status?.writtenZoneName ?? origin])) await this.removeFromStore(name, owner);
       this.o.log.info('secondary zone removed from the control server and the clouds', { zone: origin, key });
