@@ -40,7 +40,8 @@ export function recordTtl(rrset: RRset, i: number): number {
  * has a million names. Iteration keeps the order in which the types were added (zone order).
  */
 export class RRsetList {
-  private readonly items: RRset[] = [];
+  /** Exactly as long as it holds (an array grown by push keeps room for 16 more, per name). */
+  private items: RRset[] = [];
 
   get size(): number {
     return this.items.length;
@@ -57,9 +58,17 @@ export class RRsetList {
   }
 
   set(rrset: RRset): void {
-    const i = this.items.findIndex((r) => r.type === rrset.type);
-    if (i >= 0) this.items[i] = rrset;
-    else this.items.push(rrset);
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      if (items[i]!.type === rrset.type) {
+        items[i] = rrset;
+        return;
+      }
+    }
+    const grown = new Array<RRset>(items.length + 1);
+    for (let i = 0; i < items.length; i++) grown[i] = items[i]!;
+    grown[items.length] = rrset;
+    this.items = grown;
   }
 
   values(): IterableIterator<RRset> {
