@@ -3,12 +3,13 @@ import { RRType } from '../dns/constants';
 import { DnsfleetError } from '../dns/error';
 import type { Name } from '../dns/name';
 import { LayeredMap } from '../zone/layered-map';
+import { RdataSlab } from '../zone/rdata-slab';
 import { serialCompare } from '../zone/serial';
 import { Zone, ZoneNode, type RRset } from '../zone/zone';
 import { withTtls } from '../zone/zone-builder';
 import { compareRdata, canonicalRdata } from './canonical';
 import { CDNSKEY_DELETE_RDATA, CDS_DELETE_RDATA, DigestType, cdnskeyRdata, cdsRdata, dnskeyRdata, type SigningKey } from './keys';
-import { RRsetSigner, joinSignature, parseRrsig, type SignatureTimes } from './rrsig';
+import { RRsetSigner, parseRrsig, type SignatureTimes } from './rrsig';
 
 /**
  * Signing a zone version (RFC 4035 §2): every authoritative RRset gets an RRSIG from each active
@@ -331,6 +332,8 @@ export function signJobs(plan: SigningPlan): Uint8Array[] {
 export function assembleSignedZone(plan: SigningPlan, signatures: readonly Uint8Array[]): Zone {
   if (signatures.length !== plan.jobs.length) throw new SignZoneError(`${signatures.length} signatures for ${plan.jobs.length} jobs`);
   let added = 0;
+  // The RRSIGs in shared slabs: a signed zone of millions of signatures holds no ArrayBuffer per signature.
+  const slab = new RdataSlab();
   const put = (key: string, rdata: Uint8Array[], ttls: number[]): void => {
     const node = plan.nodes.get(key)!;
     node.rrsets.set(withTtls({ owner: node.name, type: RRType.RRSIG, ttl: Math.min(...ttls), rdata }, ttls));
@@ -346,7 +349,7 @@ export function assembleSignedZone(plan: SigningPlan, signatures: readonly Uint8
     const ttls = kept ? [...kept.ttls] : [];
     for (; i < jobs.length && jobs[i]!.nodeKey === key; i++) {
       const job = jobs[i]!;
-      rdata.push(joinSignature(job.data.subarray(0, job.headerLength), signatures[i]!));
+      rdata.push(slab.join(job.data.subarray(0, job.headerLength), signatures[i]!));
       ttls.push(job.ttl);
     }
     put(key, rdata, ttls);

@@ -15,16 +15,28 @@ export class RdataSlab {
 
   constructor(private readonly size = 256 * 1024) {}
 
+  /** `head` then `tail` in one view: an RRSIG's rdata, its header and the signature (RFC 4034 §3.1). */
+  join(head: Uint8Array, tail: Uint8Array): Uint8Array {
+    const view = this.alloc(head.length + tail.length);
+    view.set(head, 0);
+    view.set(tail, head.length);
+    return view;
+  }
+
   /** A copy of `bytes` in the current slab (or its own buffer when larger than a sixteenth of one). */
   copy(bytes: Uint8Array): Uint8Array {
-    const length = bytes.length;
-    if (length * 16 > this.size) return bytes.slice();
+    const view = this.alloc(bytes.length);
+    view.set(bytes);
+    return view;
+  }
+
+  private alloc(length: number): Uint8Array {
+    if (length * 16 > this.size) return new Uint8Array(length);
     if (this.used + length > this.buffer.byteLength) {
       this.buffer = new ArrayBuffer(this.size);
       this.used = 0;
     }
     const view = new Uint8Array(this.buffer, this.used, length);
-    view.set(bytes);
     this.used += length;
     return view;
   }

@@ -32,6 +32,9 @@ export class ZoneCheckError extends DnsfleetError {
   }
 }
 
+/** A builder used after it was built (a programming error: make a new one). */
+export class ZoneBuilderError extends DnsfleetError {}
+
 export function formatProblem(p: ZoneProblem): string {
   if (!p.source) return p.message;
   return p.source.line !== undefined ? `${p.source.source}:${p.source.line}: ${p.message}` : `${p.source.source}: ${p.message}`;
@@ -96,13 +99,15 @@ const NO_PLACES: RecordPlaces = { first: () => undefined, second: () => undefine
 const LINEAR_DUPLICATE_CHECK = 16;
 
 /**
- * Collects records, then checks and freezes them into a `Zone`. Warnings are kept for the caller
- * to log; problems reject the zone.
+ * Collects records, then checks and freezes them into a `Zone`, once: the records move into the
+ * zone as it is built. Warnings are kept for the caller to log; problems reject the zone.
  */
 export class ZoneBuilder {
   private readonly sets = new Map<string, PendingSet[]>();
   /** The rdata of the records, copied into shared slabs (rdata-slab.ts). */
   private readonly slab = new RdataSlab();
+  /** A builder builds once: `build` hands its records over to the zone as it goes. */
+  private consumed = false;
   private readonly problems: ZoneProblem[] = [];
   readonly warnings: ZoneProblem[] = [];
   private count = 0;
@@ -111,6 +116,7 @@ export class ZoneBuilder {
 
   /** Adds a record; `source` names where it came from (a file, a field) for error messages. */
   add(record: ZoneRecord, source?: string): this {
+    if (this.consumed) throw new ZoneBuilderError(`the builder of zone ${this.origin} was built already`, { zone: this.origin.toString() });
     const problem = checkRecord(record, this.origin);
     if (problem !== undefined) {
       this.problems.push({ message: problem, source: source === undefined ? undefined : { source, line: record.line } });
@@ -185,8 +191,14 @@ export class ZoneBuilder {
       second: (type) => secondPlace(setOf(current, type)),
       order: (type) => setOf(current, type)?.order ?? 0,
     };
+    if (this.consumed) throw new ZoneBuilderError(`the builder of zone ${this.origin} was built already`, { zone: this.origin.toString() });
+    this.consumed = true;
+    const apexSets = this.sets.get(this.origin.key);
     for (const [key, sets] of this.sets) {
       if (++n % ITEMS_PER_STEP === 0) yield;
+      // Each name's pending sets go as its node is made: the builder and the zone are not both
+      // whole in memory at the peak of a large load.
+      this.sets.delete(key);
       const node = new ZoneNode(sets[0]!.owner);
       for (const set of sets) {
         // An array grown by push keeps room for more; the zone's keeps its records only.
@@ -205,7 +217,7 @@ export class ZoneBuilder {
       problems.push({ message: `zone ${this.origin} has no SOA record at its apex` });
     } else if (soa.rdata.length > 1) {
       // The second SOA is the one too many.
-      const src = secondPlace(setOf(this.sets.get(this.origin.key), RRType.SOA));
+      const src = secondPlace(setOf(apexSets, RRType.SOA));
       problems.push({ message: `zone ${this.origin} has ${soa.rdata.length} SOA records; exactly one is allowed`, source: src });
     }
     if (apex && !apex.rrsets.has(RRType.NS)) {
