@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sign-incremental`: what one small change costs the ZoneSigner
+ * `npm run build && node dist/dataplane/bench/sign-incremental.js`: what one small change costs the ZoneSigner
  * (dataplane/signing/zone-signer.ts) in a signed zone of 1,000,000 records (NSEC3, RFC 9276
  * parameters, one ECDSAP256SHA256 CSK): the zone is signed once, then each round changes one A
  * record and the SOA serial (a ZoneUpdate, as a dynamic update or an IXFR does) and times

@@ -9,7 +9,8 @@
  * this benchmark, outside the timing), and signs what the zone holds: the same RRsets, the same
  * number of signatures. One key signs everything on both sides (ldns-signzone with one KSK;
  * dnsfleet with one CSK). dnsfleet's time is: read and parse the file, build the zone, plan,
- * sign on worker threads (one per core), assemble the signed zone, write the file; a second
+ * sign on worker threads (one per core), assemble the signed zone, write the file (in chunks,
+ * `writeZoneFileChunks`, as text of millions of records is best never one string); a second
  * ratio leaves out the write (dnsfleet serves the signed zone from memory). A second line
  * shows dnsfleet on the zone without the NSEC chain (half the signatures), for reference only.
  *

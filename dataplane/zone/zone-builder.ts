@@ -74,6 +74,13 @@ function secondPlace(set: PendingSet | undefined): SourceRef | undefined {
   return set?.hasSecond && set.secondSource !== undefined ? { source: set.secondSource, line: set.secondLine } : undefined;
 }
 
+function appended<T>(list: readonly T[], item: T): T[] {
+  const out = new Array<T>(list.length + 1);
+  for (let i = 0; i < list.length; i++) out[i] = list[i]!;
+  out[list.length] = item;
+  return out;
+}
+
 function setOf(sets: readonly PendingSet[] | undefined, type: number): PendingSet | undefined {
   if (!sets) return undefined;
   for (let i = 0; i < sets.length; i++) if (sets[i]!.type === type) return sets[i];
@@ -123,13 +130,12 @@ export class ZoneBuilder {
       return this;
     }
     // The RRsets of a name in a short array, not a Map: a name rarely has more than a few types.
-    let sets = this.sets.get(record.owner.key);
-    if (!sets) this.sets.set(record.owner.key, (sets = []));
+    const sets = this.sets.get(record.owner.key);
     const set = setOf(sets, record.type);
     if (!set) {
-      sets.push({
+      const pending: PendingSet = {
         // All RRsets of a name share one Name object: a million records need not mean a million names.
-        owner: sets.length > 0 ? sets[0]!.owner : record.owner,
+        owner: sets ? sets[0]!.owner : record.owner,
         type: record.type,
         ttl: record.ttl,
         rdata: [this.slab.copy(record.rdata)],
@@ -141,7 +147,9 @@ export class ZoneBuilder {
         secondSource: undefined,
         secondLine: undefined,
         order: this.count,
-      });
+      };
+      // Arrays exactly as long as they hold (one grown by push keeps room for 16 more).
+      this.sets.set(record.owner.key, sets ? appended(sets, pending) : [pending]);
       this.count++;
       return this;
     }
