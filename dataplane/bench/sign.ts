@@ -9,7 +9,8 @@
  * this benchmark, outside the timing), and signs what the zone holds: the same RRsets, the same
  * number of signatures. One key signs everything on both sides (ldns-signzone with one KSK;
  * dnsfleet with one CSK). dnsfleet's time is: read and parse the file, build the zone, plan,
- * sign on worker threads (one per core), assemble the signed zone, write the file; a second
+ * sign on worker threads (one per core), assemble the signed zone, write the file (in chunks,
+ * `writeZoneFileChunks`, as text of millions of records is best never one string); a second
  * ratio leaves out the write (dnsfleet serves the signed zone from memory). A second line
  * shows dnsfleet on the zone without the NSEC chain (half the signatures), for reference only.
  *
@@ -20,7 +21,7 @@
  * --algorithms ECDSAP256SHA256,ED25519.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,7 +36,8 @@ import { RRType } from '../dns/constants';
 import { ZoneUpdate } from '../zone/zone-update';
 import { SigningPool } from '../signing/signing-pool';
 import { tempDir } from '../testkit/processes';
-import { zoneText } from '../testkit/zone-text';
+import { writeZoneFileChunks } from '../dns/zonefile/writer';
+import { recordTtl } from '../zone/zone';
 
 const ORIGIN = 'sign-bench.test.';
 
@@ -84,7 +86,7 @@ async function dnsfleet(pool: SigningPool, file: string, out: string, algorithm:
   const t3 = performance.now();
   const signed = assembleSignedZone(plan, signatures);
   const t4 = performance.now();
-  writeFileSync(out, zoneText(signed));
+  writeZone(signed, out);
   const t5 = performance.now();
   const s = (a: number, b: number): string => ((b - a) / 1000).toFixed(1);
   return {
@@ -96,6 +98,20 @@ async function dnsfleet(pool: SigningPool, file: string, out: string, algorithm:
     signatures: plan.jobs.length,
     phases: `read+build ${s(t0, t1)} s, plan ${s(t1, t2)} s, sign ${s(t2, t3)} s (${pool.threads} threads), assemble ${s(t3, t4)} s, write ${s(t4, t5)} s`,
   };
+}
+
+/** The zone as master-file text (the repo's writer, as `testkit/zone-text.ts` writes it), in chunks, never one string. */
+function writeZone(zone: Zone, file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    function* records() {
+      for (const rrset of zone.rrsets()) for (let i = 0; i < rrset.rdata.length; i++) yield { owner: rrset.owner, ttl: recordTtl(rrset, i), type: rrset.type, rdata: rrset.rdata[i]! };
+    }
+    // The text is ASCII (names and strings escaped): latin1 writes it as it is.
+    writeZoneFileChunks(records(), { origin: zone.origin }, (chunk) => writeSync(fd, chunk, null, 'latin1'));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function ldnsSignzone(dir: string, file: string, out: string, algorithm: Algorithm, name: string): Run {

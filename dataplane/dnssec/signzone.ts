@@ -3,12 +3,13 @@ import { RRType } from '../dns/constants';
 import { DnsfleetError } from '../dns/error';
 import type { Name } from '../dns/name';
 import { LayeredMap } from '../zone/layered-map';
+import { RdataSlab } from '../zone/rdata-slab';
 import { serialCompare } from '../zone/serial';
 import { Zone, ZoneNode, type RRset } from '../zone/zone';
 import { withTtls } from '../zone/zone-builder';
 import { compareRdata, canonicalRdata } from './canonical';
 import { CDNSKEY_DELETE_RDATA, CDS_DELETE_RDATA, DigestType, cdnskeyRdata, cdsRdata, dnskeyRdata, type SigningKey } from './keys';
-import { RRsetSigner, joinSignature, parseRrsig, type SignatureTimes } from './rrsig';
+import { RRsetSigner, parseRrsig, type SignatureTimes } from './rrsig';
 
 /**
  * Signing a zone version (RFC 4035 §2): every authoritative RRset gets an RRSIG from each active
@@ -331,6 +332,8 @@ export function signJobs(plan: SigningPlan): Uint8Array[] {
 export function assembleSignedZone(plan: SigningPlan, signatures: readonly Uint8Array[]): Zone {
   if (signatures.length !== plan.jobs.length) throw new SignZoneError(`${signatures.length} signatures for ${plan.jobs.length} jobs`);
   let added = 0;
+  // The RRSIGs in shared slabs: a signed zone of millions of signatures holds no ArrayBuffer per signature.
+  const slab = new RdataSlab();
   const put = (key: string, rdata: Uint8Array[], ttls: number[]): void => {
     const node = plan.nodes.get(key)!;
     node.rrsets.set(withTtls({ owner: node.name, type: RRType.RRSIG, ttl: Math.min(...ttls), rdata }, ttls));
@@ -346,7 +349,7 @@ export function assembleSignedZone(plan: SigningPlan, signatures: readonly Uint8
     const ttls = kept ? [...kept.ttls] : [];
     for (; i < jobs.length && jobs[i]!.nodeKey === key; i++) {
       const job = jobs[i]!;
-      rdata.push(joinSignature(job.data.subarray(0, job.headerLength), signatures[i]!));
+      rdata.push(slab.join(job.data.subarray(0, job.headerLength), signatures[i]!));
       ttls.push(job.ttl);
     }
     put(key, rdata, ttls);
@@ -414,6 +417,73 @@ export function planResign(signed: Zone, unsigned: Zone, changed: Iterable<Name>
     delta += countRecords([copy]);
     layer.set(key, copy);
     planner.node(key, copy);
+  }
+  const nodes = layer as Map<string, ZoneNode>;
+  return { origin, signers, jobs: planner.jobs, reused: planner.reused, nodes, base: signed.nodes, kept: planner.kept, recordCount: signed.recordCount + delta };
+}
+
+/** What a denial chain's incremental update changes (denial.ts `DenialChange`), and the apex's NSEC3PARAM. */
+export interface DenialDelta {
+  readonly upserts: readonly RRset[];
+  readonly removed: readonly Name[];
+  /** NSEC3PARAM (RFC 5155 §4) for the apex, with a chain of NSEC3; absent with NSEC. */
+  readonly nsec3param?: RRset;
+}
+
+/**
+ * Plans the signing of a new version at the cost of its change, denial chain included: `zone` is
+ * the new version (unsigned; its serial already moved), `changed` the names whose node differs
+ * from the version `signed` was made from in any way — records, zone cut flags, an empty
+ * non-terminal that came or went (every name below a cut that appeared or went, then) —, and
+ * `denial` what the chain's incremental update (NsecChain/Nsec3Chain `update`) changed. Visits
+ * those names, the denial owners and the apex; every other node is shared with `signed`, NSEC
+ * and NSEC3 RRsets that did not change included, with their RRSIGs. Signatures of visited RRsets
+ * that did not change are kept while fresh, as in `planSigning` with a previous version.
+ */
+export function planDenialChange(signed: Zone, zone: Zone, changed: Iterable<Name>, denial: DenialDelta, keys: readonly ZoneKey[], options: Omit<SignZoneOptions, 'denial'>): SigningPlan {
+  checkOptions(zone.origin, options);
+  const origin = zone.origin;
+  const { signers, roles } = rolesOf(keys, origin);
+  const keySets = keyRRsets(origin, keys, options);
+  const visit = new Map<string, Name>([[origin.key, origin]]);
+  for (const name of changed) visit.set(name.key, name);
+  const upserts = new Map<string, RRset>();
+  for (const rrset of denial.upserts) {
+    upserts.set(rrset.owner.key, rrset);
+    visit.set(rrset.owner.key, rrset.owner);
+  }
+  const removed = new Set<string>();
+  for (const name of denial.removed) {
+    removed.add(name.key);
+    visit.set(name.key, name);
+  }
+  const layer = new Map<string, ZoneNode | undefined>();
+  const planner = new Planner(origin, signers, roles, options, signed.nodes);
+  let delta = 0;
+  for (const [key, name] of visit) {
+    if (!name.isSubdomainOf(origin)) throw new SignZoneError(`changed name ${name} is outside zone ${origin}`, { zone: origin.toString() });
+    const before = signed.nodes.get(key);
+    if (before) delta -= countRecords([before]);
+    const now = zone.nodes.get(key);
+    const isApex = key === origin.key;
+    let node = now ? unsignedCopy(now, isApex, true, keySets) : undefined;
+    // The denial RRset at this owner: the chain's new one, none when the chain dropped it, else
+    // the one it had (a name whose data changed but not its bit map keeps its NSEC).
+    let rrset = upserts.get(key);
+    if (!rrset && !removed.has(key)) rrset = before?.rrsets.get(RRType.NSEC) ?? before?.rrsets.get(RRType.NSEC3);
+    if (rrset) {
+      if (!node) {
+        // An NSEC3 owner: one label below the apex (RFC 5155 §3.3).
+        if (rrset.owner.parent()?.key !== origin.key) throw new SignZoneError(`denial record ${rrset.owner} has no node in zone ${origin}`, { zone: origin.toString() });
+        node = new ZoneNode(rrset.owner);
+      }
+      node.rrsets.set(rrset);
+    }
+    if (isApex && node && denial.nsec3param) node.rrsets.set(denial.nsec3param);
+    layer.set(key, node);
+    if (!node) continue;
+    delta += countRecords([node]);
+    planner.node(key, node);
   }
   const nodes = layer as Map<string, ZoneNode>;
   return { origin, signers, jobs: planner.jobs, reused: planner.reused, nodes, base: signed.nodes, kept: planner.kept, recordCount: signed.recordCount + delta };

@@ -37,6 +37,21 @@ export class LayeredMap<V> implements ReadonlyMap<string, V> {
     return layer.size * 16 > base.size ? new Map(made) : made;
   }
 
+  /**
+   * The keys whose values may differ between `before` and `after`, at the cost of the layers,
+   * when one is made from the other through `of` (they share a base); undefined when they share
+   * nothing and only a scan of both will tell. A key listed may hold the same value in both.
+   */
+  static changedKeys<V>(before: ReadonlyMap<string, V>, after: ReadonlyMap<string, V>): Iterable<string> | undefined {
+    if (before === after) return [];
+    const a = before instanceof LayeredMap ? (before as LayeredMap<V>) : undefined;
+    const b = after instanceof LayeredMap ? (after as LayeredMap<V>) : undefined;
+    if (b && b.base === before) return b.layer.keys();
+    if (a && a.base === after) return a.layer.keys();
+    if (a && b && a.base === b.base) return new Set([...a.layer.keys(), ...b.layer.keys()]);
+    return undefined;
+  }
+
   get(key: string): V | undefined {
     const layer = this.layer;
     return layer.has(key) ? layer.get(key) : this.base.get(key);

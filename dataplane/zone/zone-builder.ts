@@ -3,6 +3,7 @@ import { Name, bytesToLatin1 } from '../dns/name';
 import { RRClass, RRType, typeToString, isMetaType } from '../dns/constants';
 import { Zone, ZoneNode, type RRset, type SourceRef } from './zone';
 import { ITEMS_PER_STEP, runSteps, type Steps } from './steps';
+import { RdataSlab } from './rdata-slab';
 import { DnsfleetError } from '../dns/error';
 
 /** One record on its way into a zone; `line` is where it was written, when that is known. */
@@ -31,6 +32,9 @@ export class ZoneCheckError extends DnsfleetError {
   }
 }
 
+/** A builder used after it was built (a programming error: make a new one). */
+export class ZoneBuilderError extends DnsfleetError {}
+
 export function formatProblem(p: ZoneProblem): string {
   if (!p.source) return p.message;
   return p.source.line !== undefined ? `${p.source.source}:${p.source.line}: ${p.message}` : `${p.source.source}: ${p.message}`;
@@ -48,11 +52,39 @@ interface PendingSet {
   ttls: number[] | undefined;
   /** Built only for large RRsets; small ones are checked for duplicates by comparison. */
   seen: Set<string> | undefined;
-  /** Where the first record was written, and the second (the first one too many for SOA, CNAME, DNAME). */
-  source: SourceRef | undefined;
-  second: SourceRef | undefined;
+  /**
+   * Where the first record was written, and the second (the first one too many for SOA, CNAME,
+   * DNAME): plain fields, made into a SourceRef only for a problem (a million records, a million
+   * objects saved).
+   */
+  source: string | undefined;
+  line: number | undefined;
+  hasSecond: boolean;
+  secondSource: string | undefined;
+  secondLine: number | undefined;
   /** When the RRset's first record came, to tell which of two clashing RRsets came later. */
   order: number;
+}
+
+function firstPlace(set: PendingSet | undefined): SourceRef | undefined {
+  return set?.source === undefined ? undefined : { source: set.source, line: set.line };
+}
+
+function secondPlace(set: PendingSet | undefined): SourceRef | undefined {
+  return set?.hasSecond && set.secondSource !== undefined ? { source: set.secondSource, line: set.secondLine } : undefined;
+}
+
+function appended<T>(list: readonly T[], item: T): T[] {
+  const out = new Array<T>(list.length + 1);
+  for (let i = 0; i < list.length; i++) out[i] = list[i]!;
+  out[list.length] = item;
+  return out;
+}
+
+function setOf(sets: readonly PendingSet[] | undefined, type: number): PendingSet | undefined {
+  if (!sets) return undefined;
+  for (let i = 0; i < sets.length; i++) if (sets[i]!.type === type) return sets[i];
+  return undefined;
 }
 
 /**
@@ -74,11 +106,15 @@ const NO_PLACES: RecordPlaces = { first: () => undefined, second: () => undefine
 const LINEAR_DUPLICATE_CHECK = 16;
 
 /**
- * Collects records, then checks and freezes them into a `Zone`. Warnings are kept for the caller
- * to log; problems reject the zone.
+ * Collects records, then checks and freezes them into a `Zone`, once: the records move into the
+ * zone as it is built. Warnings are kept for the caller to log; problems reject the zone.
  */
 export class ZoneBuilder {
-  private readonly sets = new Map<string, Map<number, PendingSet>>();
+  private readonly sets = new Map<string, PendingSet[]>();
+  /** The rdata of the records, copied into shared slabs (rdata-slab.ts). */
+  private readonly slab = new RdataSlab();
+  /** A builder builds once: `build` hands its records over to the zone as it goes. */
+  private consumed = false;
   private readonly problems: ZoneProblem[] = [];
   readonly warnings: ZoneProblem[] = [];
   private count = 0;
@@ -87,29 +123,33 @@ export class ZoneBuilder {
 
   /** Adds a record; `source` names where it came from (a file, a field) for error messages. */
   add(record: ZoneRecord, source?: string): this {
-    const where: SourceRef | undefined = source === undefined ? undefined : { source, line: record.line };
+    if (this.consumed) throw new ZoneBuilderError(`the builder of zone ${this.origin} was built already`, { zone: this.origin.toString() });
     const problem = checkRecord(record, this.origin);
     if (problem !== undefined) {
-      this.problems.push({ message: problem, source: where });
+      this.problems.push({ message: problem, source: source === undefined ? undefined : { source, line: record.line } });
       return this;
     }
-    let byType = this.sets.get(record.owner.key);
-    if (!byType) this.sets.set(record.owner.key, (byType = new Map()));
-    const set = byType.get(record.type);
+    // The RRsets of a name in a short array, not a Map: a name rarely has more than a few types.
+    const sets = this.sets.get(record.owner.key);
+    const set = setOf(sets, record.type);
     if (!set) {
-      // All RRsets of a name share one Name object: a million records need not mean a million names.
-      const sibling = byType.values().next();
-      byType.set(record.type, {
-        owner: sibling.done ? record.owner : sibling.value.owner,
+      const pending: PendingSet = {
+        // All RRsets of a name share one Name object: a million records need not mean a million names.
+        owner: sets ? sets[0]!.owner : record.owner,
         type: record.type,
         ttl: record.ttl,
-        rdata: [record.rdata],
+        rdata: [this.slab.copy(record.rdata)],
         ttls: record.type === RRType.RRSIG ? [record.ttl] : undefined,
         seen: undefined,
-        source: where,
-        second: undefined,
+        source,
+        line: source === undefined ? undefined : record.line,
+        hasSecond: false,
+        secondSource: undefined,
+        secondLine: undefined,
         order: this.count,
-      });
+      };
+      // Arrays exactly as long as they hold (one grown by push keeps room for 16 more).
+      this.sets.set(record.owner.key, sets ? appended(sets, pending) : [pending]);
       this.count++;
       return this;
     }
@@ -123,13 +163,18 @@ export class ZoneBuilder {
       // RFC 2181 §5.2: the TTLs of an RRset must match; we keep the lowest, as resolvers would.
       this.warnings.push({
         message: `${record.owner} ${typeToString(record.type)}: TTL ${record.ttl} differs from ${set.ttl} in the same RRset; using the lower`,
-        source: where,
+        source: source === undefined ? undefined : { source, line: record.line },
       });
       set.ttl = Math.min(set.ttl, record.ttl);
     }
-    if (set.rdata.length === 1) set.second = where;
-    set.rdata.push(record.rdata);
-    set.seen?.add(bytesToLatin1(record.rdata));
+    if (set.rdata.length === 1) {
+      set.hasSecond = true;
+      set.secondSource = source;
+      set.secondLine = record.line;
+    }
+    const rdata = this.slab.copy(record.rdata);
+    set.rdata.push(rdata);
+    set.seen?.add(bytesToLatin1(rdata));
     this.count++;
     return this;
   }
@@ -147,20 +192,31 @@ export class ZoneBuilder {
     const problems = [...this.problems];
     const nodes = new Map<string, ZoneNode>();
     let n = 0;
-    for (const [key, byType] of this.sets) {
+    // One RecordPlaces for every name, pointed at the name's sets in turn.
+    let current: PendingSet[] = [];
+    const places: RecordPlaces = {
+      first: (type) => firstPlace(setOf(current, type)),
+      second: (type) => secondPlace(setOf(current, type)),
+      order: (type) => setOf(current, type)?.order ?? 0,
+    };
+    if (this.consumed) throw new ZoneBuilderError(`the builder of zone ${this.origin} was built already`, { zone: this.origin.toString() });
+    this.consumed = true;
+    const apexSets = this.sets.get(this.origin.key);
+    for (const [key, sets] of this.sets) {
       if (++n % ITEMS_PER_STEP === 0) yield;
-      const first = byType.values().next().value as PendingSet;
-      const node = new ZoneNode(first.owner);
-      for (const set of byType.values()) {
-        const rrset: RRset = withTtls({ owner: set.owner, type: set.type, ttl: set.ttl, rdata: set.rdata }, set.ttls);
+      // Each name's pending sets go as its node is made: the builder and the zone are not both
+      // whole in memory at the peak of a large load.
+      this.sets.delete(key);
+      const node = new ZoneNode(sets[0]!.owner);
+      for (const set of sets) {
+        // An array grown by push keeps room for more; the zone's keeps its records only.
+        const rdata = set.rdata.length > 1 ? set.rdata.slice() : set.rdata;
+        const rrset: RRset = withTtls({ owner: set.owner, type: set.type, ttl: set.ttl, rdata }, set.ttls);
         node.rrsets.set(rrset);
       }
       nodes.set(key, node);
-      checkNode(node, this.origin, problems, {
-        first: (type) => byType.get(type)?.source,
-        second: (type) => byType.get(type)?.second,
-        order: (type) => byType.get(type)?.order ?? 0,
-      });
+      current = sets;
+      checkNode(node, this.origin, problems, places);
     }
 
     const apex = nodes.get(this.origin.key);
@@ -169,7 +225,7 @@ export class ZoneBuilder {
       problems.push({ message: `zone ${this.origin} has no SOA record at its apex` });
     } else if (soa.rdata.length > 1) {
       // The second SOA is the one too many.
-      const src = this.sets.get(this.origin.key)?.get(RRType.SOA)?.second;
+      const src = secondPlace(setOf(apexSets, RRType.SOA));
       problems.push({ message: `zone ${this.origin} has ${soa.rdata.length} SOA records; exactly one is allowed`, source: src });
     }
     if (apex && !apex.rrsets.has(RRType.NS)) {

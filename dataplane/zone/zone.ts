@@ -1,5 +1,6 @@
 import { Name, canonicalCompare } from '../dns/name';
 import { RRType } from '../dns/constants';
+import { LayeredMap } from './layered-map';
 import { runSteps, sortInSteps, type Steps } from './steps';
 
 /**
@@ -39,7 +40,8 @@ export function recordTtl(rrset: RRset, i: number): number {
  * has a million names. Iteration keeps the order in which the types were added (zone order).
  */
 export class RRsetList {
-  private readonly items: RRset[] = [];
+  /** Exactly as long as it holds (an array grown by push keeps room for 16 more, per name). */
+  private items: RRset[] = [];
 
   get size(): number {
     return this.items.length;
@@ -56,9 +58,17 @@ export class RRsetList {
   }
 
   set(rrset: RRset): void {
-    const i = this.items.findIndex((r) => r.type === rrset.type);
-    if (i >= 0) this.items[i] = rrset;
-    else this.items.push(rrset);
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      if (items[i]!.type === rrset.type) {
+        items[i] = rrset;
+        return;
+      }
+    }
+    const grown = new Array<RRset>(items.length + 1);
+    for (let i = 0; i < items.length; i++) grown[i] = items[i]!;
+    grown[items.length] = rrset;
+    this.items = grown;
   }
 
   values(): IterableIterator<RRset> {
@@ -153,22 +163,25 @@ export function soaSerial(rdata: Uint8Array): number {
 }
 
 /**
- * The same zone with another SOA serial: a new apex node, every other node shared. What a signer
+ * The same zone with another SOA serial: a new apex node, every other node shared (the node map
+ * too: a LayeredMap over the zone's, so the cost does not grow with the zone). What a signer
  * does before signing a new version (the SOA's RRSIG covers the serial).
  */
 export function withSerial(zone: Zone, serial: number): Zone {
-  const old = zone.soa.rdata[0]!;
-  const rdata = old.slice();
-  const i = skipWireName(rdata, skipWireName(rdata, 0));
-  new DataView(rdata.buffer, rdata.byteOffset, rdata.byteLength).setUint32(i, serial >>> 0);
-  const soa: RRset = { ...zone.soa, rdata: [rdata] };
+  const soa = soaWithSerial(zone.soa, serial);
   const apex = new ZoneNode(zone.origin);
   apex.isDelegation = zone.apex.isDelegation;
   apex.belowCut = zone.apex.belowCut;
   for (const rrset of zone.apex.rrsets.values()) apex.rrsets.set(rrset.type === soa.type ? soa : rrset);
-  const nodes = new Map(zone.nodes);
-  nodes.set(zone.origin.key, apex);
-  return new Zone(zone.origin, nodes, soa, zone.recordCount);
+  return new Zone(zone.origin, LayeredMap.of(zone.nodes, new Map([[zone.origin.key, apex]])), soa, zone.recordCount);
+}
+
+/** The SOA RRset with another serial (RFC 1035 §3.3.13). */
+export function soaWithSerial(soa: RRset, serial: number): RRset {
+  const rdata = soa.rdata[0]!.slice();
+  const i = skipWireName(rdata, skipWireName(rdata, 0));
+  new DataView(rdata.buffer, rdata.byteOffset, rdata.byteLength).setUint32(i, serial >>> 0);
+  return { ...soa, rdata: [rdata] };
 }
 
 /** Reads the MINIMUM field, the last of SOA's five counters (RFC 2308 §4). */

@@ -98,6 +98,9 @@ interface ReaderState {
   dollarTtl: number | undefined;
   lastTtl: number | undefined;
   lastOwner: Name | undefined;
+  /** The owner text of the last entry that wrote one, and the origin it was read against. */
+  lastOwnerText: string | undefined;
+  lastOwnerOrigin: Name | undefined;
   zoneClass: number | undefined;
 }
 
@@ -108,6 +111,8 @@ export function* readZoneRecords(text: string, options: ReadOptions): Generator<
     dollarTtl: options.initialTtl,
     lastTtl: undefined,
     lastOwner: undefined,
+    lastOwnerText: undefined,
+    lastOwnerOrigin: undefined,
     zoneClass: options.defaultClass,
   };
   yield* readText(text, options.source, { options, state, chain: [options.source], includes: { count: 0 } });
@@ -223,7 +228,16 @@ function readRecord(entry: Entry, state: ReaderState, defaultTtl: number | undef
     // RFC 1035 §5.1: a blank owner repeats the previous one.
     owner = state.lastOwner ?? fail('the first record has no owner name');
   } else {
-    owner = nameOrFail(tokens[0]!.text, state.origin, 'owner', fail);
+    const text = tokens[0]!.text;
+    // A zone file written out names the owner on each of its records: the same text against the
+    // same origin is the same name, parsed once.
+    if (text === state.lastOwnerText && state.origin === state.lastOwnerOrigin && state.lastOwner) {
+      owner = state.lastOwner;
+    } else {
+      owner = nameOrFail(text, state.origin, 'owner', fail);
+      state.lastOwnerText = text;
+      state.lastOwnerOrigin = state.origin;
+    }
     at = 1;
   }
 

@@ -86,4 +86,12 @@ describe('zone file tokenizer (RFC 1035 §5.1)', () => {
       { text: 'mail', quoted: false },
     ]);
   });
+
+  it('reads long plain tokens and tokens mixing plain runs, escapes and quoted parts alike', () => {
+    const entries = tokenize('h1 RRSIG A 13 3 300 20261207000000 20261130000000 12345 ex. AbCd+/ef==\nlong\\.label\\032x a"b c"d ;c\n');
+    assert.deepEqual(entries.map((e) => e.tokens.map((t) => t.text)), [
+      ['h1', 'RRSIG', 'A', '13', '3', '300', '20261207000000', '20261130000000', '12345', 'ex.', 'AbCd+/ef=='],
+      ['long\\.label\\032x', 'ab cd'],
+    ]);
+  });
 });

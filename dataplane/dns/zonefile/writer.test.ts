@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Name } from '../name';
 import { RRClass, RRType } from '../constants';
 import { readZoneFile, type ZoneFileRecord } from './reader';
-import { recordLine, writeZoneFile } from './writer';
+import { recordLine, writeZoneFile, writeZoneFileChunks } from './writer';
 
 const origin = Name.fromText('example.com.');
 
@@ -137,5 +137,17 @@ describe('zone file writer', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('writes in chunks that joined are the same text, the owner of consecutive records once', () => {
+    const records = readZoneFile(REALISTIC_ZONE, { origin, source: 'realistic.zone' });
+    const whole = writeZoneFile(records, { origin });
+    assert.equal(whole, ['$ORIGIN example.com.', ...records.map((r) => recordLine(r, origin))].join('\n') + '\n', 'one line per record');
+    for (const size of [1, 50, 1 << 20]) {
+      const chunks: string[] = [];
+      writeZoneFileChunks(records, { origin }, (c) => chunks.push(c), size);
+      assert.equal(chunks.join(''), whole);
+      if (size === 1) assert.equal(chunks.length, records.length, 'a chunk per record when each fills it');
+    }
   });
 });
