@@ -3,6 +3,7 @@ import { Name } from '../dns/name';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import { readZoneRecords } from '../dns/zonefile/reader';
 import { ZoneUpdate } from '../zone/zone-update';
+import { withSerial, Zone } from '../zone/zone';
 import { zoneOf, zoneText } from '../testkit/zone-text';
 import { zoneDifference } from './zone-difference';
 
@@ -22,6 +23,14 @@ describe('zoneDifference: the records between two versions of a zone', () => {
     for (const r of readZoneRecords(text(removed), { origin: ORIGIN, source: 'removed' })) update.remove(r);
     for (const r of readZoneRecords(text(added), { origin: ORIGIN, source: 'added' })) update.add(r);
     assert.equal(zoneText(update.commit('diff').zone), zoneText(v2));
+  });
+
+  it('between a version and a layer over it (as the signer makes them) visits only the layer, with the result of a full scan', () => {
+    const layered = withSerial(v1, 7);
+    const scanned = new Zone(layered.origin, new Map(layered.nodes), layered.soa, layered.recordCount);
+    const fast = zoneDifference(v1, layered);
+    assert.deepEqual(fast, zoneDifference(v1, scanned));
+    assert.deepEqual([fast.removed.length, fast.added.length], [1, 1], 'the SOA alone');
   });
 
   it('is empty between a version and itself', () => {

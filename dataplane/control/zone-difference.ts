@@ -1,4 +1,5 @@
 import type { ZoneRecord } from '../zone/zone-builder';
+import { LayeredMap } from '../zone/layered-map';
 import { recordTtl, type RRset, type Zone } from '../zone/zone';
 
 /**
@@ -11,6 +12,17 @@ import { recordTtl, type RRset, type Zone } from '../zone/zone';
 export function zoneDifference(from: Zone, to: Zone): { removed: ZoneRecord[]; added: ZoneRecord[] } {
   const removed: ZoneRecord[] = [];
   const added: ZoneRecord[] = [];
+  // The signer makes a version as a layer over the last one: only the layer's names can differ.
+  const changed = LayeredMap.changedKeys(from.nodes, to.nodes);
+  if (changed) {
+    for (const key of changed) {
+      const old = from.nodes.get(key);
+      const node = to.nodes.get(key);
+      if (node) for (const rrset of node.rrsets.values()) compare(old?.rrsets.get(rrset.type), rrset, removed, added);
+      if (old) for (const rrset of old.rrsets.values()) if (!node?.rrsets.get(rrset.type)) compare(rrset, undefined, removed, added);
+    }
+    return { removed, added };
+  }
   for (const [key, node] of to.nodes) {
     const old = from.nodes.get(key);
     for (const rrset of node.rrsets.values()) compare(old?.rrsets.get(rrset.type), rrset, removed, added);
