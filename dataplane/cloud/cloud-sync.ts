@@ -1,4 +1,5 @@
 import { Name } from '../dns/name';
+import { serialCompare } from '../zone/serial';
 import { ZoneSet } from '../zone/zone-set';
 import type { Zone } from '../zone/zone';
 import { servesCloud, StoreUnavailableError, type OutboundTarget, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneStore } from '../store/zone-store';
@@ -256,8 +257,9 @@ export class CloudSync {
         }
         continue;
       }
-      // The snapshot of a version a difference already brought: nothing to do.
-      if (change.kind === 'put' && change.catchUp && current && current.serial === change.serial && !this.lastGood.failures.has(origin)) continue;
+      // The snapshot of a version a difference already brought, or of an older one (the control
+      // server's snapshots trail its differences): nothing to do (RFC 1982 order).
+      if (change.kind === 'put' && change.catchUp && current && serialCompare(current.serial, change.serial) >= 0 && !this.lastGood.failures.has(origin)) continue;
       if (change.kind === 'delete') {
         drop();
         continue;

@@ -9,6 +9,7 @@ import type { Steps } from '../zone/steps';
 import type { Logger } from '../log/log';
 import type { Zone } from '../zone/zone';
 import { Name } from '../dns/name';
+import { serialCompare } from '../zone/serial';
 import { writeZoneFile } from '../dns/zonefile/writer';
 import type { ZoneRecord } from '../zone/zone-builder';
 import { zoneDifference } from './zone-difference';
@@ -58,6 +59,8 @@ export interface ZoneSigningServiceOptions {
   readonly pool?: SigningPool;
   /** How often the signed-entries counter is looked at (ms): a change waits this long at most. */
   readonly pollMs?: number;
+  /** How long the snapshot after a difference waits for quiet (ms); default 300. */
+  readonly catchUpQuietMs?: number;
   /** Seconds since the epoch, for signature times and re-sign timers. */
   readonly clock?: () => number;
   /** How zones are read and written out: in slices, so the server keeps answering (ADR 0009). */
@@ -87,7 +90,8 @@ interface Held {
   /** Look at the entry again at the next poll (the store failed under the last attempt). */
   retry: boolean;
   /** The catch-up snapshot after a difference, written in the background; a newer version drops it. */
-  catchUp: { gen: number; writing: Promise<void> };
+  /** The background snapshot after a difference: `gen` counts versions, `wake` ends its quiet wait, `writtenAt` is when one was last written (ms). */
+  catchUp: { gen: number; writing: Promise<void>; wake?: () => void; writtenAt: number };
 }
 
 /** A difference of up to this many records (or a tenth of the zone) goes ahead of the snapshot. */
@@ -95,6 +99,13 @@ const DIFF_MIN_RECORDS = 1000;
 
 /** The default counter poll: a change is picked up within it (the budget of issue #11 is 100 ms). */
 const POLL_MS = 20;
+/**
+ * The snapshot after a difference waits this long for quiet (ms): a burst of changes sends a
+ * difference each and one snapshot, not a snapshot each (each costs the whole zone in text).
+ */
+const CATCH_UP_QUIET_MS = 300;
+/** ...but a snapshot older than this (ms) is written at once: a pod starting afresh reads it. */
+const CATCH_UP_MAX_STALE_MS = 3000;
 
 export class ZoneSigningService {
   private readonly zones = new Map<string, Held>();
@@ -140,6 +151,7 @@ export class ZoneSigningService {
     this.stopped = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const h of this.zones.values()) h.catchUp.wake?.();
     await Promise.all([...this.zones.values()].flatMap((h) => [h.queue, h.catchUp.writing]));
     if (this.ownPool) await this.pool.close();
   }
@@ -201,7 +213,7 @@ export class ZoneSigningService {
       const json = JSON.stringify(head);
       let h = this.zones.get(head.origin);
       if (!h) {
-        h = { origin: head.origin, key: Name.fromText(head.origin).key, head: '', kind: kindOf(head), order: undefined, orderJson: undefined, unsignedSerial: undefined, unsignedText: undefined, target: undefined, published: undefined, report: { origin: head.origin, problem: '' }, queue: Promise.resolve(), retry: false, catchUp: { gen: 0, writing: Promise.resolve() } };
+        h = { origin: head.origin, key: Name.fromText(head.origin).key, head: '', kind: kindOf(head), order: undefined, orderJson: undefined, unsignedSerial: undefined, unsignedText: undefined, target: undefined, published: undefined, report: { origin: head.origin, problem: '' }, queue: Promise.resolve(), retry: false, catchUp: { gen: 0, writing: Promise.resolve(), writtenAt: 0 } };
         this.zones.set(head.origin, h);
       }
       if (h.head === json && !h.retry) continue;
@@ -329,12 +341,17 @@ export class ZoneSigningService {
    */
   private async lastServed(h: Held): Promise<{ lastSerial?: number; previous?: Zone }> {
     const stored = await this.o.store.getZone(h.origin);
-    if (!stored) return {};
+    // The snapshot trails the differences sent after it (writeCatchUp): the report has the last
+    // serial sent, which the next must follow (RFC 1982).
+    const reported = (await this.o.store.signingReport(h.origin))?.signedSerial;
+    const newer = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined || serialCompare(a, b) >= 0 ? a : b);
+    const lastSerial = newer(stored?.serial, reported);
+    if (!stored) return lastSerial === undefined ? {} : { lastSerial };
     try {
-      return { lastSerial: stored.serial, previous: await this.steps(zoneSteps(stored)) };
+      return { lastSerial: lastSerial!, previous: await this.steps(zoneSteps(stored)) };
     } catch (err) {
       this.o.log.warn('the zone in the store does not load; its signatures are not reused', { zone: h.origin, error: String(err) });
-      return { lastSerial: stored.serial };
+      return { lastSerial: lastSerial! };
     }
   }
 
@@ -347,15 +364,17 @@ export class ZoneSigningService {
       // A catch-up snapshot of an older version not written yet is dropped: written after this
       // version's difference it would take the clouds back. Only a write already sent is waited for.
       const gen = ++h.catchUp.gen;
-      await h.catchUp.writing;
+      h.catchUp.wake?.();
       if (diff) {
         // The difference first (milliseconds for the clouds to apply); the whole signed version,
         // for pods that start afresh or missed it, follows in the background (store/zone-store.ts
         // `putDiff`): a change right after this one need not wait for it.
         storeVersion = await this.o.store.putDiff(diff);
         diffMs = performance.now() - started;
-        h.catchUp.writing = this.writeCatchUp(h, gen, version, target);
+        h.catchUp.writing = this.writeCatchUp(h, gen, version, target, h.catchUp.writing);
       } else {
+        // A snapshot of an older version still being written would land after this one.
+        await h.catchUp.writing;
         storeVersion = await this.o.store.putZone(await this.snapshotOf(version.zone, target));
       }
     } catch (err) {
@@ -385,13 +404,33 @@ export class ZoneSigningService {
     return { origin: h.origin, fromSerial: last.version.serial, serial: version.serial, removed: text(removed), added: text(added), ...(target.owner ? { owner: target.owner } : {}) };
   }
 
-  /** The snapshot after a difference, unless a newer version comes first (then it is dropped). */
-  private async writeCatchUp(h: Held, gen: number, version: SignedVersion, target: PublishTarget): Promise<void> {
-    const current = (): boolean => h.catchUp.gen === gen && !this.stopped;
+  /**
+   * The snapshot after a difference: after a quiet `catchUpQuietMs` (a newer version first drops
+   * it), or at once, and then surely written, when the last one written is older than
+   * `CATCH_UP_MAX_STALE_MS` (a zone that changes without pause still gets one every few seconds,
+   * for pods that start afresh). Snapshots reach the store in version order (`previous` is the
+   * write before); a pod already serving a newer version skips an older one (cloud-sync.ts).
+   */
+  private async writeCatchUp(h: Held, gen: number, version: SignedVersion, target: PublishTarget, previous: Promise<void>): Promise<void> {
+    const forced = this.stopped || Date.now() - h.catchUp.writtenAt >= CATCH_UP_MAX_STALE_MS;
+    // Written at a stop too: the snapshot's serial is where a restart continues from.
+    const wanted = (): boolean => forced || h.catchUp.gen === gen;
     try {
-      const snapshot = await this.steps(whileTrue(snapshotSteps(version.zone, target.clouds, target.secondaries), current));
-      if (!snapshot || !current()) return;
+      if (!forced) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.o.catchUpQuietMs ?? CATCH_UP_QUIET_MS);
+          h.catchUp.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        h.catchUp.wake = undefined;
+      }
+      const snapshot = wanted() ? await this.steps(whileTrue(snapshotSteps(version.zone, target.clouds, target.secondaries), wanted)) : undefined;
+      await previous;
+      if (!snapshot || !wanted()) return;
       await this.o.store.putZone({ ...snapshot, ...(target.owner ? { owner: target.owner } : {}) }, { catchUp: true });
+      h.catchUp.writtenAt = Date.now();
     } catch (err) {
       // The clouds that took the difference serve this version; a pod starting afresh would get
       // an older snapshot: the next version goes out whole.
