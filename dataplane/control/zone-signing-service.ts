@@ -426,7 +426,7 @@ export class ZoneSigningService {
         });
         h.catchUp.wake = undefined;
       }
-      const snapshot = wanted() ? await this.steps(whileTrue(snapshotSteps(version.zone, target.clouds, target.secondaries), wanted)) : undefined;
+      const snapshot = wanted() ? await this.steps(whileTrue(snapshotSteps(version.zone, target.clouds, target.secondaries, { keepText: true }), wanted)) : undefined;
       await previous;
       if (!snapshot || !wanted()) return;
       await this.o.store.putZone({ ...snapshot, ...(target.owner ? { owner: target.owner } : {}) }, { catchUp: true });
@@ -440,7 +440,7 @@ export class ZoneSigningService {
   }
 
   private async snapshotOf(zone: Zone, target: PublishTarget) {
-    return { ...(await this.steps(snapshotSteps(zone, target.clouds, target.secondaries))), ...(target.owner ? { owner: target.owner } : {}) };
+    return { ...(await this.steps(snapshotSteps(zone, target.clouds, target.secondaries, { keepText: true }))), ...(target.owner ? { owner: target.owner } : {}) };
   }
 
   private failed(h: Held, err: unknown, what: string): void {

@@ -13,20 +13,34 @@ import { storeOrigin, type CloudSelector, type OutboundTarget, type ZoneSnapshot
  * seconds either way (ADR 0009).
  */
 
+/**
+ * The text of an RRset, kept while the RRset lives (`keepText`, for a writer of many versions of
+ * a zone: the control server's signed versions, written after each difference): versions share
+ * the RRsets that did not change, so the snapshot of a new version formats only what changed, at
+ * the cost of the text held beside the zone. An RRset belongs to one zone, so its text (relative
+ * to that zone's origin) is its own.
+ */
+const RRSET_TEXT = new WeakMap<object, string>();
+
 export function snapshotOf(zone: Zone, clouds: CloudSelector, secondaries?: readonly OutboundTarget[]): ZoneSnapshot {
   return runSteps(snapshotSteps(zone, clouds, secondaries));
 }
 
 /** `snapshotOf` in steps; the same text as writeZoneFile (dns/zonefile/writer.ts) writes. */
-export function* snapshotSteps(zone: Zone, clouds: CloudSelector, secondaries?: readonly OutboundTarget[]): Steps<ZoneSnapshot> {
+export function* snapshotSteps(zone: Zone, clouds: CloudSelector, secondaries?: readonly OutboundTarget[], options: { readonly keepText?: boolean } = {}): Steps<ZoneSnapshot> {
   yield* zone.sortedNodesSteps();
   // Lines are joined a step at a time and the pieces once at the end: one join of a million
   // lines would be a pause of its own.
   const pieces = [`$ORIGIN ${zone.origin.toString()}`];
   let lines: string[] = [];
   for (const rrset of zone.rrsets()) {
-    // RRSIGs keep the TTL of the RRset each covers (RFC 4034 §3), record by record.
-    rrset.rdata.forEach((rdata, i) => lines.push(recordLine({ owner: rrset.owner, ttl: recordTtl(rrset, i), type: rrset.type, rdata }, zone.origin)));
+    let text = options.keepText ? RRSET_TEXT.get(rrset) : undefined;
+    if (text === undefined) {
+      // RRSIGs keep the TTL of the RRset each covers (RFC 4034 §3), record by record.
+      text = rrset.rdata.map((rdata, i) => recordLine({ owner: rrset.owner, ttl: recordTtl(rrset, i), type: rrset.type, rdata }, zone.origin)).join('\n');
+      if (options.keepText) RRSET_TEXT.set(rrset, text);
+    }
+    lines.push(text);
     if (lines.length >= ITEMS_PER_STEP) {
       pieces.push(lines.join('\n'));
       lines = [];
