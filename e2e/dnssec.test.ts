@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
+import { OPERATOR_SERVICE_ACCOUNT } from './support/fleet';
 import { readSecretKey, runDeploymentPods, type TestPod } from './support/kubelet';
 import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
@@ -23,17 +24,6 @@ import { memoryLogger } from '../dataplane/testkit/memory-logger';
  */
 
 const ROOT = resolve(__dirname, '../..');
-
-const serviceAccount = `apiVersion: v1
-kind: ServiceAccount
-metadata: { name: dnsfleet-operator, namespace: dnsfleet-system }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: dnsfleet-operator }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: dnsfleet-operator }
-subjects: [{ kind: ServiceAccount, name: dnsfleet-operator, namespace: dnsfleet-system }]
-`;
 
 const policyManifest = `apiVersion: dnsfleet.io/v1alpha1
 kind: DNSSECPolicy
@@ -100,7 +90,7 @@ describe('A signed Zone on a real API server @integration', function () {
     assert.equal((await cp.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n')).code, 0);
     const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
     assert.equal(rbac.code, 0, rbac.stderr);
-    assert.equal((await cp.kubectl(['apply', '-f', '-'], serviceAccount)).code, 0);
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], OPERATOR_SERVICE_ACCOUNT)).code, 0);
     const port = await freePort();
     redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
     await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));

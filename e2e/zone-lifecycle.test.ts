@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
+import { OPERATOR_SERVICE_ACCOUNT } from './support/fleet';
 import { runDeploymentPods, readDeployment, type TestPod } from './support/kubelet';
 import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
@@ -47,23 +48,6 @@ spec:
   service: { type: ClusterIP }
 ${extraSpec}`;
 
-const serviceAccount = `apiVersion: v1
-kind: ServiceAccount
-metadata: { name: dnsfleet-operator, namespace: dnsfleet-system }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: dnsfleet-operator }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: dnsfleet-operator }
-subjects: [{ kind: ServiceAccount, name: dnsfleet-operator, namespace: dnsfleet-system }]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: dnsfleet-operator-leader-election, namespace: dnsfleet-system }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: dnsfleet-operator-leader-election }
-subjects: [{ kind: ServiceAccount, name: dnsfleet-operator, namespace: dnsfleet-system }]
-`;
-
 describe('Zone lifecycle on a real API server @integration', function () {
   this.timeout(300_000);
   let cp: ControlPlane;
@@ -103,7 +87,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
     assert.equal((await cp.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n')).code, 0);
     const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
     assert.equal(rbac.code, 0, rbac.stderr);
-    assert.equal((await cp.kubectl(['apply', '-f', '-'], serviceAccount)).code, 0);
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], OPERATOR_SERVICE_ACCOUNT)).code, 0);
     const port = await freePort();
     redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
     await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));

@@ -66,14 +66,8 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('INCR', KEYS[2])
 return 1`;
 
-const DELETE_SECONDARY = `
-if ARGV[2] ~= '' then
-  local c = redis.call('HGET', KEYS[1], ARGV[1])
-  if c then
-    local o = cjson.decode(c).owner
-    if type(o) == 'string' and o ~= '' and o ~= ARGV[2] then return 0 end
-  end
-end
+const DELETE_SECONDARY = `${GUARD}
+if ARGV[2] ~= '' and owner_in(KEYS[1], ARGV[1], ARGV[2]) then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('INCR', KEYS[3])
@@ -91,14 +85,8 @@ redis.call('INCR', KEYS[3])
 return 1`;
 
 // KEYS: signed heads, signed texts, reports, counter; ARGV: origin, owner ('' any).
-const DELETE_SIGNED = `
-if ARGV[2] ~= '' then
-  local c = redis.call('HGET', KEYS[1], ARGV[1])
-  if c then
-    local o = cjson.decode(c).owner
-    if type(o) == 'string' and o ~= '' and o ~= ARGV[2] then return 0 end
-  end
-end
+const DELETE_SIGNED = `${GUARD}
+if ARGV[2] ~= '' and owner_in(KEYS[1], ARGV[1], ARGV[2]) then return 0 end
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])

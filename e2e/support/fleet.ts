@@ -18,6 +18,27 @@ const MAIN = join(ROOT, 'dist/cli/main.js');
 
 export const CLOUDS = ['cloud-a', 'cloud-b'] as const;
 
+/**
+ * The operator's ServiceAccount bound to the roles of operator/rbac.yaml (cluster-wide and for
+ * leader election), for the tests that run the operator as that account.
+ */
+export const OPERATOR_SERVICE_ACCOUNT = `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: dnsfleet-operator, namespace: dnsfleet-system }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: dnsfleet-operator }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: dnsfleet-operator }
+subjects: [{ kind: ServiceAccount, name: dnsfleet-operator, namespace: dnsfleet-system }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: dnsfleet-operator-leader-election, namespace: dnsfleet-system }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: dnsfleet-operator-leader-election }
+subjects: [{ kind: ServiceAccount, name: dnsfleet-operator, namespace: dnsfleet-system }]
+`;
+
 /** A Redis without persistence: stopped and started again on the same `port`, it comes back empty. */
 export async function startRedis(port?: number): Promise<{ url: string; process: Started; port: number }> {
   port ??= await freePort();
