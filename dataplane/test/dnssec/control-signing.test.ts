@@ -15,6 +15,7 @@ import { startPrimary, type Primary } from '../../testkit/primaries';
 import { freePort, run, start, stopAll, tempDir, waitFor, type Started } from '../../testkit/processes';
 import { query } from '../../testkit/dns-client';
 import { zoneOf } from '../../testkit/zone-text';
+import { ALGORITHMS, DELV_CASES, delvVerdict, delvZoneData, dsOfDnskeys, subDsOf, writeDsAnchor } from './delv.fixtures';
 
 /**
  * Signing in the control server (ADR 0015), end to end: a real Redis, the control server and one
@@ -184,6 +185,43 @@ describe('zones signed by the control server, served by two clouds @integration'
     assert.equal(report?.unsignedSerial, 2026120701);
     assert.ok(report!.expiresAt! > Date.now() + 86_400_000, 'signatures valid for days (policy validity 336h less jitter)');
     assert.equal((await plane.writer.getZone(ORIGIN))?.owner, OWNER, 'written under the entry\'s owner');
+  });
+
+  describe('five algorithms × NSEC and NSEC3, each case of the delv zone, from both clouds', () => {
+    const zones = ALGORITHMS.flatMap(([algorithm, name]) => (['NSEC', 'NSEC3'] as const).map((denial) => ({ origin: `a${algorithm}-${denial.toLowerCase()}.clouds.test.`, algorithm, name, denial, subDs: subDsOf(algorithm) })));
+
+    before(async () => {
+      // Ordered as the operator would order them, all at once: the control server signs each.
+      for (const z of zones) {
+        const text = delvZoneData(z.subDs);
+        const policy = signingPolicy({ algorithm: z.name, denial: { type: z.denial } })!;
+        const { order } = driveSigning(emptyRecord(), { now: Math.floor(Date.now() / 1000), origin: Name.fromText(z.origin), policy, zone: zoneOf(text, Name.fromText(z.origin)) });
+        await plane.writer.putSigned({ origin: z.origin, owner: `Zone/default/${z.origin.split('.')[0]}`, order: sealOrder(order!, kek, z.origin), unsigned: { serial: 2026120701, text, clouds: 'all' } });
+      }
+      for (const z of zones) await waitFor(`both clouds serve ${z.origin} signed`, async () => (await servedSerials(plane, z.origin)).every((s) => s === 2026120701), 60_000);
+    });
+
+    for (const z of zones) {
+      it(`${z.name} ${z.denial}: delv fully validates positive, NXDOMAIN, NODATA, wildcard, CNAME chain, ENT and referral DS from each cloud`, async () => {
+        // The clouds run in this process: every tool runs asynchronously, or they could not answer.
+        for (const [i, cloud] of plane.clouds.entries()) {
+          const name = ['cloud-a', 'cloud-b'][i]!;
+          const port = cloud.dns.bound[0]!.port;
+          const dnskeys = await run('dig', ['+noall', '+answer', '+nocookie', '@127.0.0.1', '-p', String(port), z.origin, 'DNSKEY'], { timeoutMs: 10_000 });
+          const ds = dsOfDnskeys(dnskeys.stdout, z.origin, dir.path);
+          assert.equal(ds.length, 1, `one KSK: ${ds.join(', ')}`);
+          assert.equal(ds[0]!.split(' ')[1], String(z.algorithm), ds[0]);
+          const anchors = writeDsAnchor(join(dir.path, `${z.origin}${name}.anchors`), z.origin, ds[0]!);
+          const failures: string[] = [];
+          for (const c of DELV_CASES) {
+            const out = await delv(port, anchors, z.origin, c.name, c.type);
+            const verdict = delvVerdict(out, c, z.origin, z.subDs);
+            if (verdict) failures.push(`${name}: ${c.what} (${c.name} ${c.type}): ${verdict}\n${out}`);
+          }
+          assert.deepEqual(failures, []);
+        }
+      });
+    }
   });
 
   it('a change of the unsigned zone is signed with a higher serial, and validates', async () => {

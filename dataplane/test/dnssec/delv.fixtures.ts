@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunningPeer } from '../../testkit/peers';
 
 /**
@@ -90,4 +92,38 @@ export function delvVerdict(out: string, c: DelvCase, origin: string, subDs: str
   if (failed !== undefined) return `resolution failed: ${failed}`;
   if (!c.answer!(origin, subDs).test(out)) return 'the answer differs';
   return undefined;
+}
+
+/** The five algorithms dnsfleet signs with (RFC 8624 §3.1), number and mnemonic. */
+export const ALGORITHMS = [
+  [8, 'RSASHA256'],
+  [10, 'RSASHA512'],
+  [13, 'ECDSAP256SHA256'],
+  [14, 'ECDSAP384SHA384'],
+  [15, 'ED25519'],
+] as const;
+
+/** A random DS rdata for the signed delegation `sub` (only served, never validated below). */
+export const subDsOf = (algorithm: number): string => `${10000 + algorithm} ${algorithm} 2 ${randomBytes(32).toString('hex').toUpperCase()}`;
+
+/** The SHA-256 DS of the KSK(s) the server serves, as BIND's dnssec-dsfromkey makes it: `tag alg 2 HEX` each. */
+export function dsOfServedKsk(peer: Pick<RunningPeer, 'host' | 'port'>, origin: string, dir: string): string[] {
+  return dsOfDnskeys(checked('dig', ['+noall', '+answer', '+nocookie', `@${peer.host}`, '-p', String(peer.port), origin, 'DNSKEY']), origin, dir);
+}
+
+/** The same from DNSKEY records already dug (for a server in this process, which a blocking dig would stall). */
+export function dsOfDnskeys(dnskeys: string, origin: string, dir: string): string[] {
+  const file = join(dir, `${origin}dnskey`);
+  writeFileSync(file, dnskeys);
+  return checked('dnssec-dsfromkey', ['-2', '-f', file, origin])
+    .trim()
+    .split('\n')
+    .map((line) => /\sDS\s+(\d+ \d+ \d+ [0-9A-F]+)$/.exec(line.trim())?.[1] ?? `unreadable: ${line}`);
+}
+
+function checked(cmd: string, args: readonly string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout + r.stderr;
 }

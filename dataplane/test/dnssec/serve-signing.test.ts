@@ -1,12 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDnsfleet, type RunningPeer } from '../../testkit/peers';
 import { startPrimary, type Primary } from '../../testkit/primaries';
 import { stopAll, tempDir, waitFor } from '../../testkit/processes';
-import { DELV_CASES, delv, delvVerdict, delvZoneData, writeDsAnchor } from './delv.fixtures';
+import { ALGORITHMS, DELV_CASES, delv, delvVerdict, delvZoneData, dsOfServedKsk, subDsOf, writeDsAnchor } from './delv.fixtures';
 
 /**
  * `dnsfleet serve` signing zones itself (dataplane/standalone/signing.ts), started as a process
@@ -27,13 +26,6 @@ import { DELV_CASES, delv, delvVerdict, delvZoneData, writeDsAnchor } from './de
  * Zone data holds documentation addresses (RFC 5737); all traffic is on 127.0.0.1.
  */
 
-const ALGORITHMS = [
-  [8, 'RSASHA256'],
-  [10, 'RSASHA512'],
-  [13, 'ECDSAP256SHA256'],
-  [14, 'ECDSAP384SHA384'],
-  [15, 'ED25519'],
-] as const;
 const DENIALS = ['NSEC', 'NSEC3'] as const;
 
 function run(cmd: string, args: readonly string[]): string {
@@ -46,19 +38,6 @@ function run(cmd: string, args: readonly string[]): string {
 function dig(peer: RunningPeer, name: string, type: string, extra: readonly string[] = []): string {
   return run('dig', ['+noall', '+answer', '+nocookie', `@${peer.host}`, '-p', String(peer.port), ...extra, name, type]);
 }
-
-/** The SHA-256 DS of the KSK(s) the server serves, as BIND's dnssec-dsfromkey makes it: `tag alg 2 HEX` each. */
-function dsOfServedKsk(peer: RunningPeer, origin: string, dir: string): string[] {
-  const file = join(dir, `${origin}dnskey`);
-  writeFileSync(file, dig(peer, origin, 'DNSKEY'));
-  return run('dnssec-dsfromkey', ['-2', '-f', file, origin])
-    .trim()
-    .split('\n')
-    .map((line) => /\sDS\s+(\d+ \d+ \d+ [0-9A-F]+)$/.exec(line.trim())?.[1] ?? `unreadable: ${line}`);
-}
-
-/** A random DS rdata for the signed delegation `sub` (only served, never validated below). */
-const subDsOf = (algorithm: number): string => `${10000 + algorithm} ${algorithm} 2 ${randomBytes(32).toString('hex').toUpperCase()}`;
 
 function policyManifest(name: string, spec: string): string {
   return `apiVersion: dnsfleet.io/v1alpha1\nkind: DNSSECPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
