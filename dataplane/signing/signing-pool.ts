@@ -107,8 +107,15 @@ export class SigningPool {
     return out;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends the threads once the batches sent to them are signed (up to `drainMs`): a thread
+   * terminated in the middle of a signature can leave a lock of the process's OpenSSL held, and
+   * the next key made or signature in any thread then waits for it forever.
+   */
+  async close(drainMs = 30_000): Promise<void> {
     this.closed = true;
+    const deadline = Date.now() + drainMs;
+    while (this.pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
     this.failAll(new Error('closed'));
