@@ -360,6 +360,9 @@ export class ZoneSigningService {
     let storeVersion: number | undefined;
     let diffMs: number | undefined;
     try {
+      // The snapshot of this version needs its names in canonical order: taken from the last
+      // version's at the cost of the change, not a sort of every name.
+      if (h.published) version.zone.inheritOrder(h.published.version.zone);
       const diff = this.differenceOf(h, version, target);
       // A catch-up snapshot of an older version not written yet is dropped: written after this
       // version's difference it would take the clouds back. Only a write already sent is waited for.
