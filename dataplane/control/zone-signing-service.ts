@@ -371,6 +371,10 @@ export class ZoneSigningService {
         // `putDiff`): a change right after this one need not wait for it.
         storeVersion = await this.o.store.putDiff(diff);
         diffMs = performance.now() - started;
+        // The snapshot that follows needs the names in canonical order: taken from the last
+        // version's at the cost of the change (not a sort of every name), once the clouds have
+        // the difference.
+        version.zone.inheritOrder(h.published!.version.zone);
         h.catchUp.writing = this.writeCatchUp(h, gen, version, target, h.catchUp.writing);
       } else {
         // A snapshot of an older version still being written would land after this one.

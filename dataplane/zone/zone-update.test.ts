@@ -137,3 +137,51 @@ ${Array.from({ length: 200 }, (_, i) => `h${i} 300 A 192.0.2.${i}`).join('\n')}
     assert.equal(zone.nodes.size, richBase.nodes.size);
   });
 });
+
+describe('Zone.inheritOrder', () => {
+  const names = ['a', 'b.a', 'c', 'x.y.z', 'm', '*.w', 'n.m', 'Zz', '0'];
+  it('gives a layered version the canonical order a full sort gives, for random changes', () => {
+    let inheritedRuns = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...names), fc.boolean()), { maxLength: 8 }), (changes) => {
+        const many = Array.from({ length: 200 }, (_, i) => `h${i} 300 A 192.0.2.${i % 250}\n`).join('');
+        const before = zoneOf(`@ 300 SOA ns hm 1 3600 600 86400 300\n@ 300 NS ns\nns 300 A 192.0.2.1\nc 300 TXT "c"\nm 300 TXT "m"\n${many}`);
+        before.sortedNodes();
+        const update = new ZoneUpdate(before);
+        const present = new Set(['c', 'm']);
+        for (const [n, add] of changes) {
+          const line = `${n} 300 TXT "${n}"`;
+          const has = present.has(n);
+          if (add && !has) {
+            update.add(record(line));
+            present.add(n);
+          } else if (!add && has) {
+            update.remove(record(line));
+            present.delete(n);
+          }
+        }
+        const after = update.commit('test').zone;
+        const inherited = after.inheritOrder(before);
+        if (inherited) inheritedRuns++;
+        const order = after.sortedNodes().map((n) => n.name.toString());
+        const fresh = new ZoneBuilder(origin);
+        for (const set of after.rrsets()) for (const rd of set.rdata) fresh.add({ owner: set.owner, ttl: set.ttl, type: set.type, rdata: rd });
+        assert.deepEqual(order, fresh.build().sortedNodes().map((n) => n.name.toString()), `inherited: ${inherited}`);
+      }),
+      { numRuns: 200 },
+    );
+    assert.ok(inheritedRuns > 100, `most versions inherit their order (${inheritedRuns} of 200)`);
+  });
+
+  it('inherits when the version is a layer over the previous one, and not from an unordered or unrelated one', () => {
+    // Enough names that a one-name change stays a layer (LayeredMap flattens large layers).
+    const many = Array.from({ length: 40 }, (_, i) => `h${i} 300 A 192.0.2.${i}\n`).join('');
+    const before = zoneOf(`@ 300 SOA ns hm 1 3600 600 86400 300\n@ 300 NS ns\nns 300 A 192.0.2.1\nwww 300 A 192.0.2.9\n${many}`);
+    // A changed record at an existing name: the new version is a layer over the old.
+    const next = new ZoneUpdate(before).remove(record('www 300 A 192.0.2.9')).add(record('www 300 A 192.0.2.10')).commit('t').zone;
+    assert.equal(next.inheritOrder(before), false, 'the previous version was never ordered');
+    before.sortedNodes();
+    assert.equal(next.inheritOrder(before), true);
+    assert.equal(zoneOf(`@ 300 SOA ns hm 1 3600 600 86400 300\n@ 300 NS ns\nns 300 A 192.0.2.1\n`).inheritOrder(before), false, 'versions that share nothing');
+  });
+});

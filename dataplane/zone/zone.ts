@@ -145,6 +145,64 @@ export class Zone {
     return this.sortedCache;
   }
 
+  /**
+   * Takes the canonical order from `previous` when this version is a layer over it (as
+   * `ZoneUpdate`, `withSerial` and the signer make versions): the previous order less the names
+   * the layer changed, with the changed names that remain put in place, at the cost of the
+   * change (plus one copy of the array), not of a sort of every name. False when it cannot (the
+   * versions share nothing, or `previous` was never ordered); `sortedNodes` then sorts as before.
+   */
+  inheritOrder(previous: Zone): boolean {
+    if (this.sortedCache) return true;
+    const before = previous.sortedCache;
+    const changed = before && LayeredMap.changedKeys(previous.nodes, this.nodes);
+    if (!before || !changed) return false;
+    const keys = new Set(changed);
+    if (keys.size * 32 < before.length) {
+      // A few names: each found by binary search and moved in place.
+      const sorted = before.slice();
+      const at = (name: Name): number => {
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (canonicalCompare(sorted[mid]!.name, name) < 0) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      };
+      for (const key of keys) {
+        const old = previous.nodes.get(key);
+        if (!old) continue;
+        const i = at(old.name);
+        if (sorted[i] === old) sorted.splice(i, 1);
+      }
+      for (const key of keys) {
+        const node = this.nodes.get(key);
+        if (node) sorted.splice(at(node.name), 0, node);
+      }
+      this.sortedCache = sorted;
+      return true;
+    }
+    const kept = keys.size === 0 ? before.slice() : before.filter((n) => !keys.has(n.name.key));
+    const added: ZoneNode[] = [];
+    for (const key of keys) {
+      const node = this.nodes.get(key);
+      if (node) added.push(node);
+    }
+    added.sort((a, b) => canonicalCompare(a.name, b.name));
+    // Merge the two ordered runs.
+    const sorted: ZoneNode[] = new Array(kept.length + added.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < kept.length && j < added.length) sorted[k++] = canonicalCompare(kept[i]!.name, added[j]!.name) <= 0 ? kept[i++]! : added[j++]!;
+    while (i < kept.length) sorted[k++] = kept[i++]!;
+    while (j < added.length) sorted[k++] = added[j++]!;
+    this.sortedCache = sorted;
+    return true;
+  }
+
   /** Every RRset, apex first and then in canonical order, SOA first at the apex. */
   *rrsets(): IterableIterator<RRset> {
     for (const node of this.sortedNodes()) {
