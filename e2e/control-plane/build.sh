@@ -6,6 +6,9 @@
 #
 #   e2e/control-plane/build.sh            # build if not cached, print the directory
 #   KUBEBUILDER_ASSETS=/path e2e/...      # use binaries you already have
+#   e2e/control-plane/build.sh kubelet kube-proxy kube-controller-manager kube-scheduler
+#                                         # also these commands of the same release, into the same
+#                                         # directory (the one-node cluster, e2e/cluster/)
 #
 # Why a wrapper module: k8s.io/kubernetes replaces its 31 staging modules (k8s.io/api,
 # k8s.io/apimachinery, ...) with ./staging/... paths, which `go install` of a dependency cannot
@@ -15,7 +18,19 @@ set -euo pipefail
 K8S_VERSION=${K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 
-have_all() { for b in kube-apiserver etcd kubectl; do [ -f "$1/$b" ] && [ -x "$1/$b" ] || return 1; done; }
+# Commands of k8s.io/kubernetes (cmd/<name>) that may be asked for besides the three always built.
+EXTRA_ALLOWED=(kubelet kube-proxy kube-controller-manager kube-scheduler)
+EXTRA=()
+for arg in "$@"; do
+  case " ${EXTRA_ALLOWED[*]} " in
+    *" $arg "*) EXTRA+=("$arg") ;;
+    *) echo "control-plane/build.sh: unknown component '$arg' (known: ${EXTRA_ALLOWED[*]})" >&2; exit 2 ;;
+  esac
+done
+K8S_COMMANDS=(kube-apiserver kubectl "${EXTRA[@]}")
+
+built() { [ -f "$1" ] && [ -x "$1" ]; }
+have_all() { for b in etcd "${K8S_COMMANDS[@]}"; do built "$1/$b" || return 1; done; }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ] && have_all "$KUBEBUILDER_ASSETS"; then
   echo "$KUBEBUILDER_ASSETS"
@@ -51,11 +66,16 @@ mkdir -p "$OUT" "$work/bin"
 
 log() { echo "control-plane: $*" >&2; }
 
-build_apiserver() {
-  local dir="$work/apiserver" staging="v0.${K8S_VERSION#v1.}" minor
+# The k8s.io/kubernetes commands missing from $OUT, built in one `go build` inside the wrapper
+# module so the packages they share compile once.
+build_kubernetes() {
+  local dir="$work/kubernetes" staging="v0.${K8S_VERSION#v1.}" minor missing=() pkgs=()
+  for b in "${K8S_COMMANDS[@]}"; do built "$OUT/$b" || missing+=("$b"); done
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  for b in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   minor=$(echo "$K8S_VERSION" | cut -d. -f2)
   mkdir -p "$dir" && cd "$dir"
-  go mod init dnsfleet.local/control-plane/apiserver >/dev/null 2>&1
+  go mod init dnsfleet.local/control-plane/kubernetes >/dev/null 2>&1
   local modules=(api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider
     cluster-bootstrap code-generator component-base component-helpers controller-manager cri-api cri-client
     csi-translation-lib dynamic-resource-allocation endpointslice externaljwt kms kube-aggregator
@@ -63,17 +83,15 @@ build_apiserver() {
     pod-security-admission sample-apiserver sample-cli-plugin sample-controller)
   for m in "${modules[@]}"; do go mod edit -replace "k8s.io/$m=k8s.io/$m@$staging"; done
   log "resolving k8s.io/kubernetes $K8S_VERSION"
-  go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >&2
-  log "building kube-apiserver (several minutes on 2 cores)"
-  # Without the version flags /version says v0.0.0 and Helm's kubeVersion checks fail.
+  go get "${pkgs[@]/%/@$K8S_VERSION}" >&2
+  log "building ${missing[*]} (kube-apiserver alone takes several minutes on 2 cores)"
+  # Without the version flags /version says v0.0.0 and Helm's kubeVersion checks fail (and a
+  # kubelet older-looking than its API server is refused).
   local v="k8s.io/component-base/version"
   go build -tags selinux,notest -trimpath \
     -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z" \
-    -o "$work/bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
-  mv "$work/bin/kube-apiserver" "$OUT/"
-  log "building kubectl"
-  go build -trimpath -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor" -o "$work/bin/kubectl" k8s.io/kubernetes/cmd/kubectl >&2
-  mv "$work/bin/kubectl" "$OUT/"
+    -o "$work/bin/" "${pkgs[@]}" >&2
+  for b in "${missing[@]}"; do mv "$work/bin/$b" "$OUT/"; done
 }
 
 build_etcd() {
@@ -87,8 +105,8 @@ build_etcd() {
   mv "$work/bin/etcd" "$OUT/"
 }
 
-[ -x "$OUT/etcd" ] || build_etcd
-{ [ -x "$OUT/kube-apiserver" ] && [ -x "$OUT/kubectl" ]; } || build_apiserver
+built "$OUT/etcd" || build_etcd
+build_kubernetes
 "$OUT/kube-apiserver" --version >&2
 "$OUT/kubectl" version --client >&2
 "$OUT/etcd" --version >&2
