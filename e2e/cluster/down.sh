@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Stops the cluster e2e/cluster/up.sh started in DIR and removes what it created, nothing else:
+# its pods (deleted through the API so the CNI plugins release their addresses), every process it
+# started (found by the PID files in DIR and checked to name DIR), containerd's shims, the
+# iptables chains of kube-proxy, the kubelet and the portmap plugin (up.sh refused to start where
+# such chains existed), its two links, the mount points it had to make, and DIR itself (kept with
+# DNSFLEET_CLUSTER_KEEP=1, e.g. for its logs). Safe to run twice, or after a failed up.sh.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=e2e/cluster/lib.sh
+. "$HERE/lib.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
+DIR=$(realpath -m "$1")
+[ -f "$DIR/.dnsfleet-cluster" ] || fail "$DIR was not made by e2e/cluster/up.sh"
+# shellcheck disable=SC1091
+[ -f "$DIR/cluster.env" ] && . "$DIR/cluster.env"
+
+# stop NAME...: SIGTERM, then SIGKILL after 10 s.
+stop() {
+  local name pid pids=() i
+  for name in "$@"; do pid=$(daemon_pid "$name") && pids+=("$pid"); done
+  [ "${#pids[@]}" -gt 0 ] || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null
+  for i in $(seq 1 100); do
+    alive=()
+    for pid in "${pids[@]}"; do [ -d "/proc/$pid" ] && alive+=("$pid"); done
+    [ "${#alive[@]}" -eq 0 ] && return 0
+    sleep 0.1
+  done
+  log "SIGKILL to ${alive[*]} ($*)"
+  kill -KILL "${alive[@]}" 2>/dev/null
+  sleep 0.2
+}
+
+ctr_() { ctr --address "$DIR/containerd/containerd.sock" -n k8s.io "$@"; }
+running_tasks() { ctr_ tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"' | wc -l; }
+
+# No controller may start new pods while the old ones go.
+stop kube-controller-manager kube-scheduler
+
+# The kubelet stops the pods it is told to delete, and stopping a sandbox runs the CNI DEL that
+# frees its address and removes its veth.
+if daemon_pid kubelet >/dev/null && daemon_pid kube-apiserver >/dev/null && [ -n "${BIN:-}" ]; then
+  "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" delete pods --all --all-namespaces --grace-period=1 --wait=false >/dev/null 2>&1
+  for _ in $(seq 1 120); do
+    [ "$(running_tasks)" -eq 0 ] && break
+    sleep 0.5
+  done
+fi
+stop kubelet kube-proxy
+
+# Whatever still runs (the kubelet gone early): killed and deleted through containerd, whose shims
+# then exit.
+if daemon_pid containerd >/dev/null; then
+  for id in $(ctr_ tasks ls -q 2>/dev/null); do
+    ctr_ tasks kill -s SIGKILL "$id" >/dev/null 2>&1
+  done
+  sleep 0.5
+  for id in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks delete -f "$id" >/dev/null 2>&1; done
+  for id in $(ctr_ containers ls -q 2>/dev/null); do ctr_ containers delete "$id" >/dev/null 2>&1; done
+fi
+stop containerd
+# A shim left behind names containerd's socket in DIR on its command line.
+for proc in /proc/[0-9]*; do
+  if tr '\0' ' ' < "$proc/cmdline" 2>/dev/null | grep -qF -- "-address $DIR/containerd/containerd.sock"; then
+    log "killing shim ${proc#/proc/}"
+    kill -KILL "${proc#/proc/}" 2>/dev/null
+  fi
+done
+stop kube-apiserver
+stop etcd
+
+# Any other process of ours (a name in DIR/run/started not stopped above).
+for name in $(cat "$DIR/run/started" 2>/dev/null); do stop "$name"; done
+# Only the cluster's processes live in its mount namespace: any still there (a container process
+# whose shim was killed) is killed, so the namespace and its mounts go.
+mntns=$(cat "$DIR/run/mntns" 2>/dev/null)
+if [ -n "$mntns" ]; then
+  for proc in /proc/[0-9]*; do
+    [ "$(readlink "$proc/ns/mnt" 2>/dev/null)" = "$mntns" ] || continue
+    log "killing ${proc#/proc/} ($(tr '\0' ' ' < "$proc/cmdline" | cut -c1-80)), still in the cluster's mount namespace"
+    kill -KILL "${proc#/proc/}" 2>/dev/null
+  done
+fi
+
+# iptables: kube-proxy's own cleanup, then whatever KUBE-/CNI- chain is left (the kubelet's
+# KUBE-FIREWALL, KUBE-KUBELET-CANARY, ...): rules jumping to them deleted, then the chains flushed
+# and deleted. No other rule or chain is touched.
+if [ -n "${BIN:-}" ] && [ -x "$BIN/kube-proxy" ]; then
+  "$BIN/kube-proxy" --cleanup >> "$DIR/logs/kube-proxy-cleanup.log" 2>&1
+fi
+for family in iptables ip6tables; do
+  command -v "$family-save" >/dev/null || continue
+  script=$("$family-save" 2>/dev/null | awk '
+    /^\*/ { if (table != "") flush(); table = $0; n = 0; m = 0; next }
+    /^:(KUBE-|CNI-)/ { chains[m++] = substr($1, 2); next }
+    /^-A / && / -j (KUBE-|CNI-)/ { split($0, f, " "); if (f[2] !~ /^(KUBE-|CNI-)/) { rules[n++] = "-D" substr($0, 3) } next }
+    function flush(   i) {
+      if (n + m == 0) return
+      print table
+      for (i = 0; i < n; i++) print rules[i]
+      for (i = 0; i < m; i++) print "-F " chains[i]
+      for (i = 0; i < m; i++) print "-X " chains[i]
+      print "COMMIT"
+    }
+    END { if (table != "") flush() }')
+  [ -n "$script" ] && { echo "$script" | "$family-restore" --noflush || log "$family-restore failed; left: $(own_chains | tr '\n' ' ')"; }
+done
+
+# Links: any veth still on the pods' bridge, the bridge, the node's link.
+for link in $(ip -o link show master "$CNI_BRIDGE" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
+  ip link delete "$link" 2>/dev/null
+done
+ip link delete "$CNI_BRIDGE" 2>/dev/null
+ip link delete "$NODE_LINK" 2>/dev/null
+
+# The mount namespace went with its last process, and with it every mount; mount points made on
+# the machine for it are removed if still empty.
+for path in $(cat "$DIR/run/created-dirs" 2>/dev/null); do rmdir "$path" 2>/dev/null; done
+# cgroups: rmdir fails on a cgroup that still holds a process, so only empty ones go.
+for path in $(cat "$DIR/run/created-cgroups" 2>/dev/null); do
+  [ -d "$path" ] && find "$path" -depth -type d -exec rmdir {} + 2>/dev/null
+  [ -d "$path" ] && log "cgroup $path left (not empty)"
+done
+if grep -qF " $DIR/" /proc/self/mountinfo; then
+  log "mounts under $DIR left in this mount namespace:"; grep -F " $DIR/" /proc/self/mountinfo >&2
+fi
+
+if [ "${DNSFLEET_CLUSTER_KEEP:-}" = 1 ]; then
+  log "kept $DIR"
+else
+  rm -rf "$DIR"
+fi
+exit 0
