@@ -7,7 +7,7 @@ import { serve } from '../dataplane/standalone/serve';
 import { runCloud, type DataplaneOptions } from '../dataplane/cloud/run-cloud';
 import { runControl } from '../dataplane/control/run-control';
 import { KEK_ENV, KeyEncryptionKeyError, loadKeyEncryptionKey } from '../dataplane/control/key-encryption-key';
-import { stopOnSignals } from '../dataplane/runtime/signals';
+import { STOP_DEADLINE_MS, stopOnSignals } from '../dataplane/runtime/signals';
 import { runOperator } from '../operator/operator';
 import { parseZoneRule, ZonePolicyError, type ZonePolicy } from '../operator/zone-policy';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
@@ -76,6 +76,9 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --tcp-* …            TCP limits, as for serve
       --slice-ms N         the longest loading or writing a zone keeps the pod from answering
                            before it lets queries through (default 10; 0: in one go)
+      --drain-seconds N    on SIGTERM, keep answering this long with /readyz at 503 before
+                           closing, while Kubernetes takes the pod out of its Service
+                           (default 0; the operator's pod templates use 5)
       --key-encryption-key-file PATH  control only: the base64 key (32 octets) that opens the
                            signing orders of signed zones (env ${KEK_ENV}; without one
                            no zone is signed, and each signed zone reports why)
@@ -250,10 +253,13 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'store-wait': { type: 'string' },
       'slice-ms': { type: 'string' },
       'key-encryption-key-file': { type: 'string' },
+      'drain-seconds': { type: 'string' },
     },
     strict: true,
   });
   const tcp = parseTcpFlags(values);
+  const drainSeconds = values['drain-seconds'] === undefined ? 0 : Number(values['drain-seconds']);
+  if (!Number.isFinite(drainSeconds) || drainSeconds < 0) throw new UsageError(`--drain-seconds ${values['drain-seconds']}: expected a number of seconds`);
   const storeWait = values['store-wait'] === undefined ? 3 : Number(values['store-wait']);
   if (!Number.isFinite(storeWait) || storeWait < 0) throw new UsageError(`--store-wait ${values['store-wait']}: expected a number of seconds`);
   const snapshotDir = values['snapshot-dir'] ?? process.env.DNSFLEET_SNAPSHOT_DIR;
@@ -290,10 +296,12 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     log,
     ...(snapshotDir ? { snapshotDir } : {}),
     storeWaitMs: storeWait * 1000,
+    drainMs: drainSeconds * 1000,
   };
   // Each role has its own entry (dataplane/cloud/run-cloud.ts, dataplane/control/run-control.ts).
   const running = cloud !== undefined ? await runCloud({ ...options, cloud }) : await runControl({ ...options, ...(kek ? { kek } : {}) });
-  stopOnSignals({ log, stop: () => running.stop() });
+  // The stop deadline counts from the signal: the drain comes on top of it.
+  stopOnSignals({ log, stop: () => running.stop(), deadlineMs: STOP_DEADLINE_MS + drainSeconds * 1000 });
   return -1;
 }
 

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { OPERATOR_SERVICE_ACCOUNT } from './support/fleet';
+import { installForOperatorAccount, startRedis } from './support/fleet';
 import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { dsOfDnskeys, writeDsAnchor } from '../dataplane/test/dnssec/delv.fixtures';
 import { readSecretKey, runDeploymentPods, type TestPod } from './support/kubelet';
-import { freePort, run, start, stopAll, tempDir, waitFor, type Started } from '../dataplane/testkit/processes';
+import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
@@ -24,7 +24,6 @@ import { memoryLogger } from '../dataplane/testkit/memory-logger';
  * the cloud answers DNSKEY and RRSIG with dig +dnssec.
  */
 
-const ROOT = resolve(__dirname, '../..');
 
 const policyManifest = `apiVersion: dnsfleet.io/v1alpha1
 kind: DNSSECPolicy
@@ -53,7 +52,6 @@ spec:
 describe('A signed Zone on a real API server @integration', function () {
   this.timeout(300_000);
   let cp: ControlPlane;
-  let redis: Started;
   let redisUrl: string;
   let operator: RunningOperator;
   let cloud: TestPod[];
@@ -82,17 +80,8 @@ describe('A signed Zone on a real API server @integration', function () {
 
   before(async () => {
     cp = await startControlPlane();
-    const crds = await cp.kubectl(['apply', '-f', join(ROOT, 'crds')]);
-    assert.equal(crds.code, 0, crds.stderr);
-    await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io', 'crd/secondaryzones.dnsfleet.io', 'crd/dnssecpolicies.dnsfleet.io']);
-    assert.equal((await cp.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n')).code, 0);
-    const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
-    assert.equal(rbac.code, 0, rbac.stderr);
-    assert.equal((await cp.kubectl(['apply', '-f', '-'], OPERATOR_SERVICE_ACCOUNT)).code, 0);
-    const port = await freePort();
-    redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
-    redisUrl = `redis://127.0.0.1:${port}`;
+    await installForOperatorAccount(cp);
+    redisUrl = (await startRedis()).url;
     const clouds = await cp.kubectl(['apply', '-f', '-'], 'apiVersion: dnsfleet.io/v1alpha1\nkind: NameserverCloud\nmetadata: { name: cloud-a, namespace: dnsfleet-system }\nspec:\n  replicas: 1\n  nameservers: [ns1.example.net.]\n  addresses: { ipv4: [\"10.53.0.53\"] }\n  service: { type: ClusterIP }\n');
     assert.equal(clouds.code, 0, clouds.stderr);
     operator = await runOperator({

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import { join, resolve } from 'node:path';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { answersA, startRedis, type CloudPod } from './support/fleet';
+import { answersA, installCrds, startRedis, type CloudPod } from './support/fleet';
 import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
 import { query } from '../dataplane/testkit/dns-client';
 import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
@@ -113,8 +113,7 @@ describe('issue 9: nothing fails silently, on a real API server @integration', f
 
   before(async () => {
     cp = await startControlPlane();
-    await kubectl(['apply', '-f', join(ROOT, 'crds')]);
-    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io', 'crd/secondaryzones.dnsfleet.io', 'crd/dnssecpolicies.dnsfleet.io']);
+    await installCrds(cp);
     await apply('apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n---\napiVersion: v1\nkind: Namespace\nmetadata: { name: team-b }\n');
     redisUrl = (await startRedis()).url;
     await apply(`${cloudManifest('cloud-a')}---\n${cloudManifest('cloud-b')}`);

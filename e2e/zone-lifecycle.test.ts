@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
-import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { OPERATOR_SERVICE_ACCOUNT } from './support/fleet';
+import { installForOperatorAccount, startRedis } from './support/fleet';
 import { runDeploymentPods, readDeployment, type TestPod } from './support/kubelet';
-import { freePort, run, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
+import { freePort, run, stopAll, waitFor } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
@@ -23,7 +22,6 @@ import { randomBytes, randomInt } from 'node:crypto';
  * moves; a deleted Zone is gone from both clouds and from Redis.
  */
 
-const ROOT = resolve(__dirname, '../..');
 
 const zoneManifest = (address: string, extra = ''): string => `apiVersion: dnsfleet.io/v1alpha1
 kind: Zone
@@ -51,7 +49,6 @@ ${extraSpec}`;
 describe('Zone lifecycle on a real API server @integration', function () {
   this.timeout(300_000);
   let cp: ControlPlane;
-  let redis: Started;
   let redisUrl: string;
   let operator: RunningOperator;
   const pods = new Map<string, TestPod[]>();
@@ -82,16 +79,8 @@ describe('Zone lifecycle on a real API server @integration', function () {
 
   before(async () => {
     cp = await startControlPlane();
-    assert.equal((await cp.kubectl(['apply', '-f', join(ROOT, 'crds')])).code, 0);
-    await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io', 'crd/secondaryzones.dnsfleet.io', 'crd/dnssecpolicies.dnsfleet.io']);
-    assert.equal((await cp.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n')).code, 0);
-    const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
-    assert.equal(rbac.code, 0, rbac.stderr);
-    assert.equal((await cp.kubectl(['apply', '-f', '-'], OPERATOR_SERVICE_ACCOUNT)).code, 0);
-    const port = await freePort();
-    redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
-    redisUrl = `redis://127.0.0.1:${port}`;
+    await installForOperatorAccount(cp);
+    redisUrl = (await startRedis()).url;
     const clouds = await cp.kubectl(['apply', '-f', '-'], `${cloudManifest('cloud-a', 2)}---\n${cloudManifest('cloud-b', 1)}`);
     assert.equal(clouds.code, 0, clouds.stderr);
     operator = await runOperator({

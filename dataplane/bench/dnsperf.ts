@@ -38,6 +38,7 @@ import { zoneOf, zoneText } from '../testkit/zone-text';
 import type { Zone } from '../zone/zone';
 import { freePort, run, start, stopAll, tempDir, waitFor, type Started } from '../testkit/processes';
 import { buildQuery, exchangeUdp, query, rcodeOf } from '../testkit/dns-client';
+import { runBench } from './run-bench';
 
 const ORIGIN = 'bench.test.';
 
@@ -505,9 +506,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runBench(module, main);

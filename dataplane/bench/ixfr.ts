@@ -21,6 +21,7 @@ import { transferZone } from '../transfer/client';
 import { ZoneUpdate } from '../zone/zone-update';
 import { readZoneRecords } from '../dns/zonefile/reader';
 import { snapshotOf } from '../store/snapshot';
+import { runBench } from './run-bench';
 
 const ORIGIN = 'ixfr-bench.test.';
 
@@ -102,7 +103,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  void stopAll().then(() => process.exit(1));
-});
+runBench(module, main);

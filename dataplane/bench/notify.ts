@@ -10,6 +10,7 @@ import { freePort, start, stopAll, waitFor, type Started } from '../testkit/proc
 
 const CLI = join(__dirname, '../../cli/main.js');
 import { query } from '../testkit/dns-client';
+import { runBench } from './run-bench';
 
 /**
  * NOTIFY-to-answer for a secondary zone (issue #4's goal: p99 under 1 s for 10,000 records): a
@@ -99,7 +100,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBench(module, main);

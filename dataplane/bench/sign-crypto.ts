@@ -1,4 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { runBench } from './run-bench';
 
 /**
  * node:crypto against @noble/curves, signing DNSSEC-sized messages (about 150 octets: an RRSIG
@@ -41,7 +42,4 @@ async function main(): Promise<void> {
   console.log(`node:crypto / @noble/curves: P-256 ${(a / b).toFixed(1)}x, Ed25519 ${(c / d).toFixed(1)}x`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(module, main);

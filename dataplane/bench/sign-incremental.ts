@@ -17,6 +17,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { resolve, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { runBench } from './run-bench';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -121,7 +122,4 @@ async function main(): Promise<void> {
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(module, main);

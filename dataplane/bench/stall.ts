@@ -22,6 +22,7 @@ import { RedisZoneStore } from '../store/redis-store';
 import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
 import { AnswerProbe, formatStats, type ProbeStats } from '../testkit/answer-probe';
 import { putLargeZone } from '../testkit/large-zone';
+import { runBench } from './run-bench';
 
 const CLI = join(__dirname, '../../cli/main.js');
 const SMALL = 'small.test.';
@@ -164,9 +165,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    void stopAll().then(() => process.exit(1));
-  });
-}
+runBench(module, main);

@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { startDnsfleet, startNsd, nsdVersion, type ZoneText } from '../testkit/peers';
 import { stopAll } from '../testkit/processes';
 import { abuseZone, neverRead, probeFor, probeOnce, rssMiB, serverConnections, startKnot, startTrickler, summarize, type ProbeSummary } from '../testkit/tcp-abuse';
+import { runBench } from './run-bench';
 
 interface Args {
   seconds: number;
@@ -167,9 +168,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runBench(module, main);

@@ -44,6 +44,8 @@ export interface DataplaneOptions {
   readonly storeWaitMs?: number;
   /** The longest a zone load or write keeps the thread from answering (ms); 0 loads in one go (ADR 0009). */
   readonly sliceMs?: number;
+  /** On stop, how long `/readyz` says 503 while DNS still answers (server-runtime.ts); 0 by default. */
+  readonly drainMs?: number;
 }
 
 export interface CloudOptions extends DataplaneOptions {
@@ -64,6 +66,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const pod = followStore({ ...options, apply: (zones) => responder.setZones(zones), steps: stepRunner({ sliceMs: options.sliceMs }) });
   const runtime: ServerRuntime = new ServerRuntime({
     log,
+    drainMs: options.drainMs,
     dns: { listen: options.listen, responder, udpIo: options.udpIo, tcp: options.tcp },
     http: { address: options.http, readiness: () => pod.readiness(runtime.dns.bound), metrics: pod.metrics, json: { '/zones': () => pod.zones() } },
   });

@@ -71,6 +71,7 @@ export async function runControl(options: ControlOptions): Promise<RunningContro
   });
   const runtime: ServerRuntime = new ServerRuntime({
     log,
+    drainMs: options.drainMs,
     dns: {
       listen: options.listen,
       responder,

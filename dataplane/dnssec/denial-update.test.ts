@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { NsecChain } from './nsec';
 import { Nsec3Chain } from './nsec3';
-import { assertChange, changed, lines, zoneOf } from './denial.fixtures';
+import { assertChange, changed, lines, toggleLines, zoneOf } from './denial.fixtures';
 import type { Zone } from '../zone/zone';
 
 // Property: whatever records come and go (data, delegations, DS, glue, names below empty
@@ -14,18 +14,8 @@ const RECORDS = ['A 192.0.2.1', 'TXT "t"', 'NS ns.elsewhere.', 'DS 12345 13 2 01
 const BASE = '@ 3600 SOA ns1 hostmaster 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.53\n';
 
 /** Toggles each (name, record) of `picks`: added when absent, removed when present. */
-function toggle(zone: Zone, present: Set<string>, picks: ReadonlyArray<readonly [number, number]>): { zone: Zone; names: ReturnType<typeof changed>['names'] } {
-  const change: string[] = [];
-  const seen = new Set<string>();
-  for (const [n, r] of picks) {
-    const line = `${NAMES[n]} 3600 ${RECORDS[r]}`;
-    if (seen.has(line)) continue;
-    seen.add(line);
-    change.push(present.has(line) ? `-${line}` : line);
-    if (present.has(line)) present.delete(line);
-    else present.add(line);
-  }
-  return changed(zone, change);
+function toggle(zone: Zone, present: Set<string>, picks: ReadonlyArray<readonly [number, number]>): ReturnType<typeof changed> {
+  return changed(zone, toggleLines(present, picks, NAMES, RECORDS));
 }
 
 const steps = fc.array(fc.array(fc.tuple(fc.nat(NAMES.length - 1), fc.nat(RECORDS.length - 1)), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 });

@@ -75,3 +75,36 @@ export function assertChange(actual: DenialChange, before: readonly RRset[], aft
     what,
   );
 }
+
+/**
+ * The change lines that toggle each (name, record) pick: an add when the record is absent from
+ * `present`, a removal (`-`) when it is there; `present` is updated to match. Picks index
+ * `names` and `records`; a pick repeated in one step counts once.
+ */
+export function toggleLines(present: Set<string>, picks: ReadonlyArray<readonly [number, number]>, names: readonly string[], records: readonly string[]): string[] {
+  const change: string[] = [];
+  const seen = new Set<string>();
+  for (const [n, r] of picks) {
+    const line = `${names[n]} 3600 ${records[r]}`;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    change.push(present.has(line) ? `-${line}` : line);
+    if (present.has(line)) present.delete(line);
+    else present.add(line);
+  }
+  return change;
+}
+
+/** A zone `example.` of `count` names h0…h(count-1) below the apex: the large-zone update tests. */
+export function largeZone(count: number): Zone {
+  const text = ['@ 3600 SOA ns1 hostmaster 1 3600 900 604800 300', '@ NS ns1', 'ns1 A 192.0.2.1'];
+  for (let i = 0; i < count; i++) text.push(`h${i} A 192.0.2.${i % 250}`);
+  return zoneOf('example.', text.join('\n'));
+}
+
+/** `fn`'s result and the milliseconds it took (printed by the large-zone tests, never asserted). */
+export function timed<T>(fn: () => T): { value: T; ms: number } {
+  const start = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - start };
+}

@@ -4,6 +4,9 @@ import { Responder } from '../nameserver/respond';
 import { AddressList } from '../nameserver/acl';
 import { ZoneSet } from '../zone/zone-set';
 import { ServerRuntime, type ServerPart } from './server-runtime';
+import { query, rcodeOf } from '../testkit/dns-client';
+import { zoneOf } from '../testkit/zone-text';
+import { Name } from '../dns/name';
 
 /**
  * The start-up path every role shares: HTTP, then the listeners, then the role's parts in order;
@@ -80,5 +83,29 @@ describe('ServerRuntime (the one start-up path)', () => {
       await runtime.stop();
     }
     await assert.rejects(fetch(`http://127.0.0.1:${runtime.httpPort ?? 1}/healthz`), 'the endpoint is closed');
+  });
+
+  it('drains on stop: /readyz turns 503 while DNS still answers, and only then do the parts and listeners stop', async () => {
+    const events: string[] = [];
+    const zone = zoneOf('@ 300 SOA ns1 hm 7 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.1\n', Name.fromText('drain.test.'));
+    const runtime = new ServerRuntime({
+      log: memoryLogger(),
+      drainMs: 600,
+      dns: { ...dns(), responder: new Responder(new ZoneSet([zone])) },
+      http: { address: { host: '127.0.0.1', port: 0 }, readiness: () => ({ ready: true, text: 'ready: 1 zones' }) },
+    });
+    await runtime.start([part('follower', events)]);
+    const dnsPort = runtime.dns.bound[0]!.port;
+    const readyz = (): Promise<number> => fetch(`http://127.0.0.1:${runtime.httpPort}/readyz`).then((r) => r.status);
+    assert.equal(await readyz(), 200);
+    const stopped = runtime.stop();
+    assert.equal(runtime.isDraining, true);
+    assert.equal(await readyz(), 503, 'out of the Service first');
+    const reply = await query('127.0.0.1', dnsPort, 'drain.test.', 'SOA', { timeoutMs: 500 });
+    assert.equal(rcodeOf(reply), 'NOERROR', 'still answering while draining');
+    assert.deepEqual(events, ['start follower'], 'nothing stopped yet');
+    await stopped;
+    assert.deepEqual(events, ['start follower', 'stop follower']);
+    await assert.rejects(query('127.0.0.1', dnsPort, 'drain.test.', 'SOA', { timeoutMs: 300 }), 'the listeners are closed after the drain');
   });
 });

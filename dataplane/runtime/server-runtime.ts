@@ -9,7 +9,7 @@ import { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from '
  * builds its own parts (where its zones come from, what else it runs) and hands them here:
  *
  *   start: HTTP endpoint (if any) → DNS listeners → the role's parts, in the order given
- *   stop:  the role's parts, in reverse → DNS listeners → HTTP endpoint
+ *   stop:  drain (if asked) → the role's parts, in reverse → DNS listeners → HTTP endpoint
  *
  * The listeners open before the zones load, so a pod answers (REFUSED, or from its snapshot)
  * while it loads and its `/readyz` says when it has everything. The signals that stop the
@@ -31,6 +31,13 @@ export interface ServerRuntimeOptions {
   /** Health, readiness and metrics over HTTP; none when left out (`serve`). */
   readonly http?: HttpEndpointOptions;
   readonly log: Logger;
+  /**
+   * How long a stop keeps answering with `/readyz` at 503 before it closes anything: the time
+   * Kubernetes needs to take a terminating pod out of its Service (EndpointSlice, then every
+   * kube-proxy), which starts together with SIGTERM. Without it a pod stops answering while the
+   * Service still sends it queries. 0 (the default) stops at once.
+   */
+  readonly drainMs?: number;
 }
 
 export class ServerRuntime {
@@ -38,9 +45,15 @@ export class ServerRuntime {
   readonly dns: DnsServer;
   private http: HttpEndpoint | undefined;
   private started: ServerPart[] = [];
+  private draining = false;
 
   constructor(private readonly options: ServerRuntimeOptions) {
     this.dns = new DnsServer({ ...options.dns, log: options.log });
+  }
+
+  /** Whether a stop is draining: `/readyz` says 503 while DNS still answers. */
+  get isDraining(): boolean {
+    return this.draining;
   }
 
   /** Where the HTTP endpoint listens (port 0 asks the system); undefined without one or before `start`. */
@@ -50,7 +63,8 @@ export class ServerRuntime {
 
   /** Opens the HTTP endpoint and the DNS listeners, then starts the parts in order. */
   async start(parts: readonly ServerPart[]): Promise<void> {
-    if (this.options.http) this.http = await startHttpEndpoint(this.options.http);
+    const http = this.options.http;
+    if (http) this.http = await startHttpEndpoint({ ...http, readiness: () => (this.draining ? { ready: false, text: 'stopping: draining, then the listeners close' } : http.readiness()) });
     await this.dns.start();
     for (const part of parts) {
       // Recorded before it starts, so a stop after a failed start still stops what ran.
@@ -59,8 +73,17 @@ export class ServerRuntime {
     }
   }
 
-  /** Stops the parts in reverse order, then the listeners; each bounded part within its time. */
+  /**
+   * Drains (when `drainMs` is set), then stops the parts in reverse order, then the listeners;
+   * each bounded part within its time.
+   */
   async stop(): Promise<void> {
+    const drainMs = this.options.drainMs ?? 0;
+    if (drainMs > 0 && !this.draining) {
+      this.draining = true;
+      this.options.log.info('draining before stop', { ms: drainMs });
+      await sleep(drainMs);
+    }
     const parts = this.started.reverse();
     this.started = [];
     for (const part of parts) {

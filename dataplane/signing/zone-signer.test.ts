@@ -9,7 +9,7 @@ import type { DenialParameters, SigningOrder } from '../dnssec/signing-order';
 import { signOptionsOf, zoneKeysOf } from '../dnssec/signing-order';
 import { signZone } from '../dnssec/signzone';
 import { verifyZone } from '../dnssec/signzone.fixtures';
-import { changed, lines, zoneOf } from '../dnssec/denial.fixtures';
+import { changed, lines, toggleLines, zoneOf } from '../dnssec/denial.fixtures';
 import { zoneOf as zoneFromText, zoneText } from '../testkit/zone-text';
 import { serialCompare } from '../zone/serial';
 import { withSerial, type RRset, type Zone } from '../zone/zone';
@@ -86,16 +86,7 @@ describe('ZoneSigner: incremental signing equals signing from scratch', function
             assertLikeScratch(last, zone, order, now, 'first version');
             for (const [i, step] of steps.entries()) {
               now += 60;
-              const change: string[] = [];
-              const seen = new Set<string>();
-              for (const [n, r] of step.picks) {
-                const line = `${NAMES[n]} 3600 ${RECORDS[r]}`;
-                if (seen.has(line)) continue;
-                seen.add(line);
-                change.push(present.has(line) ? `-${line}` : line);
-                if (present.has(line)) present.delete(line);
-                else present.add(line);
-              }
+              const change = toggleLines(present, step.picks, NAMES, RECORDS);
               let next: ReturnType<typeof changed>;
               try {
                 next = changed(zone, change);

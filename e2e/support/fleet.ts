@@ -47,12 +47,32 @@ export async function startRedis(port?: number): Promise<{ url: string; process:
   return { url: `redis://127.0.0.1:${port}`, process: redis, port };
 }
 
-/** Installs the CRDs and the two NameserverClouds the operator will take its clouds from. */
-export async function installCrdsAndClouds(cp: ControlPlane): Promise<void> {
+/** The four CRDs, applied and waited for until the API server serves them. */
+export async function installCrds(cp: ControlPlane): Promise<void> {
   const crds = await cp.kubectl(['apply', '-f', join(ROOT, 'crds')]);
   assert.equal(crds.code, 0, crds.stderr);
-  const wait = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zones.dnsfleet.io', 'crd/nameserverclouds.dnsfleet.io']);
+  const kinds = ['zones', 'nameserverclouds', 'secondaryzones', 'dnssecpolicies'].map((plural) => `crd/${plural}.${API_GROUP}`);
+  const wait = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...kinds]);
   assert.equal(wait.code, 0, wait.stderr);
+}
+
+/**
+ * What a cluster has before the operator runs as its own account: the CRDs, the `dnsfleet-system`
+ * namespace, operator/rbac.yaml and the ServiceAccount bound to it (OPERATOR_SERVICE_ACCOUNT).
+ */
+export async function installForOperatorAccount(cp: ControlPlane): Promise<void> {
+  await installCrds(cp);
+  const namespace = await cp.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n');
+  assert.equal(namespace.code, 0, namespace.stderr);
+  const rbac = await cp.kubectl(['apply', '-f', join(ROOT, 'operator/rbac.yaml')]);
+  assert.equal(rbac.code, 0, rbac.stderr);
+  const account = await cp.kubectl(['apply', '-f', '-'], OPERATOR_SERVICE_ACCOUNT);
+  assert.equal(account.code, 0, account.stderr);
+}
+
+/** Installs the CRDs and the two NameserverClouds the operator will take its clouds from. */
+export async function installCrdsAndClouds(cp: ControlPlane): Promise<void> {
+  await installCrds(cp);
   const clouds = CLOUDS.map(
     (name) => `apiVersion: dnsfleet.io/v1alpha1
 kind: NameserverCloud

@@ -20,7 +20,7 @@ describe('buildCloudDeployment', () => {
     const d = buildCloudDeployment(cloud(), settings);
     const c = podSpecOf(d).containers[0]!;
     assert.deepEqual(c.command, ['dnsfleet']);
-    assert.deepEqual(c.args, ['dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--nsid', '$(POD_NAME)', '--listen-ips', '$(POD_IPS)', '--port', '5353', '--http-port', '8080']);
+    assert.deepEqual(c.args, ['dataplane', '--role', 'cloud', '--cloud', 'cloud-a', '--nsid', '$(POD_NAME)', '--listen-ips', '$(POD_IPS)', '--port', '5353', '--http-port', '8080', '--drain-seconds', '5']);
     assert.deepEqual(
       c.env.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef.fieldPath]),
       [['POD_NAME', 'metadata.name'], ['POD_NAMESPACE', 'metadata.namespace'], ['POD_IPS', 'status.podIPs'], ['DNSFLEET_REDIS_URL', 'redis://redis.dns:6379'], ['DNSFLEET_SNAPSHOT_DIR', '/var/lib/dnsfleet']],
@@ -29,7 +29,7 @@ describe('buildCloudDeployment', () => {
   });
 
   it('passes spec.identity to the pods: NSID is the pod name unless turned off, the version only when set', () => {
-    const args = (identity: NameserverCloudSpec['identity']): string[] => podSpecOf(buildCloudDeployment(cloud({ identity }), settings)).containers[0]!.args.slice(5, -6);
+    const args = (identity: NameserverCloudSpec['identity']): string[] => podSpecOf(buildCloudDeployment(cloud({ identity }), settings)).containers[0]!.args.slice(5, -8);
     assert.deepEqual(args(undefined), ['--nsid', '$(POD_NAME)']);
     assert.deepEqual(args({ nsid: false, serverId: false }), ['--hide-identity']);
     assert.deepEqual(args({ version: 'dnsfleet 1.0' }), ['--nsid', '$(POD_NAME)', '--version-string', 'dnsfleet 1.0']);

@@ -24,6 +24,12 @@ export const DNS_CONTAINER_PORT = 5353;
 /** Where a pod keeps its local snapshot of the zones it serves (ADR 0007): an emptyDir, which outlives container restarts. */
 export const SNAPSHOT_DIR = '/var/lib/dnsfleet';
 export const HTTP_CONTAINER_PORT = 8080;
+/**
+ * How long a stopping pod keeps answering after SIGTERM, with /readyz at 503: the EndpointSlice
+ * update and every kube-proxy's rule sync that take it out of the Service start together with
+ * the signal and take a second or two; this leaves them room (dataplane/runtime/server-runtime.ts).
+ */
+export const DRAIN_SECONDS = 5;
 
 export const CLOUD_LABEL = 'dnsfleet.io/cloud';
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'dnsfleet-operator' };
@@ -77,7 +83,8 @@ export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSetti
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    // The pod stops within 10 s whatever the store does (dataplane/runtime/signals.ts); this leaves it room.
+    // The pod drains for DRAIN_SECONDS, then stops within 10 s whatever the store does
+    // (dataplane/runtime/signals.ts); this leaves it room.
     terminationGracePeriodSeconds: 30,
     volumes: [{ name: 'state', emptyDir: { sizeLimit: '1Gi' } }],
     securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
@@ -87,7 +94,7 @@ export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSetti
         image: settings.image,
         imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
         command: ['dnsfleet'],
-        args: ['dataplane', ...roleArgs, '--listen-ips', '$(POD_IPS)', '--port', String(DNS_CONTAINER_PORT), '--http-port', String(HTTP_CONTAINER_PORT)],
+        args: ['dataplane', ...roleArgs, '--listen-ips', '$(POD_IPS)', '--port', String(DNS_CONTAINER_PORT), '--http-port', String(HTTP_CONTAINER_PORT), '--drain-seconds', String(DRAIN_SECONDS)],
         env: [
           fieldEnv('POD_NAME', 'metadata.name'),
           fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
