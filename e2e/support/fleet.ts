@@ -48,7 +48,7 @@ export async function startRedis(port?: number): Promise<{ url: string; process:
 }
 
 /** The four CRDs, applied and waited for until the API server serves them. */
-export async function installCrds(cp: ControlPlane): Promise<void> {
+export async function installCrds(cp: Pick<ControlPlane, 'kubectl'>): Promise<void> {
   const crds = await cp.kubectl(['apply', '-f', join(ROOT, 'crds')]);
   assert.equal(crds.code, 0, crds.stderr);
   const kinds = ['zones', 'nameserverclouds', 'secondaryzones', 'dnssecpolicies'].map((plural) => `crd/${plural}.${API_GROUP}`);
@@ -60,7 +60,7 @@ export async function installCrds(cp: ControlPlane): Promise<void> {
  * What a cluster has before the operator runs as its own account: the CRDs, the `dnsfleet-system`
  * namespace, operator/rbac.yaml and the ServiceAccount bound to it (OPERATOR_SERVICE_ACCOUNT).
  */
-export async function installForOperatorAccount(cp: ControlPlane): Promise<void> {
+export async function installForOperatorAccount(cp: Pick<ControlPlane, 'kubectl'>): Promise<void> {
   await installCrds(cp);
   const namespace = await cp.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: { name: dnsfleet-system }\n');
   assert.equal(namespace.code, 0, namespace.stderr);

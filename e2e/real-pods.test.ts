@@ -1,0 +1,244 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startCluster, type Cluster } from './support/cluster';
+import { installForOperatorAccount } from './support/fleet';
+import { query, rcodeOf } from '../dataplane/testkit/dns-client';
+import { start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
+import { memoryLogger } from '../dataplane/testkit/memory-logger';
+import { RedisZoneStore } from '../dataplane/store/redis-store';
+import { runOperator, type RunningOperator } from '../operator/operator';
+import { DNS_CONTAINER_PORT, HTTP_CONTAINER_PORT } from '../operator/cloud/cloud-objects';
+
+/**
+ * Issue 12 on real pods: the one-node cluster of e2e/cluster/ (kubelet, containerd, kube-proxy,
+ * kube-controller-manager), the dnsfleet image built from the Dockerfile (e2e/image/build.sh) and
+ * the operator (in this process, as the other e2e tests run it) creating the clouds' and the
+ * control server's Deployments in a namespace that enforces the restricted Pod Security Standard.
+ * Queries go to each pod's address and to each cloud's ClusterIP Service (kube-proxy), and what
+ * only a real cluster shows is shown: probes as the kubelet runs them, a deleted pod replaced
+ * while the Service answers right throughout, evictions held back by the PodDisruptionBudget, a
+ * rolling update of a changed NameserverCloud, the drain on SIGTERM, and garbage collection.
+ */
+
+const ROOT = resolve(__dirname, '../..');
+const NS = 'dnsfleet-system';
+const ZONE = 'pods.test.';
+
+type Pod = { metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string }; status: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ ready: boolean; restartCount: number }> } };
+
+const zoneManifest = (address: string): string => `apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: pods-test, namespace: default }
+spec:
+  zoneName: ${ZONE}
+  defaultTTL: 300
+  nameserverClouds: [cloud-a, cloud-b]
+  rrsets:
+    - { name: "@", type: NS, records: [ns1.example.net.] }
+    - { name: www, type: A, records: ["${address}"] }
+`;
+
+const cloudManifest = (name: string, replicas: number): string => `apiVersion: dnsfleet.io/v1alpha1
+kind: NameserverCloud
+metadata: { name: ${name}, namespace: ${NS} }
+spec:
+  replicas: ${replicas}
+  nameservers: [ns1.example.net.]
+  service: { type: ClusterIP }
+`;
+
+/** The A record of www in the zone, or what went wrong instead (rcode or timeout). */
+async function askWww(host: string, port: number, timeoutMs = 1000): Promise<string> {
+  try {
+    const reply = await query(host, port, `www.${ZONE}`, 'A', { timeoutMs });
+    const a = reply.packet.answers?.find((r) => r.type === 'A') as { data?: string } | undefined;
+    return a?.data ?? rcodeOf(reply);
+  } catch {
+    return 'timeout';
+  }
+}
+
+/**
+ * Asks `host:port` for www every `everyMs` until stopped; the tally of what came back. Each query
+ * has a socket (and so a source port) of its own: a new flow that kube-proxy balances afresh.
+ */
+function keepAsking(host: string, port: number, everyMs = 25): { stop(): Promise<Map<string, number>> } {
+  const tally = new Map<string, number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const answer = await askWww(host, port);
+      tally.set(answer, (tally.get(answer) ?? 0) + 1);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return tally;
+    },
+  };
+}
+
+describe('dnsfleet on real pods in a one-node cluster @integration', function () {
+  this.timeout(600_000);
+  let cluster: Cluster;
+  let operator: RunningOperator | undefined;
+  let redis: Started;
+  const log = memoryLogger();
+  const address = '10.53.1.1';
+
+  const kubectl = async (...args: string[]): Promise<string> => {
+    const out = await cluster.kubectl(args);
+    assert.equal(out.code, 0, `kubectl ${args.join(' ')}: ${out.stderr}`);
+    return out.stdout;
+  };
+  const apply = async (manifest: string): Promise<void> => {
+    const out = await cluster.kubectl(['apply', '-f', '-'], manifest);
+    assert.equal(out.code, 0, out.stderr);
+  };
+  const pods = async (selector: string): Promise<Pod[]> => (JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', selector, '-o', 'json')) as { items: Pod[] }).items;
+  const cloudPods = (cloud: string): Promise<Pod[]> => pods(`dnsfleet.io/cloud=${cloud}`);
+  const isReady = (p: Pod): boolean => !p.metadata.deletionTimestamp && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+  const serviceIp = async (name: string): Promise<string> => (await kubectl('get', 'service', name, '-n', NS, '-o', 'jsonpath={.spec.clusterIP}')).trim();
+  const readyPods = async (cloud: string, count: number): Promise<Pod[]> => {
+    let ready: Pod[] = [];
+    await waitFor(`${count} ready pods of ${cloud}`, async () => (ready = (await cloudPods(cloud)).filter(isReady)).length === count && (await cloudPods(cloud)).length === count, 180_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${cluster.logs(15)}`);
+    });
+    return ready;
+  };
+
+  before(async function () {
+    this.timeout(3_600_000);
+    // The image first: .ci/run builds it before the tests lose the network (a cold build needs
+    // Debian's archive and the npm registry) and names it here; by hand, a warm build hashes the sources.
+    const archive = process.env.DNSFLEET_IMAGE_ARCHIVE ?? execFileSync('bash', [join(ROOT, 'e2e/image/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    cluster = await startCluster();
+    await cluster.importImage(archive);
+    await installForOperatorAccount(cluster);
+    // The operator's pods must be admitted where the strictest standard is enforced.
+    await kubectl('label', '--overwrite', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest');
+    // The pods reach Redis at the node's address; this process at loopback.
+    const port = 6390 + Math.floor(Math.random() * 100);
+    redis = start('redis-server', ['--port', String(port), '--bind', `127.0.0.1 ${cluster.nodeIp}`, '--protected-mode', 'no', '--save', '', '--appendonly', 'no']);
+    await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
+    await apply(`${cloudManifest('cloud-a', 2)}---\n${cloudManifest('cloud-b', 1)}`);
+    operator = await runOperator({
+      store: new RedisZoneStore(`redis://127.0.0.1:${port}`),
+      log,
+      kubeconfig: cluster.kubeconfig,
+      pods: { image: 'docker.io/library/dnsfleet:dev', imagePullPolicy: 'Never', redisUrl: `redis://${cluster.nodeIp}:${port}` },
+      controlServer: { namespace: NS, allowTransfer: ['127.0.0.1/32'], serviceType: 'ClusterIP' },
+      resyncMs: 5000,
+    });
+    await apply(zoneManifest(address));
+    await readyPods('cloud-a', 2);
+    await readyPods('cloud-b', 1);
+  });
+
+  after(async () => {
+    if (process.env.DNSFLEET_E2E_LOG) for (const l of log.lines.filter((l) => l.level !== 'info')) console.log(JSON.stringify(l));
+    await operator?.stop();
+    await cluster?.stop();
+    await stopAll();
+  });
+
+  it('runs the clouds and the control server as pods the restricted Pod Security Standard admits, non-root, read-only, no capabilities', async () => {
+    const labels = JSON.parse(await kubectl('get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}')) as Record<string, string>;
+    assert.equal(labels['pod-security.kubernetes.io/enforce'], 'restricted');
+    await waitFor('the control server ready', async () => (await pods('app.kubernetes.io/component=control')).some(isReady), 180_000);
+    const all = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-o', 'json')) as { items: Array<{ metadata: { name: string }; spec: { securityContext: { runAsNonRoot?: boolean; runAsUser?: number }; containers: Array<{ image: string; securityContext: { readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[]; add?: string[] } } }> } }> };
+    assert.equal(all.items.length, 4, all.items.map((p) => p.metadata.name).join(', '));
+    for (const p of all.items) {
+      assert.equal(p.spec.securityContext.runAsNonRoot, true, p.metadata.name);
+      const c = p.spec.containers[0]!;
+      assert.equal(c.image, 'docker.io/library/dnsfleet:dev');
+      assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+      assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
+    }
+    // The process in the container is not root: its /proc status as the kubelet's runtime started it.
+    const name = all.items.find((p) => p.metadata.name.startsWith('dnsfleet-cloud-a'))!.metadata.name;
+    const uid = await kubectl('exec', '-n', NS, name, '--', 'node', '-e', 'process.stdout.write(String(process.getuid()))');
+    assert.equal(uid, '65532');
+  });
+
+  it('answers from every pod of both clouds and through each cloud\'s Service (kube-proxy)', async () => {
+    for (const cloud of ['cloud-a', 'cloud-b']) {
+      for (const p of await cloudPods(cloud)) assert.equal(await askWww(p.status.podIP!, DNS_CONTAINER_PORT), address, `${cloud} pod ${p.metadata.name}`);
+      const ip = await serviceIp(`dnsfleet-${cloud}`);
+      for (let i = 0; i < 10; i++) assert.equal(await askWww(ip, 53), address, `${cloud} Service ${ip}:53`);
+    }
+  });
+
+  it('has the kubelet run the probes: Ready comes from /readyz, and no container restarts', async () => {
+    for (const p of await cloudPods('cloud-a')) {
+      assert.ok(isReady(p), p.metadata.name);
+      assert.equal(p.status.containerStatuses?.[0]?.restartCount, 0, `${p.metadata.name} restarted`);
+      const readyz = await fetch(`http://${p.status.podIP}:${HTTP_CONTAINER_PORT}/readyz`);
+      assert.equal(readyz.status, 200);
+    }
+  });
+
+  it('replaces a deleted pod: it drains, the new one is not Ready before it has the zone, and the Service answers right throughout', async () => {
+    const before = await readyPods('cloud-a', 2);
+    const victim = before[0]!;
+    const asking = keepAsking(await serviceIp('dnsfleet-cloud-a'), 53);
+    await sleep(500);
+    const deletion = cluster.kubectl(['delete', 'pod', '-n', NS, victim.metadata.name, '--wait=true', '--timeout=60s']);
+    // The drain: out of readiness while it still answers at its own address (--drain-seconds).
+    await waitFor(`${victim.metadata.name} draining`, async () => (await fetch(`http://${victim.status.podIP}:${HTTP_CONTAINER_PORT}/readyz`).then((r) => r.status).catch(() => 0)) === 503, 10_000);
+    assert.equal(await askWww(victim.status.podIP!, DNS_CONTAINER_PORT), address, 'a draining pod still answers');
+    assert.equal((await deletion).code, 0);
+    const after = await readyPods('cloud-a', 2);
+    assert.ok(!after.some((p) => p.metadata.name === victim.metadata.name));
+    const replacement = after.find((p) => !before.some((b) => b.metadata.name === p.metadata.name))!;
+    assert.equal(await askWww(replacement.status.podIP!, DNS_CONTAINER_PORT), address, 'the replacement has the zone');
+    await sleep(1000);
+    const tally = await asking.stop();
+    assert.deepEqual([...tally.keys()], [address], `answers through the Service meanwhile: ${JSON.stringify([...tally])}`);
+  });
+
+  it('holds an eviction back while the PodDisruptionBudget has no disruption left', async () => {
+    const ready = await readyPods('cloud-a', 2);
+    const evict = (pod: string) =>
+      cluster.kubectl(['create', '--raw', `/api/v1/namespaces/${NS}/pods/${pod}/eviction`, '-f', '-'], JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: NS } }));
+    const first = await evict(ready[0]!.metadata.name);
+    assert.equal(first.code, 0, first.stderr);
+    // One pod of two is going: the budget (maxUnavailable 1) allows no second until it is replaced.
+    const second = await evict(ready[1]!.metadata.name);
+    assert.notEqual(second.code, 0, 'the second eviction is refused');
+    assert.match(second.stderr, /disruption budget|TooManyRequests|429/i);
+    await readyPods('cloud-a', 2);
+  });
+
+  it('rolls a changed NameserverCloud out pod by pod while its Service answers throughout', async () => {
+    const before = new Set((await readyPods('cloud-a', 2)).map((p) => p.metadata.name));
+    const asking = keepAsking(await serviceIp('dnsfleet-cloud-a'), 53);
+    await kubectl('patch', 'nameservercloud/cloud-a', '-n', NS, '--type=merge', '-p', '{"spec":{"identity":{"version":"rolled"}}}');
+    await kubectl('rollout', 'status', 'deployment/dnsfleet-cloud-a', '-n', NS, '--timeout=180s');
+    const after = await readyPods('cloud-a', 2);
+    assert.ok(after.every((p) => !before.has(p.metadata.name)), 'every pod replaced');
+    for (const p of after) {
+      const args = JSON.parse(await kubectl('get', 'pod', p.metadata.name, '-n', NS, '-o', 'jsonpath={.spec.containers[0].args}')) as string[];
+      assert.equal(args[args.indexOf('--version-string') + 1], 'rolled', `${p.metadata.name} runs the new template`);
+    }
+    await sleep(1000);
+    const tally = await asking.stop();
+    assert.deepEqual([...tally.keys()], [address], `answers through the Service during the rollout: ${JSON.stringify([...tally])}`);
+  });
+
+  it('garbage-collects a deleted NameserverCloud\'s Deployment, Service, PodDisruptionBudget and pods', async () => {
+    // The Zone goes to cloud-a alone first, so cloud-b can go.
+    await apply(zoneManifest(address).replace('[cloud-a, cloud-b]', '[cloud-a]'));
+    await kubectl('delete', 'nameservercloud/cloud-b', '-n', NS, '--timeout=60s');
+    await waitFor('cloud-b\'s objects collected', async () => {
+      const left = await cluster.kubectl(['get', 'deployment,service,pdb,pods', '-n', NS, '-l', 'dnsfleet.io/cloud=cloud-b', '-o', 'name']);
+      return left.code === 0 && left.stdout.trim() === '';
+    }, 120_000);
+    assert.equal(await askWww(await serviceIp('dnsfleet-cloud-a'), 53), address, 'cloud-a still answers');
+  });
+});
