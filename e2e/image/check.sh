@@ -8,9 +8,10 @@
 #
 # It checks: no file in the image carries a file capability; `dnsfleet --help` and the help of
 # `operator` and `dataplane`; `dnsfleet serve -f examples/zones` answers dig on 127.0.0.1:5300
-# with the batched UDP I/O (`--udp-io batched`: no start without the addon); `dnsfleet dataplane --role cloud` (the cloud pod's command line)
-# serves /healthz and /readyz with a Redis started in the namespace, and writes its snapshot only
-# to the emptyDir.
+# with the batched UDP I/O (`--udp-io batched`: no start without the addon); examples/signing
+# is signed (worker threads) with its keys in a state directory on the emptyDir; `dnsfleet
+# dataplane --role cloud` and `--role control` (the pods' command lines) serve /readyz with a
+# Redis started in the namespace.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -43,7 +44,7 @@ unshare --net --mount --pid --fork -- bash -euo pipefail -c '
   for d in null zero urandom random; do touch "$M/dev/$d"; mount --bind "/dev/$d" "$M/dev/$d"; done
   # The emptyDir of the templates (world-writable, as a kubelet makes it).
   mount -t tmpfs -o size=64m,mode=1777 tmpfs "$M/var/lib/dnsfleet"
-  mount --bind -o ro "$REPO/examples/zones" "$M/mnt"
+  mount --bind -o ro "$REPO/examples" "$M/mnt"
   # The pod: uid/gid 65532, no supplementary groups, no capabilities, no_new_privs.
   pod() { mapfile -t envs <<<"$IMAGE_ENV"; env -i "${envs[@]}" "${POD_ENV[@]}" setpriv --no-new-privs unshare --root="$M" --wd=/app --setuid 65532 --setgid 65532 -- "$@"; }
 
@@ -53,7 +54,7 @@ unshare --net --mount --pid --fork -- bash -euo pipefail -c '
   pod dnsfleet operator --help | head -2
   pod dnsfleet dataplane --help | head -2
 
-  pod dnsfleet serve -f /mnt --listen 127.0.0.1:5300 --udp-io batched >"$M.serve.log" 2>&1 &
+  pod dnsfleet serve -f /mnt/zones --listen 127.0.0.1:5300 --udp-io batched >"$M.serve.log" 2>&1 &
   serve=$!
   for _ in $(seq 100); do dig @127.0.0.1 -p 5300 +time=1 +tries=1 example.com SOA >/dev/null 2>&1 && break; sleep 0.2; done
   echo "dig @127.0.0.1 -p 5300 www.example.com A:"
@@ -61,6 +62,15 @@ unshare --net --mount --pid --fork -- bash -euo pipefail -c '
   dig @127.0.0.1 -p 5300 +norec +short www.example.com A | grep -q . || { cat "$M.serve.log"; echo "check: serve gave no answer" >&2; exit 1; }
   grep -q "node:dgram" "$M.serve.log" && { echo "check: serve fell back to node:dgram" >&2; cat "$M.serve.log"; exit 1; }
   kill $serve; wait $serve || true
+
+  # Signing: worker threads, keys in a state directory on the emptyDir.
+  pod dnsfleet serve -f /mnt/signing --listen 127.0.0.1:5301 --state-dir /var/lib/dnsfleet/state --udp-io batched >"$M.sign.log" 2>&1 &
+  sign=$!
+  for _ in $(seq 150); do dig @127.0.0.1 -p 5301 +dnssec +norec signed.example SOA 2>/dev/null | grep -q RRSIG && break; sleep 0.2; done
+  echo "dig +dnssec @127.0.0.1 -p 5301 signed.example DNSKEY: $(dig @127.0.0.1 -p 5301 +dnssec +norec signed.example DNSKEY | grep -cE "IN[[:space:]]+(DNSKEY|RRSIG)") DNSKEY/RRSIG records"
+  dig @127.0.0.1 -p 5301 +dnssec +norec signed.example SOA | grep -q RRSIG || { cat "$M.sign.log"; echo "check: the signed zone has no RRSIG" >&2; exit 1; }
+  kill $sign; wait $sign || true
+  echo "serve wrote: $(cd "$M/var/lib/dnsfleet" && find . -type f | sort | tr "\n" " ")"
 
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
   POD_ENV=(POD_NAME=cloud-a-0 DNSFLEET_REDIS_URL=redis://127.0.0.1:6379 DNSFLEET_SNAPSHOT_DIR=/var/lib/dnsfleet)
@@ -71,9 +81,16 @@ unshare --net --mount --pid --fork -- bash -euo pipefail -c '
   curl -sf --noproxy "*" http://127.0.0.1:8080/readyz >/dev/null || { cat "$M.cloud.log"; echo "check: the cloud pod is not ready" >&2; exit 1; }
   echo "cloud pod: dig CH TXT id.server -> $(dig @127.0.0.1 -p 5353 +short CH TXT id.server)"
   kill -TERM $cloud; wait $cloud || true
-  echo "cloud pod wrote: $(cd "$M/var/lib/dnsfleet" && find . -type f | tr "\n" " ")"
+  POD_ENV=(POD_NAME=control-0 DNSFLEET_REDIS_URL=redis://127.0.0.1:6379 DNSFLEET_SNAPSHOT_DIR=/var/lib/dnsfleet)
+  pod dnsfleet dataplane --role control --allow-transfer 127.0.0.0/8 --listen-ips 127.0.0.2 --port 5353 --http-port 8080 --udp-io batched >"$M.control.log" 2>&1 &
+  control=$!
+  for _ in $(seq 100); do curl -sf --noproxy "*" http://127.0.0.2:8080/readyz >/dev/null && break; sleep 0.2; done
+  echo "control pod: /readyz $(curl -s --noproxy "*" -o /dev/null -w %{http_code} http://127.0.0.2:8080/readyz)"
+  curl -sf --noproxy "*" http://127.0.0.2:8080/readyz >/dev/null || { cat "$M.control.log"; echo "check: the control pod is not ready" >&2; exit 1; }
+  kill -TERM $control; wait $control || true
+  grep -iE "\"level\":\"(error|fatal)\"|EROFS|read-only" "$M.control.log" && { echo "check: errors in the control pod log" >&2; exit 1; }
   grep -iE "\"level\":\"(error|fatal)\"|EROFS|read-only" "$M.cloud.log" && { echo "check: errors in the cloud pod log" >&2; exit 1; }
   redis-cli -p 6379 shutdown nosave >/dev/null 2>&1 || true
-  rm -f "$M.serve.log" "$M.cloud.log"
+  rm -f "$M".*.log
   echo "check: the image runs"
 '
