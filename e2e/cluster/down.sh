@@ -63,7 +63,7 @@ fi
 stop containerd
 # A shim left behind names containerd's socket in DIR on its command line.
 for proc in /proc/[0-9]*; do
-  if tr '\0' ' ' < "$proc/cmdline" 2>/dev/null | grep -qF -- "-address $DIR/containerd/containerd.sock"; then
+  if tr '\0' ' ' 2>/dev/null < "$proc/cmdline" | grep -qF -- "-address $DIR/containerd/containerd.sock"; then
     log "killing shim ${proc#/proc/}"
     kill -KILL "${proc#/proc/}" 2>/dev/null
   fi
@@ -79,7 +79,7 @@ mntns=$(cat "$DIR/run/mntns" 2>/dev/null)
 if [ -n "$mntns" ]; then
   for proc in /proc/[0-9]*; do
     [ "$(readlink "$proc/ns/mnt" 2>/dev/null)" = "$mntns" ] || continue
-    log "killing ${proc#/proc/} ($(tr '\0' ' ' < "$proc/cmdline" | cut -c1-80)), still in the cluster's mount namespace"
+    log "killing ${proc#/proc/} ($(tr '\0' ' ' 2>/dev/null < "$proc/cmdline" | cut -c1-80)), still in the cluster's mount namespace"
     kill -KILL "${proc#/proc/}" 2>/dev/null
   done
 fi

@@ -66,7 +66,7 @@ wait_for() {
 daemon_pid() {
   local pid
   pid=$(cat "$DIR/run/$1.pid" 2>/dev/null) || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$DIR" || return 1
+  tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qF "$DIR" || return 1
   echo "$pid"
 }
 
@@ -202,9 +202,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 EOF
 
   # cgroup v1 here: cgroupfs, failCgroupV1 false; no QoS cgroups and no node-allocatable
-  # enforcement (the machine's cgroups are not the kubelet's to arrange). Eviction thresholds low
-  # enough for a shared disk; image garbage collection off (100%), since the imported images
-  # cannot be pulled again. No cluster DNS: no resolver runs in this namespace.
+  # enforcement (the machine's cgroups are not the kubelet's to arrange). Eviction thresholds low enough for a shared disk; image garbage collection off
+  # (100%), since the imported images cannot be pulled again. No cluster DNS: no resolver runs in
+  # this namespace.
   cat > "$DIR/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration

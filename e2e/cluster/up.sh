@@ -64,8 +64,9 @@ if [ "${DNSFLEET_CLUSTER_INSIDE:-}" != 1 ]; then
     echo "CONTAINERD_ADDRESS=$DIR/containerd/containerd.sock"
   } > "$DIR/cluster.env"
 
-  # containerd puts a pod's cgroups at /k8s.io/<id> in each hierarchy (the kubelet asks for no
-  # parent: cgroupsPerQOS is off); runc removes each, down.sh the k8s.io parents made for them.
+  # containerd puts a pod's cgroups at /k8s.io/<id> in each hierarchy (the kubelet names no
+  # parent while cgroupsPerQOS is off, and ignores cgroupRoot then); runc removes each, down.sh the
+  # k8s.io parents if this cluster made them and they are empty (another containerd may use them).
   for hierarchy in /sys/fs/cgroup/*/; do
     [ -d "${hierarchy}k8s.io" ] || echo "${hierarchy}k8s.io" >> "$DIR/run/created-cgroups"
   done
@@ -76,6 +77,10 @@ if [ "${DNSFLEET_CLUSTER_INSIDE:-}" != 1 ]; then
   ip link add "$NODE_LINK" type dummy 2>/dev/null || ip link add "$NODE_LINK" type bridge
   ip addr add "$NODE_IP/32" dev "$NODE_LINK"
   ip link set "$NODE_LINK" up
+  # Service addresses need a route for connections made on the node itself (here: the tests):
+  # the route is looked up before kube-proxy's OUTPUT rules rewrite the address to a pod's, and
+  # this namespace has no default route. Pods need none: their packets are rewritten on arrival.
+  ip route add "$SERVICE_CIDR" dev "$NODE_LINK" src "$NODE_IP"
   ip link set lo up
 
   # Everything else runs in a mount namespace of its own (see above).

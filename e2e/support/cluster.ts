@@ -52,6 +52,11 @@ export function clusterBinaries(): string {
   }).trim();
 }
 
+/** Builds (once, cached) the images' OCI archives and returns their directory (pause.tar, busybox.tar). */
+export function clusterImageArchives(): string {
+  return execFileSync('bash', [join(SCRIPTS, 'images.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
 function parseEnv(text: string): Map<string, string> {
   const env = new Map<string, string>();
   for (const line of text.split('\n')) {
