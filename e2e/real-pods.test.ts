@@ -40,12 +40,14 @@ spec:
     - { name: www, type: A, records: ["${address}"] }
 `;
 
-const cloudManifest = (name: string, replicas: number): string => `apiVersion: dnsfleet.io/v1alpha1
+/** The anycast address becomes the Service's externalIP; the tests ask its ClusterIP. */
+const cloudManifest = (name: string, replicas: number, anycast: string): string => `apiVersion: dnsfleet.io/v1alpha1
 kind: NameserverCloud
 metadata: { name: ${name}, namespace: ${NS} }
 spec:
   replicas: ${replicas}
   nameservers: [ns1.example.net.]
+  addresses: { ipv4: ["${anycast}"] }
   service: { type: ClusterIP }
 `;
 
@@ -104,10 +106,21 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
   const cloudPods = (cloud: string): Promise<Pod[]> => pods(`dnsfleet.io/cloud=${cloud}`);
   const isReady = (p: Pod): boolean => !p.metadata.deletionTimestamp && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
   const serviceIp = async (name: string): Promise<string> => (await kubectl('get', 'service', name, '-n', NS, '-o', 'jsonpath={.spec.clusterIP}')).trim();
+  /** What each pod of the namespace printed last (and before its last restart), for failure messages. */
+  const podLogs = async (): Promise<string> => {
+    const out: string[] = [];
+    for (const p of await pods('app.kubernetes.io/name=dnsfleet')) {
+      for (const previous of [false, true]) {
+        const logs = await cluster.kubectl(['logs', '-n', NS, p.metadata.name, '--tail=15', ...(previous ? ['--previous'] : [])]);
+        if (logs.code === 0 && logs.stdout.trim()) out.push(`--- ${p.metadata.name}${previous ? ' (before its restart)' : ''}\n${logs.stdout.trim()}`);
+      }
+    }
+    return out.join('\n');
+  };
   const readyPods = async (cloud: string, count: number): Promise<Pod[]> => {
     let ready: Pod[] = [];
-    await waitFor(`${count} ready pods of ${cloud}`, async () => (ready = (await cloudPods(cloud)).filter(isReady)).length === count && (await cloudPods(cloud)).length === count, 180_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n${cluster.logs(15)}`);
+    await waitFor(`${count} ready pods of ${cloud}`, async () => (ready = (await cloudPods(cloud)).filter(isReady)).length === count && (await cloudPods(cloud)).length === count, 180_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await podLogs()}\n${cluster.logs(15)}`);
     });
     return ready;
   };
@@ -126,7 +139,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
     const port = 6390 + Math.floor(Math.random() * 100);
     redis = start('redis-server', ['--port', String(port), '--bind', `127.0.0.1 ${cluster.nodeIp}`, '--protected-mode', 'no', '--save', '', '--appendonly', 'no']);
     await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
-    await apply(`${cloudManifest('cloud-a', 2)}---\n${cloudManifest('cloud-b', 1)}`);
+    await apply(`${cloudManifest('cloud-a', 2, '10.53.0.1')}---\n${cloudManifest('cloud-b', 1, '10.53.0.2')}`);
     operator = await runOperator({
       store: new RedisZoneStore(`redis://127.0.0.1:${port}`),
       log,

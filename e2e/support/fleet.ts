@@ -52,8 +52,15 @@ export async function installCrds(cp: Pick<ControlPlane, 'kubectl'>): Promise<vo
   const crds = await cp.kubectl(['apply', '-f', join(ROOT, 'crds')]);
   assert.equal(crds.code, 0, crds.stderr);
   const kinds = ['zones', 'nameserverclouds', 'secondaryzones', 'dnssecpolicies'].map((plural) => `crd/${plural}.${API_GROUP}`);
-  const wait = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...kinds]);
-  assert.equal(wait.code, 0, wait.stderr);
+  // Asked again while a CRD just created has no status yet: kubectl wait fails at once on that.
+  let last = '';
+  await waitFor('the CRDs Established', async () => {
+    const wait = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=30s', ...kinds]);
+    last = wait.stderr;
+    return wait.code === 0;
+  }, 60_000).catch((err: Error) => {
+    throw new Error(`${err.message}: ${last}`);
+  });
 }
 
 /**
