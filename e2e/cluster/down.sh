@@ -68,6 +68,7 @@ for proc in /proc/[0-9]*; do
     kill -KILL "${proc#/proc/}" 2>/dev/null
   fi
 done
+# The API server first: without etcd its shutdown hangs until SIGKILL.
 stop kube-apiserver
 stop etcd
 

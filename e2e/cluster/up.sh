@@ -112,7 +112,10 @@ for entry in vm/overcommit_memory=1 vm/panic_on_oom=0 kernel/panic=10 kernel/pan
   mount --bind -o ro "$copy" "$file"
 done
 
-log "etcd"
+# containerd needs nothing of the control plane: it starts, and takes the images, while etcd and
+# the API server come up.
+log "etcd, containerd"
+start_daemon containerd containerd --config "$DIR/containerd/config.toml"
 start_daemon etcd "$BIN/etcd" --data-dir "$DIR/etcd" \
   --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -132,9 +135,14 @@ start_daemon kube-apiserver "$BIN/kube-apiserver" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
   --allow-privileged=true
+wait_for containerd 30 ctr --address "$CONTAINERD_ADDRESS" version
+for image in pause busybox; do
+  ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import "$IMAGES/$image.tar" >> "$DIR/logs/images.log" 2>&1 ||
+    fail "ctr images import $IMAGES/$image.tar failed: $(tail -5 "$DIR/logs/images.log")"
+done
 wait_for kube-apiserver 120 "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" get --raw /readyz
 
-log "kube-controller-manager, kube-scheduler"
+log "kube-controller-manager, kube-scheduler, kubelet, kube-proxy"
 # nodeipam: pod addresses come from the CNI config, not from node.spec.podCIDR;
 # cloud-node-lifecycle: there is no cloud.
 start_daemon kube-controller-manager "$BIN/kube-controller-manager" \
@@ -149,15 +157,6 @@ start_daemon kube-scheduler "$BIN/kube-scheduler" \
   --authentication-kubeconfig "$DIR/kube-scheduler.kubeconfig" --authorization-kubeconfig "$DIR/kube-scheduler.kubeconfig" \
   --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false
 
-log "containerd"
-start_daemon containerd containerd --config "$DIR/containerd/config.toml"
-wait_for containerd 30 ctr --address "$CONTAINERD_ADDRESS" version
-for image in pause busybox; do
-  ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import "$IMAGES/$image.tar" >> "$DIR/logs/images.log" 2>&1 ||
-    fail "ctr images import $IMAGES/$image.tar failed: $(tail -5 "$DIR/logs/images.log")"
-done
-
-log "kubelet, kube-proxy"
 start_daemon kubelet "$BIN/kubelet" --config "$DIR/kubelet/config.yaml" --kubeconfig "$DIR/kubelet.kubeconfig" \
   --root-dir "$DIR/kubelet/root" --node-ip "$NODE_IP" --hostname-override "$NODE_NAME"
 start_daemon kube-proxy "$BIN/kube-proxy" --config "$DIR/kube-proxy.yaml"
