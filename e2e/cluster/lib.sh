@@ -20,6 +20,11 @@ KUBELET_PORT=10250
 KUBELET_HEALTHZ_PORT=10248
 PROXY_HEALTHZ_PORT=10256
 PROXY_METRICS_PORT=10249
+# Paths the components write to whatever their flags say, bind-mounted from DIR inside the
+# cluster's mount namespace (up.sh). A mount point up.sh had to make holds MOUNTPOINT_MARK on the
+# machine (hidden by the mount), so whichever cluster stops last removes it.
+HOST_PATHS=(/var/lib/cni /var/log/pods /var/log/containers /run/containerd)
+MOUNTPOINT_MARK=.made-by-dnsfleet-e2e-cluster
 # iptables chains of the cluster: kube-proxy's and the kubelet's (KUBE-), the portmap plugin's (CNI-).
 OWN_CHAIN_PATTERN='^:(KUBE-|CNI-)'
 
@@ -66,7 +71,9 @@ wait_for() {
 daemon_pid() {
   local pid
   pid=$(cat "$DIR/run/$1.pid" 2>/dev/null) || return 1
-  tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qF "$DIR" || return 1
+  local cmdline
+  cmdline=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline")
+  [[ $cmdline == *"$DIR"* ]] || return 1
   echo "$pid"
 }
 

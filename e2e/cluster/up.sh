@@ -30,7 +30,7 @@ if [ "${DNSFLEET_CLUSTER_INSIDE:-}" != 1 ]; then
   if ip route get 192.0.2.1 >/dev/null 2>&1; then
     fail "this network namespace has a route beyond loopback; run inside 'unshare --net' (see e2e/README.md)"
   fi
-  if ip link show "$NODE_LINK" >/dev/null 2>&1 || ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || own_chains | grep -q .; then
+  if ip link show "$NODE_LINK" >/dev/null 2>&1 || ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || [ -n "$(own_chains)" ]; then
     fail "a cluster already runs in this network namespace ($NODE_LINK, $CNI_BRIDGE or KUBE-/CNI- iptables chains exist); e2e/cluster/down.sh its directory first"
   fi
   if [ -e "$DIR" ] && [ -n "$(ls -A "$DIR")" ]; then fail "$DIR is not empty"; fi
@@ -90,12 +90,10 @@ fi
 # --- inside the cluster's mount namespace ---
 # shellcheck disable=SC1091
 . "$DIR/cluster.env"
-readlink /proc/self/ns/mnt > "$DIR/run/mntns"
 
-# Paths the components write to regardless of their flags, redirected into DIR. The mount point
-# must exist on the machine: made here if missing and removed again by down.sh when still empty.
-for path in /var/lib/cni /var/log/pods /var/log/containers /run/containerd; do
-  if [ ! -d "$path" ]; then mkdir -p "$path" && echo "$path" >> "$DIR/run/created-dirs"; fi
+# Paths the components write to regardless of their flags, redirected into DIR (see lib.sh).
+for path in "${HOST_PATHS[@]}"; do
+  if [ ! -d "$path" ]; then mkdir -p "$path" && touch "$path/$MOUNTPOINT_MARK"; fi
   target="$DIR/host/$(echo "${path#/}" | tr / _)"
   mkdir -p "$target"
   mount --bind "$target" "$path"
