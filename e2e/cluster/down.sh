@@ -63,61 +63,70 @@ fi
 stop containerd
 # A shim left behind names containerd's socket in DIR on its command line.
 for proc in /proc/[0-9]*; do
-  if tr '\0' ' ' 2>/dev/null < "$proc/cmdline" | grep -qF -- "-address $DIR/containerd/containerd.sock"; then
+  cmdline=$(tr '\0' ' ' 2>/dev/null < "$proc/cmdline")
+  if [[ $cmdline == *"-address $DIR/containerd/containerd.sock"* ]]; then
     log "killing shim ${proc#/proc/}"
     kill -KILL "${proc#/proc/}" 2>/dev/null
   fi
 done
+# The API server first: without etcd its shutdown hangs until SIGKILL.
 stop kube-apiserver
 stop etcd
 
 # Any other process of ours (a name in DIR/run/started not stopped above).
 for name in $(cat "$DIR/run/started" 2>/dev/null); do stop "$name"; done
-# Only the cluster's processes live in its mount namespace: any still there (a container process
-# whose shim was killed) is killed, so the namespace and its mounts go.
-mntns=$(cat "$DIR/run/mntns" 2>/dev/null)
-if [ -n "$mntns" ]; then
-  for proc in /proc/[0-9]*; do
-    [ "$(readlink "$proc/ns/mnt" 2>/dev/null)" = "$mntns" ] || continue
-    log "killing ${proc#/proc/} ($(tr '\0' ' ' 2>/dev/null < "$proc/cmdline" | cut -c1-80)), still in the cluster's mount namespace"
-    kill -KILL "${proc#/proc/}" 2>/dev/null
+
+# The network part only in the cluster's own network namespace: the one holding the node link
+# with the node address (up.sh made it, and refuses to start where it exists). Run anywhere else
+# (the machine's namespace, where other tools keep KUBE-/CNI- chains of their own), it touches
+# nothing there.
+# (Output taken whole: `| grep -q` under pipefail fails at random when grep's early exit
+# kills the writer with SIGPIPE.)
+addresses=$(ip -o addr show dev "$NODE_LINK" 2>/dev/null)
+if [[ $addresses == *" $NODE_IP/32 "* ]]; then
+  # iptables: kube-proxy's own cleanup, then whatever KUBE-/CNI- chain is left (the kubelet's
+  # KUBE-FIREWALL, KUBE-KUBELET-CANARY, ...): rules jumping to them deleted, then the chains flushed
+  # and deleted. No other rule or chain is touched.
+  if [ -n "${BIN:-}" ] && [ -x "$BIN/kube-proxy" ]; then
+    "$BIN/kube-proxy" --cleanup >> "$DIR/logs/kube-proxy-cleanup.log" 2>&1
+  fi
+  for family in iptables ip6tables; do
+    command -v "$family-save" >/dev/null || continue
+    script=$("$family-save" 2>/dev/null | awk '
+      /^\*/ { if (table != "") flush(); table = $0; n = 0; m = 0; next }
+      /^:(KUBE-|CNI-)/ { chains[m++] = substr($1, 2); next }
+      /^-A / && / -j (KUBE-|CNI-)/ { split($0, f, " "); if (f[2] !~ /^(KUBE-|CNI-)/) { rules[n++] = "-D" substr($0, 3) } next }
+      function flush(   i) {
+        if (n + m == 0) return
+        print table
+        for (i = 0; i < n; i++) print rules[i]
+        for (i = 0; i < m; i++) print "-F " chains[i]
+        for (i = 0; i < m; i++) print "-X " chains[i]
+        print "COMMIT"
+      }
+      END { if (table != "") flush() }')
+    [ -n "$script" ] && { echo "$script" | "$family-restore" --noflush || log "$family-restore failed; left: $(own_chains | tr '\n' ' ')"; }
   done
+
+  # Links: any veth still on the pods' bridge, the bridge, the node's link.
+  for link in $(ip -o link show master "$CNI_BRIDGE" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
+    ip link delete "$link" 2>/dev/null
+  done
+  ip link delete "$CNI_BRIDGE" 2>/dev/null
+  ip link delete "$NODE_LINK" 2>/dev/null
+else
+  log "no $NODE_LINK link with $NODE_IP here: not the cluster's network namespace (or its network was never set up); iptables and links left alone"
 fi
 
-# iptables: kube-proxy's own cleanup, then whatever KUBE-/CNI- chain is left (the kubelet's
-# KUBE-FIREWALL, KUBE-KUBELET-CANARY, ...): rules jumping to them deleted, then the chains flushed
-# and deleted. No other rule or chain is touched.
-if [ -n "${BIN:-}" ] && [ -x "$BIN/kube-proxy" ]; then
-  "$BIN/kube-proxy" --cleanup >> "$DIR/logs/kube-proxy-cleanup.log" 2>&1
-fi
-for family in iptables ip6tables; do
-  command -v "$family-save" >/dev/null || continue
-  script=$("$family-save" 2>/dev/null | awk '
-    /^\*/ { if (table != "") flush(); table = $0; n = 0; m = 0; next }
-    /^:(KUBE-|CNI-)/ { chains[m++] = substr($1, 2); next }
-    /^-A / && / -j (KUBE-|CNI-)/ { split($0, f, " "); if (f[2] !~ /^(KUBE-|CNI-)/) { rules[n++] = "-D" substr($0, 3) } next }
-    function flush(   i) {
-      if (n + m == 0) return
-      print table
-      for (i = 0; i < n; i++) print rules[i]
-      for (i = 0; i < m; i++) print "-F " chains[i]
-      for (i = 0; i < m; i++) print "-X " chains[i]
-      print "COMMIT"
-    }
-    END { if (table != "") flush() }')
-  [ -n "$script" ] && { echo "$script" | "$family-restore" --noflush || log "$family-restore failed; left: $(own_chains | tr '\n' ' ')"; }
+# The mount namespace went with its last process, and with it every mount. The mount points a
+# cluster made on the machine go once empty but for their mark, and not while another cluster
+# (in another network namespace) mounts on them: removing a mount point detaches the mounts on it
+# in every namespace.
+mounted_elsewhere() { cat /proc/[0-9]*/mountinfo 2>/dev/null | awk -v p="$1" '$5 == p { found = 1 } END { exit !found }'; }
+for path in "${HOST_PATHS[@]}"; do
+  [ -f "$path/$MOUNTPOINT_MARK" ] && [ "$(ls -A "$path")" = "$MOUNTPOINT_MARK" ] || continue
+  mounted_elsewhere "$path" || { rm -f "$path/$MOUNTPOINT_MARK" && rmdir "$path"; }
 done
-
-# Links: any veth still on the pods' bridge, the bridge, the node's link.
-for link in $(ip -o link show master "$CNI_BRIDGE" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
-  ip link delete "$link" 2>/dev/null
-done
-ip link delete "$CNI_BRIDGE" 2>/dev/null
-ip link delete "$NODE_LINK" 2>/dev/null
-
-# The mount namespace went with its last process, and with it every mount; mount points made on
-# the machine for it are removed if still empty.
-for path in $(cat "$DIR/run/created-dirs" 2>/dev/null); do rmdir "$path" 2>/dev/null; done
 # cgroups: rmdir fails on a cgroup that still holds a process, so only empty ones go.
 for path in $(cat "$DIR/run/created-cgroups" 2>/dev/null); do
   [ -d "$path" ] && find "$path" -depth -type d -exec rmdir {} + 2>/dev/null

@@ -30,7 +30,7 @@ if [ "${DNSFLEET_CLUSTER_INSIDE:-}" != 1 ]; then
   if ip route get 192.0.2.1 >/dev/null 2>&1; then
     fail "this network namespace has a route beyond loopback; run inside 'unshare --net' (see e2e/README.md)"
   fi
-  if ip link show "$NODE_LINK" >/dev/null 2>&1 || ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || own_chains | grep -q .; then
+  if ip link show "$NODE_LINK" >/dev/null 2>&1 || ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || [ -n "$(own_chains)" ]; then
     fail "a cluster already runs in this network namespace ($NODE_LINK, $CNI_BRIDGE or KUBE-/CNI- iptables chains exist); e2e/cluster/down.sh its directory first"
   fi
   if [ -e "$DIR" ] && [ -n "$(ls -A "$DIR")" ]; then fail "$DIR is not empty"; fi
@@ -90,12 +90,10 @@ fi
 # --- inside the cluster's mount namespace ---
 # shellcheck disable=SC1091
 . "$DIR/cluster.env"
-readlink /proc/self/ns/mnt > "$DIR/run/mntns"
 
-# Paths the components write to regardless of their flags, redirected into DIR. The mount point
-# must exist on the machine: made here if missing and removed again by down.sh when still empty.
-for path in /var/lib/cni /var/log/pods /var/log/containers /run/containerd; do
-  if [ ! -d "$path" ]; then mkdir -p "$path" && echo "$path" >> "$DIR/run/created-dirs"; fi
+# Paths the components write to regardless of their flags, redirected into DIR (see lib.sh).
+for path in "${HOST_PATHS[@]}"; do
+  if [ ! -d "$path" ]; then mkdir -p "$path" && touch "$path/$MOUNTPOINT_MARK"; fi
   target="$DIR/host/$(echo "${path#/}" | tr / _)"
   mkdir -p "$target"
   mount --bind "$target" "$path"
@@ -112,7 +110,10 @@ for entry in vm/overcommit_memory=1 vm/panic_on_oom=0 kernel/panic=10 kernel/pan
   mount --bind -o ro "$copy" "$file"
 done
 
-log "etcd"
+# containerd needs nothing of the control plane: it starts, and takes the images, while etcd and
+# the API server come up.
+log "etcd, containerd"
+start_daemon containerd containerd --config "$DIR/containerd/config.toml"
 start_daemon etcd "$BIN/etcd" --data-dir "$DIR/etcd" \
   --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -132,9 +133,14 @@ start_daemon kube-apiserver "$BIN/kube-apiserver" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
   --allow-privileged=true
+wait_for containerd 30 ctr --address "$CONTAINERD_ADDRESS" version
+for image in pause busybox; do
+  ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import "$IMAGES/$image.tar" >> "$DIR/logs/images.log" 2>&1 ||
+    fail "ctr images import $IMAGES/$image.tar failed: $(tail -5 "$DIR/logs/images.log")"
+done
 wait_for kube-apiserver 120 "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" get --raw /readyz
 
-log "kube-controller-manager, kube-scheduler"
+log "kube-controller-manager, kube-scheduler, kubelet, kube-proxy"
 # nodeipam: pod addresses come from the CNI config, not from node.spec.podCIDR;
 # cloud-node-lifecycle: there is no cloud.
 start_daemon kube-controller-manager "$BIN/kube-controller-manager" \
@@ -149,15 +155,6 @@ start_daemon kube-scheduler "$BIN/kube-scheduler" \
   --authentication-kubeconfig "$DIR/kube-scheduler.kubeconfig" --authorization-kubeconfig "$DIR/kube-scheduler.kubeconfig" \
   --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false
 
-log "containerd"
-start_daemon containerd containerd --config "$DIR/containerd/config.toml"
-wait_for containerd 30 ctr --address "$CONTAINERD_ADDRESS" version
-for image in pause busybox; do
-  ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import "$IMAGES/$image.tar" >> "$DIR/logs/images.log" 2>&1 ||
-    fail "ctr images import $IMAGES/$image.tar failed: $(tail -5 "$DIR/logs/images.log")"
-done
-
-log "kubelet, kube-proxy"
 start_daemon kubelet "$BIN/kubelet" --config "$DIR/kubelet/config.yaml" --kubeconfig "$DIR/kubelet.kubeconfig" \
   --root-dir "$DIR/kubelet/root" --node-ip "$NODE_IP" --hostname-override "$NODE_NAME"
 start_daemon kube-proxy "$BIN/kube-proxy" --config "$DIR/kube-proxy.yaml"

@@ -85,8 +85,8 @@ build_kubernetes() {
   log "resolving k8s.io/kubernetes $K8S_VERSION"
   go get "${pkgs[@]/%/@$K8S_VERSION}" >&2
   log "building ${missing[*]} (kube-apiserver alone takes several minutes on 2 cores)"
-  # Without the version flags /version says v0.0.0 and Helm's kubeVersion checks fail (and a
-  # kubelet older-looking than its API server is refused).
+  # Without the version flags /version says v0.0.0 and Helm's kubeVersion checks fail (and the
+  # Node reports kubelet v0.0.0).
   local v="k8s.io/component-base/version"
   go build -tags selinux,notest -trimpath \
     -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z" \
