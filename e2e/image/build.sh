@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the dnsfleet image from the repository's Dockerfile without a Docker engine: buildah
-# (Debian's; storage.sh: overlay or vfs, chroot isolation) with base images made on this machine, since
-# nothing can be pulled from a registry of images here. Writes an OCI archive and prints its path.
+# (Debian's; chroot isolation, overlay or vfs storage: storage.sh) with base images made on this
+# machine, since nothing can be pulled from a registry of images here. Writes an OCI archive and prints its path.
 #
 #   e2e/image/build.sh                      # build if not cached, print the archive's path
 #   IMAGE_NAME=docker.io/library/dnsfleet:dev e2e/image/build.sh   # the name inside the archive
@@ -12,8 +12,8 @@
 #     registry) at /usr/local/bin/node: what the Dockerfile's BASE (node:20-bookworm-slim) gives.
 #   - build: runtime + Node.js's headers, npm (the npm package) and gcc + libc6-dev from Debian,
 #     for the Dockerfile's BUILD_BASE stages (`npm ci`, tsc, the batched UDP I/O addon).
-# The archive is keyed by a hash of everything that goes into it (Dockerfile, .dockerignore, the
-# files the build context keeps, the bases), so a warm run only hashes the sources.
+# The archive is keyed by a hash of what goes into it (Dockerfile, .dockerignore, these scripts,
+# the files the build context keeps, the bases' versions), so a warm run only hashes the sources.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
