@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the dnsfleet image from the repository's Dockerfile without a Docker engine: buildah
-# (Debian's, storage driver vfs, chroot isolation) with base images made on this machine, since
-# nothing can be pulled from a registry of images here. Writes an OCI archive and prints its path.
+# (Debian's; chroot isolation, overlay or vfs storage: storage.sh) with base images made on this
+# machine, since nothing can be pulled from a registry of images here. Writes an OCI archive and prints its path.
 #
 #   e2e/image/build.sh                      # build if not cached, print the archive's path
 #   IMAGE_NAME=docker.io/library/dnsfleet:dev e2e/image/build.sh   # the name inside the archive
@@ -12,8 +12,8 @@
 #     registry) at /usr/local/bin/node: what the Dockerfile's BASE (node:20-bookworm-slim) gives.
 #   - build: runtime + Node.js's headers, npm (the npm package) and gcc + libc6-dev from Debian,
 #     for the Dockerfile's BUILD_BASE stages (`npm ci`, tsc, the batched UDP I/O addon).
-# The archive is keyed by a hash of everything that goes into it (Dockerfile, .dockerignore, the
-# files the build context keeps, the bases), so a warm run only hashes the sources.
+# The archive is keyed by a hash of what goes into it (Dockerfile, .dockerignore, these scripts,
+# the files the build context keeps, the bases' versions), so a warm run only hashes the sources.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -25,9 +25,11 @@ NODE_VERSION=${NODE_VERSION:-20.20.2}
 NPM_VERSION=${NPM_VERSION:-10.8.2}
 IMAGE_NAME=${IMAGE_NAME:-docker.io/library/dnsfleet:dev}
 
-CACHE_ROOT=${DNSFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dnsfleet}
-CACHE="$CACHE_ROOT/image"
-BASE_KEY="$DEBIAN_RELEASE-node$NODE_VERSION-npm$NPM_VERSION"
+# shellcheck source=e2e/image/storage.sh
+. e2e/image/storage.sh
+# BASE_REVISION: how the bases are made (raise it when make_rootfs or make_*_base change).
+BASE_REVISION=2
+BASE_KEY="$DEBIAN_RELEASE-node$NODE_VERSION-npm$NPM_VERSION-r$BASE_REVISION"
 RUNTIME_BASE="localhost/dnsfleet-base:$BASE_KEY"
 # The CA certificates this machine's Node.js trusts beyond its own (NODE_EXTRA_CA_CERTS): where
 # HTTPS to the npm registry passes a TLS-inspecting proxy, `npm ci` in the build needs them. They
@@ -64,7 +66,7 @@ context_files() {
 }
 
 source_hash() {
-  { echo "$BASE_KEY $CA_KEY $IMAGE_NAME"; sha256sum Dockerfile .dockerignore e2e/image/build.sh; context_files | xargs -d '\n' sha256sum; } | sha256sum | cut -c1-16
+  { echo "$BASE_KEY $CA_KEY $IMAGE_NAME"; sha256sum Dockerfile .dockerignore e2e/image/build.sh e2e/image/storage.sh; context_files | xargs -d '\n' sha256sum; } | sha256sum | cut -c1-16
 }
 
 mkdir -p "$CACHE"
@@ -90,11 +92,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# buildah's own storage, apart from any other container tool's: vfs (no overlay mounts needed),
-# chroot isolation (no runtime, no user namespaces), the host's network for apt and npm.
-export BUILDAH_ISOLATION=chroot STORAGE_DRIVER=vfs
-STORE=(--root "$CACHE/storage" --runroot "$CACHE/run" --storage-driver vfs)
-bah() { buildah "${STORE[@]}" "$@"; }
 have_image() { bah inspect --type image "$1" >/dev/null 2>&1; }
 
 work=$(mktemp -d)
@@ -116,7 +113,7 @@ npm_tarball() {
 }
 
 make_rootfs() {
-  local tarball="$CACHE/bases/debian-$DEBIAN_RELEASE-minbase.tar"
+  local tarball="$CACHE/bases/debian-$DEBIAN_RELEASE-minbase-r$BASE_REVISION.tar"
   if [ ! -s "$tarball" ]; then
     log "debootstrap --variant=minbase $DEBIAN_RELEASE (a few minutes)"
     local root="$work/rootfs"
@@ -129,7 +126,7 @@ make_rootfs() {
       'path-exclude /usr/share/lintian/*' > "$root/etc/dpkg/dpkg.cfg.d/slim"
     find "$root/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
     find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
-    rm -rf "$root"/usr/share/{man,info,locale,lintian}/* "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/* "$root"/var/log/*.log
+    rm -rf "$root"/usr/share/{man,info,locale,lintian}/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/log/*.log
     printf 'deb %s %s main\n' "$DEBIAN_MIRROR" "$DEBIAN_RELEASE" > "$root/etc/apt/sources.list"
     tar --numeric-owner -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$root"
@@ -193,11 +190,12 @@ bah bud --layers --isolation chroot --pull-never \
   -t "$IMAGE_NAME" -f Dockerfile "$REPO" >"$CACHE/build.log" 2>&1 || { tail -40 "$CACHE/build.log" >&2; log "whole log: $CACHE/build.log"; exit 1; }
 bah push --quiet "$IMAGE_NAME" "oci-archive:$ARCHIVE.tmp:$IMAGE_NAME" >&2
 mv "$ARCHIVE.tmp" "$ARCHIVE"
-# Older archives of this cache and dangling build layers would only fill the disk.
-find "$CACHE" -maxdepth 1 -name 'dnsfleet-*.oci.tar' ! -name "${ARCHIVE##*/}" -delete
-# vfs keeps every layer as a whole copy: the layer cache of earlier builds goes when it grows
-# past a limit (the bases stay; the next build then runs npm ci again).
-if [ "$(du -sm "$CACHE/storage" | cut -f1)" -gt "${DNSFLEET_IMAGE_STORAGE_MAX_MB:-8000}" ]; then
+# Older archives would only fill the disk; the three newest stay (worktrees share this cache, and
+# one's archive may still be imported while another builds).
+ls -1t "$CACHE"/dnsfleet-*.oci.tar | tail -n +4 | xargs -r rm -f
+# The layer cache of earlier builds goes when it grows past a limit (the bases stay; the next
+# build then runs npm ci again). With vfs one build passes it.
+if [ "$(du -sm "$CACHE/storage-$DNSFLEET_IMAGE_STORAGE_DRIVER" | cut -f1)" -gt "${DNSFLEET_IMAGE_STORAGE_MAX_MB:-8000}" ]; then
   log "pruning the layer cache"
   bah rmi --prune >/dev/null 2>&1 || true
 fi

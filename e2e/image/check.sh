@@ -12,18 +12,24 @@
 # is signed (worker threads) with its keys in a state directory on the emptyDir; `dnsfleet
 # dataplane --role cloud` and `--role control` (the pods' command lines) serve /readyz with a
 # Redis started in the namespace.
+#
+# Where containerd, ctr and runc are installed (Debian's containerd, as the one-node cluster
+# uses), the archive is also imported into a containerd of its own (private root, state and
+# socket, stopped at the end) and `dnsfleet serve` is run by runc with --read-only and the default
+# seccomp profile in a network namespace of its own, asked with dig from inside it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 ARCHIVE=${1:-$(bash e2e/image/build.sh)}
-CACHE="${DNSFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dnsfleet}/image"
-bah() { buildah --root "$CACHE/storage" --runroot "$CACHE/run" --storage-driver vfs "$@"; }
+# shellcheck source=e2e/image/storage.sh
+. e2e/image/storage.sh
 
 for tool in dig redis-server curl; do command -v "$tool" >/dev/null || { echo "check: $tool is missing (dnsutils, redis-server, curl)" >&2; exit 1; }; done
 
 # The archive itself (not the image in buildah's storage) is what the cluster imports.
-ctr=$(bah from --pull-always "oci-archive:$ARCHIVE")
-trap 'bah rm "$ctr" >/dev/null' EXIT
+ctr=$(bah from --pull-always --name dnsfleet-check "oci-archive:$ARCHIVE")
+remove() { bah rm "$ctr" >/dev/null; }
+trap remove EXIT
 ROOTFS=$(bah mount "$ctr")
 
 fcaps=$(getcap -r "$ROOTFS" 2>/dev/null || true)
@@ -94,3 +100,28 @@ unshare --net --mount --pid --fork -- bash -euo pipefail -c '
   rm -f "$M".*.log
   echo "check: the image runs"
 '
+
+command -v containerd >/dev/null && command -v ctr >/dev/null && command -v runc >/dev/null || { echo "check: no containerd here, the runc leg is skipped"; exit 0; }
+D=$(mktemp -d /tmp/dnsfleet-image-check.XXXXXX)
+printf 'version = 2\nroot = "%s/root"\nstate = "%s/state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "%s/sock"\n[ttrpc]\n  address = "%s/ttrpc.sock"\n' "$D" "$D" "$D" "$D" >"$D/config.toml"
+containerd --config "$D/config.toml" >"$D/containerd.log" 2>&1 &
+containerd_pid=$!
+trap 'kill "$containerd_pid" 2>/dev/null; wait "$containerd_pid" 2>/dev/null; remove; rm -rf "$D"' EXIT
+A=(ctr --address "$D/sock" -n k8s.io)
+for _ in $(seq 50); do "${A[@]}" version >/dev/null 2>&1 && break; sleep 0.2; done
+"${A[@]}" images import "$ARCHIVE" >/dev/null
+image=$("${A[@]}" images ls -q | head -1)
+mkdir -m 1777 "$D/emptydir"
+"${A[@]}" run -d --read-only --seccomp --mount "type=bind,src=$D/emptydir,dst=/var/lib/dnsfleet,options=rbind:rw" \
+  --mount "type=bind,src=$REPO/examples,dst=/examples,options=rbind:ro" "$image" dnsfleet-check \
+  dnsfleet serve -f /examples/zones -f /examples/signing --listen 127.0.0.1:5300 --udp-io batched >/dev/null
+pid=$("${A[@]}" task ls | awk '$1=="dnsfleet-check"{print $2}')
+for _ in $(seq 150); do nsenter -t "$pid" -n dig @127.0.0.1 -p 5300 +dnssec +norec signed.example SOA 2>/dev/null | grep -q RRSIG && break; sleep 0.2; done
+echo "runc ($image): $(grep -E "^(Uid|CapEff|NoNewPrivs|Seccomp):" "/proc/$pid/status" | tr -s "\t\n" "  ")"
+echo "runc: www.example.com A -> $(nsenter -t "$pid" -n dig @127.0.0.1 -p 5300 +norec +short www.example.com A | tr "\n" " ")"
+nsenter -t "$pid" -n dig @127.0.0.1 -p 5300 +dnssec +norec signed.example SOA | grep -q RRSIG || { echo "check: no RRSIG from the container" >&2; exit 1; }
+echo "runc: signed.example SOA has its RRSIG; wrote $(cd "$D/emptydir" && find . -type f | sort | tr "\n" " ")"
+"${A[@]}" task kill dnsfleet-check >/dev/null
+for _ in $(seq 50); do "${A[@]}" task ls | grep -q dnsfleet-check || break; "${A[@]}" task delete dnsfleet-check >/dev/null 2>&1 || sleep 0.2; done
+"${A[@]}" container delete dnsfleet-check >/dev/null
+echo "check: the image runs under containerd and runc"

@@ -42,6 +42,16 @@ describe('buildCloudDeployment', () => {
     assert.deepEqual(spec.containers[0]!.volumeMounts, [{ name: 'state', mountPath: '/var/lib/dnsfleet' }]);
   });
 
+  it('runs the pod as the restricted Pod Security Standard asks, with no capability (ADR 0016)', () => {
+    // e2e/pod-security.test.ts has a real API server judge these; here they are pinned for both roles.
+    const control = buildControlDeployment({ namespace: 'dns', pods: settings, allowTransfer: [] });
+    for (const d of [buildCloudDeployment(cloud(), settings), control]) {
+      const spec = podSpecOf(d) as unknown as { securityContext: unknown; containers: Array<{ securityContext: unknown }> };
+      assert.deepEqual(spec.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+      assert.deepEqual(spec.containers[0]!.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    }
+  });
+
   it('names, labels and owns it after the cloud, with 2 replicas unless told', () => {
     const d = buildCloudDeployment(cloud(), settings);
     assert.equal(d.metadata.name, 'dnsfleet-cloud-a');
