@@ -64,6 +64,25 @@ describe('ZoneSigningService', function () {
     assert.equal((await store.signingReport(ORIGIN))?.signedSerial, 11);
   });
 
+  it('signs a new entry as it is written, not at the next poll; a store that cannot wait is polled', async () => {
+    const waiting = new ZoneSigningService({ store, log, kek, pollMs: 600_000 });
+    services.push(waiting);
+    await waiting.start();
+    const started = Date.now();
+    await put(10, '192.0.2.2');
+    await waitFor('signed', async () => (await stored()) === 10);
+    assert.ok(Date.now() - started < 5000, `woken by the write (${Date.now() - started} ms), with a poll of 10 minutes`);
+    await waiting.stop();
+    // The same store without `waitSigned`: the counter is polled.
+    const polling = new Proxy(store, { get: (target, key) => (key === 'waitSigned' ? undefined : (Reflect.get(target, key) as unknown)) }) as MemoryZoneStore;
+    const polled = new ZoneSigningService({ store: polling, log, kek, pollMs: 5 });
+    services.push(polled);
+    await polled.start();
+    await waitFor('signed again after the restart', async () => (await stored()) === 11);
+    await put(12, '192.0.2.3');
+    await waitFor('the next version signed by polling', async () => (await stored()) === 12);
+  });
+
   it('an unsigned text that does not load is reported; the last good version stays', async () => {
     await service().start();
     await put(10, '192.0.2.2');

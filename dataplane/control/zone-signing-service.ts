@@ -4,7 +4,7 @@ import { ZoneSigner, type SignedVersion } from '../signing/zone-signer';
 import { SigningPool } from '../signing/signing-pool';
 import { snapshotSteps, zoneSteps } from '../store/snapshot';
 import { StoreUnavailableError, storeOrigin, type CloudSelector, type OutboundTarget, type SignedZoneEntry, type SignedZoneHead, type SigningReport, type StoreEpoch, type ZoneDiff, type ZoneStore } from '../store/zone-store';
-import { stepRunner, type StepRunner } from '../runtime/slices';
+import { runInSlices, stepRunner, type StepRunner } from '../runtime/slices';
 import type { Steps } from '../zone/steps';
 import type { Logger } from '../log/log';
 import type { Zone } from '../zone/zone';
@@ -89,8 +89,7 @@ interface Held {
   queue: Promise<void>;
   /** Look at the entry again at the next poll (the store failed under the last attempt). */
   retry: boolean;
-  /** The catch-up snapshot after a difference, written in the background; a newer version drops it. */
-  /** The background snapshot after a difference: `gen` counts versions, `wake` ends its quiet wait, `writtenAt` is when one was last written (ms). */
+  /** The background snapshot after a difference: `gen` counts versions, `wake` ends its quiet wait, `writtenAt` is when the last whole version was written or a forced one started (ms). */
   catchUp: { gen: number; writing: Promise<void>; wake?: () => void; writtenAt: number };
 }
 
@@ -99,6 +98,8 @@ const DIFF_MIN_RECORDS = 1000;
 
 /** The default counter poll: a change is picked up within it (the budget of issue #11 is 100 ms). */
 const POLL_MS = 20;
+/** The longest wait for the counter to move (`waitSigned`): the store's epoch is looked at as often. */
+const WAIT_MS = 1000;
 /**
  * The snapshot after a difference waits this long for quiet (ms): a burst of changes sends a
  * difference each and one snapshot, not a snapshot each (each costs the whole zone in text).
@@ -106,6 +107,8 @@ const POLL_MS = 20;
 const CATCH_UP_QUIET_MS = 300;
 /** ...but a snapshot older than this (ms) is written at once: a pod starting afresh reads it. */
 const CATCH_UP_MAX_STALE_MS = 3000;
+/** The catch-up snapshot is made in slices this short (ms): background work, a change goes first. */
+const CATCH_UP_SLICE_MS = 2;
 
 export class ZoneSigningService {
   private readonly zones = new Map<string, Held>();
@@ -141,10 +144,27 @@ export class ZoneSigningService {
       this.pollTimer = setTimeout(() => {
         void this.sync()
           .catch((err: unknown) => this.syncFailed(err))
-          .finally(() => !this.stopped && poll());
+          .finally(() => !this.stopped && next());
       }, this.o.pollMs ?? POLL_MS);
     };
-    poll();
+    // A store that can wait for the counter wakes us as an entry is written (issue #11: the
+    // poll's interval was a fifth of the 100 ms budget); its wait is bounded, so a new epoch
+    // and entries to retry are still looked at. Waiting failed: polled until it works again.
+    const wait = async (): Promise<void> => {
+      const retrying = [...this.zones.values()].some((h) => h.retry);
+      try {
+        await this.o.store.waitSigned!(this.version, retrying ? (this.o.pollMs ?? POLL_MS) : WAIT_MS);
+      } catch (err) {
+        if (this.stopped) return;
+        this.syncFailed(err);
+        return poll();
+      }
+      if (this.stopped) return;
+      await this.sync().catch((err: unknown) => this.syncFailed(err));
+      if (!this.stopped) void wait();
+    };
+    const next = (): void => void (this.o.store.waitSigned ? wait() : poll());
+    next();
   }
 
   async stop(): Promise<void> {
@@ -200,9 +220,9 @@ export class ZoneSigningService {
 
   /** Reads the entries when their counter moved: new or changed ones are signed, removed ones forgotten. */
   private async sync(): Promise<void> {
-    const epoch = await this.o.store.epoch();
+    // Both in one round trip (the client pipelines them): a change pays for each one it waits on.
+    const [epoch, version] = await Promise.all([this.o.store.epoch(), this.o.store.signedVersion()]);
     if (epoch.id !== this.epoch) await this.newEpoch(epoch);
-    const version = await this.o.store.signedVersion();
     const retries = [...this.zones.values()].filter((h) => h.retry);
     if (version === this.version && retries.length === 0) return;
     const { entries, version: read } = await this.o.store.listSigned();
@@ -380,6 +400,7 @@ export class ZoneSigningService {
         // A snapshot of an older version still being written would land after this one.
         await h.catchUp.writing;
         storeVersion = await this.o.store.putZone(await this.snapshotOf(version.zone, target));
+        h.catchUp.writtenAt = Date.now();
       }
     } catch (err) {
       // Signed but not written: the next poll tries again, from the unsigned version.
@@ -417,6 +438,9 @@ export class ZoneSigningService {
    */
   private async writeCatchUp(h: Held, gen: number, version: SignedVersion, target: PublishTarget, previous: Promise<void>): Promise<void> {
     const forced = this.stopped || Date.now() - h.catchUp.writtenAt >= CATCH_UP_MAX_STALE_MS;
+    // One forced snapshot at a time: the versions after it while it is made wait for quiet (each
+    // of them forced too would format the whole zone at once, several times over).
+    if (forced) h.catchUp.writtenAt = Date.now();
     // Written at a stop too: the snapshot's serial is where a restart continues from.
     const wanted = (): boolean => forced || h.catchUp.gen === gen;
     try {
@@ -430,7 +454,9 @@ export class ZoneSigningService {
         });
         h.catchUp.wake = undefined;
       }
-      const snapshot = wanted() ? await this.steps(whileTrue(snapshotSteps(version.zone, target.clouds, target.secondaries, { keepText: true }), wanted)) : undefined;
+      // Short slices: a change that comes meanwhile makes a few round trips to the store before
+      // its difference is written, and each waits for the slice in hand to end.
+      const snapshot = wanted() ? await runInSlices(whileTrue(snapshotSteps(version.zone, target.clouds, target.secondaries, { keepText: true }), wanted), CATCH_UP_SLICE_MS) : undefined;
       await previous;
       if (!snapshot || !wanted()) return;
       await this.o.store.putZone({ ...snapshot, ...(target.owner ? { owner: target.owner } : {}) }, { catchUp: true });

@@ -170,6 +170,22 @@ export function verifyBytes(algorithm: number, publicKey: KeyObject, data: Uint8
   return cryptoVerify(hash, data, ieee ? { key: publicKey, dsaEncoding: 'ieee-p1363' } : publicKey, signature);
 }
 
+/**
+ * The key objects last read, by PEM: a signer is made per signing, and reading a PEM costs about
+ * a millisecond, as much as signing a one-record change. Bounded: rolled keys leave in time.
+ */
+const keyObjects = new Map<string, KeyObject>();
+const MAX_KEY_OBJECTS = 64;
+
+function privateKeyOf(pem: string): KeyObject {
+  let key = keyObjects.get(pem);
+  if (key) return key;
+  key = createPrivateKey(pem);
+  if (keyObjects.size >= MAX_KEY_OBJECTS) keyObjects.delete(keyObjects.keys().next().value!);
+  keyObjects.set(pem, key);
+  return key;
+}
+
 /** The data to sign for one RRset and key, and the RRSIG rdata header it goes behind. */
 export interface SigningJob {
   readonly header: Uint8Array;
@@ -193,7 +209,7 @@ export class RRsetSigner {
   }
 
   private get privateKey(): KeyObject {
-    return (this.privateKeyObject ??= createPrivateKey(this.key.privateKeyPem));
+    return (this.privateKeyObject ??= privateKeyOf(this.key.privateKeyPem));
   }
 
   prepare(rrset: RRset, times: SignatureTimes): SigningJob {

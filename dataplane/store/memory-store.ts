@@ -213,11 +213,35 @@ export class MemoryZoneStore implements ZoneStore {
   private readonly signingReports = new Map<string, SigningReport>();
   private signedCounter = 0;
 
+  /** Those waiting for the counter to move (waitSigned). */
+  private signedWaiters = new Set<() => void>();
+
+  private signedMoved(): void {
+    this.signedCounter++;
+    const waiters = this.signedWaiters;
+    this.signedWaiters = new Set();
+    for (const wake of waiters) wake();
+  }
+
   async putSigned(entry: SignedZoneEntry): Promise<void> {
     this.check('write a signed zone entry');
     this.guard(entry.origin, entry.owner);
     this.signed.set(entry.origin, structuredClone(entry));
-    this.signedCounter++;
+    this.signedMoved();
+  }
+
+  async waitSigned(version: number, waitMs: number): Promise<void> {
+    this.check('wait for a signed zone entry change');
+    if (this.signedCounter !== version) return;
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.signedWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, waitMs);
+      this.signedWaiters.add(wake);
+    });
   }
 
   async deleteSigned(origin: string, owner?: string): Promise<void> {
@@ -225,7 +249,7 @@ export class MemoryZoneStore implements ZoneStore {
     if (owner !== undefined && !mayWrite(this.signed.get(origin)?.owner, owner)) return;
     if (!this.signed.delete(origin)) return;
     this.signingReports.delete(origin);
-    this.signedCounter++;
+    this.signedMoved();
   }
 
   async listSigned(): Promise<{ entries: SignedZoneHead[]; version: number }> {

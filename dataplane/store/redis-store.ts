@@ -75,22 +75,33 @@ return 1`;
 
 // A signed entry (issue #11): its head (JSON, no text) in one hash, a primary's unsigned text
 // in another, so listing the entries does not read every zone.
-// KEYS: signed heads, signed texts, signed counter, zone hash, secondaries; ARGV: origin, head, text ('' none), writer.
-const PUT_SIGNED = `${GUARD}
+// Each move of the signed counter is also an entry `<counter>-0` of a short stream, which the
+// control server waits on (XREAD BLOCK) instead of polling the counter. Its XADD may fail (a
+// counter that went back below the stream's last entry): the write stands, the waiter then wakes
+// on its timeout.
+const SIGNED_NUDGE = `
+local function nudge(counter_key, stream_key, origin)
+  local v = redis.call('INCR', counter_key)
+  redis.pcall('XADD', stream_key, 'MAXLEN', '~', 64, v .. '-0', 'origin', origin)
+end
+`;
+
+// KEYS: signed heads, signed texts, signed counter, zone hash, secondaries, signed stream; ARGV: origin, head, text ('' none), writer.
+const PUT_SIGNED = `${GUARD}${SIGNED_NUDGE}
 local held = held_by(KEYS[4], KEYS[5], KEYS[1], ARGV[1], ARGV[4])
 if held then return 'owned:' .. held end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) else redis.call('HDEL', KEYS[2], ARGV[1]) end
-redis.call('INCR', KEYS[3])
+nudge(KEYS[3], KEYS[6], ARGV[1])
 return 1`;
 
-// KEYS: signed heads, signed texts, reports, counter; ARGV: origin, owner ('' any).
-const DELETE_SIGNED = `${GUARD}
+// KEYS: signed heads, signed texts, reports, counter, signed stream; ARGV: origin, owner ('' any).
+const DELETE_SIGNED = `${GUARD}${SIGNED_NUDGE}
 if ARGV[2] ~= '' and owner_in(KEYS[1], ARGV[1], ARGV[2]) then return 0 end
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
-redis.call('INCR', KEYS[4])
+nudge(KEYS[4], KEYS[5], ARGV[1])
 return 1`;
 
 /** A script's answer: its number, or the guard's refusal as a typed error. */
@@ -135,6 +146,9 @@ export class RedisZoneStore implements ZoneStore {
   private readonly client: Redis;
   /** XREAD BLOCK holds its connection: blocking reads get one of their own. */
   private readonly blocking: Redis;
+  /** The control server's wait for signed entries (waitSigned), made at its first use. */
+  private signedWaiter: Redis | undefined;
+  private readonly blockingConnection: () => Redis;
   private readonly prefix: string;
   private readonly keepChanges: number;
   readonly health = new StoreHealth();
@@ -157,17 +171,21 @@ export class RedisZoneStore implements ZoneStore {
       lazyConnect: false,
       ...options.redis,
     };
-    this.client = new Redis(url, { commandTimeout: timeout, ...common });
-    // XREAD BLOCK waits on purpose: no command timeout there, but a client-side limit of the
-    // block time plus `timeout`, so a dead connection still ends the wait.
-    this.blocking = new Redis(url, { blockingTimeout: timeout, blockingTimeoutGrace: timeout, ...common });
     // ioredis reconnects by itself; errors while it does are expected, not fatal. The store's
     // health (logged once per change by its user) says when it is down.
     const remember = (err: Error): void => {
       this.connectionError = err.message;
     };
+    this.client = new Redis(url, { commandTimeout: timeout, ...common });
     this.client.on('error', remember);
-    this.blocking.on('error', remember);
+    // XREAD BLOCK waits on purpose: no command timeout there, but a client-side limit of the
+    // block time plus `timeout`, so a dead connection still ends the wait.
+    this.blockingConnection = () => {
+      const connection = new Redis(url, { blockingTimeout: timeout, blockingTimeoutGrace: timeout, ...common });
+      connection.on('error', remember);
+      return connection;
+    };
+    this.blocking = this.blockingConnection();
   }
 
   private key(...parts: string[]): string {
@@ -223,6 +241,7 @@ export class RedisZoneStore implements ZoneStore {
   }
 
   async putZone(zone: ZoneSnapshot, options: { catchUp?: boolean } = {}): Promise<number> {
+    const text = await octetsInSlices(zone.text);
     return this.run('write a zone', async () => {
       const v = await this.client.eval(
         PUT,
@@ -236,7 +255,7 @@ export class RedisZoneStore implements ZoneStore {
         zone.origin,
         String(zone.serial),
         encodeClouds(zone.clouds),
-        zone.text,
+        text,
         String(this.keepChanges),
         zone.secondaries && zone.secondaries.length > 0 ? JSON.stringify(zone.secondaries) : '',
         options.catchUp ? '1' : '',
@@ -396,13 +415,13 @@ export class RedisZoneStore implements ZoneStore {
     const { unsigned, ...rest } = entry;
     const head: SignedZoneHead & { unsignedZone?: Omit<UnsignedZone, 'text'> } = { ...rest, ...(unsigned ? { unsignedSerial: unsigned.serial, unsignedZone: { serial: unsigned.serial, clouds: unsigned.clouds, ...(unsigned.secondaries ? { secondaries: unsigned.secondaries } : {}) } } : {}) };
     await this.run('write a signed zone entry', async () => {
-      const v = await this.client.eval(PUT_SIGNED, 5, this.key('signed'), this.key('signed-text'), this.key('signed-version'), this.key('zone', entry.origin), this.key('secondaries'), entry.origin, JSON.stringify(head), unsigned?.text ?? '', entry.owner ?? '');
+      const v = await this.client.eval(PUT_SIGNED, 6, this.key('signed'), this.key('signed-text'), this.key('signed-version'), this.key('zone', entry.origin), this.key('secondaries'), this.key('signed-changes'), entry.origin, JSON.stringify(head), unsigned?.text ?? '', entry.owner ?? '');
       guarded(v, entry.origin, entry.owner);
     });
   }
 
   async deleteSigned(origin: string, owner?: string): Promise<void> {
-    await this.run('delete a signed zone entry', () => this.client.eval(DELETE_SIGNED, 4, this.key('signed'), this.key('signed-text'), this.key('signing-report'), this.key('signed-version'), origin, owner ?? ''));
+    await this.run('delete a signed zone entry', () => this.client.eval(DELETE_SIGNED, 5, this.key('signed'), this.key('signed-text'), this.key('signing-report'), this.key('signed-version'), this.key('signed-changes'), origin, owner ?? ''));
   }
 
   async listSigned(): Promise<{ entries: SignedZoneHead[]; version: number }> {
@@ -428,6 +447,13 @@ export class RedisZoneStore implements ZoneStore {
     return Number((await this.run('read the signed zones counter', () => this.client.get(this.key('signed-version')))) ?? 0);
   }
 
+  async waitSigned(version: number, waitMs: number): Promise<void> {
+    // A connection of its own: a blocking read holds it, and the change stream's reader has the other.
+    this.signedWaiter ??= this.blockingConnection();
+    const waiter = this.signedWaiter;
+    await this.run('wait for a signed zone entry change', () => waiter.xread('COUNT', 1, 'BLOCK', Math.max(1, Math.round(waitMs)), 'STREAMS', this.key('signed-changes'), `${Math.max(0, version)}-0`));
+  }
+
   async reportSigning(report: SigningReport): Promise<void> {
     await this.run('report a signed zone', () => this.client.hset(this.key('signing-report'), report.origin, JSON.stringify(report)));
   }
@@ -441,6 +467,7 @@ export class RedisZoneStore implements ZoneStore {
   /** Never waits on an absent Redis: a pod must stop within its grace period (issue 9). */
   async close(): Promise<void> {
     this.blocking.disconnect();
+    this.signedWaiter?.disconnect();
     if (this.client.status !== 'ready') {
       this.client.disconnect();
       return;
@@ -472,6 +499,31 @@ function encodeClouds(clouds: CloudSelector): string {
 }
 
 /** A hash read as octets, decoded; master-file text is ASCII, which latin1 decodes at the cost of a copy. */
+/** Texts longer than this are turned into octets a slice at a time before they are sent. */
+const TEXT_SLICE = 1 << 20;
+
+/**
+ * A zone's text as the octets Redis gets (UTF-8), made a megabyte at a time with a turn of the
+ * event loop between (ADR 0009): handed a string of megabytes, the client encodes it whole in one
+ * go (a signed zone of 10,000 names: 6 MB, a pause of tens of milliseconds for every query and
+ * change the process has in hand). A short text is sent as it is.
+ */
+async function octetsInSlices(text: string): Promise<string | Buffer> {
+  if (text.length <= TEXT_SLICE) return text;
+  const octets = Buffer.allocUnsafe(Buffer.byteLength(text));
+  let at = 0;
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + TEXT_SLICE);
+    // Never between the two halves of a surrogate pair: each half alone encodes as U+FFFD.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    at += octets.write(text.slice(i, end), at, 'utf8');
+    i = end;
+    if (i < text.length) await nextTurn();
+  }
+  return octets;
+}
+
 function decodeFields(raw: Record<string, Buffer>): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) fields[k] = isAscii(v) ? v.toString('latin1') : v.toString('utf8');

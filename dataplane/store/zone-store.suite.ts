@@ -149,6 +149,41 @@ export function runZoneStoreSuite(newStore: (keepChanges: number) => Promise<Zon
     assert.equal(await store.signingReport('signed.test.'), undefined, 'the report goes with the entry');
   });
 
+  it('wakes a wait for the signed entries when one is written or deleted, and ends an idle wait on time', async () => {
+    if (!store.waitSigned) return;
+    const order = { parameters: { validity: 1209600, refresh: 432000, jitter: 0, dnskeyTtl: 3600, denial: { type: 'NSEC' as const }, cdsDigestTypes: [2 as const] }, cdsDelete: false, keys: [] };
+    const v0 = await store.signedVersion();
+    let started = Date.now();
+    await store.waitSigned(v0, 150);
+    assert.ok(Date.now() - started >= 100, 'nothing written: the wait lasts its time');
+    started = Date.now();
+    const waiting = store.waitSigned(v0, 5000);
+    await sleep(20);
+    await store.putSigned({ origin: 'wake.test.', order });
+    await waiting;
+    assert.ok(Date.now() - started < 2000, `woken by the write, not the timeout (${Date.now() - started} ms)`);
+    const v1 = await store.signedVersion();
+    assert.ok(v1 > v0);
+    started = Date.now();
+    await store.waitSigned(v0, 5000);
+    assert.ok(Date.now() - started < 2000, 'a counter already past the version: at once');
+    const deleting = store.waitSigned(v1, 5000);
+    await store.deleteSigned('wake.test.');
+    await deleting;
+    assert.ok((await store.signedVersion()) > v1, 'woken by the delete');
+  });
+
+  it('stores a zone text of megabytes as it was given, characters beyond ASCII included', async () => {
+    // A surrogate pair across the first megabyte's end (where a writer in slices may cut), other
+    // multi-octet characters around it.
+    const head = `${zone('big.test.', 3).text};`;
+    const filler = 'x'.repeat((1 << 20) - 2 - head.length);
+    const text = `${head}${filler}é😀é\n;${'y'.repeat(1 << 20)}\n`;
+    assert.equal(text.charCodeAt((1 << 20) - 1), 0xd83d, 'the pair starts in the first megabyte');
+    await store.putZone({ ...zone('big.test.', 3), text });
+    assert.ok((await store.getZone('big.test.'))?.text === text, 'the same text read back');
+  });
+
   it('keeps a zone\'s customer secondaries with its snapshot', async () => {
     const secondaries = [{ address: '192.0.2.53', port: 53 }, { address: '2001:db8::53', port: 5300, tsig: { name: 'k.', algorithm: 'hmac-sha256', secret: 'c2VjcmV0' } }];
     await store.putZone({ ...zone('out.test.', 1), secondaries });

@@ -259,6 +259,11 @@ export interface ZoneStore {
   getSigned(origin: string): Promise<SignedZoneEntry | undefined>;
   /** The counter alone: cheap to poll. */
   signedVersion(): Promise<number>;
+  /**
+   * Resolves when the counter has moved past `version`, or after `waitMs` (whichever is first):
+   * a change is seen as it is written, not at the next poll. A store without it is polled.
+   */
+  waitSigned?(version: number, waitMs: number): Promise<void>;
   reportSigning(report: SigningReport): Promise<void>;
   signingReport(origin: string): Promise<SigningReport | undefined>;
   close(): Promise<void>;

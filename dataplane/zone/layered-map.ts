@@ -34,7 +34,9 @@ export class LayeredMap<V> implements ReadonlyMap<string, V> {
       layer = merged;
     }
     const made = new LayeredMap<V>(base, layer);
-    return layer.size * 16 > base.size ? new Map(made) : made;
+    const result = layer.size * 16 > base.size ? new Map(made) : made;
+    madeFrom.set(result, { from: new WeakRef(previous), changes });
+    return result;
   }
 
   /**
@@ -44,6 +46,11 @@ export class LayeredMap<V> implements ReadonlyMap<string, V> {
    */
   static changedKeys<V>(before: ReadonlyMap<string, V>, after: ReadonlyMap<string, V>): Iterable<string> | undefined {
     if (before === after) return [];
+    // The versions `after` was made from, back to `before`: the keys each step changed. The
+    // layers below would give every key changed since the last flattening (up to a sixteenth of
+    // the zone), and a flattened version nothing at all.
+    const walked = changesSince(before, after) ?? changesSince(after, before);
+    if (walked) return walked;
     const a = before instanceof LayeredMap ? (before as LayeredMap<V>) : undefined;
     const b = after instanceof LayeredMap ? (after as LayeredMap<V>) : undefined;
     if (b && b.base === before) return b.layer.keys();
@@ -82,3 +89,30 @@ export class LayeredMap<V> implements ReadonlyMap<string, V> {
     for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
   }
 }
+
+/** How many versions back `changedKeys` looks for the one it compares with. */
+const MAX_STEPS = 8;
+
+/**
+ * The map each result of `of` was made from (weakly: an old version is not kept alive by the
+ * next) and the changes that made it, flattened results included.
+ */
+const madeFrom = new WeakMap<ReadonlyMap<string, unknown>, { readonly from: WeakRef<ReadonlyMap<string, unknown>>; readonly changes: ReadonlyMap<string, unknown> }>();
+
+/** The keys changed on the way from `before` to `after` when `after` was made from it by `of` in a few steps; undefined otherwise. */
+function changesSince(before: ReadonlyMap<string, unknown>, after: ReadonlyMap<string, unknown>): Iterable<string> | undefined {
+  const first = madeFrom.get(after);
+  if (!first) return undefined;
+  if (first.from.deref() === before) return first.changes.keys();
+  const keys = new Set<string>(first.changes.keys());
+  let at = first.from.deref();
+  for (let step = 1; at && step < MAX_STEPS; step++) {
+    const made = madeFrom.get(at);
+    if (!made) return undefined;
+    for (const key of made.changes.keys()) keys.add(key);
+    at = made.from.deref();
+    if (at === before) return keys;
+  }
+  return undefined;
+}
+
