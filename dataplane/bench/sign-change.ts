@@ -12,6 +12,7 @@ import { zoneSteps } from '../store/snapshot';
 import { runSteps } from '../zone/steps';
 import { query } from '../testkit/dns-client';
 import { freePort, start, stopAll, waitFor, type Started } from '../testkit/processes';
+import { runBench } from './run-bench';
 
 const CLI = join(__dirname, '../../cli/main.js');
 
@@ -105,7 +106,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBench(module, main);

@@ -41,6 +41,7 @@ import { SigningPool } from '../signing/signing-pool';
 import { tempDir } from '../testkit/processes';
 import { writeZoneFileChunks } from '../dns/zonefile/writer';
 import { recordTtl } from '../zone/zone';
+import { runBench } from './run-bench';
 
 const ORIGIN = 'sign-bench.test.';
 
@@ -238,7 +239,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(module, main);

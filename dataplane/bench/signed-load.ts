@@ -32,6 +32,7 @@ import { SigningPool } from '../signing/signing-pool';
 import { zoneText } from '../testkit/zone-text';
 import { start, waitFor, freePort } from '../testkit/processes';
 import { query } from '../testkit/dns-client';
+import { runBench } from './run-bench';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
@@ -193,7 +194,4 @@ async function main(): Promise<void> {
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(module, main);
