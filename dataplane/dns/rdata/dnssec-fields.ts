@@ -59,11 +59,21 @@ class TimeField extends UintField {
     return seconds;
   }
 
+  // The RRSIGs of one signing share their inception, and their expirations fall within the
+  // jitter (an hour or so): texts are kept by value, so a signed zone's millions of RRSIGs format
+  // a few thousand times between them. Bounded: cleared when full.
+  private readonly texts = new Map<number, string>();
+
   override format(rdata: Uint8Array, pos: number, parts: string[]): number {
-    const d = new Date(readUint(rdata, pos, 4) * 1000);
-    parts.push(
-      String(d.getUTCFullYear()) + pad2(d.getUTCMonth() + 1) + pad2(d.getUTCDate()) + pad2(d.getUTCHours()) + pad2(d.getUTCMinutes()) + pad2(d.getUTCSeconds()),
-    );
+    const value = readUint(rdata, pos, 4);
+    let text = this.texts.get(value);
+    if (text === undefined) {
+      const d = new Date(value * 1000);
+      text = String(d.getUTCFullYear()) + pad2(d.getUTCMonth() + 1) + pad2(d.getUTCDate()) + pad2(d.getUTCHours()) + pad2(d.getUTCMinutes()) + pad2(d.getUTCSeconds());
+      if (this.texts.size >= 8192) this.texts.clear();
+      this.texts.set(value, text);
+    }
+    parts.push(text);
     return pos + 4;
   }
 }
