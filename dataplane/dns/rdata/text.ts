@@ -113,15 +113,12 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_INDEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
+/**
+ * Base64 (RFC 4648 §4) of `bytes[start, end)`. Node's own encoder: a signed zone's text holds
+ * millions of signatures, and one made a character at a time cost several times as much.
+ */
 export function toBase64(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  let out = '';
-  for (let i = start; i < end; i += 3) {
-    const n = (bytes[i]! << 16) | ((i + 1 < end ? bytes[i + 1]! : 0) << 8) | (i + 2 < end ? bytes[i + 2]! : 0);
-    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]!;
-    out += i + 1 < end ? B64[(n >> 6) & 63]! : '=';
-    out += i + 2 < end ? B64[n & 63]! : '=';
-  }
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('base64');
 }
 
 /**
