@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster } from './support/cluster';
 import { installForOperatorAccount } from './support/fleet';
 import { query, rcodeOf } from '../dataplane/testkit/dns-client';
-import { start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
+import { run, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
@@ -38,6 +38,32 @@ spec:
   rrsets:
     - { name: "@", type: NS, records: [ns1.example.net.] }
     - { name: www, type: A, records: ["${address}"] }
+`;
+
+const SIGNED = 'signed-pods.test.';
+
+/** A policy with short timings and a Zone naming it: the control pod signs, the clouds serve it. */
+const signedManifest = `apiVersion: dnsfleet.io/v1alpha1
+kind: DNSSECPolicy
+metadata: { name: pods-fast, namespace: default }
+spec:
+  algorithm: ECDSAP256SHA256
+  dnskeyTTL: 60
+  propagationDelay: 1m
+  parentPropagationDelay: 1m
+  parentDSTTL: 60
+---
+apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: signed-pods, namespace: default }
+spec:
+  zoneName: ${SIGNED}
+  defaultTTL: 300
+  nameserverClouds: [cloud-a, cloud-b]
+  dnssecPolicy: pods-fast
+  rrsets:
+    - { name: "@", type: NS, records: [ns1.example.net.] }
+    - { name: www, type: A, records: ["10.53.1.2"] }
 `;
 
 /** The anycast address becomes the Service's externalIP; the tests ask its ClusterIP. */
@@ -135,16 +161,19 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
     await installForOperatorAccount(cluster);
     // The operator's pods must be admitted where the strictest standard is enforced.
     await kubectl('label', '--overwrite', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest');
-    // The pods reach Redis at the node's address; this process at loopback.
+    // The pods reach Redis at the node's address (on kind: the host's address on kind's network,
+    // DNSFLEET_E2E_POD_REDIS_HOST); this process at loopback.
+    const podRedisHost = process.env.DNSFLEET_E2E_POD_REDIS_HOST ?? cluster.nodeIp;
+    if (!podRedisHost) throw new Error('an existing cluster: set DNSFLEET_E2E_POD_REDIS_HOST to an address of this machine its pods reach');
     const port = 6390 + Math.floor(Math.random() * 100);
-    redis = start('redis-server', ['--port', String(port), '--bind', `127.0.0.1 ${cluster.nodeIp}`, '--protected-mode', 'no', '--save', '', '--appendonly', 'no']);
+    redis = start('redis-server', ['--port', String(port), '--bind', `127.0.0.1 ${podRedisHost}`, '--protected-mode', 'no', '--save', '', '--appendonly', 'no']);
     await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
     await apply(`${cloudManifest('cloud-a', 2, '10.53.0.1')}---\n${cloudManifest('cloud-b', 1, '10.53.0.2')}`);
     operator = await runOperator({
       store: new RedisZoneStore(`redis://127.0.0.1:${port}`),
       log,
       kubeconfig: cluster.kubeconfig,
-      pods: { image: 'docker.io/library/dnsfleet:dev', imagePullPolicy: 'Never', redisUrl: `redis://${cluster.nodeIp}:${port}` },
+      pods: { image: 'docker.io/library/dnsfleet:dev', imagePullPolicy: 'Never', redisUrl: `redis://${podRedisHost}:${port}` },
       controlServer: { namespace: NS, allowTransfer: ['127.0.0.1/32'], serviceType: 'ClusterIP' },
       resyncMs: 5000,
     });
@@ -249,6 +278,39 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
     const tally = await asking.stop();
     assert.deepEqual([...tally.keys()], [address], `answers through the Service during the rollout: ${JSON.stringify([...tally])}`);
     console.log(`      ${tally.get(address)} queries to the Service during the rollout: all answered right`);
+  });
+
+  it('signs a Zone in the control pod: its keys in a Secret owned by the Zone, RRSIGs from every cloud pod and through the Services (dig +dnssec), the Secret collected with the Zone', async () => {
+    await apply(signedManifest);
+    const dig = (server: string, port: number, name: string, type: string) =>
+      run('dig', ['+time=1', '+tries=1', '+nocookie', '+dnssec', '+noall', '+answer', '-p', String(port), `@${server}`, name, type], { timeoutMs: 10_000 });
+    const targets: Array<[string, string, number]> = [];
+    for (const cloud of ['cloud-a', 'cloud-b']) {
+      for (const p of await cloudPods(cloud)) targets.push([`${cloud} pod ${p.metadata.name}`, p.status.podIP!, DNS_CONTAINER_PORT]);
+      targets.push([`${cloud} Service`, await serviceIp(`dnsfleet-${cloud}`), 53]);
+    }
+    for (const [what, server, port] of targets) {
+      await waitFor(`the signed DNSKEY RRset from ${what}`, async () => /\sRRSIG\s+DNSKEY\s+13\s/.test((await dig(server, port, SIGNED, 'DNSKEY')).stdout), 120_000).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await podLogs()}`);
+      });
+      const www = (await dig(server, port, `www.${SIGNED}`, 'A')).stdout;
+      assert.match(www, /\sA\s+10\.53\.1\.2$/m, `${what}: ${www}`);
+      assert.match(www, /\sRRSIG\s+A\s+13\s/, `${what}: ${www}`);
+    }
+    type Signed = { metadata: { uid: string }; status?: { dnssec?: { state?: string; dsRecords?: string[]; signedSerial?: number } } };
+    await waitFor('pending_ds with a DS', async () => ((JSON.parse(await kubectl('get', 'zone', 'signed-pods', '-o', 'json')) as Signed).status?.dnssec?.dsRecords?.length ?? 0) > 0, 60_000);
+    const zone = JSON.parse(await kubectl('get', 'zone', 'signed-pods', '-o', 'json')) as Signed;
+    assert.equal(zone.status?.dnssec?.state, 'pending_ds');
+    assert.match(zone.status!.dnssec!.dsRecords![0]!, /\sDS\s+\d+ 13 2 [0-9A-F]{64}$/i);
+    const owners = JSON.parse(await kubectl('get', 'secret', 'signed-pods-dnssec', '-o', 'jsonpath={.metadata.ownerReferences}')) as Array<{ kind: string; uid: string }>;
+    assert.deepEqual(owners.map((o) => [o.kind, o.uid]), [['Zone', zone.metadata.uid]]);
+
+    // The operator's finalizer takes the zone out of the store; the kube-controller-manager's
+    // garbage collector then deletes the Secret the Zone owned.
+    await kubectl('delete', 'zone', 'signed-pods', '--timeout=60s');
+    await waitFor('the keys Secret collected', async () => (await cluster.kubectl(['get', 'secret', 'signed-pods-dnssec'])).code !== 0, 120_000);
+    const [, podIp, podPort] = targets[0]!;
+    await waitFor('the deleted zone refused', async () => rcodeOf(await query(podIp, podPort, `www.${SIGNED}`, 'A', { timeoutMs: 1000 })) === 'REFUSED', 10_000);
   });
 
   it('garbage-collects a deleted NameserverCloud\'s Deployment, Service, PodDisruptionBudget and pods', async () => {
