@@ -60,6 +60,7 @@ if [ "${DNSFLEET_CLUSTER_INSIDE:-}" != 1 ]; then
     echo "NODE_NAME=$NODE_NAME"
     echo "NODE_IP=$NODE_IP"
     echo "POD_CIDR=$POD_CIDR"
+    echo "POD_GATEWAY=$POD_GATEWAY"
     echo "SERVICE_CIDR=$SERVICE_CIDR"
     echo "CONTAINERD_ADDRESS=$DIR/containerd/containerd.sock"
   } > "$DIR/cluster.env"

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DnsfleetError } from '../../dataplane/dns/error';
 import { run, tempDir } from '../../dataplane/testkit/processes';
+import { tokenKubeconfig } from './control-plane';
 
 /**
  * A real one-node Kubernetes cluster for tests: e2e/cluster/up.sh starts etcd, kube-apiserver,
@@ -22,7 +23,11 @@ export interface Cluster {
   /** The node's InternalIP; empty on an existing cluster (read it from the Node). */
   readonly nodeIp: string;
   readonly podCidr: string;
+  /** The pods' gateway: this machine's address on the pods' bridge (exists once a pod has started); empty on an existing cluster. */
+  readonly podGateway: string;
   readonly serviceCidr: string;
+  /** A kubeconfig that acts as a ServiceAccount (as ControlPlane's). */
+  serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
   /** Runs kubectl against the cluster. */
   kubectl(args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }>;
   /** Makes an OCI or Docker image archive's images available to the node's runtime. */
@@ -76,14 +81,17 @@ function logTails(dir: string, lines: number): string {
 }
 
 function existingCluster(kubeconfig: string): Cluster {
+  const tokens = tempDir('cluster-tokens');
   const kubectl = (args: readonly string[], input?: string) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], { input, timeoutMs: 120_000 });
   return {
     kubeconfig,
     nodeName: '',
     nodeIp: '',
     podCidr: '',
+    podGateway: '',
     serviceCidr: '',
     kubectl,
+    serviceAccountKubeconfig: (namespace, name) => tokenKubeconfig(kubectl, join(tokens.path, `kubeconfig-${namespace}-${name}`), namespace, name),
     importImage: async (archive) => {
       const name = process.env.DNSFLEET_E2E_KIND_CLUSTER;
       if (!name) throw new ClusterError('set DNSFLEET_E2E_KIND_CLUSTER to load images into an existing cluster', { archive });
@@ -91,7 +99,7 @@ function existingCluster(kubeconfig: string): Cluster {
       if (out.code !== 0) throw new ClusterError(`kind load image-archive ${archive}: ${out.stderr.trim()}`, { archive, cluster: name });
     },
     logs: () => '',
-    stop: async () => undefined,
+    stop: async () => tokens.remove(),
   };
 }
 
@@ -130,8 +138,10 @@ export async function startCluster(): Promise<Cluster> {
     nodeName: setting('NODE_NAME'),
     nodeIp: setting('NODE_IP'),
     podCidr: setting('POD_CIDR'),
+    podGateway: setting('POD_GATEWAY'),
     serviceCidr: setting('SERVICE_CIDR'),
     kubectl,
+    serviceAccountKubeconfig: (namespace, name) => tokenKubeconfig(kubectl, join(parent.path, `kubeconfig-${namespace}-${name}`), namespace, name),
     importImage: async (archive) => {
       const out = await run('ctr', ['--address', containerd, '-n', 'k8s.io', 'images', 'import', archive], { timeoutMs: 300_000 });
       if (out.code !== 0) throw new ClusterError(`ctr images import ${archive}: ${out.stderr.trim()}`, { archive, dir });

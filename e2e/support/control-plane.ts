@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, run, start, tempDir, waitFor, type Started } from '../../dataplane/testkit/processes';
 
@@ -35,6 +35,21 @@ export function controlPlaneBinaries(): string {
  * With `DNSFLEET_E2E_KUBECONFIG` set, the tests use that cluster (e.g. a fresh kind cluster)
  * instead of starting their own API server: kubectl from PATH, and nothing stopped afterwards.
  */
+/**
+ * Writes a kubeconfig at `path` that acts as the ServiceAccount `namespace/name` (a token from the
+ * TokenRequest API, an hour long) on the cluster `kubectl` talks to, and returns `path`.
+ */
+export async function tokenKubeconfig(kubectl: ControlPlane['kubectl'], path: string, namespace: string, name: string): Promise<string> {
+  const out = await kubectl(['create', 'token', name, '-n', namespace, '--duration', '1h']);
+  if (out.code !== 0) throw new Error(`kubectl create token ${namespace}/${name}: ${out.stderr}`);
+  const flat = await kubectl(['config', 'view', '--minify', '--flatten', '--raw', '-o', 'json']);
+  const config = JSON.parse(flat.stdout) as { users: Array<{ user: Record<string, unknown> }>; contexts: Array<{ context: Record<string, unknown> }> };
+  config.users[0]!.user = { token: out.stdout.trim() };
+  config.contexts[0]!.context.namespace = namespace;
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
 function existingCluster(kubeconfig: string): ControlPlane {
   const dir = tempDir('cluster');
   const kubectl = (args: readonly string[], input?: string) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], { input, timeoutMs: 60_000 });
@@ -42,16 +57,7 @@ function existingCluster(kubeconfig: string): ControlPlane {
     kubeconfig,
     server: '',
     kubectl,
-    serviceAccountKubeconfig: async (namespace, name) => {
-      const out = await kubectl(['create', 'token', name, '-n', namespace, '--duration', '1h']);
-      if (out.code !== 0) throw new Error(`kubectl create token ${namespace}/${name}: ${out.stderr}`);
-      const flat = await kubectl(['config', 'view', '--minify', '--flatten', '--raw', '-o', 'json']);
-      const config = JSON.parse(flat.stdout) as { users: Array<{ user: Record<string, unknown> }> };
-      config.users[0]!.user = { token: out.stdout.trim() };
-      const path = join(dir.path, `kubeconfig-${namespace}-${name}`);
-      writeFileSync(path, JSON.stringify(config));
-      return path;
-    },
+    serviceAccountKubeconfig: (namespace, name) => tokenKubeconfig(kubectl, join(dir.path, `kubeconfig-${namespace}-${name}`), namespace, name),
     stop: async () => dir.remove(),
   };
 }
@@ -129,13 +135,7 @@ current-context: test
       kubeconfig,
       server: `https://127.0.0.1:${apiPort}`,
       kubectl,
-      serviceAccountKubeconfig: async (namespace, name) => {
-        const out = await kubectl(['create', 'token', name, '-n', namespace, '--duration', '1h']);
-        if (out.code !== 0) throw new Error(`kubectl create token ${namespace}/${name}: ${out.stderr}`);
-        const path = join(dir.path, `kubeconfig-${namespace}-${name}`);
-        writeFileSync(path, readFileSync(kubeconfig, 'utf8').replace(/token: .*/, `token: ${out.stdout.trim()}`).replace('namespace: default', `namespace: ${namespace}`));
-        return path;
-      },
+      serviceAccountKubeconfig: (namespace, name) => tokenKubeconfig(kubectl, join(dir.path, `kubeconfig-${namespace}-${name}`), namespace, name),
       stop: async () => {
         await apiserver?.stop();
         await etcd.stop();
