@@ -7,8 +7,9 @@ import { query } from './dns-client';
 import { nsdServerConfig, PeerStartError } from './peers';
 
 /**
- * Real primaries for transfer tests, each serving one zone from a file on a free loopback port,
- * with transfers allowed to 127.0.0.1 and differences kept so they answer IXFR:
+ * Real primaries for transfer tests, each serving one zone from a file on a free port of
+ * 127.0.0.1 (or of `address`), with transfers allowed from 127.0.0.1 (or from `transferFrom`, an
+ * address or a prefix) and differences kept so they answer IXFR:
  * - NSD 4.6: `store-ixfr` and `create-ixfr` (IXFR data made when a changed zone file is read);
  * - BIND 9.18: `ixfr-from-differences yes`;
  * - Knot 3.2: `zonefile-load: difference`.
@@ -34,16 +35,27 @@ export interface PrimaryTsig {
   readonly secret: string;
 }
 
-export async function startPrimary(kind: PrimaryKind, zone: string, text: string, options: { timeoutMs?: number; notify?: { address: string; port: number }; tsig?: PrimaryTsig } = {}): Promise<Primary> {
+export interface PrimaryOptions {
+  timeoutMs?: number;
+  notify?: { address: string; port: number };
+  tsig?: PrimaryTsig;
+  /** Where it listens: an address of this machine (default 127.0.0.1), e.g. one the test cluster's pods reach. */
+  address?: string;
+  /** Who may transfer without a key: an address or prefix (default 127.0.0.1). */
+  transferFrom?: string;
+}
+
+export async function startPrimary(kind: PrimaryKind, zone: string, text: string, options: PrimaryOptions = {}): Promise<Primary> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const dir = tempDir(`primary-${kind}`);
-  const address = '127.0.0.1';
+  const address = options.address ?? '127.0.0.1';
+  const transferFrom = options.transferFrom ?? '127.0.0.1';
   const port = await freePort(address);
   const zoneFile = join(dir.path, 'zone.db');
   writeFileSync(zoneFile, text);
   // BIND's rndc channel gets a port of its own, checked free like the DNS port.
   const controlPort = kind === 'bind' ? await freePort(address) : 0;
-  const launched = launch(kind, dir.path, address, port, controlPort, zone, options.notify, options.tsig);
+  const launched = launch(kind, dir.path, address, transferFrom, port, controlPort, zone, options.notify, options.tsig);
   const proc = launched.proc;
   const stop = async (): Promise<void> => {
     await proc.stop();
@@ -85,7 +97,7 @@ interface Launched {
 }
 
 /** `notify`: a secondary the primary sends NOTIFY to on every change (RFC 1996). */
-function launch(kind: PrimaryKind, dir: string, address: string, port: number, controlPort: number, zone: string, notify?: { address: string; port: number }, tsig?: PrimaryTsig): Launched {
+function launch(kind: PrimaryKind, dir: string, address: string, transferFrom: string, port: number, controlPort: number, zone: string, notify?: { address: string; port: number }, tsig?: PrimaryTsig): Launched {
   const readLog = (file: string) => (): string => {
     try {
       return `\n--- ${file} ---\n${readFileSync(file, 'utf8')}`;
@@ -102,7 +114,7 @@ function launch(kind: PrimaryKind, dir: string, address: string, port: number, c
           `${tsig ? `key:\n  name: "${tsig.name}"\n  algorithm: ${tsig.algorithm}\n  secret: "${tsig.secret}"\n` : ''}zone:
   name: "${zone}"
   zonefile: "zone.db"
-  provide-xfr: 127.0.0.1 ${tsig ? tsig.name : 'NOKEY'}
+  provide-xfr: ${transferFrom} ${tsig ? tsig.name : 'NOKEY'}
 ${notify ? `  notify: ${notify.address}@${notify.port} NOKEY\n` : ''}  store-ixfr: yes
   create-ixfr: yes
 `,
@@ -129,7 +141,7 @@ options {
   managed-keys-directory "${dir}";
   recursion no;
   dnssec-validation no;
-  allow-transfer { ${tsig ? `key "${tsig.name}";` : '127.0.0.1;'} };
+  allow-transfer { ${tsig ? `key "${tsig.name}";` : `${transferFrom};`} };
   notify ${notify ? 'explicit' : 'no'};
   notify-delay 0;
 };
@@ -169,7 +181,7 @@ database:
   storage: "${dir}/db"
 acl:
   - id: local-xfr
-    address: 127.0.0.1
+    address: ${transferFrom}
     action: transfer
 zone:
   - domain: ${zone}
