@@ -1,21 +1,20 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { installForOperatorAccount, startRedis } from './support/fleet';
+import { readSecretKey, readyDeploymentPods, startClusterFleet, type ClusterFleet, type ServingPod } from './support/cluster-fleet';
 import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { dsOfDnskeys, writeDsAnchor } from '../dataplane/test/dnssec/delv.fixtures';
-import { readSecretKey, runDeploymentPods, type TestPod } from './support/kubelet';
 import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
 
 /**
- * A signed Zone on a real API server (issue #11). The operator runs as a ServiceAccount bound to
- * exactly operator/rbac.yaml (so the Secrets it writes are allowed by it); one cloud and the
- * control server are started from their Deployments by the test kubelet — the control server
- * with its key-encryption key from the operator's Secret (secretKeyRef). Then, as a user would
+ * A signed Zone on the one-node cluster (issue #11; support/cluster-fleet.ts). The operator runs
+ * in this process as a ServiceAccount bound to exactly operator/rbac.yaml (so the Secrets it
+ * writes are allowed by it); the kubelet runs one cloud and the control server from its
+ * Deployments — the control server with its key-encryption key from the operator's Secret
+ * (secretKeyRef). Then, as a user would
  * with kubectl: a DNSSECPolicy with short timings and a Zone naming it → `pending_ds`, the DS in
  * `kubectl describe zone` and in a DSUpdate Event; the keys in a Secret owned by the Zone and
  * sealed in Redis; a wrong `dnsfleet.io/ds-published` → a Warning Event with the check's reason;
@@ -49,12 +48,13 @@ spec:
 `;
 
 /** The control server of this tree signs (ADR 0015): it reads the store's signed entries. */
-describe('A signed Zone on a real API server @integration', function () {
+describe('A signed Zone on real pods @integration', function () {
   this.timeout(300_000);
-  let cp: ControlPlane;
+  let fleet: ClusterFleet;
+  let cp: ClusterFleet['cluster'];
   let redisUrl: string;
   let operator: RunningOperator;
-  let cloud: TestPod[];
+  let cloud: ServingPod[];
   let primary: Primary | undefined;
   const tmp = tempDir('e2e-dnssec');
   const log = memoryLogger();
@@ -78,31 +78,30 @@ describe('A signed Zone on a real API server @integration', function () {
     assert.equal(out.code, 0, out.stderr);
   };
 
-  before(async () => {
-    cp = await startControlPlane();
-    await installForOperatorAccount(cp);
-    redisUrl = (await startRedis()).url;
+  before(async function () {
+    this.timeout(3_600_000);
+    fleet = await startClusterFleet();
+    cp = fleet.cluster;
+    redisUrl = fleet.redisUrl;
     const clouds = await cp.kubectl(['apply', '-f', '-'], 'apiVersion: dnsfleet.io/v1alpha1\nkind: NameserverCloud\nmetadata: { name: cloud-a, namespace: dnsfleet-system }\nspec:\n  replicas: 1\n  nameservers: [ns1.example.net.]\n  addresses: { ipv4: [\"10.53.0.53\"] }\n  service: { type: ClusterIP }\n');
     assert.equal(clouds.code, 0, clouds.stderr);
     operator = await runOperator({
       store: new RedisZoneStore(redisUrl),
       log,
       kubeconfig: await cp.serviceAccountKubeconfig('dnsfleet-system', 'dnsfleet-operator'),
-      pods: { image: 'dnsfleet:test', redisUrl },
-      controlServer: { namespace: 'dnsfleet-system', allowTransfer: ['127.0.0.1/32'] },
+      pods: fleet.podSettings,
+      controlServer: { namespace: 'dnsfleet-system', allowTransfer: [`${cp.nodeIp}/32`], serviceType: 'ClusterIP' },
       resyncMs: 5000,
     });
-    await waitFor("the operator creates cloud-a's Deployment", async () => (await cp.kubectl(['get', 'deployment', 'dnsfleet-cloud-a', '-n', 'dnsfleet-system'])).code === 0, 20_000);
-    cloud = await runDeploymentPods(cp, 'dnsfleet-system', 'dnsfleet-cloud-a');
-    await waitFor('the operator creates the control server', async () => (await cp.kubectl(['get', 'deployment', 'dnsfleet-control', '-n', 'dnsfleet-system'])).code === 0, 20_000);
-    // Its pod reads the key-encryption key through a secretKeyRef: the Secret is there before the Deployment.
-    await runDeploymentPods(cp, 'dnsfleet-system', 'dnsfleet-control');
+    cloud = await readyDeploymentPods(cp, 'dnsfleet-system', 'dnsfleet-cloud-a');
+    // Its pod reads the key-encryption key through a secretKeyRef: the kubelet starts it once the Secret is there.
+    await readyDeploymentPods(cp, 'dnsfleet-system', 'dnsfleet-control');
   });
   after(async () => {
     if (process.env.DNSFLEET_E2E_LOG) for (const l of log.lines.filter((l) => l.level !== 'info')) console.log(JSON.stringify(l));
     await operator?.stop();
     await primary?.stop();
-    await cp?.stop();
+    await fleet?.stop();
     tmp.remove();
     await stopAll();
   });
@@ -208,7 +207,9 @@ describe('A signed Zone on a real API server @integration', function () {
   it('a SecondaryZone with the policy, transferred from a BIND primary: signed by the control server, delv fully validates it from the cloud, the primary serial tracked', async () => {
     const origin = 'signed-secondary.test.';
     const text = `$ORIGIN ${origin}\n$TTL 300\n@ SOA ns1 hostmaster 7 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.81\n`;
-    primary = await startPrimary('bind', origin, text);
+    // The control pod transfers from the pods' gateway, an address of this machine.
+    const peer = await fleet.peerAddress();
+    primary = await startPrimary('bind', origin, text, { address: peer, transferFrom: cp.podCidr || 'any' });
     const manifest = `apiVersion: dnsfleet.io/v1alpha1
 kind: SecondaryZone
 metadata: { name: signed-secondary, namespace: default }

@@ -1,11 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCluster, type Cluster } from './support/cluster';
-import { installForOperatorAccount } from './support/fleet';
+import { DNSFLEET_IMAGE, isPodReady, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
 import { query, rcodeOf } from '../dataplane/testkit/dns-client';
-import { run, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
+import { run, stopAll, waitFor } from '../dataplane/testkit/processes';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
@@ -22,7 +19,6 @@ import { DNS_CONTAINER_PORT, HTTP_CONTAINER_PORT } from '../operator/cloud/cloud
  * rolling update of a changed NameserverCloud, the drain on SIGTERM, and garbage collection.
  */
 
-const ROOT = resolve(__dirname, '../..');
 const NS = 'dnsfleet-system';
 const ZONE = 'pods.test.';
 
@@ -113,9 +109,9 @@ function keepAsking(host: string, port: number, everyMs = 25): { stop(): Promise
 
 describe('dnsfleet on real pods in a one-node cluster @integration', function () {
   this.timeout(600_000);
-  let cluster: Cluster;
+  let fleet: ClusterFleet;
+  let cluster: ClusterFleet['cluster'];
   let operator: RunningOperator | undefined;
-  let redis: Started;
   const log = memoryLogger();
   const address = '10.53.1.1';
 
@@ -130,7 +126,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
   };
   const pods = async (selector: string): Promise<Pod[]> => (JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', selector, '-o', 'json')) as { items: Pod[] }).items;
   const cloudPods = (cloud: string): Promise<Pod[]> => pods(`dnsfleet.io/cloud=${cloud}`);
-  const isReady = (p: Pod): boolean => !p.metadata.deletionTimestamp && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+  const isReady = isPodReady;
   const serviceIp = async (name: string): Promise<string> => (await kubectl('get', 'service', name, '-n', NS, '-o', 'jsonpath={.spec.clusterIP}')).trim();
   /** What each pod of the namespace printed last (and before its last restart), for failure messages. */
   const podLogs = async (): Promise<string> => {
@@ -153,27 +149,16 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
 
   before(async function () {
     this.timeout(3_600_000);
-    // The image first: .ci/run builds it before the tests lose the network (a cold build needs
-    // Debian's archive and the npm registry) and names it here; by hand, a warm build hashes the sources.
-    const archive = process.env.DNSFLEET_IMAGE_ARCHIVE ?? execFileSync('bash', [join(ROOT, 'e2e/image/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-    cluster = await startCluster();
-    await cluster.importImage(archive);
-    await installForOperatorAccount(cluster);
+    fleet = await startClusterFleet();
+    cluster = fleet.cluster;
     // The operator's pods must be admitted where the strictest standard is enforced.
     await kubectl('label', '--overwrite', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest');
-    // The pods reach Redis at the node's address (on kind: the host's address on kind's network,
-    // DNSFLEET_E2E_POD_REDIS_HOST); this process at loopback.
-    const podRedisHost = process.env.DNSFLEET_E2E_POD_REDIS_HOST ?? cluster.nodeIp;
-    if (!podRedisHost) throw new Error('an existing cluster: set DNSFLEET_E2E_POD_REDIS_HOST to an address of this machine its pods reach');
-    const port = 6390 + Math.floor(Math.random() * 100);
-    redis = start('redis-server', ['--port', String(port), '--bind', `127.0.0.1 ${podRedisHost}`, '--protected-mode', 'no', '--save', '', '--appendonly', 'no']);
-    await waitFor('redis', async () => /Ready to accept connections/.test(redis.output()));
     await apply(`${cloudManifest('cloud-a', 2, '10.53.0.1')}---\n${cloudManifest('cloud-b', 1, '10.53.0.2')}`);
     operator = await runOperator({
-      store: new RedisZoneStore(`redis://127.0.0.1:${port}`),
+      store: new RedisZoneStore(fleet.redisUrl),
       log,
       kubeconfig: cluster.kubeconfig,
-      pods: { image: 'docker.io/library/dnsfleet:dev', imagePullPolicy: 'Never', redisUrl: `redis://${podRedisHost}:${port}` },
+      pods: fleet.podSettings,
       controlServer: { namespace: NS, allowTransfer: ['127.0.0.1/32'], serviceType: 'ClusterIP' },
       resyncMs: 5000,
     });
@@ -190,7 +175,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
   after(async () => {
     if (process.env.DNSFLEET_E2E_LOG) for (const l of log.lines.filter((l) => l.level !== 'info')) console.log(JSON.stringify(l));
     await operator?.stop();
-    await cluster?.stop();
+    await fleet?.stop();
     await stopAll();
   });
 
@@ -203,7 +188,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
     for (const p of all.items) {
       assert.equal(p.spec.securityContext.runAsNonRoot, true, p.metadata.name);
       const c = p.spec.containers[0]!;
-      assert.equal(c.image, 'docker.io/library/dnsfleet:dev');
+      assert.equal(c.image, DNSFLEET_IMAGE);
       assert.equal(c.securityContext.readOnlyRootFilesystem, true);
       assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
     }

@@ -1,22 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { strict as assert } from 'node:assert';
 import Redis from 'ioredis';
-import { startControlPlane, type ControlPlane } from './support/control-plane';
-import { installForOperatorAccount, startRedis } from './support/fleet';
-import { runDeploymentPods, readDeployment, type TestPod } from './support/kubelet';
+import { readyDeploymentPods, startClusterFleet, type ClusterFleet, type ServingPod } from './support/cluster-fleet';
 import { freePort, run, stopAll, waitFor } from '../dataplane/testkit/processes';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { runOperator, type RunningOperator } from '../operator/operator';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { startNsdSecondary } from '../dataplane/testkit/peers';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /**
- * The spine on a real API server. Two NameserverClouds are applied; the operator — running as a
- * ServiceAccount bound to exactly operator/rbac.yaml — creates their Deployments, Services and
- * PodDisruptionBudgets; the test plays the kubelet and starts the pods from those Deployments'
- * templates (support/kubelet.ts). Then: `kubectl apply` a Zone, both clouds answer it and it turns
+ * The spine on the one-node cluster (support/cluster-fleet.ts). Two NameserverClouds are applied;
+ * the operator — running in this process as a ServiceAccount bound to exactly operator/rbac.yaml —
+ * creates their Deployments, Services and PodDisruptionBudgets, and the control server's; the
+ * kubelet runs their pods from the dnsfleet image, and the tests ask each pod at its pod IP. Then: `kubectl apply` a Zone, both clouds answer it and it turns
  * Ready with its serial; a change reaches both clouds with a new serial; a zone that fails its
  * checks is reported (condition and Event) and the last good one keeps serving; a renamed Zone
  * moves; a deleted Zone is gone from both clouds and from Redis.
@@ -42,21 +40,23 @@ metadata: { name: ${name}, namespace: dnsfleet-system }
 spec:
   replicas: ${replicas}
   nameservers: [ns1.${name}.example.net.]
-  addresses: { ipv4: ["192.0.2.${name === 'cloud-a' ? 53 : 54}"], ipv6: ["2001:db8::${name === 'cloud-a' ? 53 : 54}"] }
+  addresses: { ipv4: ["10.53.0.${name === 'cloud-a' ? 53 : 54}"], ipv6: ["fd53::${name === 'cloud-a' ? 53 : 54}"] }
   service: { type: ClusterIP }
 ${extraSpec}`;
 
-describe('Zone lifecycle on a real API server @integration', function () {
+describe('Zone lifecycle on real pods @integration', function () {
   this.timeout(300_000);
-  let cp: ControlPlane;
+  let fleet: ClusterFleet;
+  let cp: ClusterFleet['cluster'];
   let redisUrl: string;
   let operator: RunningOperator;
-  const pods = new Map<string, TestPod[]>();
-  let control: TestPod;
+  const pods = new Map<string, ServingPod[]>();
+  let control: ServingPod;
   let primary: Primary | undefined;
   const log = memoryLogger();
 
-  const allPods = (): TestPod[] => [...pods.values()].flat();
+  const allPods = (): ServingPod[] => [...pods.values()].flat();
+  const readDeployment = (name: string) => getJson<{ metadata: { ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> }; spec: { replicas: number; template: { spec: { containers: Array<{ args?: string[]; resources?: { limits?: { memory?: string } } }> } } } }>('deployment', name, '-n', 'dnsfleet-system');
   // Asked with dig, as a user would: the rcode from the header line, the first A record.
   const answers = async (name: string): Promise<Array<{ rcode?: string; address?: string }>> =>
     Promise.all(
@@ -77,38 +77,37 @@ describe('Zone lifecycle on a real API server @integration', function () {
     return { serial: z.status?.serial, ready: ready?.status, reason: ready?.reason, message: ready?.message };
   };
 
-  before(async () => {
-    cp = await startControlPlane();
-    await installForOperatorAccount(cp);
-    redisUrl = (await startRedis()).url;
+  before(async function () {
+    this.timeout(3_600_000);
+    fleet = await startClusterFleet();
+    cp = fleet.cluster;
+    redisUrl = fleet.redisUrl;
     const clouds = await cp.kubectl(['apply', '-f', '-'], `${cloudManifest('cloud-a', 2)}---\n${cloudManifest('cloud-b', 1)}`);
     assert.equal(clouds.code, 0, clouds.stderr);
     operator = await runOperator({
       store: new RedisZoneStore(redisUrl),
       log,
       kubeconfig: await cp.serviceAccountKubeconfig('dnsfleet-system', 'dnsfleet-operator'),
-      pods: { image: 'dnsfleet:test', redisUrl },
-      controlServer: { namespace: 'dnsfleet-system', allowTransfer: ['127.0.0.1/32'], addresses: ['192.0.2.10'] },
+      pods: fleet.podSettings,
+      // Transfers from this machine to a pod leave from the pods' gateway; only the node's
+      // address may transfer without a key (dig -b), so the TSIG case below has an address of its own.
+      controlServer: { namespace: 'dnsfleet-system', allowTransfer: [`${cp.nodeIp}/32`], addresses: ['10.53.0.10'], serviceType: 'ClusterIP' },
       resyncMs: 5000,
       leaderElection: { namespace: 'dnsfleet-system', identity: 'operator-under-test', leaseSeconds: 5, renewEveryMs: 1000, retryEveryMs: 500 },
     });
-    for (const cloud of ['cloud-a', 'cloud-b']) {
-      await waitFor(`the operator creates ${cloud}'s Deployment`, async () => (await cp.kubectl(['get', 'deployment', `dnsfleet-${cloud}`, '-n', 'dnsfleet-system'])).code === 0, 20_000);
-      pods.set(cloud, await runDeploymentPods(cp, 'dnsfleet-system', `dnsfleet-${cloud}`));
-    }
-    await waitFor('the operator creates the control server', async () => (await cp.kubectl(['get', 'deployment', 'dnsfleet-control', '-n', 'dnsfleet-system'])).code === 0, 20_000);
-    control = (await runDeploymentPods(cp, 'dnsfleet-system', 'dnsfleet-control'))[0]!;
+    for (const cloud of ['cloud-a', 'cloud-b']) pods.set(cloud, await readyDeploymentPods(cp, 'dnsfleet-system', `dnsfleet-${cloud}`));
+    control = (await readyDeploymentPods(cp, 'dnsfleet-system', 'dnsfleet-control'))[0]!;
   });
   after(async () => {
     if (process.env.DNSFLEET_E2E_LOG) for (const l of log.lines.filter((l) => l.level !== 'info')) console.log(JSON.stringify(l));
     await operator?.stop();
     await primary?.stop();
-    await cp?.stop();
+    await fleet?.stop();
     await stopAll();
   });
 
   it('creates each cloud\'s Deployment, Service and PodDisruptionBudget, owned by the NameserverCloud', async () => {
-    const d = await readDeployment(cp, 'dnsfleet-system', 'dnsfleet-cloud-a');
+    const d = await readDeployment('dnsfleet-cloud-a');
     assert.equal(d.spec.replicas, 2);
     assert.deepEqual(d.metadata.ownerReferences?.map((o) => [o.kind, o.name, o.controller]), [['NameserverCloud', 'cloud-a', true]]);
     const args = d.spec.template.spec.containers[0]!.args!;
@@ -116,7 +115,7 @@ describe('Zone lifecycle on a real API server @integration', function () {
     type Svc = { spec: { type: string; externalIPs?: string[]; ipFamilyPolicy?: string; ports: Array<{ port: number; protocol: string; targetPort: string }> } };
     const svc = await getJson<Svc>('service', 'dnsfleet-cloud-b', '-n', 'dnsfleet-system');
     assert.equal(svc.spec.type, 'ClusterIP');
-    assert.deepEqual(svc.spec.externalIPs, ['192.0.2.54', '2001:db8::54']);
+    assert.deepEqual(svc.spec.externalIPs, ['10.53.0.54', 'fd53::54']);
     assert.deepEqual(svc.spec.ports.map((p) => `${p.port}/${p.protocol}->${p.targetPort}`), ['53/UDP->dns-udp', '53/TCP->dns-tcp']);
     const pdb = await getJson<{ spec: { maxUnavailable: number } }>('pdb', 'dnsfleet-cloud-a', '-n', 'dnsfleet-system');
     assert.equal(pdb.spec.maxUnavailable, 1);
@@ -187,24 +186,26 @@ describe('Zone lifecycle on a real API server @integration', function () {
   it('rolls a changed NameserverCloud into its Deployment\'s pod template', async () => {
     const changed = cloudManifest('cloud-b', 1, '  resources: { limits: { memory: 512Mi } }\n');
     assert.equal((await cp.kubectl(['apply', '-f', '-'], changed)).code, 0);
-    await waitFor('the new template', async () => {
-      const d = await readDeployment(cp, 'dnsfleet-system', 'dnsfleet-cloud-b');
-      return (d.spec.template.spec.containers[0] as { resources?: { limits?: { memory?: string } } }).resources?.limits?.memory === '512Mi';
-    }, 10_000);
+    await waitFor('the new template', async () => (await readDeployment('dnsfleet-cloud-b')).spec.template.spec.containers[0]!.resources?.limits?.memory === '512Mi', 10_000);
+    // The kubelet replaces the pod; its successor serves every zone before it turns Ready.
+    const replaced = await readyDeploymentPods(cp, 'dnsfleet-system', 'dnsfleet-cloud-b');
+    assert.notDeepEqual(replaced.map((p) => p.name), pods.get('cloud-b')!.map((p) => p.name));
+    pods.set('cloud-b', replaced);
+    assert.deepEqual((await answers('www.example.com')).map((a) => a.address), ['192.0.2.2', '192.0.2.2', '192.0.2.2']);
   });
 
   it('transfers the zone out of the control server to an allowed secondary (dig AXFR)', async () => {
-    const axfr = await run('dig', ['+noall', '+answer', '+tcp', '-p', String(control.dnsPort), `@${control.ip}`, 'example.com', 'AXFR']);
+    const axfr = await run('dig', ['+noall', '+answer', '+tcp', '-b', cp.nodeIp, '-p', String(control.dnsPort), `@${control.ip}`, 'example.com', 'AXFR']);
     assert.equal(axfr.code, 0, axfr.stderr);
     assert.match(axfr.stdout, /^www\.example\.com\.\s+300\s+IN\s+A\s+192\.0\.2\.2$/m);
     assert.equal(axfr.stdout.match(/\sSOA\s/g)?.length, 2, 'an AXFR opens and closes with the SOA');
     const svc = await getJson<{ spec: { externalIPs?: string[] } }>('service', 'dnsfleet-control', '-n', 'dnsfleet-system');
-    assert.deepEqual(svc.spec.externalIPs, ['192.0.2.10']);
+    assert.deepEqual(svc.spec.externalIPs, ['10.53.0.10']);
   });
 
   it('lets a customer secondary (NSD, TSIG) transfer a Zone from the control server, and NOTIFYs it of every change', async () => {
     const secret = randomBytes(32).toString('base64');
-    const nsdHost = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(2, 255)}`;
+    const nsdHost = await fleet.peerAddress();
     const nsdPort = await freePort(nsdHost);
     const manifest = (address: string) => `apiVersion: v1
 kind: Secret
@@ -245,7 +246,7 @@ spec:
     const text = (serial: number, address: string) => `$ORIGIN ${origin}\n$TTL 300\n@ SOA ns1 hostmaster ${serial} 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A ${address}\n`;
     // The primary allows transfers only with the key; the operator reads it from the Secret.
     const secret = randomBytes(32).toString('base64');
-    primary = await startPrimary('bind', origin, text(1, '192.0.2.71'), { notify: { address: control.ip, port: control.dnsPort }, tsig: { name: 'example-net-key.', algorithm: 'hmac-sha256', secret } });
+    primary = await startPrimary('bind', origin, text(1, '192.0.2.71'), { address: await fleet.peerAddress(), notify: { address: control.ip, port: control.dnsPort }, tsig: { name: 'example-net-key.', algorithm: 'hmac-sha256', secret } });
     const manifest = `apiVersion: v1
 kind: Secret
 metadata: { name: example-net-key, namespace: default }
