@@ -1,13 +1,23 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { asksForHelp, commandUsage, parseIdentity } from './main';
+import { asksForHelp, commandUsage, parseIdentity, podRedisUrl } from './main';
 import { UsageError } from './usage-error';
 
 const MAIN = join(__dirname, 'main.js');
 
 
 // The identity flags of `serve` and `dataplane` (docs/answers.md#identity).
+
+describe('podRedisUrl (--pod-redis-url, --pod-redis-secret)', () => {
+  it('takes the URL unless a Secret is named, and a Secret as NAME/KEY', () => {
+    assert.equal(podRedisUrl(undefined, 'redis://r:6379'), 'redis://r:6379');
+    assert.deepEqual(podRedisUrl('dnsfleet-redis/pod-url', 'redis://r:6379'), { secretName: 'dnsfleet-redis', key: 'pod-url' });
+  });
+  it('refuses anything else with the flag in the message', () => {
+    for (const bad of ['dnsfleet-redis', 'Upper/key', '/key', 'name/', 'a/b/c']) assert.throws(() => podRedisUrl(bad, 'redis://r'), (err: Error) => err instanceof UsageError && /--pod-redis-secret/.test(err.message), bad);
+  });
+});
 
 describe('parseIdentity', () => {
   it('answers id.server with the default identity, sends no NSID and refuses the version unless told', () => {

@@ -9,6 +9,7 @@ import { runControl } from '../dataplane/control/run-control';
 import { KEK_ENV, KeyEncryptionKeyError, loadKeyEncryptionKey } from '../dataplane/control/key-encryption-key';
 import { STOP_DEADLINE_MS, stopOnSignals } from '../dataplane/runtime/signals';
 import { runOperator } from '../operator/operator';
+import type { SecretKeyRef } from '../operator/cloud/cloud-objects';
 import { parseZoneRule, ZonePolicyError, type ZonePolicy } from '../operator/zone-policy';
 import { RedisZoneStore } from '../dataplane/store/redis-store';
 import { jsonLogger } from '../dataplane/log/log';
@@ -88,6 +89,12 @@ dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --image IMAGE        the dnsfleet image of the dataplane pods    (env DNSFLEET_IMAGE)
       --pod-redis-url URL  the zone store as the pods reach it (env DNSFLEET_POD_REDIS_URL,
                            default: --redis)
+      --pod-redis-secret NAME/KEY  instead: the pods read that URL from this key of a Secret
+                           in their namespace (env DNSFLEET_POD_REDIS_SECRET; for a URL
+                           with a password, which then appears in no pod template)
+      --owner-deployment NAME  the operator's own Deployment in POD_NAMESPACE: the control
+                           server's objects, the key-encryption key and the Lease are owned
+                           by it and go when it goes (env DNSFLEET_OWNER_DEPLOYMENT; Helm)
       --kubeconfig PATH    default: in-cluster config, $KUBECONFIG or ~/.kube/config
       --control-namespace NS  run the control server (Deployment and Service dnsfleet-control)
                            in NS (env POD_NAMESPACE; none when neither is set)
@@ -312,6 +319,8 @@ async function operatorCommand(args: string[]): Promise<number> {
       redis: { type: 'string' },
       image: { type: 'string' },
       'pod-redis-url': { type: 'string' },
+      'pod-redis-secret': { type: 'string' },
+      'owner-deployment': { type: 'string' },
       'control-namespace': { type: 'string' },
       'control-allow-transfer': { type: 'string', multiple: true },
       'control-service-type': { type: 'string' },
@@ -335,13 +344,16 @@ async function operatorCommand(args: string[]): Promise<number> {
   const controlNamespace = values['control-namespace'] ?? process.env.POD_NAMESPACE;
   const serviceType = values['control-service-type'] ?? 'ClusterIP';
   if (serviceType !== 'ClusterIP' && serviceType !== 'LoadBalancer' && serviceType !== 'NodePort') throw new UsageError(`--control-service-type ${serviceType}: expected ClusterIP, LoadBalancer or NodePort`);
+  const ownerDeployment = values['owner-deployment'] ?? process.env.DNSFLEET_OWNER_DEPLOYMENT;
+  if (ownerDeployment && !controlNamespace) throw new UsageError('--owner-deployment needs the namespace it is in: POD_NAMESPACE or --control-namespace');
   const store = new RedisZoneStore(redis);
   const running = await runOperator({
     store,
     log,
     kubeconfig: values.kubeconfig,
     zonePolicy,
-    pods: { image, redisUrl: values['pod-redis-url'] ?? process.env.DNSFLEET_POD_REDIS_URL ?? redis },
+    ...(ownerDeployment && controlNamespace ? { ownerDeployment: { namespace: controlNamespace, name: ownerDeployment } } : {}),
+    pods: { image, redisUrl: podRedisUrl(values['pod-redis-secret'] ?? process.env.DNSFLEET_POD_REDIS_SECRET, values['pod-redis-url'] ?? process.env.DNSFLEET_POD_REDIS_URL ?? redis) },
     ...(controlNamespace ? { controlServer: { namespace: controlNamespace, allowTransfer: values['control-allow-transfer'] ?? [], serviceType, addresses: (values['control-addresses'] ?? '').split(',').filter(Boolean) } } : {}),
     ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}` } } : {}),
   });
@@ -379,6 +391,14 @@ export function zonePolicyOf(rules: readonly string[], allowPublicSuffixes: bool
     throw err;
   }
 }
+/** `--pod-redis-secret NAME/KEY` wins over the URL: the pods then read the URL from that Secret. */
+export function podRedisUrl(secret: string | undefined, url: string): string | SecretKeyRef {
+  if (secret === undefined) return url;
+  const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\/([-._a-zA-Z0-9]+)$/.exec(secret);
+  if (!m) throw new UsageError(`--pod-redis-secret ${secret}: expected NAME/KEY, a Secret's name and one of its keys`);
+  return { secretName: m[1]!, key: m[3]! };
+}
+
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {

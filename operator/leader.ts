@@ -1,4 +1,5 @@
 import type { KubeClient, LeaseState } from './kube/client';
+import type { OwnerReference } from './kube/owned-object';
 import type { Logger } from '../dataplane/log/log';
 
 /**
@@ -18,6 +19,8 @@ export interface LeaderOptions {
   readonly renewEveryMs?: number;
   readonly retryEveryMs?: number;
   readonly now?: () => number;
+  /** Owner of the Lease when this replica creates it (the installation: it goes with it). */
+  readonly owner?: OwnerReference;
 }
 
 /** Pure: may `identity` write the Lease now? Its own, a free one, or one left to expire. */
@@ -49,7 +52,7 @@ export class LeaderElector {
         const lease = await this.o.kube.readLease(this.o.namespace, this.o.name);
         const won =
           mayTake(lease, this.o.identity, now()) &&
-          (await this.o.kube.writeLease(this.o.namespace, this.o.name, this.o.identity, seconds, lease?.holder !== this.o.identity, lease?.resourceVersion));
+          (await this.o.kube.writeLease(this.o.namespace, this.o.name, this.o.identity, seconds, lease?.holder !== this.o.identity, lease?.resourceVersion, this.o.owner));
         if (won && !this.stopped) {
           this.lastRenew = now();
           if (!this.leading) {

@@ -5,7 +5,7 @@ import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import { MemoryZoneStore } from '../dataplane/store/memory-store';
 import { getCondition } from './conditions';
 import { FakeKubeClient } from './testkit/fake-kube-client';
-import { runOperator, type RunningOperator } from './operator';
+import { OperatorStartError, runOperator, type RunningOperator } from './operator';
 
 /**
  * The operator's wiring on the fake KubeClient: watches feed the caches the controllers read,
@@ -47,5 +47,22 @@ describe('runOperator on the fake KubeClient', () => {
     kube.put('NameserverCloud', { ...cloud, spec: { ...cloud.spec, replicas: 3 } });
     await until('the changed Deployment', () => kube.ownedObject('Deployment', NS, 'dnsfleet-a')?.spec.replicas === 3);
     assert.deepEqual(kube.callsOf('get'), [], 'every reconcile read the informer cache');
+  });
+
+  it('gives the installation\'s objects the operator\'s Deployment as owner (ownerDeployment), and stops at start when it does not exist', async () => {
+    const kube = new FakeKubeClient();
+    kube.setDeploymentStatus(NS, 'dnsfleet-operator', { readyReplicas: 1 });
+    operator = await runOperator({ kube, store: new MemoryZoneStore(), log: memoryLogger(), pods, controlServer: { namespace: NS, allowTransfer: [] }, ownerDeployment: { namespace: NS, name: 'dnsfleet-operator' } });
+    await until('the control server', () => kube.ownedObject('Service', NS, 'dnsfleet-control') !== undefined);
+    const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'dnsfleet-operator', uid: `uid-deployment-${NS}-dnsfleet-operator`, controller: false, blockOwnerDeletion: false };
+    assert.deepEqual(kube.ownedObject('Deployment', NS, 'dnsfleet-control')?.metadata.ownerReferences, [owner]);
+    assert.deepEqual(kube.ownedObject('Service', NS, 'dnsfleet-control')?.metadata.ownerReferences, [owner]);
+    assert.deepEqual(kube.secretObject(NS, 'dnsfleet-key-encryption')?.metadata.ownerReferences, [owner]);
+    await operator.stop();
+    operator = undefined;
+    await assert.rejects(
+      runOperator({ kube: new FakeKubeClient(), store: new MemoryZoneStore(), log: memoryLogger(), pods, controlServer: { namespace: NS, allowTransfer: [] }, ownerDeployment: { namespace: NS, name: 'gone' } }),
+      (err: Error) => err instanceof OperatorStartError && err.message === `the owner Deployment ${NS}/gone does not exist`,
+    );
   });
 });

@@ -1,4 +1,6 @@
 import { describeKubeError, kubeClient, type DnsfleetKind, type KindTypes, type KubeClient } from './kube/client';
+import type { OwnerReference } from './kube/owned-object';
+import { DnsfleetError } from '../dataplane/dns/error';
 import { isDeepStrictEqual } from 'node:util';
 import { WorkQueue, type ReconcileResult } from './queue';
 import { ZoneController } from './zone/zone-controller';
@@ -55,6 +57,13 @@ export interface OperatorOptions {
   readonly zonePolicy?: ZonePolicy;
   /** Where the controllers report; one is made when not given. */
   readonly metrics?: OperatorMetrics;
+  /**
+   * The operator's own Deployment (the Helm chart's): the objects of the installation that no
+   * resource owns — the control server's Deployment and Service, the key-encryption key Secret,
+   * the leader-election Lease — get it as their owner, so deleting it (`helm uninstall`) deletes
+   * them too. Read once at start; a name that does not exist stops the start with an error.
+   */
+  readonly ownerDeployment?: { readonly namespace: string; readonly name: string };
   /** With this set, the controllers run only while this replica holds the Lease. */
   readonly leaderElection?: { readonly namespace: string; readonly name?: string; readonly identity: string; readonly leaseSeconds?: number; readonly renewEveryMs?: number; readonly retryEveryMs?: number };
 }
@@ -68,10 +77,21 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-type Options = OperatorOptions & { metrics: OperatorMetrics; setDepth: (f: () => number) => void; storeWatch: StoreWatch };
+type Options = OperatorOptions & { metrics: OperatorMetrics; setDepth: (f: () => number) => void; storeWatch: StoreWatch; owner?: OwnerReference };
+
+/** The operator's options do not hold together, or what they name does not exist. */
+export class OperatorStartError extends DnsfleetError {}
+
+/** The owner reference to the installation's Deployment (`ownerDeployment`). */
+async function installationOwner(kube: KubeClient, at: { readonly namespace: string; readonly name: string }): Promise<OwnerReference> {
+  const d = await kube.readDeployment(at.namespace, at.name);
+  if (!d?.uid) throw new OperatorStartError(`the owner Deployment ${at.namespace}/${at.name} does not exist`, { namespace: at.namespace, name: at.name });
+  return { apiVersion: 'apps/v1', kind: 'Deployment', name: at.name, uid: d.uid, controller: false, blockOwnerDeletion: false };
+}
 
 export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
   const kube = options.kube ?? (await kubeClient(options.kubeconfig, options.leaderElection?.identity));
+  const owner = options.ownerDeployment ? await installationOwner(kube, options.ownerDeployment) : undefined;
   let depth = (): number => 0;
   const metrics = options.metrics ?? new OperatorMetrics(() => depth());
   metrics.watchStore(options.store.health);
@@ -84,7 +104,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     await o.store.close();
     stopLogging();
   };
-  const o: Options = { ...options, metrics, setDepth: (f) => (depth = f), storeWatch };
+  const o: Options = { ...options, metrics, setDepth: (f) => (depth = f), storeWatch, ...(owner ? { owner } : {}) };
   if (!o.leaderElection) {
     const stop = await startControllers(kube, o);
     return {
@@ -107,6 +127,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     leaseSeconds: le.leaseSeconds,
     renewEveryMs: le.renewEveryMs,
     retryEveryMs: le.retryEveryMs,
+    ...(o.owner ? { owner: o.owner } : {}),
   });
   let stopControllers: (() => Promise<void>) | undefined;
   elector.run(
@@ -161,13 +182,13 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   const secondaryZone = (namespace: string, name: string): SecondaryZone | undefined => secondaryZones.get(objectKey('SecondaryZone', namespace, name));
   // The zones' DNSSEC keys (a Secret per zone) and the key-encryption key in the control server's
   // namespace (the operator's own): without a control server nothing signs (ADR 0015).
-  const kek = o.controlServer ? new KeyEncryptionKey(kube, o.controlServer.namespace) : undefined;
+  const kek = o.controlServer ? new KeyEncryptionKey(kube, o.controlServer.namespace, o.owner) : undefined;
   const signing = new ZoneSigning({ store: o.store, log: o.log, records: new KeyRecords(kube), ...(kek ? { kek } : {}), storeEpoch });
   const zoneController = new ZoneController({ kube, store: o.store, log: o.log, zone, names, clouds: cloudNames, policy, secrets, storeEpoch, signing, onState: (key, reason) => o.metrics.zoneState(key, reason) });
   const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, cached: (namespace, name) => clouds.get(objectKey('NameserverCloud', namespace, name)), known: () => clouds.values() });
   const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, secondaryZone, names, clouds: servingClouds, policy, secrets, storeEpoch, signing, onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
   const policyController = new PolicyController({ kube, log: o.log, cached: policy, zonesUsing });
-  const controlController = o.controlServer ? new ControlServerController({ kube, settings: { ...o.controlServer, pods: o.pods }, ...(kek ? { kek } : {}) }) : undefined;
+  const controlController = o.controlServer ? new ControlServerController({ kube, settings: { ...o.controlServer, pods: o.pods, ...(o.owner ? { owner: o.owner } : {}) }, ...(kek ? { kek } : {}) }) : undefined;
   const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {
     Zone: (key) => zoneController.reconcile(key),
     NameserverCloud: (key) => cloudController.reconcile(key),

@@ -28,6 +28,12 @@ describe('buildCloudDeployment', () => {
     assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'http' });
   });
 
+  it('reads the Redis URL from a Secret when told to, so a password appears in no pod template', () => {
+    const c = podSpecOf(buildCloudDeployment(cloud(), { ...settings, redisUrl: { secretName: 'dnsfleet-redis', key: 'pod-url' } })).containers[0]!;
+    assert.deepEqual(c.env.find((e) => e.name === 'DNSFLEET_REDIS_URL'), { name: 'DNSFLEET_REDIS_URL', valueFrom: { secretKeyRef: { name: 'dnsfleet-redis', key: 'pod-url' } } });
+    assert.ok(!JSON.stringify(c).includes('redis://'));
+  });
+
   it('passes spec.identity to the pods: NSID is the pod name unless turned off, the version only when set', () => {
     const args = (identity: NameserverCloudSpec['identity']): string[] => podSpecOf(buildCloudDeployment(cloud({ identity }), settings)).containers[0]!.args.slice(5, -8);
     assert.deepEqual(args(undefined), ['--nsid', '$(POD_NAME)']);

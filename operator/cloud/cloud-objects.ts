@@ -15,8 +15,16 @@ export interface PodSettings {
   /** The dnsfleet image the dataplane pods run. */
   readonly image: string;
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
-  /** The Redis the pods read zones from and report to. */
-  readonly redisUrl: string;
+  /**
+   * The Redis the pods read zones from and report to: its URL, or the key of a Secret in the pods'
+   * namespace that holds it, so a URL with a password is not written into the pod templates.
+   */
+  readonly redisUrl: string | SecretKeyRef;
+}
+
+export interface SecretKeyRef {
+  readonly secretName: string;
+  readonly key: string;
 }
 
 /** Ports inside the pod: unprivileged, so the container needs no capability to bind them. */
@@ -99,7 +107,9 @@ export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSetti
           fieldEnv('POD_NAME', 'metadata.name'),
           fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
           fieldEnv('POD_IPS', 'status.podIPs'),
-          { name: 'DNSFLEET_REDIS_URL', value: settings.redisUrl },
+          typeof settings.redisUrl === 'string'
+            ? { name: 'DNSFLEET_REDIS_URL', value: settings.redisUrl }
+            : { name: 'DNSFLEET_REDIS_URL', valueFrom: { secretKeyRef: { name: settings.redisUrl.secretName, key: settings.redisUrl.key } } },
           { name: 'DNSFLEET_SNAPSHOT_DIR', value: SNAPSHOT_DIR },
         ],
         volumeMounts: [{ name: 'state', mountPath: SNAPSHOT_DIR }],

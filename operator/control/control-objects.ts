@@ -1,14 +1,15 @@
 import { isIPv6 } from 'node:net';
 import { dataplanePodSpec, DNS_SERVICE_PORTS, type PodSettings } from '../cloud/cloud-objects';
-import type { OwnedObject } from '../kube/owned-object';
+import type { OwnedObject, OwnerReference } from '../kube/owned-object';
 import { KEK_ENV, KEK_KEY, KEK_SECRET } from '../dnssec/kek';
 
 /**
  * Pure builders for the control server (`dnsfleet dataplane --role control`): one pod that holds
  * every zone and transfers them out to customer secondaries, and receives NOTIFYs and pulls
  * secondary zones from their primaries. It is one per installation, configured by the
- * operator's flags rather than by a resource, so its objects carry no owner reference: they live
- * as long as the installation (the Helm chart's uninstall removes the namespace).
+ * operator's flags rather than by a resource, so its objects are owned by the installation when
+ * one is named (`owner`: the operator's own Deployment, so `helm uninstall` takes them along)
+ * and by nothing otherwise.
  */
 
 export interface ControlServerSettings {
@@ -20,6 +21,8 @@ export interface ControlServerSettings {
   /** The control server's public addresses (where customer primaries send NOTIFYs and secondaries transfer from). */
   readonly addresses?: readonly string[];
   readonly serviceAnnotations?: Readonly<Record<string, string>>;
+  /** What the installation's objects are owned by (not a controller reference: nothing reconciles them but the operator). */
+  readonly owner?: OwnerReference;
 }
 
 export const CONTROL_NAME = 'dnsfleet-control';
@@ -31,7 +34,7 @@ function metadata(s: ControlServerSettings, annotations?: Readonly<Record<string
     namespace: s.namespace,
     labels: { ...LABELS, 'app.kubernetes.io/managed-by': 'dnsfleet-operator' },
     ...(annotations && Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
-    ownerReferences: [],
+    ownerReferences: s.owner ? [s.owner] : [],
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DnsfleetError } from '../../dataplane/dns/error';
 import type { KubeClient } from '../kube/client';
-import type { OwnedSecret } from '../kube/owned-object';
+import type { OwnedSecret, OwnerReference } from '../kube/owned-object';
 
 /**
  * The fleet's key-encryption key (ADR 0015): 32 random octets (AES-256, NIST SP 800-38D), base64,
@@ -20,11 +20,11 @@ export const KEK_ENV = 'DNSFLEET_KEY_ENCRYPTION_KEY';
 export class KeyEncryptionKeyError extends DnsfleetError {}
 
 /** The KEK Secret for `key` (base64 text of 32 octets). Pure. */
-export function buildKekSecret(namespace: string, key: string): OwnedSecret {
+export function buildKekSecret(namespace: string, key: string, owner?: OwnerReference): OwnedSecret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: KEK_SECRET, namespace, labels: { 'app.kubernetes.io/name': 'dnsfleet', 'app.kubernetes.io/managed-by': 'dnsfleet-operator' }, ownerReferences: [] },
+    metadata: { name: KEK_SECRET, namespace, labels: { 'app.kubernetes.io/name': 'dnsfleet', 'app.kubernetes.io/managed-by': 'dnsfleet-operator' }, ownerReferences: owner ? [owner] : [] },
     type: 'Opaque',
     data: { [KEK_KEY]: Buffer.from(key).toString('base64') },
   };
@@ -45,6 +45,8 @@ export class KeyEncryptionKey {
   constructor(
     private readonly kube: KubeClient,
     readonly namespace: string,
+    /** The installation (the operator's Deployment), when named: the Secret goes with it. */
+    private readonly owner?: OwnerReference,
   ) {}
 
   get(): Promise<Uint8Array> {
@@ -61,7 +63,7 @@ export class KeyEncryptionKey {
     const existing = await this.kube.readSecret(this.namespace, KEK_SECRET);
     if (existing) return decodeKek(existing[KEK_KEY], where);
     const made = randomBytes(32).toString('base64');
-    if (await this.kube.createSecret(buildKekSecret(this.namespace, made))) return decodeKek(made, where);
+    if (await this.kube.createSecret(buildKekSecret(this.namespace, made, this.owner))) return decodeKek(made, where);
     // Another replica made it first: use its key.
     const theirs = await this.kube.readSecret(this.namespace, KEK_SECRET);
     return decodeKek(theirs?.[KEK_KEY], where);

@@ -5,7 +5,7 @@ import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { SecondaryZone } from '../../crds/v1alpha1/secondaryzone';
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
 import { API_GROUP } from '../../crds/v1alpha1/meta';
-import type { OwnedObject, OwnedSecret } from './owned-object';
+import type { OwnedObject, OwnedSecret, OwnerReference } from './owned-object';
 
 /**
  * The operator's view of the API server, over @kubernetes/client-node. The library is an ES
@@ -47,6 +47,7 @@ export interface LeaseState {
 /** The part of a Deployment's status a controller reads (the cloud controller's `status.readyReplicas`). */
 export interface DeploymentState {
   readonly readyReplicas: number;
+  readonly uid: string;
 }
 
 /** The object an Event is about. */
@@ -87,7 +88,7 @@ export interface KubeClient {
    * Creates the Lease (no `resourceVersion`) or replaces the version read (optimistic lock).
    * Returns false when someone else wrote it first (409 Conflict).
    */
-  writeLease(namespace: string, name: string, holder: string, durationSeconds: number, acquired: boolean, resourceVersion: string | undefined): Promise<boolean>;
+  writeLease(namespace: string, name: string, holder: string, durationSeconds: number, acquired: boolean, resourceVersion: string | undefined, owner?: OwnerReference): Promise<boolean>;
   /** Gives the Lease up (holder cleared) if `holder` still has it, so a successor need not wait for it to expire. */
   releaseLease(namespace: string, name: string, holder: string): Promise<void>;
 }
@@ -175,7 +176,7 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
     async readDeployment(namespace, name) {
       const d = await notFoundAsUndefined(() => apps.readNamespacedDeployment({ namespace, name }));
       if (!d) return undefined;
-      return { readyReplicas: d.status?.readyReplicas ?? 0 };
+      return { readyReplicas: d.status?.readyReplicas ?? 0, uid: d.metadata?.uid ?? '' };
     },
 
     async readSecret(namespace, name) {
@@ -231,12 +232,12 @@ export async function kubeClient(kubeconfigPath?: string, identity = FIELD_MANAG
       };
     },
 
-    async writeLease(namespace, name, holder, durationSeconds, acquired, resourceVersion) {
+    async writeLease(namespace, name, holder, durationSeconds, acquired, resourceVersion, owner) {
       const now = new k8s.V1MicroTime();
       const body: K8s.V1Lease = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+        metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}), ...(owner ? { ownerReferences: [owner] } : {}) },
         spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, renewTime: now, ...(acquired ? { acquireTime: now } : {}) },
       };
       try {

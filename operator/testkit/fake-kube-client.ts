@@ -279,7 +279,7 @@ export class FakeKubeClient implements KubeClient {
     const status = this.deployments.get(`${namespace}/${name}`);
     // A Deployment applied but not yet progressed has an empty status: zeros.
     if (status === undefined && !this.owned.has(`Deployment/${namespace}/${name}`)) return undefined;
-    return { readyReplicas: status?.readyReplicas ?? 0 };
+    return { readyReplicas: status?.readyReplicas ?? 0, uid: `uid-deployment-${namespace}-${name}` };
   }
 
   async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
