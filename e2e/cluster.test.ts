@@ -192,6 +192,16 @@ describe('A one-node Kubernetes cluster (e2e/cluster) runs real pods @integratio
     assert.ok(running.some((p) => p.name === body), `answer from inside a pod: ${fromPod}`);
   });
 
+  it('resolves the Service by name from inside a pod (CoreDNS, the cluster DNS the kubelet names)', async () => {
+    const running = await pods();
+    const clusterIp = (await kubectl(['get', 'service', APP, '-n', NS, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const resolvConf = await kubectl(['exec', '-n', NS, running[0]!.name, '--', '/bin/busybox', 'cat', '/etc/resolv.conf']);
+    assert.match(resolvConf, /^search smoke\.svc\.cluster\.local svc\.cluster\.local cluster\.local/m, resolvConf);
+    // busybox's nslookup has a DNS client of its own (no NSS in this root filesystem).
+    const answer = await kubectl(['exec', '-n', NS, running[0]!.name, '--', '/bin/busybox', 'nslookup', `${APP}.${NS}.svc.cluster.local`]);
+    assert.ok(answer.includes(`Address: ${clusterIp}`), answer);
+  });
+
   it('takes a pod whose readiness probe fails out of the Service, and puts it back when it passes', async () => {
     const running = await pods();
     const [failing, healthy] = [running[0]!, running[1]!];

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Makes the two images the one-node cluster needs as OCI archives (nothing can be pulled here):
+# Makes the images the one-node cluster needs as OCI archives (nothing can be pulled here):
 #   localhost/dnsfleet/pause:1    containerd's sandbox_image, the static program pause.c
 #   localhost/dnsfleet/busybox:1  the smoke test's workload, Debian's busybox-static (/bin/busybox
 #                                 with sh, httpd, nc, wget...)
+#   localhost/dnsfleet/redis:1    the Helm chart's bundled Redis in the tests: Debian's
+#                                 redis-server and the libraries it links, nothing else
+#   localhost/dnsfleet/coredns:1  the cluster DNS: CoreDNS built from its Go module (static;
+#                                 e2e/control-plane/build.sh coredns)
 # Each archive is an OCI image layout (oci-layout, index.json, blobs/sha256/...) with one
 # uncompressed layer, written by hand with tar and sha256sum, reproducible (sorted names, owner 0,
 # mtime 0). Cached by the hash of the inputs; prints the directory holding pause.tar and busybox.tar.
@@ -13,10 +17,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || { echo "images.sh: $BUSYBOX missing (apt-get install busybox-static; e2e/cluster/install-packages.sh)" >&2; exit 1; }
 file_sha() { sha256sum "$1" | cut -d' ' -f1; }
-key=$(cat "$HERE/pause.c" "$HERE/images.sh" "$BUSYBOX" | sha256sum | cut -c1-16)
+REDIS=$(readlink -f /usr/bin/redis-server)
+COREDNS="$(bash "$HERE/../control-plane/build.sh" coredns)/coredns"
+key=$(cat "$HERE/pause.c" "$HERE/images.sh" "$BUSYBOX" "$REDIS" "$COREDNS" | sha256sum | cut -c1-16)
 CACHE_ROOT=${DNSFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dnsfleet}
 OUT="$CACHE_ROOT/cluster/images-$key"
-if [ -f "$OUT/pause.tar" ] && [ -f "$OUT/busybox.tar" ]; then echo "$OUT"; exit 0; fi
+if [ -f "$OUT/pause.tar" ] && [ -f "$OUT/busybox.tar" ] && [ -f "$OUT/redis.tar" ] && [ -f "$OUT/coredns.tar" ]; then echo "$OUT"; exit 0; fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -59,4 +65,20 @@ ln -s busybox "$work/busybox/bin/sh"
 chmod 1777 "$work/busybox/tmp"
 oci_archive localhost/dnsfleet/busybox:1 "$work/busybox" \
   '{"Entrypoint":["/bin/busybox"],"Cmd":["sh"],"User":"65534:65534","Env":["PATH=/bin"]}' "$OUT/busybox.tar"
+
+# redis-server as Redis's own image has it (/usr/local/bin/redis-server, user 999, /data), with
+# the shared libraries ldd names at their paths.
+mkdir -p "$work/redis/usr/local/bin" "$work/redis/data" "$work/redis/tmp"
+cp "$REDIS" "$work/redis/usr/local/bin/redis-server"
+for lib in $(ldd "$REDIS" | grep -o '/[^ ]*'); do
+  mkdir -p "$work/redis$(dirname "$lib")"
+  cp -L "$lib" "$work/redis$lib"
+done
+chmod 1777 "$work/redis/tmp"
+oci_archive localhost/dnsfleet/redis:1 "$work/redis" \
+  '{"Entrypoint":["/usr/local/bin/redis-server"],"User":"999:999","WorkingDir":"/data"}' "$OUT/redis.tar"
+
+mkdir -p "$work/coredns"
+cp "$COREDNS" "$work/coredns/coredns"
+oci_archive localhost/dnsfleet/coredns:1 "$work/coredns" '{"Entrypoint":["/coredns"],"User":"65532:65532"}' "$OUT/coredns.tar"
 echo "$OUT"

@@ -11,6 +11,8 @@ POD_GATEWAY=10.214.0.1
 SERVICE_CIDR=10.215.0.0/24
 # The first address of the Service range: the `kubernetes` Service, in the serving certificate.
 KUBERNETES_SERVICE_IP=10.215.0.1
+# The cluster DNS (CoreDNS, Service kube-system/kube-dns), as kubeadm places it.
+DNS_SERVICE_IP=10.215.0.10
 API_PORT=6443
 ETCD_PORT=2379
 ETCD_PEER_PORT=2380
@@ -234,6 +236,7 @@ authentication:
 authorization:
   mode: Webhook
 clusterDomain: cluster.local
+clusterDNS: [$DNS_SERVICE_IP]
 resolvConf: ""
 evictionHard:
   memory.available: 100Mi
@@ -263,5 +266,80 @@ conntrack:
   min: 0
   tcpEstablishedTimeout: 0s
   tcpCloseWaitTimeout: 0s
+EOF
+}
+
+# CoreDNS as the cluster DNS: the kubernetes plugin answers cluster.local from the API server
+# (Services, their endpoints, pods), nothing is forwarded (nothing beyond this machine is reached).
+# Unprivileged: it listens on 1053 and the Service maps 53 to it.
+coredns_manifest() {
+  cat <<EOF
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: coredns, namespace: kube-system }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: "system:coredns" }
+rules:
+  - { apiGroups: [""], resources: [endpoints, services, pods, namespaces], verbs: [list, watch] }
+  - { apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [list, watch] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: "system:coredns" }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:coredns" }
+subjects: [{ kind: ServiceAccount, name: coredns, namespace: kube-system }]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: coredns, namespace: kube-system }
+data:
+  Corefile: |
+    .:1053 {
+      errors
+      ready :8181
+      health :8080
+      kubernetes cluster.local in-addr.arpa ip6.arpa {
+        pods insecure
+      }
+      cache 5
+    }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: coredns, namespace: kube-system, labels: { k8s-app: kube-dns } }
+spec:
+  replicas: 1
+  selector: { matchLabels: { k8s-app: kube-dns } }
+  template:
+    metadata: { labels: { k8s-app: kube-dns } }
+    spec:
+      serviceAccountName: coredns
+      dnsPolicy: Default
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: coredns
+          image: localhost/dnsfleet/coredns:1
+          imagePullPolicy: Never
+          args: [-conf, /etc/coredns/Corefile]
+          ports:
+            - { name: dns, containerPort: 1053, protocol: UDP }
+            - { name: dns-tcp, containerPort: 1053, protocol: TCP }
+          readinessProbe: { httpGet: { path: /ready, port: 8181 }, periodSeconds: 2 }
+          livenessProbe: { httpGet: { path: /health, port: 8080 }, periodSeconds: 10 }
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
+          volumeMounts: [{ name: config, mountPath: /etc/coredns, readOnly: true }]
+      volumes: [{ name: config, configMap: { name: coredns } }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: kube-dns, namespace: kube-system, labels: { k8s-app: kube-dns } }
+spec:
+  clusterIP: $DNS_SERVICE_IP
+  selector: { k8s-app: kube-dns }
+  ports:
+    - { name: dns, port: 53, targetPort: 1053, protocol: UDP }
+    - { name: dns-tcp, port: 53, targetPort: 1053, protocol: TCP }
 EOF
 }

@@ -41,7 +41,7 @@ if [ "${DNSFLEET_CLUSTER_INSIDE:-}" != 1 ]; then
 
   command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
   log "binaries"
-  BIN=$(bash "$ROOT/e2e/control-plane/build.sh" kubelet kube-proxy kube-controller-manager kube-scheduler)
+  BIN=$(bash "$ROOT/e2e/control-plane/build.sh" kubelet kube-proxy kube-controller-manager kube-scheduler coredns)
   IMAGES=$(bash "$HERE/images.sh")
 
   mkdir -p "$DIR"
@@ -135,7 +135,7 @@ start_daemon kube-apiserver "$BIN/kube-apiserver" \
   --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
   --allow-privileged=true
 wait_for containerd 30 ctr --address "$CONTAINERD_ADDRESS" version
-for image in pause busybox; do
+for image in pause busybox redis coredns; do
   ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import "$IMAGES/$image.tar" >> "$DIR/logs/images.log" 2>&1 ||
     fail "ctr images import $IMAGES/$image.tar failed: $(tail -5 "$DIR/logs/images.log")"
 done
@@ -163,5 +163,11 @@ start_daemon kube-proxy "$BIN/kube-proxy" --config "$DIR/kube-proxy.yaml"
 wait_for "node $NODE_NAME Ready" 120 "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s
 wait_for "kube-proxy synced" 60 curl -fsS --noproxy '*' "http://127.0.0.1:$PROXY_HEALTHZ_PORT/healthz"
 wait_for "default ServiceAccount" 60 "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" get serviceaccount default -n default
+# The cluster DNS (the kubelet points pods at DNS_SERVICE_IP): Service names resolve as in any cluster.
+log "CoreDNS"
+coredns_manifest | "$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" apply -f - >> "$DIR/logs/coredns-apply.log" 2>&1 ||
+  fail "CoreDNS manifests refused: $(tail -5 "$DIR/logs/coredns-apply.log")"
+"$BIN/kubectl" --kubeconfig "$DIR/kubeconfig" -n kube-system rollout status deployment/coredns --timeout=90s >> "$DIR/logs/coredns-apply.log" 2>&1 ||
+  fail "CoreDNS not ready: $(tail -5 "$DIR/logs/coredns-apply.log")"
 log "ready"
 cat "$DIR/cluster.env"

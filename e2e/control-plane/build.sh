@@ -6,9 +6,11 @@
 #
 #   e2e/control-plane/build.sh            # build if not cached, print the directory
 #   KUBEBUILDER_ASSETS=/path e2e/...      # use binaries you already have
-#   e2e/control-plane/build.sh kubelet kube-proxy kube-controller-manager kube-scheduler
-#                                         # also these commands of the same release, into the same
-#                                         # directory (the one-node cluster, e2e/cluster/)
+#   e2e/control-plane/build.sh kubelet kube-proxy kube-controller-manager kube-scheduler coredns
+#                                         # also these commands of the same release, and CoreDNS
+#                                         # (the cluster's DNS), into the same directory (the
+#                                         # one-node cluster, e2e/cluster/)
+#   e2e/control-plane/build.sh helm       # also Helm (helm.sh/helm/v4), for the chart's tests
 #
 # Why a wrapper module: k8s.io/kubernetes replaces its 31 staging modules (k8s.io/api,
 # k8s.io/apimachinery, ...) with ./staging/... paths, which `go install` of a dependency cannot
@@ -17,20 +19,24 @@ set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
+COREDNS_VERSION=${COREDNS_VERSION:-v1.14.7}
+HELM_VERSION=${HELM_VERSION:-v4.3.2}
 
 # Commands of k8s.io/kubernetes (cmd/<name>) that may be asked for besides the three always built.
 EXTRA_ALLOWED=(kubelet kube-proxy kube-controller-manager kube-scheduler)
 EXTRA=()
+OTHERS=(etcd)
 for arg in "$@"; do
+  if [ "$arg" = coredns ] || [ "$arg" = helm ]; then OTHERS+=("$arg"); continue; fi
   case " ${EXTRA_ALLOWED[*]} " in
     *" $arg "*) EXTRA+=("$arg") ;;
-    *) echo "control-plane/build.sh: unknown component '$arg' (known: ${EXTRA_ALLOWED[*]})" >&2; exit 2 ;;
+    *) echo "control-plane/build.sh: unknown component '$arg' (known: ${EXTRA_ALLOWED[*]} coredns helm)" >&2; exit 2 ;;
   esac
 done
 K8S_COMMANDS=(kube-apiserver kubectl "${EXTRA[@]}")
 
 built() { [ -f "$1" ] && [ -x "$1" ]; }
-have_all() { for b in etcd "${K8S_COMMANDS[@]}"; do built "$1/$b" || return 1; done; }
+have_all() { for b in "${OTHERS[@]}" "${K8S_COMMANDS[@]}"; do built "$1/$b" || return 1; done; }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ] && have_all "$KUBEBUILDER_ASSETS"; then
   echo "$KUBEBUILDER_ASSETS"
@@ -94,20 +100,28 @@ build_kubernetes() {
   for b in "${missing[@]}"; do mv "$work/bin/$b" "$OUT/"; done
 }
 
-build_etcd() {
-  local dir="$work/etcd"
+# build_command NAME PACKAGE VERSION [LDFLAGS]: the main package PACKAGE of a Go module at
+# VERSION, in a wrapper module of its own, into $OUT/NAME.
+build_command() {
+  local name=$1 pkg=$2 version=$3 ldflags=${4:-} dir="$work/$1"
   mkdir -p "$dir" && cd "$dir"
-  go mod init dnsfleet.local/control-plane/etcd >/dev/null 2>&1
-  log "resolving go.etcd.io/etcd/server/v3 $ETCD_VERSION"
-  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
-  log "building etcd"
-  go build -trimpath -ldflags "-s -w" -o "$work/bin/etcd" go.etcd.io/etcd/server/v3 >&2
-  mv "$work/bin/etcd" "$OUT/"
+  go mod init "dnsfleet.local/control-plane/$name" >/dev/null 2>&1
+  log "resolving $pkg $version"
+  go get "$pkg@$version" >&2
+  log "building $name"
+  go build -trimpath -ldflags "-s -w $ldflags" -o "$work/bin/$name" "$pkg" >&2
+  mv "$work/bin/$name" "$OUT/"
 }
 
-built "$OUT/etcd" || build_etcd
+built "$OUT/etcd" || build_command etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
+# CoreDNS: the cluster DNS of the one-node cluster, so pods find Services by name as in any cluster.
+case " ${OTHERS[*]} " in *" coredns "*) built "$OUT/coredns" || build_command coredns github.com/coredns/coredns "$COREDNS_VERSION" ;; esac
+# Helm, for the chart's tests; the version it reports is set as its own Makefile sets it.
+case " ${OTHERS[*]} " in *" helm "*) built "$OUT/helm" || build_command helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;; esac
 build_kubernetes
 "$OUT/kube-apiserver" --version >&2
 "$OUT/kubectl" version --client >&2
 "$OUT/etcd" --version >&2
+if built "$OUT/coredns"; then "$OUT/coredns" -version >&2; fi
+if built "$OUT/helm"; then "$OUT/helm" version >&2; fi
 echo "$OUT"

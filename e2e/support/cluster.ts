@@ -43,21 +43,21 @@ export class ClusterError extends DnsfleetError {}
 const ROOT = resolve(__dirname, '../../..');
 const SCRIPTS = join(ROOT, 'e2e/cluster');
 
-/** Images made by e2e/cluster/images.sh and imported at start: the sandbox and a busybox. */
-export const CLUSTER_IMAGES = { pause: 'localhost/dnsfleet/pause:1', busybox: 'localhost/dnsfleet/busybox:1' } as const;
+/** Images made by e2e/cluster/images.sh and imported at start: the sandbox, a busybox, a Redis and CoreDNS. */
+export const CLUSTER_IMAGES = { pause: 'localhost/dnsfleet/pause:1', busybox: 'localhost/dnsfleet/busybox:1', redis: 'localhost/dnsfleet/redis:1' } as const;
 
 /**
  * Builds (once, cached) the binaries of the cluster and returns their directory: those of
  * control-plane.ts plus kubelet, kube-proxy, kube-controller-manager and kube-scheduler.
  */
 export function clusterBinaries(): string {
-  return execFileSync('bash', [join(ROOT, 'e2e/control-plane/build.sh'), 'kubelet', 'kube-proxy', 'kube-controller-manager', 'kube-scheduler'], {
+  return execFileSync('bash', [join(ROOT, 'e2e/control-plane/build.sh'), 'kubelet', 'kube-proxy', 'kube-controller-manager', 'kube-scheduler', 'coredns'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
 }
 
-/** Builds (once, cached) the images' OCI archives and returns their directory (pause.tar, busybox.tar). */
+/** Builds (once, cached) the images' OCI archives and returns their directory (pause.tar, busybox.tar, redis.tar). */
 export function clusterImageArchives(): string {
   return execFileSync('bash', [join(SCRIPTS, 'images.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
