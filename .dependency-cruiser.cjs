@@ -1,5 +1,5 @@
 // The rules of docs/adr/0001-repository-layout.md, checked by docs/adr/0001-layers.test.ts on every
-// test run (and by hand with `npx depcruise --config .dependency-cruiser.cjs cli crds dataplane operator e2e`).
+// test run (and by hand with `npx depcruise --config .dependency-cruiser.cjs cli crds charts dataplane operator e2e`).
 // Each row of LAYERS is one row of the ADR's table: the folder, and the folders it may import
 // besides itself. Change the ADR and this table together.
 
@@ -18,6 +18,8 @@ const DATAPLANE = ['dns', 'zone', 'dnssec', 'signing', 'nameserver', 'manifest',
 /** folder (a path prefix) → the folders it may import besides itself. */
 const LAYERS = {
   'crds/': [],
+  // The Helm chart's generator (npm run chart): reads crds/*.yaml and operator/rbac.yaml as files.
+  'charts/': [],
   'dataplane/dns/': [],
   'dataplane/zone/': ['dataplane/dns/'],
   // Keys, signatures and signed zones (issue #11): pure, synchronous, node:crypto only.
@@ -71,7 +73,7 @@ const layerRules = Object.entries(LAYERS).map(([folder, mayImport]) => ({
   from: { path: `^${escape(folder)}`, pathNot: [TESTS, ...longerRows(folder).map((f) => `^${escape(f)}`)].join('|') },
   to: {
     // Only the repository's own folders; npm packages and Node's modules have their own rules.
-    path: '^(cli|crds|dataplane|operator|e2e)/',
+    path: '^(cli|crds|charts|dataplane|operator|e2e)/',
     pathNot: anyOf([folder, ...mayImport, ...EVERYWHERE]),
   },
 }));
@@ -96,7 +98,7 @@ module.exports = {
       name: 'no-circular',
       comment: 'ADR 0001: no import cycles, so every layer can be read and tested from the bottom up',
       severity: 'error',
-      from: { path: '^(cli|crds|dataplane|operator|e2e)/' },
+      from: { path: '^(cli|crds|charts|dataplane|operator|e2e)/' },
       to: { circular: true },
     },
     {
@@ -117,7 +119,7 @@ module.exports = {
       name: 'production-no-tests',
       comment: 'ADR 0001: production code imports no test, test support, testkit or benchmark',
       severity: 'error',
-      from: { path: '^(cli|crds|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH].join('|') },
+      from: { path: '^(cli|crds|charts|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH].join('|') },
       to: { path: [TESTS, TESTKIT, BENCH, '^e2e/'].join('|') },
     },
     {
@@ -131,14 +133,14 @@ module.exports = {
       name: 'not-to-dev-dep',
       comment: 'ADR 0001: production code imports no devDependency (they are not installed in the image)',
       severity: 'error',
-      from: { path: '^(cli|crds|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH, '^crds/generate\\.ts$'].join('|') },
+      from: { path: '^(cli|crds|charts|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH, '^crds/generate\\.ts$'].join('|') },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'layer-unlisted',
       comment: 'ADR 0001: every folder is a row of the table (add a new folder to the ADR and to LAYERS here)',
       severity: 'error',
-      from: { path: '^(cli|crds|dataplane|operator|e2e)/', pathNot: [TESTS, anyOf(Object.keys(LAYERS))].join('|') },
+      from: { path: '^(cli|crds|charts|dataplane|operator|e2e)/', pathNot: [TESTS, anyOf(Object.keys(LAYERS))].join('|') },
       to: {},
     },
     ...layerRules,
