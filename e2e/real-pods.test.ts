@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { askA, keepAsking } from './support/keep-asking';
 import { DNSFLEET_IMAGE, isPodReady, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
 import { query, rcodeOf } from '../dataplane/testkit/dns-client';
 import { run, stopAll, waitFor } from '../dataplane/testkit/processes';
@@ -74,38 +75,7 @@ spec:
 `;
 
 /** The A record of www in the zone, or what went wrong instead (rcode or timeout). */
-async function askWww(host: string, port: number, timeoutMs = 1000): Promise<string> {
-  try {
-    const reply = await query(host, port, `www.${ZONE}`, 'A', { timeoutMs });
-    const a = reply.packet.answers?.find((r) => r.type === 'A') as { data?: string } | undefined;
-    return a?.data ?? rcodeOf(reply);
-  } catch {
-    return 'timeout';
-  }
-}
-
-/**
- * Asks `host:port` for www every `everyMs` until stopped; the tally of what came back. Each query
- * has a socket (and so a source port) of its own: a new flow that kube-proxy balances afresh.
- */
-function keepAsking(host: string, port: number, everyMs = 25): { stop(): Promise<Map<string, number>> } {
-  const tally = new Map<string, number>();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const answer = await askWww(host, port);
-      tally.set(answer, (tally.get(answer) ?? 0) + 1);
-      await sleep(everyMs);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return tally;
-    },
-  };
-}
+const askWww = (host: string, port: number, timeoutMs = 1000): Promise<string> => askA(host, port, `www.${ZONE}`, timeoutMs);
 
 describe('dnsfleet on real pods in a one-node cluster @integration', function () {
   this.timeout(600_000);
@@ -218,7 +188,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
   it('replaces a deleted pod: it drains, its replacement answers the zone as soon as the kubelet reports it Ready, and the Service answers right throughout', async () => {
     const before = await readyPods('cloud-a', 2);
     const victim = before[0]!;
-    const asking = keepAsking(await serviceIp('dnsfleet-cloud-a'), 53);
+    const asking = keepAsking(await serviceIp('dnsfleet-cloud-a'), 53, `www.${ZONE}`);
     await sleep(500);
     const deletion = cluster.kubectl(['delete', 'pod', '-n', NS, victim.metadata.name, '--wait=true', '--timeout=60s']);
     // The drain: out of readiness while it still answers at its own address (--drain-seconds).
@@ -250,7 +220,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
 
   it('rolls a changed NameserverCloud out pod by pod while its Service answers throughout', async () => {
     const before = new Set((await readyPods('cloud-a', 2)).map((p) => p.metadata.name));
-    const asking = keepAsking(await serviceIp('dnsfleet-cloud-a'), 53);
+    const asking = keepAsking(await serviceIp('dnsfleet-cloud-a'), 53, `www.${ZONE}`);
     await kubectl('patch', 'nameservercloud/cloud-a', '-n', NS, '--type=merge', '-p', '{"spec":{"identity":{"version":"rolled"}}}');
     await kubectl('rollout', 'status', 'deployment/dnsfleet-cloud-a', '-n', NS, '--timeout=180s');
     const after = await readyPods('cloud-a', 2);
