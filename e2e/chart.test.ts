@@ -16,7 +16,8 @@ import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
  * built from the Dockerfile and a Redis image made from Debian's redis-server: the operator in two
  * pods as its own ServiceAccount, Redis with a volume, the control server and both clouds come
  * up in a namespace enforcing the restricted Pod Security Standard, a Zone is answered through
- * both clouds' Services, `helm upgrade` rolls a cloud with every query answered right, and
+ * both clouds' Services, every component's /metrics passes `promtool check metrics` (Debian's
+ * prometheus package), `helm upgrade` rolls a cloud with every query answered right, and
  * `helm uninstall` leaves nothing but the CRDs. Helm is built from its Go module (e2e/control-plane/build.sh helm).
  */
 
@@ -205,6 +206,24 @@ spec:
         const ip = await serviceIp(`dnsfleet-${cloud}`);
         await waitFor(`${cloud}'s Service answering`, async () => (await askA(ip, 53, 'www.chart.test.', 300)) === '10.53.9.9', 30_000);
       }
+    });
+
+    it('every component\'s /metrics, scraped in its pod, passes promtool check metrics', async () => {
+      type Pod = { metadata: { name: string; labels: Record<string, string> }; status: { podIP: string } };
+      const all = (JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=dnsfleet', '-o', 'json')) as { items: Pod[] }).items;
+      const components = new Set<string>();
+      for (const p of all) {
+        const component = p.metadata.labels['app.kubernetes.io/component']!;
+        if (component === 'redis') continue;
+        const port = component === 'operator' ? 8081 : 8080;
+        const res = await fetch(`http://${p.status.podIP}:${port}/metrics`);
+        assert.equal(res.status, 200, `${p.metadata.name}`);
+        const text = await res.text();
+        const check = await run('promtool', ['check', 'metrics'], { input: text });
+        assert.equal(check.code, 0, `promtool check metrics on ${p.metadata.name}:\n${check.stdout}${check.stderr}`);
+        components.add(component);
+      }
+      assert.deepEqual([...components].sort(), ['cloud', 'control', 'operator']);
     });
 
     it('helm upgrade with a changed value rolls the cloud\'s pods while its Service answers every query right', async () => {
