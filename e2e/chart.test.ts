@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import { CLUSTER_IMAGES, startCluster, type Cluster } from './support/cluster';
-import { DNSFLEET_IMAGE } from './support/cluster-fleet';
+import { clusterIpOf, DNSFLEET_IMAGE, imageArchive, kubectlOk } from './support/cluster-fleet';
 import { askA, keepAsking } from './support/keep-asking';
 import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
 
@@ -112,12 +112,8 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
     let cluster: Cluster;
     const values = join(tmp.path, 'values.yaml');
     const volume = join(tmp.path, 'redis-volume');
-    const kubectl = async (...args: string[]): Promise<string> => {
-      const out = await cluster.kubectl(args);
-      assert.equal(out.code, 0, `kubectl ${args.join(' ')}: ${out.stderr}`);
-      return out.stdout;
-    };
-    const serviceIp = async (name: string): Promise<string> => (await kubectl('get', 'service', name, '-n', NS, '-o', 'jsonpath={.spec.clusterIP}')).trim();
+    const kubectl = (...args: string[]): Promise<string> => kubectlOk(cluster, ...args);
+    const serviceIp = (name: string): Promise<string> => clusterIpOf(cluster, NS, name);
     const testValues = (version: string): string => `image: { repository: ${DNSFLEET_IMAGE.split(':')[0]}, tag: ${DNSFLEET_IMAGE.split(':')[1]}, pullPolicy: Never }
 control: { serviceType: ClusterIP, allowTransfer: [127.0.0.1/32] }
 clouds:
@@ -132,9 +128,8 @@ redis:
 
     before(async function () {
       this.timeout(3_600_000);
-      const archive = process.env.DNSFLEET_IMAGE_ARCHIVE ?? execFileSync('bash', [join(ROOT, 'e2e/image/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
       cluster = await startCluster();
-      await cluster.importImage(archive);
+      await cluster.importImage(imageArchive());
       // The pods must be admitted where the strictest standard is enforced.
       await kubectl('create', 'namespace', NS);
       await kubectl('label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest');

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { askA, keepAsking } from './support/keep-asking';
-import { DNSFLEET_IMAGE, isPodReady, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
+import { clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
 import { query, rcodeOf } from '../dataplane/testkit/dns-client';
 import { run, stopAll, waitFor } from '../dataplane/testkit/processes';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
@@ -85,19 +85,14 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
   const log = memoryLogger();
   const address = '10.53.1.1';
 
-  const kubectl = async (...args: string[]): Promise<string> => {
-    const out = await cluster.kubectl(args);
-    assert.equal(out.code, 0, `kubectl ${args.join(' ')}: ${out.stderr}`);
-    return out.stdout;
-  };
+  const kubectl = (...args: string[]): Promise<string> => kubectlOk(cluster, ...args);
   const apply = async (manifest: string): Promise<void> => {
     const out = await cluster.kubectl(['apply', '-f', '-'], manifest);
     assert.equal(out.code, 0, out.stderr);
   };
   const pods = async (selector: string): Promise<Pod[]> => (JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', selector, '-o', 'json')) as { items: Pod[] }).items;
   const cloudPods = (cloud: string): Promise<Pod[]> => pods(`dnsfleet.io/cloud=${cloud}`);
-  const isReady = isPodReady;
-  const serviceIp = async (name: string): Promise<string> => (await kubectl('get', 'service', name, '-n', NS, '-o', 'jsonpath={.spec.clusterIP}')).trim();
+  const serviceIp = (name: string): Promise<string> => clusterIpOf(cluster, NS, name);
   /** What each pod of the namespace printed last (and before its last restart), for failure messages. */
   const podLogs = async (): Promise<string> => {
     const out: string[] = [];
@@ -111,7 +106,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
   };
   const readyPods = async (cloud: string, count: number): Promise<Pod[]> => {
     let ready: Pod[] = [];
-    await waitFor(`${count} ready pods of ${cloud}`, async () => (ready = (await cloudPods(cloud)).filter(isReady)).length === count && (await cloudPods(cloud)).length === count, 180_000).catch(async (err: Error) => {
+    await waitFor(`${count} ready pods of ${cloud}`, async () => (ready = (await cloudPods(cloud)).filter(isPodReady)).length === count && (await cloudPods(cloud)).length === count, 180_000).catch(async (err: Error) => {
       throw new Error(`${err.message}\n${await podLogs()}\n${cluster.logs(15)}`);
     });
     return ready;
@@ -152,7 +147,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
   it('runs the clouds and the control server as pods the restricted Pod Security Standard admits, non-root, read-only, no capabilities', async () => {
     const labels = JSON.parse(await kubectl('get', 'namespace', NS, '-o', 'jsonpath={.metadata.labels}')) as Record<string, string>;
     assert.equal(labels['pod-security.kubernetes.io/enforce'], 'restricted');
-    await waitFor('the control server ready', async () => (await pods('app.kubernetes.io/component=control')).some(isReady), 180_000);
+    await waitFor('the control server ready', async () => (await pods('app.kubernetes.io/component=control')).some(isPodReady), 180_000);
     const all = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-o', 'json')) as { items: Array<{ metadata: { name: string }; spec: { securityContext: { runAsNonRoot?: boolean; runAsUser?: number }; containers: Array<{ image: string; securityContext: { readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[]; add?: string[] } } }> } }> };
     assert.equal(all.items.length, 4, all.items.map((p) => p.metadata.name).join(', '));
     for (const p of all.items) {
@@ -178,7 +173,7 @@ describe('dnsfleet on real pods in a one-node cluster @integration', function ()
 
   it('has the kubelet run the probes: Ready comes from /readyz, and no container restarts', async () => {
     for (const p of await cloudPods('cloud-a')) {
-      assert.ok(isReady(p), p.metadata.name);
+      assert.ok(isPodReady(p), p.metadata.name);
       assert.equal(p.status.containerStatuses?.[0]?.restartCount, 0, `${p.metadata.name} restarted`);
       const readyz = await fetch(`http://${p.status.podIP}:${HTTP_CONTAINER_PORT}/readyz`);
       assert.equal(readyz.status, 200);

@@ -42,14 +42,21 @@ export interface ClusterFleet {
 }
 
 /**
+ * The OCI archive of the dnsfleet image. .ci/run builds it before the tests lose the network (a
+ * cold build needs Debian's archive and the npm registry) and names it in DNSFLEET_IMAGE_ARCHIVE;
+ * by hand, a warm build hashes the sources.
+ */
+export function imageArchive(): string {
+  return process.env.DNSFLEET_IMAGE_ARCHIVE ?? execFileSync('bash', [join(ROOT, 'e2e/image/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+/**
  * Starts the cluster (or takes the one DNSFLEET_E2E_KUBECONFIG names) with the image imported.
  * On an existing cluster DNSFLEET_E2E_HOST_ADDRESS names this machine's address its pods reach
  * (on kind: the gateway of Docker's `kind` network).
  */
 export async function startClusterFleet(): Promise<ClusterFleet> {
-  // .ci/run builds the image before the tests lose the network (a cold build needs Debian's
-  // archive and the npm registry) and names it here; by hand, a warm build hashes the sources.
-  const archive = process.env.DNSFLEET_IMAGE_ARCHIVE ?? execFileSync('bash', [join(ROOT, 'e2e/image/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const archive = imageArchive();
   const cluster = await startCluster();
   let redis: Started | undefined;
   try {
@@ -93,6 +100,18 @@ interface PodJson {
   status: { podIP?: string; conditions?: Array<{ type: string; status: string }> };
 }
 
+/** kubectl's output; a failure fails the test with the command and kubectl's message. */
+export async function kubectlOk(cluster: Pick<Cluster, 'kubectl'>, ...args: string[]): Promise<string> {
+  const out = await cluster.kubectl(args);
+  assert.equal(out.code, 0, `kubectl ${args.join(' ')}: ${out.stderr}`);
+  return out.stdout;
+}
+
+/** A Service's ClusterIP. */
+export async function clusterIpOf(cluster: Pick<Cluster, 'kubectl'>, namespace: string, name: string): Promise<string> {
+  return (await kubectlOk(cluster, 'get', 'service', name, '-n', namespace, '-o', 'jsonpath={.spec.clusterIP}')).trim();
+}
+
 export const isPodReady = (p: PodJson): boolean => !p.metadata.deletionTimestamp && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 
 /**
@@ -100,11 +119,7 @@ export const isPodReady = (p: PodJson): boolean => !p.metadata.deletionTimestamp
  * kubelet reports it (the readiness probe passed), with the template's ports.
  */
 export async function readyDeploymentPods(cluster: Pick<Cluster, 'kubectl' | 'logs'>, namespace: string, name: string, timeoutMs = 180_000): Promise<ServingPod[]> {
-  const kubectl = async (...args: string[]): Promise<string> => {
-    const out = await cluster.kubectl(args);
-    assert.equal(out.code, 0, `kubectl ${args.join(' ')}: ${out.stderr}`);
-    return out.stdout;
-  };
+  const kubectl = (...args: string[]): Promise<string> => kubectlOk(cluster, ...args);
   await waitFor(`the operator's Deployment ${namespace}/${name}`, async () => (await cluster.kubectl(['get', 'deployment', name, '-n', namespace])).code === 0, 60_000);
   const rollout = await cluster.kubectl(['rollout', 'status', `deployment/${name}`, '-n', namespace, `--timeout=${Math.round(timeoutMs / 1000)}s`]);
   assert.equal(rollout.code, 0, `${name} rolled out: ${rollout.stderr}\n${cluster.logs(15)}`);

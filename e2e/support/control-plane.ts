@@ -32,10 +32,6 @@ export function controlPlaneBinaries(): string {
 }
 
 /**
- * With `DNSFLEET_E2E_KUBECONFIG` set, the tests use that cluster (e.g. a fresh kind cluster)
- * instead of starting their own API server: kubectl from PATH, and nothing stopped afterwards.
- */
-/**
  * Writes a kubeconfig at `path` that acts as the ServiceAccount `namespace/name` (a token from the
  * TokenRequest API, an hour long) on the cluster `kubectl` talks to, and returns `path`.
  */
@@ -50,6 +46,10 @@ export async function tokenKubeconfig(kubectl: ControlPlane['kubectl'], path: st
   return path;
 }
 
+/**
+ * With `DNSFLEET_E2E_KUBECONFIG` set, the tests use that cluster (e.g. a fresh kind cluster)
+ * instead of starting their own API server: kubectl from PATH, and nothing stopped afterwards.
+ */
 function existingCluster(kubeconfig: string): ControlPlane {
   const dir = tempDir('cluster');
   const kubectl = (args: readonly string[], input?: string) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], { input, timeoutMs: 60_000 });
