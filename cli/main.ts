@@ -261,6 +261,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'slice-ms': { type: 'string' },
       'key-encryption-key-file': { type: 'string' },
       'drain-seconds': { type: 'string' },
+      'metrics-per-zone': { type: 'boolean' },
     },
     strict: true,
   });
@@ -304,6 +305,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     ...(snapshotDir ? { snapshotDir } : {}),
     storeWaitMs: storeWait * 1000,
     drainMs: drainSeconds * 1000,
+    metricsPerZone: values['metrics-per-zone'] === true,
   };
   // Each role has its own entry (dataplane/cloud/run-cloud.ts, dataplane/control/run-control.ts).
   const running = cloud !== undefined ? await runCloud({ ...options, cloud }) : await runControl({ ...options, ...(kek ? { kek } : {}) });

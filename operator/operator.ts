@@ -129,6 +129,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     retryEveryMs: le.retryEveryMs,
     ...(o.owner ? { owner: o.owner } : {}),
   });
+  metrics.leaderFrom(() => elector.isLeader);
   let stopControllers: (() => Promise<void>) | undefined;
   elector.run(
     async () => {
@@ -184,9 +185,9 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
   // namespace (the operator's own): without a control server nothing signs (ADR 0015).
   const kek = o.controlServer ? new KeyEncryptionKey(kube, o.controlServer.namespace, o.owner) : undefined;
   const signing = new ZoneSigning({ store: o.store, log: o.log, records: new KeyRecords(kube), ...(kek ? { kek } : {}), storeEpoch });
-  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, zone, names, clouds: cloudNames, policy, secrets, storeEpoch, signing, onState: (key, reason) => o.metrics.zoneState(key, reason) });
+  const zoneController = new ZoneController({ kube, store: o.store, log: o.log, zone, names, clouds: cloudNames, policy, secrets, storeEpoch, signing, onState: (key, reason, detail) => o.metrics.zoneState(key, reason, detail) });
   const cloudController = new CloudController({ kube, store: o.store, log: o.log, pods: o.pods, cached: (namespace, name) => clouds.get(objectKey('NameserverCloud', namespace, name)), known: () => clouds.values() });
-  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, secondaryZone, names, clouds: servingClouds, policy, secrets, storeEpoch, signing, onState: (key, reason) => o.metrics.secondaryZoneState(key, reason) });
+  const secondaryController = new SecondaryZoneController({ kube, store: o.store, log: o.log, secondaryZone, names, clouds: servingClouds, policy, secrets, storeEpoch, signing, onState: (key, reason, detail) => o.metrics.secondaryZoneState(key, reason, detail) });
   const policyController = new PolicyController({ kube, log: o.log, cached: policy, zonesUsing });
   const controlController = o.controlServer ? new ControlServerController({ kube, settings: { ...o.controlServer, pods: o.pods, ...(o.owner ? { owner: o.owner } : {}) }, ...(kek ? { kek } : {}) }) : undefined;
   const reconcilers: Record<string, (key: string) => Promise<ReconcileResult | void>> = {

@@ -10,6 +10,7 @@ import { ServerRuntime } from '../runtime/server-runtime';
 import { stepRunner } from '../runtime/slices';
 import type { CloudSync } from './cloud-sync';
 import { followStore } from './store-follower';
+import { registerServerMetrics } from '../runtime/server-metrics';
 
 /**
  * `dnsfleet dataplane --role cloud`: one pod of a nameserver cloud. Answers DNS from memory, keeps
@@ -46,6 +47,8 @@ export interface DataplaneOptions {
   readonly sliceMs?: number;
   /** On stop, how long `/readyz` says 503 while DNS still answers (server-runtime.ts); 0 by default. */
   readonly drainMs?: number;
+  /** `/metrics` gets a series per zone (its serial): off by default, for small fleets (docs/metrics.md). */
+  readonly metricsPerZone?: boolean;
 }
 
 export interface CloudOptions extends DataplaneOptions {
@@ -70,6 +73,7 @@ export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
     dns: { listen: options.listen, responder, udpIo: options.udpIo, tcp: options.tcp },
     http: { address: options.http, readiness: () => pod.readiness(runtime.dns.bound), metrics: pod.metrics, json: { '/zones': () => pod.zones() } },
   });
+  registerServerMetrics(pod.metrics, runtime.dns, options.cloud);
   await runtime.start(pod.parts);
   const { sync } = pod;
   log.info('cloud pod started', { cloud: options.cloud, pod: options.pod, zones: sync.current.size, ready: sync.ready, source: sync.source });

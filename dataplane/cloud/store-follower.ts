@@ -31,6 +31,8 @@ export interface StoreFollowerOptions {
   /** How long the start waits for the store before serving the local snapshot. */
   readonly storeWaitMs?: number;
   readonly steps?: StepRunner;
+  /** A series per zone on `/metrics` (the serial served): for small fleets. */
+  readonly metricsPerZone?: boolean;
 }
 
 export interface StoreFollower {
@@ -74,7 +76,7 @@ export function followStore(options: StoreFollowerOptions): StoreFollower {
   return {
     sync,
     parts: [storePart, syncPart],
-    metrics: podMetrics({ health: store.health, sync }),
+    metrics: podMetrics({ health: store.health, sync, perZone: options.metricsPerZone === true }),
     readiness: (bound) => {
       // An unreachable store does not make a pod with zones unready: taking it out of the
       // Service would answer nobody (ADR 0007).

@@ -22,6 +22,8 @@ export class OutboundTransfers {
   private policy: TransferPolicy;
   private readonly notified = new Map<string, number>();
   private readonly sender: NotifySender;
+  /** NOTIFYs sent to customer secondaries (RFC 1996), by result: acknowledged, or failed after the retries. */
+  readonly notifiesSent = { acknowledged: 0, failed: 0 };
   /** What the DNS server asks; it reads the current policy through this. */
   readonly acl: TransferAcl = { allowsTransfer: (zone, client, key) => this.policy.allowsTransfer(zone, client, key) };
 
@@ -64,6 +66,7 @@ export class OutboundTransfers {
       void this.sender.notify(zone, targets).then((results) => {
         for (const r of results) {
           const fields = { zone: zone.origin.toString(), serial: zone.serial, target: hostPort(r.address, r.port), tries: r.tries, ms: r.ms };
+          this.notifiesSent[r.ok ? 'acknowledged' : 'failed']++;
           if (r.ok) this.log.info('notify', fields);
           else this.log.warn('notify failed', { ...fields, error: r.error });
         }

@@ -9,6 +9,8 @@ import type { DataplaneOptions, RunningCloud } from '../cloud/run-cloud';
 import { SecondaryManager } from './secondary-manager';
 import { OutboundTransfers, resolveCustomerSecondaries } from './outbound';
 import { ZoneSigningService } from './zone-signing-service';
+import { registerServerMetrics } from '../runtime/server-metrics';
+import { registerControlMetrics } from './control-metrics';
 
 /**
  * `dnsfleet dataplane --role control`: the control server. It follows every zone in the store
@@ -86,6 +88,8 @@ export async function runControl(options: ControlOptions): Promise<RunningContro
       json: { '/zones': () => ({ ...pod.zones(), refusedNotifies: secondaries.refusedNotifies, secondaries: secondaries.states(), signed: signing.reports() }) },
     },
   });
+  registerServerMetrics(pod.metrics, runtime.dns, CONTROL_SERVER);
+  registerControlMetrics(pod.metrics, { secondaries, signing, outbound });
   // Before the secondary zones: they ask it which of them are signed.
   const signingPart: ServerPart = { name: 'zone signing', start: () => signing.start(), stop: () => signing.stop(), stopWithinMs: SECONDARIES_STOP_MS };
   const secondaryPart: ServerPart = { name: 'secondary zones', start: () => secondaries.start(), stop: () => secondaries.stop(), stopWithinMs: SECONDARIES_STOP_MS };

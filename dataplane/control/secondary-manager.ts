@@ -75,6 +75,10 @@ export class SecondaryManager implements SecondaryCopies {
   private configTimer: NodeJS.Timeout | undefined;
   /** NOTIFYs refused because they came from an address that is not a primary of the zone. */
   refusedNotifies = 0;
+  /** Transfers from the primaries, by `kind` (axfr, ixfr: as asked) and result (success, failed), for `/metrics`. */
+  readonly transfersIn = new Map<string, number>();
+  /** SOA queries to the primaries (RFC 1035 §4.3.5 refresh checks), by what they found: newer, same, older, failed; first (no copy yet) and forced (a retrieve) when not compared. */
+  readonly soaChecks = new Map<string, number>();
 
   private readonly steps: StepRunner;
 
@@ -297,13 +301,22 @@ export class SecondaryManager implements SecondaryCopies {
     const primaries: Array<SecondaryState['primaries'][number]> = [];
     let answered = false;
     let problem = '';
+    const count = (counts: Map<string, number>, key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
     for (const p of e.config.primaries) {
       const started = this.now();
       const label = `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`;
+      let transferKind: 'axfr' | 'ixfr' | undefined;
       try {
-        const serial = await querySoa(p, origin, { signer: e.signer, timeoutMs: this.o.soaTimeoutMs });
+        let serial: number;
+        try {
+          serial = await querySoa(p, origin, { signer: e.signer, timeoutMs: this.o.soaTimeoutMs });
+        } catch (err) {
+          count(this.soaChecks, 'failed');
+          throw err;
+        }
         if (e.copy && !force) {
           const order = serialCompare(serial, e.copy.serial);
+          count(this.soaChecks, order < 0 ? 'older' : order === 0 ? 'same' : 'newer');
           // The primary answered for the zone: the copy is not getting stale (the expire clock).
           answered = true;
           if (order < 0) {
@@ -317,8 +330,11 @@ export class SecondaryManager implements SecondaryCopies {
             primaries.push({ ...p, ok: true, lastAttemptMs: started });
             break;
           }
-        }
+        } else count(this.soaChecks, force ? 'forced' : 'first');
+        transferKind = e.copy && !force ? 'ixfr' : 'axfr';
         const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs, steps: this.steps });
+        count(this.transfersIn, `${transferKind}:success`);
+        transferKind = undefined;
         const copy = { zone: result.zone, serial: result.summary.serial };
         const signed = this.o.signing?.signsCopies(origin) ?? false;
         if (result.summary.kind === 'ixfr' && result.differences && e.copy && !signed) {
@@ -340,6 +356,7 @@ export class SecondaryManager implements SecondaryCopies {
         problem = '';
         break;
       } catch (err) {
+        if (transferKind) count(this.transfersIn, `${transferKind}:failed`);
         const error = (err as Error).message;
         primaries.push({ ...p, ok: false, error, lastAttemptMs: started });
         problem ||= `${label}: ${shortReason(err)}`;

@@ -5,6 +5,7 @@ import { loadBatchedUdp, noCounts, openUdpListener, type DatagramSource, type Li
 import type { Logger } from '../log/log';
 import { TcpConnections, type TcpCloseCounts } from './tcp-connections';
 import type { TcpLimits } from './tcp-limits';
+import { QueryMetrics } from './query-metrics';
 
 /**
  * UDP and TCP listeners around a Responder. Every DNS decision (the cache, the transfer ACL, TSIG,
@@ -48,6 +49,10 @@ export class DnsServer {
   private readonly tcp: net.Server[] = [];
   private readonly connections: TcpConnections;
   readonly stats: ServerStats = { tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0, notifies: 0 };
+  /** Answers by transport, QTYPE and RCODE, truncated answers and the answer latency, for `/metrics`. */
+  readonly queries = new QueryMetrics();
+  /** NOTIFYs taken, by verdict (`accepted`, `not-a-primary`, …), for `/metrics`. */
+  readonly notifyVerdicts = new Map<string, number>();
   /** Where each listener ended up (port 0 asks the system for a free one). */
   readonly bound: ListenAddress[] = [];
   private udpReport: NodeJS.Timeout | undefined;
@@ -71,6 +76,7 @@ export class DnsServer {
         return;
       case 'notify':
         this.stats.notifies++;
+        this.notifyVerdicts.set(event.verdict, (this.notifyVerdicts.get(event.verdict) ?? 0) + 1);
         log.info('NOTIFY', { zone: event.zone, source: client, verdict: event.verdict });
         return;
       case 'transfer-refused':
@@ -166,6 +172,7 @@ export class DnsServer {
       io: this.options.udpIo ?? 'auto',
       onHandlerError: (err) => this.options.log.error('udp query failed', { error: (err as Error).message }),
       onSocketError: (err) => this.options.log.error('udp socket error', { error: err.message, host: address.host }),
+      onAnswered: (answers, seconds) => this.queries.observeLatency(seconds, answers),
     });
     this.udp.push(listener);
     return listener.port;
@@ -174,7 +181,11 @@ export class DnsServer {
   /** One UDP query: the answer written into `out` at `outAt`, its length or -1 (none). */
   private answerDatagram(msg: Uint8Array, out: Uint8Array, outAt: number, source: DatagramSource): number {
     const reply = this.options.responder.answerDatagram(msg, out, outAt, source);
-    if (typeof reply === 'number') return reply; // from the cache, written into `out` already
+    if (typeof reply === 'number') {
+      // From the cache, written into `out` already.
+      this.queries.answered(0, msg, out, outAt);
+      return reply;
+    }
     // A transfer is only ever a TCP reply.
     if (reply.kind !== 'response') {
       this.stats.dropped++;
@@ -182,6 +193,7 @@ export class DnsServer {
     }
     if (reply.event) this.note(reply.event, source.address(), 'udp');
     out.set(reply.message, outAt);
+    this.queries.answered(0, msg, out, outAt);
     return reply.message.length;
   }
 
@@ -199,6 +211,7 @@ export class DnsServer {
 
   private async answerTcp(socket: net.Socket, msg: Buffer): Promise<void> {
     this.stats.tcpQueries++;
+    const started = performance.now();
     const peer: Peer = { address: () => socket.remoteAddress ?? '' };
     const reply: Reply = this.options.responder.respond(msg, 'tcp', peer);
     if (reply.kind === 'drop') {
@@ -207,10 +220,16 @@ export class DnsServer {
     }
     if (reply.event) this.note(reply.event, peer.address(), 'tcp');
     if (reply.kind === 'response') {
+      this.queries.answered(1, msg, reply.message, 0);
       writeFramed(socket, reply.message);
+      this.queries.observeLatency((performance.now() - started) / 1000, 1);
       return;
     }
+    let first = true;
     for (const message of reply.messages) {
+      // A transfer is counted once, by its first message (its RCODE is the stream's).
+      if (first) this.queries.answered(1, msg, message, 0);
+      first = false;
       const written = writeFramed(socket, message);
       // A socket destroyed already (shed, timed out) has emitted its 'close': do not wait for it.
       if (!written && !socket.destroyed) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);

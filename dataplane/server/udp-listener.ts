@@ -66,6 +66,11 @@ export interface UdpListenerOptions {
   /** A handler that threw: the datagram goes unanswered, the socket keeps serving. */
   readonly onHandlerError: (err: unknown) => void;
   readonly onSocketError: (err: Error) => void;
+  /**
+   * After each batch (one datagram with dgram): how many answers it produced and the seconds from
+   * the batch being read to its answers being ready for the kernel. For the latency histogram.
+   */
+  readonly onAnswered?: (answers: number, seconds: number) => void;
 }
 
 /** Kernel buffers: bursts from a load generator must not overflow the defaults. */
@@ -131,7 +136,10 @@ function openBatched(addon: BatchedUdpModule, address: ListenAddress, handler: D
   let index = 0;
   let handlerErrors = 0;
   const source: DatagramSource = { address: () => socket.peerAddress(index) };
+  const onAnswered = options.onAnswered;
   const onBatch = (count: number): void => {
+    const started = onAnswered ? performance.now() : 0;
+    let answers = 0;
     const { input, output, inputLengths, outputLengths, slotStride } = socket;
     for (index = 0; index < count; index++) {
       const length = inputLengths[index]!;
@@ -139,13 +147,16 @@ function openBatched(addon: BatchedUdpModule, address: ListenAddress, handler: D
       if (length < 0) continue;
       const at = index * slotStride;
       try {
-        outputLengths[index] = handler(input.subarray(at, at + length), output, at, source);
+        const written = handler(input.subarray(at, at + length), output, at, source);
+        outputLengths[index] = written;
+        if (written >= 0) answers++;
       } catch (err) {
         outputLengths[index] = -1;
         handlerErrors++;
         options.onHandlerError(err);
       }
     }
+    if (onAnswered) onAnswered(answers, (performance.now() - started) / 1000);
   };
   const socket = addon.open(address.host, address.port, SOCKET_BUFFER_BYTES, onBatch);
   return {
@@ -168,8 +179,10 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
   const scratch = Buffer.allocUnsafe(MAX_DATAGRAM);
   const counts = noCounts();
   let closing: Promise<void> | undefined;
+  const onAnswered = options.onAnswered;
   socket.on('message', (msg, rinfo) => {
     counts.received++;
+    const started = onAnswered ? performance.now() : 0;
     let length: number;
     try {
       length = handler(msg, scratch, 0, { address: () => rinfo.address });
@@ -183,6 +196,7 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
     counts.answered++;
     // A copy: send() may hold the buffer past this call when the socket is busy.
     socket.send(Buffer.from(scratch.subarray(0, length)), rinfo.port, rinfo.address);
+    if (onAnswered) onAnswered(1, (performance.now() - started) / 1000);
   });
   // Without a callback, a failed send() is reported here (node:dgram).
   socket.on('error', (err: NodeJS.ErrnoException) => {

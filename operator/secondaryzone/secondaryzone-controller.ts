@@ -1,3 +1,4 @@
+import { objectDetail, type ObjectDetail } from '../metrics';
 import { createHash } from 'node:crypto';
 import type { NameserverCloud } from '../../crds/v1alpha1/nameservercloud';
 import type { CloudNameservers, SecondaryZone, SecondaryZoneStatus } from '../../crds/v1alpha1/secondaryzone';
@@ -69,7 +70,7 @@ export interface SecondaryZoneControllerOptions {
   /** The store's epoch as last read (StoreWatch): a new one means the store lost the configuration handed over. */
   readonly storeEpoch?: () => string | undefined;
   /** Told the Ready reason of each SecondaryZone, and undefined when it is gone (metrics). */
-  readonly onState?: (key: string, reason: string | undefined) => void;
+  readonly onState?: (key: string, reason: string | undefined, detail?: ObjectDetail) => void;
   readonly now?: () => Date;
   /** Who owns each zone name (ADR 0008); without it every SecondaryZone may write (tagged with its owner). */
   readonly names?: ZoneNames;
@@ -213,8 +214,8 @@ export class SecondaryZoneController {
     const ready = secondaryReadyCondition(zone, state, progress, missing);
     // Propagating is progress, not a fault: a Normal Event (docs/operator.md).
     const eventType = ready.status === 'False' && ready.reason !== SecondaryReason.Propagating ? 'Warning' : 'Normal';
-    await this.status(key, zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin, ...(dnssec?.status ? { dnssec: dnssec.status } : {}) }, ready, eventType, others);
-    this.o.onState?.(key, ready.reason);
+    const conditions = await this.status(key, zone, { ...statusFields(state, progress), nameservers, writtenZoneName: origin, ...(dnssec?.status ? { dnssec: dnssec.status } : {}) }, ready, eventType, others);
+    this.o.onState?.(key, ready.reason, objectDetail(progress, conditions));
     // A missing cloud is not waited for at 2 s: a new cloud requeues every SecondaryZone.
     const poll = ready.status === 'True' || ready.reason === SecondaryReason.UnknownCloud || ready.reason === SecondaryReason.NoNameserverCloud ? READY_POLL_MS : NOT_READY_POLL_MS;
     return { requeueAfterMs: Math.min(poll, dnssec?.requeueAfterMs ?? poll) };
@@ -231,8 +232,11 @@ export class SecondaryZoneController {
     return zone;
   }
 
-  private async status(key: string, zone: SecondaryZone, fields: Omit<SecondaryZoneStatus, 'conditions' | 'observedGeneration'>, ready: ConditionInput, eventType: 'Normal' | 'Warning', others: ReadonlyArray<{ readonly type: string; readonly input: ConditionInput | undefined }>): Promise<void> {
-    this.statuses.remember(key, zone, await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, fields, ready, this.o.now, eventType, others));
+  /** Writes the status; returns its conditions as written (for the metrics). */
+  private async status(key: string, zone: SecondaryZone, fields: Omit<SecondaryZoneStatus, 'conditions' | 'observedGeneration'>, ready: ConditionInput, eventType: 'Normal' | 'Warning', others: ReadonlyArray<{ readonly type: string; readonly input: ConditionInput | undefined }>): Promise<SecondaryZoneStatus['conditions']> {
+    const written = await writeStatus(this.o.kube, this.o.log, 'SecondaryZone', zone, fields, ready, this.o.now, eventType, others);
+    this.statuses.remember(key, zone, written);
+    return written.conditions;
   }
 
   /** Removes what this object wrote under `origin`: the configuration and the control server's copy. */

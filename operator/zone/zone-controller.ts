@@ -1,3 +1,4 @@
+import { objectDetail, type ObjectDetail } from '../metrics';
 import { createHash } from 'node:crypto';
 import type { Zone, ZoneStatus } from '../../crds/v1alpha1/zone';
 import type { DNSSECPolicy } from '../../crds/v1alpha1/dnssecpolicy';
@@ -66,7 +67,7 @@ export interface ZoneControllerOptions {
   /** How soon to look again while pods catch up. */
   readonly progressPollMs?: number;
   /** Told the Ready reason of each Zone after a reconcile, and undefined when it is gone. */
-  readonly onState?: (key: string, reason: string | undefined) => void;
+  readonly onState?: (key: string, reason: string | undefined, detail?: ObjectDetail) => void;
   /** Who owns each zone name (ADR 0008); without it every Zone may write (its writes still carry its owner tag). */
   readonly names?: ZoneNames;
   /** The zones' key lifecycles (shared with the SecondaryZone controller); one without a key-encryption key (nothing signs) when not given. */
@@ -236,7 +237,7 @@ export class ZoneController {
       ],
     });
     this.statuses.remember(key, zone, now);
-    this.o.onState?.(key, ready.reason);
+    this.o.onState?.(key, ready.reason, objectDetail(written.build.ok ? progress : [], now.conditions));
     const polls: number[] = [];
     if (written.build.ok && ready.reason === ZoneReason.Propagating) polls.push(this.progressPoll(key, servedSerial));
     else this.propagatingSince.delete(key);

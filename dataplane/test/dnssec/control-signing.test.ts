@@ -187,6 +187,15 @@ describe('zones signed by the control server, served by two clouds @integration'
     assert.equal((await plane.writer.getZone(ORIGIN))?.owner, OWNER, 'written under the entry\'s owner');
   });
 
+  it('/metrics gives the first signature expiry of the signed zones, for the alert that fires when re-signing stops', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${plane.control.httpPort}/metrics`)).text();
+    const expiry = Number(/^dnsfleet_signatures_expiry_timestamp_seconds (\S+)$/m.exec(text)?.[1]);
+    const reports = plane.control.signing.reports().flatMap((r) => (r.expiresAt === undefined ? [] : [r.expiresAt]));
+    assert.equal(expiry, Math.min(...reports) / 1000);
+    assert.ok(expiry * 1000 > Date.now() + 86_400_000, 'days ahead');
+    assert.match(text, /^dnsfleet_signed_zones\{state="ok"\} [1-9]/m);
+  });
+
   describe('five algorithms × NSEC and NSEC3, each case of the delv zone, from both clouds', () => {
     const zones = ALGORITHMS.flatMap(([algorithm, name]) => (['NSEC', 'NSEC3'] as const).map((denial) => ({ origin: `a${algorithm}-${denial.toLowerCase()}.clouds.test.`, algorithm, name, denial, subDs: subDsOf(algorithm) })));
 

@@ -9,7 +9,7 @@ import type { RunningCloud } from '../../cloud/run-cloud';
 import type { RunningControl } from '../../control/run-control';
 import { memoryLogger } from '../../testkit/memory-logger';
 import { startPrimary, type Primary, type PrimaryKind } from '../../testkit/primaries';
-import { freePort, stopAll, waitFor } from '../../testkit/processes';
+import { freePort, run, stopAll, waitFor } from '../../testkit/processes';
 import { startTestDataplane, type TestDataplane } from '../../testkit/dataplane';
 import { query } from '../../testkit/dns-client';
 
@@ -149,6 +149,20 @@ for (const { kind, tsig } of variants) {
         return s?.primaries[0]?.ok === false && /connection-refused|timeout/.test(s.problem);
       }, 15_000);
       assert.deepEqual(await answers(`www.${origin}`), served);
+    });
+
+    it('shows on /metrics what it transferred, the NOTIFYs and the primary that is away; promtool accepts the page', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${control.httpPort}/metrics`)).text();
+      const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      assert.ok(value('dnsfleet_transfers_in_total{kind="axfr",result="success"}') >= 1, 'the first transfer');
+      // The change came by IXFR (a diff entry was seen above); BIND and NSD both serve it.
+      assert.ok(value('dnsfleet_transfers_in_total{kind="ixfr",result="success"}') >= 1, 'the change');
+      assert.ok(value('dnsfleet_soa_checks_total{result="failed"}') >= 1, 'the primary that went away');
+      assert.equal(value('dnsfleet_secondary_primaries{state="unreachable"}'), 1);
+      assert.ok(value('dnsfleet_notifies_received_total{cloud="@control",verdict="accepted"}') >= 1);
+      assert.ok(value('dnsfleet_notifies_received_total{cloud="@control",verdict="not-a-primary"}') >= 1);
+      const check = await run('promtool', ['check', 'metrics'], { input: text });
+      assert.equal(check.code, 0, `${check.stdout}${check.stderr}`);
     });
 
     if (!tsig) {
