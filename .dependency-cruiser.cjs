@@ -13,7 +13,7 @@ const TESTKIT = '^dataplane/testkit/|^operator/testkit/|^e2e/support/';
 const BENCH = '^dataplane/bench/|^e2e/bench/';
 
 /** The dataplane folders that ship (everything under dataplane/ but tests, testkit and benchmarks). */
-const DATAPLANE = ['dns', 'zone', 'dnssec', 'signing', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'runtime'];
+const DATAPLANE = ['dns', 'zone', 'dnssec', 'signing', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'metrics', 'runtime'];
 
 /** folder (a path prefix) → the folders it may import besides itself. */
 const LAYERS = {
@@ -31,14 +31,17 @@ const LAYERS = {
   'dataplane/server/': ['dataplane/nameserver/', 'dataplane/log/'],
   'dataplane/transfer/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/log/'],
   // The start-up path of every dataplane process (issue #10).
-  'dataplane/runtime/': ['dataplane/server/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/'],
+  'dataplane/runtime/': ['dataplane/server/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/', 'dataplane/metrics/'],
   // The control server follows the store as a cloud of every zone does (cloud/store-follower.ts),
   // and signs zones (issue #11, ADR 0015): it opens signing orders (dnssec/) and signs on the pool (signing/).
-  'dataplane/control/': ['dataplane/transfer/', 'dataplane/store/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/runtime/', 'dataplane/cloud/', 'dataplane/log/', 'dataplane/dnssec/', 'dataplane/signing/'],
+  'dataplane/control/': ['dataplane/transfer/', 'dataplane/store/', 'dataplane/nameserver/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/runtime/', 'dataplane/cloud/', 'dataplane/log/', 'dataplane/dnssec/', 'dataplane/signing/', 'dataplane/metrics/'],
   'dataplane/store/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/log/'],
   'dataplane/cloud/': ['dataplane/store/', 'dataplane/server/', 'dataplane/nameserver/', 'dataplane/runtime/', 'dataplane/zone/', 'dataplane/dns/', 'dataplane/log/'],
   'dataplane/standalone/': DATAPLANE.map((f) => `dataplane/${f}/`),
   'dataplane/log/': [],
+  // Prometheus exposition shared by the dataplane processes and the operator (issue #13): series
+  // read from counts kept elsewhere.
+  'dataplane/metrics/': [],
   'cli/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/'],
   // operator/kube/ is the Kubernetes client every controller uses: it knows the API types and
   // nothing of the controllers (issue #10).
@@ -46,7 +49,7 @@ const LAYERS = {
   // Fakes of the operator's clients for the controllers' unit tests (issue #10): test support, never production.
   'operator/testkit/': ['operator/', 'crds/', 'dataplane/dns/', 'dataplane/store/', 'dataplane/log/'],
   // dataplane/transfer/: mode Parent asks the parent's nameservers for a zone's DS (issue #11, parent-ds.ts).
-  'operator/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/manifest/', 'dataplane/store/', 'dataplane/transfer/', 'dataplane/log/'],
+  'operator/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/manifest/', 'dataplane/store/', 'dataplane/transfer/', 'dataplane/log/', 'dataplane/metrics/'],
   // Benchmarks run production code and the testkit, never tests.
   'dataplane/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/', 'dataplane/testkit/'],
   'e2e/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'cli/', 'dataplane/testkit/', 'e2e/support/'],

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreHealth } from '../dataplane/store/store-health';
-import { registerRaw } from '../dataplane/runtime/raw-metric';
+import { registerRaw } from '../dataplane/metrics/raw-metric';
 import type { Condition } from '../crds/v1alpha1/meta';
 import type { CloudServingStatus } from '../crds/v1alpha1/zone';
 import { DNSSEC_CONDITION } from './dnssecpolicy/signing-status';
@@ -12,6 +12,8 @@ import { SigningReason } from './dnssec/dnssec-status';
  * waits for its DS at the parent (the DNSSEC condition's `PendingDS`).
  */
 export interface ObjectDetail {
+  /** The clouds that serve it, behind or not (each gets a series, at 0 when none is behind). */
+  readonly clouds: readonly string[];
   readonly cloudsBehind: readonly string[];
   /** Milliseconds since the epoch of the DNSSEC condition's move to PendingDS; none when not pending. */
   readonly pendingDsSince?: number;
@@ -22,6 +24,7 @@ export function objectDetail(progress: readonly CloudServingStatus[], conditions
   const dnssec = conditions?.find((c) => c.type === DNSSEC_CONDITION);
   const pendingSince = dnssec?.reason === SigningReason.PendingDS ? Date.parse(dnssec.lastTransitionTime) : NaN;
   return {
+    clouds: progress.map((c) => c.name),
     cloudsBehind: progress.filter((c) => c.podsInSync < c.pods).map((c) => c.name),
     ...(Number.isFinite(pendingSince) ? { pendingDsSince: pendingSince } : {}),
   };
@@ -91,7 +94,8 @@ export class OperatorMetrics {
       collect() {
         this.reset();
         const counts = new Map<string, number>();
-        for (const d of details.values()) for (const cloud of d.cloudsBehind) counts.set(cloud, (counts.get(cloud) ?? 0) + 1);
+        for (const d of details.values()) for (const cloud of d.clouds) counts.set(cloud, counts.get(cloud) ?? 0);
+        for (const d of details.values()) for (const cloud of d.cloudsBehind) counts.set(cloud, counts.get(cloud)! + 1);
         for (const [cloud, n] of counts) this.set({ cloud }, n);
       },
     });

@@ -1,8 +1,10 @@
 import type { Registry } from 'prom-client';
-import { registerRaw } from '../runtime/raw-metric';
+import { registerRaw } from '../metrics/raw-metric';
 import type { SecondaryManager } from './secondary-manager';
 import type { ZoneSigningService } from './zone-signing-service';
 import type { OutboundTransfers } from './outbound';
+
+const SOA_CHECK_RESULTS = ['newer', 'same', 'older', 'failed', 'first', 'forced'] as const;
 
 /**
  * The control server's own series on `/metrics` (docs/metrics.md), besides the DNS server's and
@@ -15,17 +17,14 @@ export function registerControlMetrics(registry: Registry, o: { secondaries: Sec
     name: 'dnsfleet_transfers_in_total',
     help: 'Zone transfers from the primaries of secondary zones, by kind asked (axfr, ixfr) and result (success, failed).',
     type: 'counter',
-    values: () =>
-      [...o.secondaries.transfersIn].map(([key, value]) => {
-        const [kind, result] = key.split(':');
-        return { labels: { kind: kind!, result: result! }, value };
-      }),
+    // Every kind and result from the start, at 0: rate() and the alerts see a series before the first transfer.
+    values: () => (['axfr', 'ixfr'] as const).flatMap((kind) => (['success', 'failed'] as const).map((result) => ({ labels: { kind, result }, value: o.secondaries.transfersIn.get(`${kind}:${result}`) ?? 0 }))),
   });
   registerRaw(registry, {
     name: 'dnsfleet_soa_checks_total',
     help: 'SOA queries to the primaries of secondary zones, by what they found: newer, same, older, failed; first and forced when not compared.',
     type: 'counter',
-    values: () => [...o.secondaries.soaChecks].map(([result, value]) => ({ labels: { result }, value })),
+    values: () => SOA_CHECK_RESULTS.map((result) => ({ labels: { result }, value: o.secondaries.soaChecks.get(result) ?? 0 })),
   });
   registerRaw(registry, {
     name: 'dnsfleet_secondary_primaries',

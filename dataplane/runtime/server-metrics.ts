@@ -1,7 +1,10 @@
 import type { Registry } from 'prom-client';
 import type { DnsServer } from '../server/dns-server';
-import { LATENCY_BUCKETS, QTYPE_LABELS, RCODE_LABELS, TRANSPORTS } from '../server/query-metrics';
-import { histogramValues, registerRaw, type RawValue } from './raw-metric';
+import { LATENCY_BUCKETS, QTYPE_LABELS, RCODE_LABELS, TRANSPORTS } from '../nameserver/query-metrics';
+import type { NotifyVerdict } from '../nameserver/notify';
+import { histogramValues, registerRaw, type RawValue } from '../metrics/raw-metric';
+
+const NOTIFY_VERDICTS = ['accepted', 'not-a-primary', 'unknown-zone', 'malformed'] as const satisfies ReadonlyArray<NotifyVerdict | 'malformed'>;
 
 /**
  * The DNS server's series on a dataplane process's `/metrics` (docs/metrics.md): answers by
@@ -82,6 +85,8 @@ export function registerServerMetrics(registry: Registry, dns: DnsServer, cloud:
     name: 'dnsfleet_notifies_received_total',
     help: 'NOTIFYs received (RFC 1996), by verdict: accepted, not-a-primary, unknown-zone, malformed.',
     type: 'counter',
-    values: () => [...dns.notifyVerdicts].map(([verdict, value]) => ({ labels: { cloud, verdict }, value })),
+    // Every verdict from the start, at 0, so rate() has a series before the first NOTIFY. A cloud
+    // pod takes none: it answers a NOTIFY with REFUSED (in dnsfleet_queries_total).
+    values: () => NOTIFY_VERDICTS.map((verdict) => ({ labels: { cloud, verdict }, value: dns.notifyVerdicts.get(verdict) ?? 0 })),
   });
 }

@@ -5,7 +5,7 @@ import { loadBatchedUdp, noCounts, openUdpListener, type DatagramSource, type Li
 import type { Logger } from '../log/log';
 import { TcpConnections, type TcpCloseCounts } from './tcp-connections';
 import type { TcpLimits } from './tcp-limits';
-import { QueryMetrics } from './query-metrics';
+import { QueryMetrics } from '../nameserver/query-metrics';
 
 /**
  * UDP and TCP listeners around a Responder. Every DNS decision (the cache, the transfer ACL, TSIG,

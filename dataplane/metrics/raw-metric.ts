@@ -3,7 +3,7 @@ import type { Metric, Registry } from 'prom-client';
 /**
  * A series whose values are read from counts kept elsewhere when `/metrics` is scraped. prom-client's
  * own Counter and Histogram can only be added to one observation at a time; the DNS server keeps
- * its counts in typed arrays (server/query-metrics.ts) and hands the totals over here, so a
+ * its counts in typed arrays (nameserver/query-metrics.ts) and hands the totals over here, so a
  * histogram of millions of answers costs nothing between scrapes.
  */
 
