@@ -62,7 +62,9 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --redis URL          the zone store, e.g. redis://127.0.0.1:6379 (env DNSFLEET_REDIS_URL)
       --pod NAME           the pod's name in its reports             (env POD_NAME, default: host name)
   -l, --listen HOST:PORT   address to answer DNS on (repeatable; default 127.0.0.1:5300)
-      --http HOST:PORT     /healthz, /readyz and /zones (default 127.0.0.1:8080)
+      --http HOST:PORT     /healthz, /readyz, /metrics and /zones (default 127.0.0.1:8080)
+      --metrics-per-zone   /metrics gets a series per zone (dnsfleet_zone_serial): for small
+                           fleets only, every zone being a series of every pod
       --listen-ips IP[,IP…]  instead of --listen and --http: answer DNS on each of these
                            addresses at --port, and HTTP on the first at --http-port (a pod
                            passes its status.podIPs)
@@ -92,6 +94,9 @@ dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
       --pod-redis-secret NAME/KEY  instead: the pods read that URL from this key of a Secret
                            in their namespace (env DNSFLEET_POD_REDIS_SECRET; for a URL
                            with a password, which then appears in no pod template)
+      --pod-metrics-per-zone  the pods' /metrics get a series per zone (the serial served):
+                           for small fleets; off by default (docs/metrics.md)
+      --pod-scrape-annotations  the pods carry prometheus.io/scrape, /port and /path
       --owner-deployment NAME  the operator's own Deployment in POD_NAMESPACE: the control
                            server's objects, the key-encryption key and the Lease are owned
                            by it and go when it goes (env DNSFLEET_OWNER_DEPLOYMENT; Helm)
@@ -322,6 +327,8 @@ async function operatorCommand(args: string[]): Promise<number> {
       image: { type: 'string' },
       'pod-redis-url': { type: 'string' },
       'pod-redis-secret': { type: 'string' },
+      'pod-metrics-per-zone': { type: 'boolean' },
+      'pod-scrape-annotations': { type: 'boolean' },
       'owner-deployment': { type: 'string' },
       'control-namespace': { type: 'string' },
       'control-allow-transfer': { type: 'string', multiple: true },
@@ -355,7 +362,12 @@ async function operatorCommand(args: string[]): Promise<number> {
     kubeconfig: values.kubeconfig,
     zonePolicy,
     ...(ownerDeployment && controlNamespace ? { ownerDeployment: { namespace: controlNamespace, name: ownerDeployment } } : {}),
-    pods: { image, redisUrl: podRedisUrl(values['pod-redis-secret'] ?? process.env.DNSFLEET_POD_REDIS_SECRET, values['pod-redis-url'] ?? process.env.DNSFLEET_POD_REDIS_URL ?? redis) },
+    pods: {
+      image,
+      redisUrl: podRedisUrl(values['pod-redis-secret'] ?? process.env.DNSFLEET_POD_REDIS_SECRET, values['pod-redis-url'] ?? process.env.DNSFLEET_POD_REDIS_URL ?? redis),
+      metricsPerZone: values['pod-metrics-per-zone'] === true,
+      scrapeAnnotations: values['pod-scrape-annotations'] === true,
+    },
     ...(controlNamespace ? { controlServer: { namespace: controlNamespace, allowTransfer: values['control-allow-transfer'] ?? [], serviceType, addresses: (values['control-addresses'] ?? '').split(',').filter(Boolean) } } : {}),
     ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}` } } : {}),
   });

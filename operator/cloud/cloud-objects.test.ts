@@ -41,6 +41,20 @@ describe('buildCloudDeployment', () => {
     assert.deepEqual(args({ version: 'dnsfleet 1.0' }), ['--nsid', '$(POD_NAME)', '--version-string', 'dnsfleet 1.0']);
   });
 
+  it('annotates the pods for a Prometheus that scrapes by annotation, and asks for per-zone series, only when told', () => {
+    type Template = { metadata: { labels: Record<string, string>; annotations?: Record<string, string> } };
+    const control = (pods: typeof settings & { scrapeAnnotations?: boolean; metricsPerZone?: boolean }) => buildControlDeployment({ namespace: 'dns', pods, allowTransfer: [] });
+    for (const build of [(s: typeof settings) => buildCloudDeployment(cloud(), s), control]) {
+      const plain = build(settings);
+      assert.equal((plain.spec.template as Template).metadata.annotations, undefined);
+      assert.ok(!podSpecOf(plain).containers[0]!.args.includes('--metrics-per-zone'));
+      const told = build({ ...settings, scrapeAnnotations: true, metricsPerZone: true } as typeof settings);
+      assert.deepEqual((told.spec.template as Template).metadata.annotations, { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' });
+      assert.equal((told.spec.template as Template).metadata.labels['app.kubernetes.io/name'], 'dnsfleet', 'the labels stay');
+      assert.ok(podSpecOf(told).containers[0]!.args.includes('--metrics-per-zone'));
+    }
+  });
+
   it('gives the pod a volume for its local snapshot and a grace period its stop fits in', () => {
     const spec = podSpecOf(buildCloudDeployment(cloud(), settings)) as unknown as { terminationGracePeriodSeconds: number; volumes: unknown[]; containers: Array<{ volumeMounts: unknown[] }> };
     assert.equal(spec.terminationGracePeriodSeconds, 30);

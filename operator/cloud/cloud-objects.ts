@@ -20,6 +20,16 @@ export interface PodSettings {
    * namespace that holds it, so a URL with a password is not written into the pod templates.
    */
   readonly redisUrl: string | SecretKeyRef;
+  /** `--metrics-per-zone` for the pods: a series per zone on their `/metrics` (small fleets). */
+  readonly metricsPerZone?: boolean;
+  /** The `prometheus.io/scrape`, `/port` and `/path` annotations on the pods, for a Prometheus that discovers by them. */
+  readonly scrapeAnnotations?: boolean;
+}
+
+/** The pod template's metadata of every dataplane pod: its labels, and the scrape annotations when asked for. */
+export function dataplanePodMetadata(labels: Readonly<Record<string, string>>, settings: PodSettings): Record<string, unknown> {
+  const annotations = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(HTTP_CONTAINER_PORT), 'prometheus.io/path': '/metrics' };
+  return { labels: { ...labels }, ...(settings.scrapeAnnotations ? { annotations } : {}) };
 }
 
 export interface SecretKeyRef {
@@ -102,7 +112,7 @@ export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSetti
         image: settings.image,
         imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
         command: ['dnsfleet'],
-        args: ['dataplane', ...roleArgs, '--listen-ips', '$(POD_IPS)', '--port', String(DNS_CONTAINER_PORT), '--http-port', String(HTTP_CONTAINER_PORT), '--drain-seconds', String(DRAIN_SECONDS)],
+        args: ['dataplane', ...roleArgs, '--listen-ips', '$(POD_IPS)', '--port', String(DNS_CONTAINER_PORT), '--http-port', String(HTTP_CONTAINER_PORT), '--drain-seconds', String(DRAIN_SECONDS), ...(settings.metricsPerZone ? ['--metrics-per-zone'] : [])],
         env: [
           fieldEnv('POD_NAME', 'metadata.name'),
           fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
@@ -157,7 +167,7 @@ export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettin
       replicas: cloud.spec.replicas ?? 2,
       selector: { matchLabels: labels },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: { metadata: { labels }, spec: podSpec },
+      template: { metadata: dataplanePodMetadata(labels, settings), spec: podSpec },
     },
   };
 }

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { dataplanePodSpec, DNS_SERVICE_PORTS, type PodSettings } from '../cloud/cloud-objects';
+import { dataplanePodMetadata, dataplanePodSpec, DNS_SERVICE_PORTS, type PodSettings } from '../cloud/cloud-objects';
 import type { OwnedObject, OwnerReference } from '../kube/owned-object';
 import { KEK_ENV, KEK_KEY, KEK_SECRET } from '../dnssec/kek';
 
@@ -56,7 +56,7 @@ export function buildControlDeployment(s: ControlServerSettings): OwnedObject {
       replicas: 1,
       selector: { matchLabels: LABELS },
       strategy: { type: 'Recreate' },
-      template: { metadata: { labels: LABELS }, spec: pod },
+      template: { metadata: dataplanePodMetadata(LABELS, s.pods), spec: pod },
     },
   };
 }
