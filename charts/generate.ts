@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { dashboardJson } from './dashboard';
 
 /**
  * Writes the files of charts/dnsfleet that have their one source elsewhere, so the chart never
  * holds a second hand-kept copy: the CRDs (crds/*.yaml, generated from the TypeScript types) into
- * the chart's crds/ (Helm installs them before the templates), and the operator's RBAC rules
- * (operator/rbac.yaml, which the e2e tests bind the operator to) into named templates. `npm run
+ * the chart's crds/ (Helm installs them before the templates), the operator's RBAC rules
+ * (operator/rbac.yaml, which the e2e tests bind the operator to) into named templates, and the
+ * Grafana dashboard (charts/dashboard.ts) into files/dashboard.json. `npm run
  * chart` runs it; charts/generate.test.ts fails when the chart's files differ from what it writes.
  */
 
@@ -24,6 +26,7 @@ export function generatedChartFiles(): Map<string, string> {
   }
   files.set('templates/_rbac-rules.tpl', rbacRules(readFileSync(join(ROOT, 'operator/rbac.yaml'), 'utf8')));
   const cloudCrd = parse(readFileSync(join(crdDir, 'dnsfleet.io_nameserverclouds.yaml'), 'utf8')) as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: Json } } } }> } };
+  files.set('files/dashboard.json', `${JSON.stringify(dashboardJson(), null, 2)}\n`);
   files.set('values.schema.json', `${JSON.stringify(valuesSchema(cloudCrd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec), null, 2)}\n`);
   return files;
 }
@@ -38,6 +41,8 @@ const pullPolicy = { enum: ['Always', 'IfNotPresent', 'Never'] };
 const image = obj({ repository: str({ minLength: 1 }), tag: str(), pullPolicy }, { required: ['repository'] });
 const ip = { anyOf: [str({ format: 'ipv4' }), str({ format: 'ipv6' })] };
 const cidr = str({ pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$' });
+const duration = str({ pattern: '^([0-9]+(ms|s|m|h))+$' });
+const monitor = obj({ enabled: { type: 'boolean' }, labels: stringMap, interval: duration, scrapeTimeout: duration });
 const dnsLabel = str({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 50 });
 
 /**
@@ -79,6 +84,14 @@ export function valuesSchema(cloudSpec: Json): Json {
         external: obj({ existingSecret: str(), key: str({ minLength: 1 }) }),
       }),
       networkPolicy: obj({ enabled: { type: 'boolean' }, metricsFrom: { type: 'array', items: stringMap } }),
+      metrics: obj({
+        scrapeAnnotations: { type: 'boolean' },
+        perZone: { type: 'boolean' },
+        podMonitor: monitor,
+        serviceMonitor: monitor,
+        prometheusRule: obj({ enabled: { type: 'boolean' }, labels: stringMap }),
+        dashboard: obj({ enabled: { type: 'boolean' }, labels: stringMap, annotations: stringMap, namespace: str() }),
+      }),
     }),
     // An external Redis needs the Secret with its URL: the error then names that field.
     if: { properties: { redis: { properties: { bundled: { const: false } }, required: ['bundled'] } }, required: ['redis'] },
