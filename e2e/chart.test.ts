@@ -3,9 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { CLUSTER_IMAGES, startCluster, type Cluster } from './support/cluster';
-import { clusterIpOf, DNSFLEET_IMAGE, imageArchive, kubectlOk } from './support/cluster-fleet';
+import { clusterIpOf, DNSFLEET_IMAGE, imageArchive, kubectlOk, peerAddressOf } from './support/cluster-fleet';
+import { startPrometheus, type RunningPrometheus } from './support/prometheus';
+import { dashboardExpressions, dashboardJson } from '../charts/dashboard';
+import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
+import { query } from '../dataplane/testkit/dns-client';
 import { askA, keepAsking } from './support/keep-asking';
 import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
 
@@ -17,19 +21,29 @@ import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
  * pods as its own ServiceAccount, Redis with a volume, the control server and both clouds come
  * up in a namespace enforcing the restricted Pod Security Standard, a Zone is answered through
  * both clouds' Services, every component's /metrics passes `promtool check metrics` (Debian's
- * prometheus package), `helm upgrade` rolls a cloud with every query answered right, and
- * `helm uninstall` leaves nothing but the CRDs. Helm is built from its Go module (e2e/control-plane/build.sh helm).
+ * prometheus package), a real Prometheus discovers every pod by its annotations through the API
+ * server and scrapes it, the alerts evaluate and every series they and the dashboard read is
+ * there, `helm upgrade` rolls a cloud with every query answered right, and `helm uninstall` leaves
+ * nothing but the CRDs. The alerts pass `promtool test rules` (charts/tests/alerts.test.yaml). Helm is built from its Go module (e2e/control-plane/build.sh helm).
  */
 
 const ROOT = resolve(__dirname, '../..');
 const CHART = join(ROOT, 'charts/dnsfleet');
 const ALL_OPTIONS = join(ROOT, 'e2e/chart/all-options.yaml');
+const ALERTS = join(CHART, 'files/alerts.yaml');
+const ALERT_TESTS = join(ROOT, 'charts/tests/alerts.test.yaml');
 const NS = 'dnsfleet-system';
 const RELEASE = 'dnsfleet';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
 
 /** Helm v4 built from its Go module into the control plane's cache (or the one HELM names). */
+/** prometheus-operator's CRDs (PodMonitor, ServiceMonitor, PrometheusRule), from its Go module into the cache. */
+const prometheusOperatorCrds = (): string =>
+  process.env.PROMETHEUS_OPERATOR_CRDS ?? execFileSync('bash', [join(ROOT, 'e2e/control-plane/prometheus-operator-crds.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+
+type AlertGroups = { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
+
 const helmBinary = (): string => process.env.HELM ?? join(execFileSync('bash', [join(ROOT, 'e2e/control-plane/build.sh'), 'helm'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim(), 'helm');
 
 describe('the Helm chart (charts/dnsfleet) @integration', function () {
@@ -92,6 +106,33 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
     assert.ok(!others.includes(password));
   });
 
+  it('ships alerts that promtool checks and unit-tests, each with a test, and the dashboard, as PrometheusRule and ConfigMap only when asked', async () => {
+    const check = await run('promtool', ['check', 'rules', ALERTS]);
+    assert.equal(check.code, 0, `${check.stdout}${check.stderr}`);
+    const test = await run('promtool', ['test', 'rules', ALERT_TESTS]);
+    assert.equal(test.code, 0, `${test.stdout}${test.stderr}`);
+    const alerts = parse(readFileSync(ALERTS, 'utf8')) as AlertGroups;
+    const names = alerts.groups.flatMap((g) => g.rules.map((r) => r.alert));
+    const tested = new Set((parse(readFileSync(ALERT_TESTS, 'utf8')) as { tests: Array<{ alert_rule_test: Array<{ alertname: string; exp_alerts: unknown[] }> }> }).tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
+    assert.deepEqual(names.filter((n) => !tested.has(n)), [], 'alerts without a promtool case where they fire');
+
+    const objects = await render('-f', ALL_OPTIONS);
+    const rule = objects.find((o) => o.kind === 'PrometheusRule')!;
+    assert.deepEqual(rule.spec, alerts);
+    assert.deepEqual((rule.metadata as { labels?: Record<string, string> }).labels?.release, 'kube-prometheus-stack');
+    const dashboard = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard')) as unknown as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+    assert.deepEqual(JSON.parse(dashboard.data['dnsfleet.json']!), dashboardJson());
+    assert.equal(dashboard.metadata.labels.grafana_dashboard, '1');
+    // The PodMonitor selects what the operator labels its dataplane pods with (operator/cloud/cloud-objects.ts).
+    const podMonitor = objects.find((o) => o.kind === 'PodMonitor')!.spec as { selector: { matchExpressions: Array<{ key: string; values: string[] }> }; podMetricsEndpoints: Array<{ port: string }> };
+    assert.deepEqual(podMonitor.selector.matchExpressions.map((e) => [e.key, e.values]), [['app.kubernetes.io/name', ['dnsfleet']], ['app.kubernetes.io/component', ['cloud', 'control']]]);
+    assert.equal(podMonitor.podMetricsEndpoints[0]!.port, 'http');
+    const operatorArgs = (objects.find((o) => o.kind === 'Deployment')!.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args;
+    assert.ok(operatorArgs.includes('--pod-metrics-per-zone') && operatorArgs.includes('--pod-scrape-annotations'), operatorArgs.join(' '));
+    // None of them with the default values: prometheus-operator's CRDs may not exist.
+    assert.deepEqual((await render()).filter((o) => ['PodMonitor', 'ServiceMonitor', 'PrometheusRule'].includes(o.kind) || o.metadata.name.endsWith('-dashboard')), []);
+  });
+
   it('refuses bad values with the field\'s name', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['--set', 'operator.replicas=0'], /operator\/replicas|operator\.replicas/],
@@ -110,6 +151,8 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
 
   describe('on the one-node cluster', () => {
     let cluster: Cluster;
+    let prometheus: RunningPrometheus | undefined;
+    let primary: Primary | undefined;
     const values = join(tmp.path, 'values.yaml');
     const volume = join(tmp.path, 'redis-volume');
     const kubectl = (...args: string[]): Promise<string> => kubectlOk(cluster, ...args);
@@ -135,6 +178,8 @@ redis:
       await kubectl('label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest');
     });
     after(async () => {
+      await prometheus?.stop();
+      await primary?.stop();
       await cluster?.stop();
       await stopAll();
     });
@@ -143,7 +188,10 @@ redis:
       // The CRDs first (Helm installs the chart's crds/ before its templates).
       const crds = await cluster.kubectl(['apply', '-f', join(CHART, 'crds')]);
       assert.equal(crds.code, 0, crds.stderr);
-      await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/nameserverclouds.dnsfleet.io');
+      // prometheus-operator's, for the PodMonitor, ServiceMonitor and PrometheusRule of every option.
+      const monitoring = await cluster.kubectl(['apply', '--server-side', '-f', prometheusOperatorCrds()]);
+      assert.equal(monitoring.code, 0, monitoring.stderr);
+      await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/nameserverclouds.dnsfleet.io', 'crd/podmonitors.monitoring.coreos.com', 'crd/servicemonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com');
       for (const args of [[], ['-f', ALL_OPTIONS]]) {
         const out = await helmRun(['template', RELEASE, CHART, '-n', NS, ...args]);
         assert.equal(out.code, 0, out.stderr);
@@ -221,6 +269,93 @@ spec:
       assert.deepEqual([...components].sort(), ['cloud', 'control', 'operator']);
     });
 
+    it('a real Prometheus finds every pod by its annotations through the API server, scrapes it, evaluates every alert, and has every series the alerts and the dashboard read', async () => {
+      // Something for each series: a signed Zone waiting for its DS, a SecondaryZone from an NSD
+      // primary the control server reaches, and queries over UDP and TCP to both clouds.
+      const gateway = await peerAddressOf(cluster);
+      const secondary = 'secondary.chart.test.';
+      primary = await startPrimary('nsd', secondary, `$ORIGIN ${secondary}\n$TTL 300\n@ SOA ns1 hostmaster 1 7200 900 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 10.53.9.10\n`, { address: gateway, transferFrom: cluster.podCidr || 'any' });
+      await cluster.kubectl(['apply', '-f', '-'], `apiVersion: dnsfleet.io/v1alpha1
+kind: DNSSECPolicy
+metadata: { name: fast, namespace: default }
+spec: { algorithm: ED25519, dnskeyTTL: 60, propagationDelay: 1m, parentPropagationDelay: 1m, parentDSTTL: 60 }
+---
+apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: signed-chart-test, namespace: default }
+spec:
+  zoneName: signed.chart.test
+  dnssecPolicy: fast
+  rrsets:
+    - { name: "@", type: NS, records: [ns1.example.net.] }
+    - { name: www, type: A, records: [10.53.9.11] }
+---
+apiVersion: dnsfleet.io/v1alpha1
+kind: SecondaryZone
+metadata: { name: secondary-chart-test, namespace: default }
+spec:
+  zoneName: secondary.chart.test
+  primaries: [{ address: ${primary.address}, port: ${primary.port} }]
+`);
+      const transferred = await cluster.kubectl(['wait', '--for=condition=Ready', 'secondaryzone/secondary-chart-test', '--timeout=60s']);
+      assert.equal(transferred.code, 0, transferred.stderr);
+      await waitFor('the signed Zone waiting for its DS', async () => (await kubectl('get', 'zone', 'signed-chart-test', '-o', 'jsonpath={.status.dnssec.state}')).trim() === 'pending_ds', 60_000);
+      for (const cloud of ['cloud-a', 'cloud-b']) {
+        const ip = await serviceIp(`dnsfleet-${cloud}`);
+        for (let i = 0; i < 10; i++) assert.equal(await askA(ip, 53, 'www.chart.test.', 500), '10.53.9.9');
+        assert.equal((await query(ip, 53, 'www.secondary.chart.test', 'A', { tcp: true })).packet.answers?.length, 1);
+      }
+
+      const dir = join(tmp.path, 'prometheus');
+      execFileSync('mkdir', ['-p', dir]);
+      prometheus = await startPrometheus({ kubeconfig: cluster.kubeconfig, namespace: NS, ruleFiles: [ALERTS], dir });
+      const p = prometheus;
+      // Two operator replicas, cloud-a's two pods, cloud-b's one, the control server; not Redis (no annotation).
+      let targets: Awaited<ReturnType<RunningPrometheus['targets']>> = [];
+      await waitFor('every annotated pod scraped', async () => (targets = await p.targets()).length === 6 && targets.every((t) => t.health === 'up'), 60_000).catch(() =>
+        assert.fail(`targets: ${JSON.stringify(targets.map((t) => [t.labels.pod, t.health, t.lastError]))}\n${p.output()}`),
+      );
+      const components = await p.query('count by (component) (dnsfleet_store_up)');
+      assert.ok(components.ok);
+      assert.deepEqual(components.result.map((r) => `${r.metric.component}=${r.value[1]}`).sort(), ['cloud=3', 'control=1', 'operator=2']);
+
+      // Every alert loaded and evaluated without an error, against the real series.
+      const alerts = parse(readFileSync(ALERTS, 'utf8')) as AlertGroups;
+      const alertRules = alerts.groups.flatMap((g) => g.rules);
+      let rules: Awaited<ReturnType<RunningPrometheus['rules']>> = [];
+      await waitFor('every alert evaluated', async () => (rules = await p.rules()).length === alertRules.length && rules.every((r) => r.health === 'ok'), 30_000).catch(() =>
+        assert.fail(`rules: ${JSON.stringify(rules.map((r) => [r.name, r.health, r.lastError]))}`),
+      );
+      // Every series an alert reads exists: an alert on a name nothing exports would never fire.
+      const names = [...new Set(alertRules.flatMap((r) => r.expr.match(/\bdnsfleet_[a-z0-9_]+/g) ?? []))];
+      const missing: string[] = [];
+      for (const name of names) {
+        const found = await p.query(`count({__name__="${name}"})`);
+        if (!found.ok || found.result.length === 0) missing.push(name);
+      }
+      assert.deepEqual(missing, [], 'series the alerts read that no component exports');
+
+      // Every expression of the dashboard parses and returns data (Grafana's variables filled in).
+      const empty = new Map<string, string>();
+      await waitFor('every dashboard expression returns data', async () => {
+        empty.clear();
+        for (const expr of dashboardExpressions()) {
+          const filled = expr.replaceAll('$cloud', '.*').replaceAll('$__rate_interval', '30s');
+          const result = await p.query(filled);
+          if (!result.ok) assert.fail(`${filled}: ${result.error}`);
+          if (result.result.length === 0) empty.set(filled, 'no data');
+        }
+        return empty.size === 0;
+      }, 60_000).catch(() => assert.fail(`dashboard expressions without data: ${[...empty.keys()].join('\n')}`));
+
+      // What was asked shows: the TCP queries by cloud, the transfer from the primary.
+      const tcp = await p.query('sum by (cloud) (dnsfleet_queries_total{transport="tcp",rcode="NOERROR"})');
+      assert.ok(tcp.ok);
+      assert.deepEqual(tcp.result.map((r) => r.metric.cloud).sort(), ['cloud-a', 'cloud-b']);
+      const transfers = await p.query('sum(dnsfleet_transfers_in_total{kind="axfr",result="success"})');
+      assert.ok(transfers.ok && Number(transfers.result[0]?.value[1]) >= 1, JSON.stringify(transfers));
+    });
+
     it('helm upgrade with a changed value rolls the cloud\'s pods while its Service answers every query right', async () => {
       const asking = keepAsking(await serviceIp('dnsfleet-cloud-a'), 53, 'www.chart.test.');
       writeFileSync(values, testValues('two'));
@@ -238,8 +373,8 @@ spec:
     });
 
     it('helm uninstall leaves nothing behind but the CRDs', async () => {
-      // A Zone holds the operator's finalizer: it goes while the operator still runs.
-      await kubectl('delete', 'zone', 'chart-test', '--timeout=60s');
+      // The Zones hold the operator's finalizer: they go while the operator still runs.
+      await kubectl('delete', 'zone/chart-test', 'zone/signed-chart-test', 'secondaryzone/secondary-chart-test', 'dnssecpolicy/fast', '--timeout=60s');
       const uninstall = await helmRun(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '5m'], cluster.kubeconfig);
       assert.equal(uninstall.code, 0, uninstall.stderr);
       const left = async (): Promise<string[]> => {

@@ -51,6 +51,19 @@ export function imageArchive(): string {
 }
 
 /**
+ * Where the tests' DNS peers (primaries, customer secondaries) listen for the pods: the pods'
+ * gateway. The node's own address would do for the pods to reach, but this machine's packets to a
+ * pod leave from the gateway, and peers are checked by source address. On kind,
+ * DNSFLEET_E2E_HOST_ADDRESS.
+ */
+export async function peerAddressOf(cluster: Cluster): Promise<string> {
+  if (process.env.DNSFLEET_E2E_HOST_ADDRESS) return process.env.DNSFLEET_E2E_HOST_ADDRESS;
+  const gateway = cluster.podGateway;
+  await waitFor(`the pods' gateway ${gateway} on this machine`, async () => execFileSync('ip', ['-o', 'addr', 'show'], { encoding: 'utf8' }).includes(` ${gateway}/`), 60_000);
+  return gateway;
+}
+
+/**
  * Starts the cluster (or takes the one DNSFLEET_E2E_KUBECONFIG names) with the image imported.
  * On an existing cluster DNSFLEET_E2E_HOST_ADDRESS names this machine's address its pods reach
  * (on kind: the gateway of Docker's `kind` network).
@@ -72,14 +85,7 @@ export async function startClusterFleet(): Promise<ClusterFleet> {
       cluster,
       redisUrl: `redis://127.0.0.1:${port}`,
       podSettings: { image: DNSFLEET_IMAGE, imagePullPolicy: 'Never', redisUrl: `redis://${hostAddress}:${port}` },
-      // The pods' gateway: the node's own address would do for the pods to reach, but this
-      // machine's packets to a pod leave from the gateway, and peers are checked by source address.
-      peerAddress: async () => {
-        if (process.env.DNSFLEET_E2E_HOST_ADDRESS) return process.env.DNSFLEET_E2E_HOST_ADDRESS;
-        const gateway = cluster.podGateway;
-        await waitFor(`the pods' gateway ${gateway} on this machine`, async () => execFileSync('ip', ['-o', 'addr', 'show'], { encoding: 'utf8' }).includes(` ${gateway}/`), 60_000);
-        return gateway;
-      },
+      peerAddress: () => peerAddressOf(cluster),
       stop: async () => {
         await started.stop();
         await cluster.stop();
