@@ -141,6 +141,8 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
       [['--set', 'clouds[0].name=Cloud_A'], /clouds\/0\/name|clouds\[0\]\.name/],
       [['--set', 'clouds[0].spec.replicas=-1'], /clouds\/0\/spec\/replicas|clouds\[0\]\.spec\.replicas/],
       [['--set', 'redis.bundled=false'], /redis\/external|existingSecret/],
+      [['--set', 'metrics.podMonitor.interval=5x'], /metrics\/podMonitor\/interval/],
+      [['--set', 'metrics.dashbord.enabled=true'], /metrics.*dashbord/],
     ];
     for (const [args, message] of cases) {
       const out = await helmRun(['template', RELEASE, CHART, '-n', NS, ...args]);
