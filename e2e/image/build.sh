@@ -15,6 +15,9 @@
 # The archive is keyed by a hash of what goes into it (Dockerfile, .dockerignore, these scripts,
 # the files the build context keeps, the bases' versions), so a warm run only hashes the sources.
 set -euo pipefail
+# Only the archive's path goes to stdout (callers take it with $(...)): everything the tools print
+# there (buildah add prints a digest per file) goes to stderr. fd 3 is the caller's stdout.
+exec 3>&1 1>&2
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 
@@ -72,12 +75,12 @@ source_hash() {
 mkdir -p "$CACHE"
 HASH=$(source_hash)
 ARCHIVE="$CACHE/dnsfleet-$HASH.oci.tar"
-if [ -s "$ARCHIVE" ]; then echo "$ARCHIVE"; exit 0; fi
+if [ -s "$ARCHIVE" ]; then echo "$ARCHIVE" >&3; exit 0; fi
 
 # One build at a time (another worktree, another test run): the second finds the first's archive.
 exec 9>"$CACHE/image.lock"
 flock 9
-if [ -s "$ARCHIVE" ]; then echo "$ARCHIVE"; exit 0; fi
+if [ -s "$ARCHIVE" ]; then echo "$ARCHIVE" >&3; exit 0; fi
 
 APT_PACKAGES=(buildah debootstrap)
 missing=()
@@ -200,4 +203,4 @@ if [ "$(du -sm "$CACHE/storage-$DNSFLEET_IMAGE_STORAGE_DRIVER" | cut -f1)" -gt "
   bah rmi --prune >/dev/null 2>&1 || true
 fi
 log "archive $(du -h "$ARCHIVE" | cut -f1), image $(bah images --format '{{.Size}}' "$IMAGE_NAME")"
-echo "$ARCHIVE"
+echo "$ARCHIVE" >&3
