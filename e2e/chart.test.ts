@@ -24,7 +24,9 @@ import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
  * prometheus package), a real Prometheus discovers every pod by its annotations through the API
  * server and scrapes it, the alerts evaluate and every series they and the dashboard read is
  * there, `helm upgrade` rolls a cloud with every query answered right, and `helm uninstall` leaves
- * nothing but the CRDs. The alerts pass `promtool test rules` (charts/tests/alerts.test.yaml). Helm is built from its Go module (e2e/control-plane/build.sh helm).
+ * nothing but the CRDs. The alerts pass `promtool test rules` (charts/tests/alerts.test.yaml).
+ * Helm and Prometheus (with the Kubernetes discovery Debian's package lacks) are built from their
+ * Go modules (e2e/control-plane/build.sh helm prometheus).
  */
 
 const ROOT = resolve(__dirname, '../..');
@@ -44,7 +46,9 @@ const prometheusOperatorCrds = (): string =>
 
 type AlertGroups = { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
 
-const helmBinary = (): string => process.env.HELM ?? join(execFileSync('bash', [join(ROOT, 'e2e/control-plane/build.sh'), 'helm'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim(), 'helm');
+/** Helm v4 and Prometheus built from their Go modules into the control plane's cache (or the ones HELM and PROMETHEUS name). */
+const chartTool = (name: 'helm' | 'prometheus'): string =>
+  process.env[name.toUpperCase()] ?? join(execFileSync('bash', [join(ROOT, 'e2e/control-plane/build.sh'), name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim(), name);
 
 describe('the Helm chart (charts/dnsfleet) @integration', function () {
   this.timeout(600_000);
@@ -59,7 +63,7 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
 
   before(function () {
     this.timeout(1_800_000);
-    helm = helmBinary();
+    helm = chartTool('helm');
   });
   after(() => tmp.remove());
 
@@ -310,7 +314,7 @@ spec:
 
       const dir = join(tmp.path, 'prometheus');
       execFileSync('mkdir', ['-p', dir]);
-      prometheus = await startPrometheus({ kubeconfig: cluster.kubeconfig, namespace: NS, ruleFiles: [ALERTS], dir });
+      prometheus = await startPrometheus({ binary: chartTool('prometheus'), kubeconfig: cluster.kubeconfig, namespace: NS, ruleFiles: [ALERTS], dir });
       const p = prometheus;
       // Two operator replicas, cloud-a's two pods, cloud-b's one, the control server; not Redis (no annotation).
       let targets: Awaited<ReturnType<RunningPrometheus['targets']>> = [];

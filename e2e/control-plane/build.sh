@@ -11,6 +11,8 @@
 #                                         # (the cluster's DNS), into the same directory (the
 #                                         # one-node cluster, e2e/cluster/)
 #   e2e/control-plane/build.sh helm       # also Helm (helm.sh/helm/v4), for the chart's tests
+#   e2e/control-plane/build.sh prometheus # also Prometheus with Kubernetes discovery, for the
+#                                         # chart's tests (Debian's package is built without it)
 #
 # Why a wrapper module: k8s.io/kubernetes replaces its 31 staging modules (k8s.io/api,
 # k8s.io/apimachinery, ...) with ./staging/... paths, which `go install` of a dependency cannot
@@ -21,16 +23,18 @@ K8S_VERSION=${K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 COREDNS_VERSION=${COREDNS_VERSION:-v1.14.7}
 HELM_VERSION=${HELM_VERSION:-v4.3.2}
+# Prometheus v3.x as its Go module numbers it (github.com/prometheus/prometheus v0.316.0).
+PROMETHEUS_MODULE_VERSION=${PROMETHEUS_MODULE_VERSION:-v0.316.0}
 
 # Commands of k8s.io/kubernetes (cmd/<name>) that may be asked for besides the three always built.
 EXTRA_ALLOWED=(kubelet kube-proxy kube-controller-manager kube-scheduler)
 EXTRA=()
 OTHERS=(etcd)
 for arg in "$@"; do
-  if [ "$arg" = coredns ] || [ "$arg" = helm ]; then OTHERS+=("$arg"); continue; fi
+  if [ "$arg" = coredns ] || [ "$arg" = helm ] || [ "$arg" = prometheus ]; then OTHERS+=("$arg"); continue; fi
   case " ${EXTRA_ALLOWED[*]} " in
     *" $arg "*) EXTRA+=("$arg") ;;
-    *) echo "control-plane/build.sh: unknown component '$arg' (known: ${EXTRA_ALLOWED[*]} coredns helm)" >&2; exit 2 ;;
+    *) echo "control-plane/build.sh: unknown component '$arg' (known: ${EXTRA_ALLOWED[*]} coredns helm prometheus)" >&2; exit 2 ;;
   esac
 done
 K8S_COMMANDS=(kube-apiserver kubectl "${EXTRA[@]}")
@@ -100,16 +104,16 @@ build_kubernetes() {
   for b in "${missing[@]}"; do mv "$work/bin/$b" "$OUT/"; done
 }
 
-# build_command NAME PACKAGE VERSION [LDFLAGS]: the main package PACKAGE of a Go module at
+# build_command NAME PACKAGE VERSION [LDFLAGS] [TAGS]: the main package PACKAGE of a Go module at
 # VERSION, in a wrapper module of its own, into $OUT/NAME.
 build_command() {
-  local name=$1 pkg=$2 version=$3 ldflags=${4:-} dir="$work/$1"
+  local name=$1 pkg=$2 version=$3 ldflags=${4:-} tags=${5:-} dir="$work/$1"
   mkdir -p "$dir" && cd "$dir"
   go mod init "dnsfleet.local/control-plane/$name" >/dev/null 2>&1
   log "resolving $pkg $version"
   go get "$pkg@$version" >&2
   log "building $name"
-  go build -trimpath -ldflags "-s -w $ldflags" -o "$work/bin/$name" "$pkg" >&2
+  go build -trimpath -tags "$tags" -ldflags "-s -w $ldflags" -o "$work/bin/$name" "$pkg" >&2
   mv "$work/bin/$name" "$OUT/"
 }
 
@@ -118,10 +122,14 @@ built "$OUT/etcd" || build_command etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION
 case " ${OTHERS[*]} " in *" coredns "*) built "$OUT/coredns" || build_command coredns github.com/coredns/coredns "$COREDNS_VERSION" ;; esac
 # Helm, for the chart's tests; the version it reports is set as its own Makefile sets it.
 case " ${OTHERS[*]} " in *" helm "*) built "$OUT/helm" || build_command helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;; esac
+# Prometheus with only the Kubernetes service discovery (its build tags drop the other SD plugins,
+# which halves the build); the API and rule evaluation the tests use, without the web UI's assets.
+case " ${OTHERS[*]} " in *" prometheus "*) built "$OUT/prometheus" || build_command prometheus github.com/prometheus/prometheus/cmd/prometheus "$PROMETHEUS_MODULE_VERSION" "-X github.com/prometheus/common/version.Version=$PROMETHEUS_MODULE_VERSION" remove_all_sd,enable_kubernetes_sd ;; esac
 build_kubernetes
 "$OUT/kube-apiserver" --version >&2
 "$OUT/kubectl" version --client >&2
 "$OUT/etcd" --version >&2
 if built "$OUT/coredns"; then "$OUT/coredns" -version >&2; fi
 if built "$OUT/helm"; then "$OUT/helm" version >&2; fi
+if built "$OUT/prometheus"; then "$OUT/prometheus" --version >&2; fi
 echo "$OUT"

@@ -4,7 +4,8 @@ import { stringify } from 'yaml';
 import { freePort, start, waitFor, type Started } from '../../dataplane/testkit/processes';
 
 /**
- * A real Prometheus (Debian's `prometheus` package) for the chart's test: it discovers the pods
+ * A real Prometheus for the chart's test, built from its Go module (e2e/control-plane/build.sh
+ * prometheus; Debian's package leaves Kubernetes discovery out): it discovers the pods
  * of a namespace through the test cluster's API server (`kubernetes_sd_configs`, role pod) and
  * scrapes those that carry the `prometheus.io/scrape` annotations, the way a plain Prometheus
  * installation finds dnsfleet; it loads rule files and evaluates them. The test reads what it
@@ -12,6 +13,8 @@ import { freePort, start, waitFor, type Started } from '../../dataplane/testkit/
  */
 
 export interface PrometheusOptions {
+  /** The prometheus binary. */
+  readonly binary: string;
   /** A kubeconfig of the test cluster that may list and watch pods. */
   readonly kubeconfig: string;
   readonly namespace: string;
@@ -77,7 +80,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
   writeFileSync(file, stringify(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server: Started = start('prometheus', [`--config.file=${file}`, `--storage.tsdb.path=${join(o.dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+  const server: Started = start(o.binary, [`--config.file=${file}`, `--storage.tsdb.path=${join(o.dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
   const api = async <T>(path: string, init?: RequestInit): Promise<{ status: string; data: T; error?: string }> => (await fetch(`${url}${path}`, init)).json() as Promise<{ status: string; data: T; error?: string }>;
   await waitFor(`prometheus ready on ${url}`, async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true, 30_000).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}\n${server.output()}`);
