@@ -41,10 +41,6 @@ export const RCODE_LABELS: readonly string[] = [
   'NXRRSET', 'NOTAUTH', 'NOTZONE', 'DSOTYPENI', '12', '13', '14', '15',
 ];
 
-/** Why a request got no answer: the `reason` label of `dnsfleet_dropped_total`. */
-export const DROP_REASONS = ['malformed', 'send-failed', 'oversized', 'receive-error', 'handler-error'] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
-
 /**
  * Upper bounds (seconds) of the answer-latency buckets: from 25 µs (a cached answer) to half a
  * second (an answer waiting behind a zone load slice, ADR 0009).
@@ -71,8 +67,6 @@ export class QueryMetrics {
   readonly answers = new Float64Array(TRANSPORTS.length * QTYPE_LABELS.length * 16);
   /** Answers sent with TC set, by transport (RFC 1035 §4.2.1: the client should ask over TCP). */
   readonly truncated = new Float64Array(TRANSPORTS.length);
-  /** Requests answered by the responder, not by the server, that it dropped (malformed beyond an answer). */
-  malformedDropped = 0;
   /** Answer latency: counts per bucket of LATENCY_BUCKETS, then one for +Inf; and their sum (seconds). */
   readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS.length + 1);
   latencySum = 0;
