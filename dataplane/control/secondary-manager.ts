@@ -176,8 +176,8 @@ export class SecondaryManager implements SecondaryCopies {
     const e = this.zones.get(origin.toLowerCase());
     if (!e) return 'unknown-zone';
     if (!e.config.primaries.some((p) => sameAddress(p.address, source))) {
+      // Counted here; logged by the DNS server, once per source a minute (anyone can send these).
       this.refusedNotifies++;
-      this.o.log.warn('NOTIFY from an address that is not a primary of the zone: refused', { zone: origin, source });
       return 'not-a-primary';
     }
     this.check(e, false);

@@ -125,6 +125,17 @@ for (const udpIo of ['batched', 'dgram'] as const) describe(`DnsServer on loopba
     assert.ok(closedAfter >= 250 && closedAfter < 3000, `closed after ${closedAfter} ms`);
   });
 
+  it('logs refused transfers once per source a minute, and counts every one', async () => {
+    const before = server.stats.transfersRefused;
+    const logged = (): number => log.lines.filter((l) => l.msg === 'zone transfer refused' && l.fields?.client === '127.0.0.3').length;
+    for (let i = 0; i < 20; i++) {
+      const reply = await query('127.0.0.1', port4, 'srv.test', 'AXFR', { tcp: true, edns: null, source: '127.0.0.3' });
+      assert.equal((reply.packet as { rcode?: string }).rcode, 'REFUSED');
+    }
+    assert.equal(server.stats.transfersRefused, before + 20);
+    assert.equal(logged(), 1, 'one line for the source within the minute');
+  });
+
   it('survives malformed packets and keeps answering', async () => {
     const sock = dgram.createSocket('udp4');
     const junk = [Buffer.alloc(0), Buffer.from([1, 2, 3]), Buffer.alloc(12, 0xff), Buffer.from('not dns at all, just text')];

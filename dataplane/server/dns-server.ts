@@ -2,10 +2,11 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import type { Peer, Reply, ReplyEvent, Responder, TransferEvent } from '../nameserver/respond';
 import { loadBatchedUdp, noCounts, openUdpListener, type DatagramSource, type ListenAddress, type UdpCounters, type UdpIo, type UdpListener } from './udp-listener';
-import type { Logger } from '../log/log';
+import type { Fields, Logger } from '../log/log';
 import { TcpConnections, type TcpCloseCounts } from './tcp-connections';
 import type { TcpLimits } from './tcp-limits';
 import { QueryMetrics } from '../nameserver/query-metrics';
+import { LogLimiter } from '../log/log-limiter';
 
 /**
  * UDP and TCP listeners around a Responder. Every DNS decision (the cache, the transfer ACL, TSIG,
@@ -34,6 +35,8 @@ export interface DnsServerOptions {
   readonly tcp?: Partial<TcpLimits>;
   /** How UDP is read and written: batched (the addon) where it was built, else node:dgram. */
   readonly udpIo?: UdpIo | 'auto';
+  /** How often a refusal from one source is logged at most (default a minute; the rest are counted). */
+  readonly refusalLogIntervalMs?: number;
 }
 
 export interface ServerStats {
@@ -53,12 +56,15 @@ export class DnsServer {
   readonly queries = new QueryMetrics();
   /** NOTIFYs taken, by verdict (`accepted`, `not-a-primary`, …), for `/metrics`. */
   readonly notifyVerdicts = new Map<string, number>();
+  /** Refusals (TSIG, transfers, NOTIFYs) are logged once per source a minute; the metrics count each. */
+  private readonly refusals: LogLimiter;
   /** Where each listener ended up (port 0 asks the system for a free one). */
   readonly bound: ListenAddress[] = [];
   private udpReport: NodeJS.Timeout | undefined;
   private lastUdpReport: UdpCounters | undefined;
 
   constructor(private readonly options: DnsServerOptions) {
+    this.refusals = new LogLimiter(options.refusalLogIntervalMs ?? 60_000);
     this.connections = new TcpConnections({ limits: options.tcp, log: options.log, answer: (socket, msg) => this.answerTcp(socket, msg) });
   }
 
@@ -67,21 +73,30 @@ export class DnsServer {
     return { open: this.connections.open, closed: { ...this.connections.closed } };
   }
 
-  /** Counts and logs what the Responder reports about a reply; `client` is read only for these. */
+  /**
+   * Counts and logs what the Responder reports about a reply; `client` is read only for these.
+   * Refusals are what anyone can cause: each is counted, but logged once per source and interval
+   * (`suppressed` says how many were left out before the line).
+   */
   private note(event: ReplyEvent | TransferEvent, client: string, transport: 'udp' | 'tcp'): void {
     const log = this.options.log;
+    const refused = (msg: string, fields: Fields): void => {
+      const { log: now, suppressed } = this.refusals.admit(`${event.kind} ${client}`);
+      if (now) log.warn(msg, suppressed > 0 ? { ...fields, suppressed } : fields);
+    };
     switch (event.kind) {
       case 'tsig-refused':
-        log.info('signed request refused', { client, transport, error: event.error });
+        refused('signed request refused', { client, transport, error: event.error });
         return;
       case 'notify':
         this.stats.notifies++;
         this.notifyVerdicts.set(event.verdict, (this.notifyVerdicts.get(event.verdict) ?? 0) + 1);
-        log.info('NOTIFY', { zone: event.zone, source: client, verdict: event.verdict });
+        if (event.verdict === 'accepted') log.info('NOTIFY', { zone: event.zone, source: client, verdict: event.verdict });
+        else refused('NOTIFY refused', { zone: event.zone, source: client, verdict: event.verdict });
         return;
       case 'transfer-refused':
         this.stats.transfersRefused++;
-        log.info('zone transfer refused', { zone: event.zone, client, key: event.key });
+        refused('zone transfer refused', { zone: event.zone, client, key: event.key });
         return;
       case 'transfer':
         this.stats.transfers++;
