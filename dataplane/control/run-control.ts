@@ -57,7 +57,7 @@ export async function runControl(options: ControlOptions): Promise<RunningContro
     transferAcl: outbound.acl,
     // RFC 1996: a NOTIFY for a secondary zone starts a check of its primaries; a primary may sign
     // it with the zone's own TSIG key.
-    notify: (zone, source) => secondaries.notify(zone, source),
+    notify: (zone, source, keyName) => secondaries.notify(zone, source, keyName),
     notifyKeys: (name) => secondaries.tsigKey(name),
   });
   const pod: StoreFollower = followStore({

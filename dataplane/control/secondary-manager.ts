@@ -170,15 +170,22 @@ export class SecondaryManager implements SecondaryCopies {
 
   /**
    * RFC 1996 §3.10-3.11: a NOTIFY from one of the zone's primaries starts a check now (its serial
-   * is only a hint: the SOA query decides); from anyone else it is refused and counted.
+   * is only a hint: the SOA query decides); from anyone else it is refused and counted. A zone with
+   * a TSIG key takes only NOTIFYs signed with it (`keyName`, verified by the responder, RFC 8945
+   * §5.2): an address alone can be spoofed over UDP.
    */
-  notify(origin: string, source: string): NotifyVerdict {
+  notify(origin: string, source: string, keyName?: string): NotifyVerdict {
     const e = this.zones.get(origin.toLowerCase());
     if (!e) return 'unknown-zone';
+    // Counted here; logged by the DNS server, once per source a minute (anyone can send these).
     if (!e.config.primaries.some((p) => sameAddress(p.address, source))) {
-      // Counted here; logged by the DNS server, once per source a minute (anyone can send these).
       this.refusedNotifies++;
       return 'not-a-primary';
+    }
+    const zoneKey = e.config.tsig?.name.toLowerCase();
+    if (zoneKey !== undefined && keyName !== (zoneKey.endsWith('.') ? zoneKey : `${zoneKey}.`)) {
+      this.refusedNotifies++;
+      return 'key-required';
     }
     this.check(e, false);
     return 'accepted';

@@ -12,10 +12,14 @@ import { errorResponse } from './error-response';
  * other request, and signs the answer.
  */
 
-export type NotifyVerdict = 'accepted' | 'not-a-primary' | 'unknown-zone';
+/** `key-required`: from a primary, but the zone has a TSIG key and the NOTIFY was not signed with it. */
+export type NotifyVerdict = 'accepted' | 'not-a-primary' | 'key-required' | 'unknown-zone';
 
-/** What the secondary-zone side makes of a NOTIFY for zone `origin` (lower case, trailing dot) from `source`. */
-export type NotifyHandler = (origin: string, source: string) => NotifyVerdict;
+/**
+ * What the secondary-zone side makes of a NOTIFY for zone `origin` (lower case, trailing dot) from
+ * `source`; `keyName` is the TSIG key it verified with (lower case, trailing dot), if it was signed.
+ */
+export type NotifyHandler = (origin: string, source: string, keyName: string | undefined) => NotifyVerdict;
 
 export interface NotifyAnswer {
   readonly message: Uint8Array;
@@ -30,8 +34,8 @@ export function answerNotify(msg: Uint8Array, q: Query, decide: (origin: string)
   if (q.qtype !== RRType.SOA) return { message: errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.FORMERR) };
   const origin = Name.fromWireString(q.qnameCased).toString().toLowerCase();
   const verdict = decide(origin);
-  // §4.7: the response echoes the question; REFUSED for a source that is not a primary (§3.10),
-  // NOTAUTH for a zone we do not hold as a secondary.
-  const rcode = verdict === 'accepted' ? Rcode.NOERROR : verdict === 'not-a-primary' ? Rcode.REFUSED : Rcode.NOTAUTH;
+  // §4.7: the response echoes the question; REFUSED for a source that is not a primary (§3.10) or
+  // a NOTIFY without the zone's key, NOTAUTH for a zone we do not hold as a secondary.
+  const rcode = verdict === 'accepted' ? Rcode.NOERROR : verdict === 'unknown-zone' ? Rcode.NOTAUTH : Rcode.REFUSED;
   return { message: errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, rcode), origin, verdict };
 }

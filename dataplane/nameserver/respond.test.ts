@@ -433,8 +433,9 @@ describe('Responder', () => {
 
     it("takes a NOTIFY signed with a secondary zone's own key, which transfers may not use", () => {
       const zoneKey: TsigKey = { name: 'primary-key.', algorithm: 'hmac-sha256', secret: new Uint8Array(32).fill(9) };
+      const keys: Array<string | undefined> = [];
       const r = responder({
-        notify: (zone, source) => (asked.push([zone, source]), 'accepted'),
+        notify: (zone, source, keyName) => (asked.push([zone, source]), keys.push(keyName), 'accepted'),
         notifyKeys: (name) => (name === zoneKey.name ? zoneKey : undefined),
         transferAcl: AddressList.parse(['127.0.0.1']),
       });
@@ -442,6 +443,10 @@ describe('Responder', () => {
       const reply = r.respond(signed.wire, 'udp', LOOPBACK);
       assert.equal(new TsigResponseVerifier(zoneKey, signed.mac).verify((reply as { message: Uint8Array }).message)[3]! & 0xf, 0, 'NOERROR, signed');
       assert.equal(asked.length, 1);
+      // The secondary-zone side is told which key it carried: a zone with a key takes no other.
+      assert.deepEqual(keys, ['primary-key.']);
+      r.respond(notify(), 'udp', LOOPBACK);
+      assert.deepEqual(keys, ['primary-key.', undefined], 'unsigned: no key');
       const axfr = r.respond(signRequest(buildQuery('r.test', 'AXFR'), zoneKey, now()).wire, 'tcp', LOOPBACK);
       assert.equal(axfr.kind === 'response' && axfr.event?.kind, 'tsig-refused', 'BADKEY for anything but NOTIFY');
     });

@@ -194,7 +194,7 @@ export class Responder {
   private respondTo(msg: Uint8Array, q: Query, transport: Transport, peer: Peer, keyName: string | undefined, probe: number): Reply {
     // RFC 6891 §6.1.3: we speak EDNS version 0 only.
     if (q.edns && q.edns.version > 0) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.BADVERS));
-    if (q.opcode === Opcode.NOTIFY) return this.notify(msg, q, peer);
+    if (q.opcode === Opcode.NOTIFY) return this.notify(msg, q, peer, keyName);
     if (q.qclass === RRClass.CH) return response(answerChaos(msg, q, this.identity));
     // RFC 1035 §3.2.5: QCLASS * matches any class; we hold IN data only (see below).
     if (q.qclass !== RRClass.IN && q.qclass !== RRClass.ANY) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
@@ -222,12 +222,12 @@ export class Responder {
     return response(full.length <= limit ? full : encodeAnswer(msg, q, answer, limit));
   }
 
-  /** RFC 1996: a NOTIFY goes to the secondary-zone side, which decides by zone and source. */
-  private notify(msg: Uint8Array, q: Query, peer: Peer): Reply {
+  /** RFC 1996: a NOTIFY goes to the secondary-zone side, which decides by zone, source and the key it was signed with. */
+  private notify(msg: Uint8Array, q: Query, peer: Peer, keyName: string | undefined): Reply {
     const decide = this.notifyHandler;
     // RFC 1996 §3.10: NOTIFY is for secondaries; the serving role has no primaries to refresh from.
     if (!decide) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.REFUSED));
-    const { message, origin, verdict } = answerNotify(msg, q, (zone) => decide(zone, peer.address()));
+    const { message, origin, verdict } = answerNotify(msg, q, (zone) => decide(zone, peer.address(), keyName));
     return { kind: 'response', message, event: { kind: 'notify', zone: origin, verdict: verdict ?? 'malformed' } };
   }
 

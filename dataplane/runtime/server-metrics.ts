@@ -4,7 +4,7 @@ import { LATENCY_BUCKETS, QTYPE_LABELS, RCODE_LABELS, TRANSPORTS } from '../name
 import type { NotifyVerdict } from '../nameserver/notify';
 import { histogramValues, registerRaw, type RawValue } from '../metrics/raw-metric';
 
-const NOTIFY_VERDICTS = ['accepted', 'not-a-primary', 'unknown-zone', 'malformed'] as const satisfies ReadonlyArray<NotifyVerdict | 'malformed'>;
+const NOTIFY_VERDICTS = ['accepted', 'not-a-primary', 'key-required', 'unknown-zone', 'malformed'] as const satisfies ReadonlyArray<NotifyVerdict | 'malformed'>;
 
 /**
  * The DNS server's series on a dataplane process's `/metrics` (docs/metrics.md): answers by
@@ -83,7 +83,7 @@ export function registerServerMetrics(registry: Registry, dns: DnsServer, cloud:
   });
   registerRaw(registry, {
     name: 'dnsfleet_notifies_received_total',
-    help: 'NOTIFYs received (RFC 1996), by verdict: accepted, not-a-primary, unknown-zone, malformed.',
+    help: 'NOTIFYs received (RFC 1996), by verdict: accepted, not-a-primary, key-required (not signed with the zone\'s key), unknown-zone, malformed.',
     type: 'counter',
     // Every verdict from the start, at 0, so rate() has a series before the first NOTIFY. A cloud
     // pod takes none: it answers a NOTIFY with REFUSED (in dnsfleet_queries_total).

@@ -81,7 +81,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const responder = new Responder(catalog.zones, {
     identity: options.identity,
     transferAcl: outbound.acl,
-    notify: (zone, source) => secondaries.notify(zone, source),
+    notify: (zone, source, keyName) => secondaries.notify(zone, source, keyName),
     notifyKeys: (name) => secondaries.tsigKey(name),
   });
   responder.setKeys(catalog.keys);

@@ -28,7 +28,7 @@ export interface Primary {
 export type PrimaryKind = 'nsd' | 'bind' | 'knot';
 
 /** `timeoutMs` bounds the start and each update (a zone of a million records takes BIND seconds). */
-/** `tsig`: transfers only with this key (BIND and NSD). */
+/** `tsig`: transfers only with this key, and NOTIFYs signed with it (BIND and NSD). */
 export interface PrimaryTsig {
   readonly name: string;
   readonly algorithm: string;
@@ -115,7 +115,7 @@ function launch(kind: PrimaryKind, dir: string, address: string, transferFrom: s
   name: "${zone}"
   zonefile: "zone.db"
   provide-xfr: ${transferFrom} ${tsig ? tsig.name : 'NOKEY'}
-${notify ? `  notify: ${notify.address}@${notify.port} NOKEY\n` : ''}  store-ixfr: yes
+${notify ? `  notify: ${notify.address}@${notify.port} ${tsig ? tsig.name : 'NOKEY'}\n` : ''}  store-ixfr: yes
   create-ixfr: yes
 `,
       );
@@ -145,7 +145,7 @@ options {
   notify ${notify ? 'explicit' : 'no'};
   notify-delay 0;
 };
-zone "${zone}" { type primary; file "${dir}/zone.db"; ixfr-from-differences yes;${notify ? ` also-notify { ${notify.address} port ${notify.port}; };` : ''} };
+zone "${zone}" { type primary; file "${dir}/zone.db"; ixfr-from-differences yes;${notify ? ` also-notify { ${notify.address} port ${notify.port}${tsig ? ` key "${tsig.name}"` : ''}; };` : ''} };
 `,
       );
       const proc = start('named', ['-g', '-c', conf, '-n', '1']);

@@ -113,6 +113,23 @@ for (const { kind, tsig } of variants) {
       assert.equal(control.secondaries!.refusedNotifies, before + 1);
     });
 
+    if (tsig) {
+      it('refuses an unsigned NOTIFY from the primary\'s own address: the zone has a key, and NOTIFYs must carry it', async () => {
+        const socket = dgram.createSocket('udp4');
+        await new Promise<void>((resolve) => socket.bind(0, primary.address, () => resolve()));
+        const before = control.secondaries!.refusedNotifies;
+        const notify = dnsPacket.encode({ type: 'query', id: 4243, flags: 4 << 11, questions: [{ type: 'SOA', name: origin.slice(0, -1) }] });
+        socket.send(notify, control.dns.bound[0]!.port, '127.0.0.1');
+        const [reply] = (await once(socket, 'message')) as [Buffer];
+        socket.close();
+        assert.equal((dnsPacket.decode(reply) as { rcode?: string }).rcode, 'REFUSED');
+        assert.equal(control.secondaries!.refusedNotifies, before + 1);
+        // The primary's own NOTIFYs are signed with the key (the change above came by one).
+        assert.ok(log.lines.some((l) => l.msg === 'NOTIFY' && l.fields?.verdict === 'accepted'));
+        assert.ok(log.lines.some((l) => l.msg === 'NOTIFY refused' && l.fields?.verdict === 'key-required'));
+      });
+    }
+
     // BIND itself refuses to load a zone whose serial went backwards; NSD serves it.
     (kind === 'nsd' ? it : it.skip)('keeps serving the last good copy when the primary\'s serial goes backwards, and says so', async () => {
       await primary.update(zoneText(origin, 50, '192.0.2.99', 10_000), 50);
