@@ -22,12 +22,12 @@ import type { NameserverCloud } from '../crds/v1alpha1/nameservercloud';
 import type { Zone } from '../crds/v1alpha1/zone';
 import type { SecondaryZone } from '../crds/v1alpha1/secondaryzone';
 import type { DNSSECPolicy } from '../crds/v1alpha1/dnssecpolicy';
-import { StoreUnavailableError, type ZoneStore } from '../dataplane/store/zone-store';
+import { StoreFullError, StoreUnavailableError, type ZoneStore } from '../dataplane/store/zone-store';
 import type { Logger } from '../dataplane/log/log';
 import { logStoreHealth } from '../dataplane/store/store-health';
 import { StoreWatch } from './store-watch';
 import { StoreRewrite } from './store-rewrite';
-import { markStale } from './stale-status';
+import { markReady, markStale, STORE_FULL, storeFullCondition } from './stale-status';
 import { TsigSecrets } from './tsig-secrets';
 import { causeOf } from './reconcile-error';
 
@@ -223,12 +223,33 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
           else if (kind === 'NameserverCloud') void markStale(kube, o.log, kind, clouds.get(key), health.state);
           return false;
         }
-        if (!(causeOf(err) instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
+        const cause = causeOf(err);
+        if (cause instanceof StoreFullError) {
+          // A refused write is not silent: the object says so, the alert on dnsfleet_zones fires,
+          // and the retries (with backoff) write it once Redis has room.
+          void reportStoreFull(key, cause);
+          return true;
+        }
+        if (!(cause instanceof StoreUnavailableError)) o.log.warn('reconcile failed; retrying', { key, error: describeKubeError(err), retryInMs });
         return true;
       },
     },
   );
   o.setDepth(() => queue.depth);
+  /** Ready False/StoreFull on a Zone or SecondaryZone whose version the store refused, with an Event once. */
+  const reportStoreFull = async (key: string, cause: StoreFullError): Promise<void> => {
+    const slash = key.indexOf('/');
+    const kind = key.slice(0, slash);
+    const ready = storeFullCondition(cause.reason);
+    const object = kind === 'Zone' ? zones.get(key) : kind === 'SecondaryZone' ? secondaryZones.get(key) : undefined;
+    if (!object) return o.log.warn('zone store full', { key, error: cause.message });
+    const changed = kind === 'Zone' ? await markReady(kube, o.log, 'Zone', zones.get(key), ready) : await markReady(kube, o.log, 'SecondaryZone', secondaryZones.get(key), ready);
+    if (kind === 'Zone') o.metrics.zoneState(key.slice(slash + 1), STORE_FULL);
+    else o.metrics.secondaryZoneState(key.slice(slash + 1), STORE_FULL);
+    if (!changed) return;
+    o.log.warn('zone store full: version not written', { key, error: cause.message });
+    await kube.recordEvent({ kind: kind as 'Zone' | 'SecondaryZone', metadata: object.metadata }, { type: 'Warning', reason: STORE_FULL, action: 'Reconcile', note: ready.message }).catch((err: unknown) => o.log.warn('could not record an event', { key, error: describeKubeError(err) }));
+  };
   const unparkOnUp = health.onChange((now) => {
     if (now.state !== 'up') return;
     for (const key of parked) queue.add(key);

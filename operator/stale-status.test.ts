@@ -4,7 +4,7 @@ import { memoryLogger } from '../dataplane/testkit/memory-logger';
 import type { StoreHealthState } from '../dataplane/store/store-health';
 import { getCondition } from './conditions';
 import { FakeKubeClient } from './testkit/fake-kube-client';
-import { markStale } from './stale-status';
+import { markReady, markStale, storeFullCondition } from './stale-status';
 
 describe('markStale', () => {
   const down: StoreHealthState = { state: 'down', since: Date.parse('2026-01-01T00:00:00Z'), outages: 1 };
@@ -31,6 +31,17 @@ describe('markStale', () => {
     kube.failNext('patchStatus');
     const log = memoryLogger();
     await markStale(kube, log, 'NameserverCloud', kube.object('NameserverCloud', 'ns', 'a'), down);
-    assert.deepEqual(log.lines.map((l) => [l.level, l.msg, l.fields?.error]), [['warn', 'could not mark a status stale', '500: etcdserver: request timed out']]);
+    assert.deepEqual(log.lines.map((l) => [l.level, l.msg, l.fields?.error]), [['warn', 'could not write a status from a failed reconcile', '500: etcdserver: request timed out']]);
+  });
+
+  it('says StoreFull with Redis\'s words when the store refused a version, once', async () => {
+    const kube = new FakeKubeClient();
+    kube.put('Zone', { apiVersion: 'dnsfleet.io/v1alpha1', kind: 'Zone', metadata: { name: 'z', namespace: 'ns', generation: 3 }, spec: { zoneName: 'z.test' } } as never);
+    const ready = storeFullCondition("OOM command not allowed when used memory > 'maxmemory'.");
+    assert.equal(await markReady(kube, memoryLogger(), 'Zone', kube.object('Zone', 'ns', 'z'), ready), true);
+    const condition = (kube.object('Zone', 'ns', 'z')!.status as { conditions: Array<{ reason: string; status: string; message: string }> }).conditions[0]!;
+    assert.deepEqual([condition.status, condition.reason], ['False', 'StoreFull']);
+    assert.match(condition.message, /is full and refused this version \(OOM command not allowed/);
+    assert.equal(await markReady(kube, memoryLogger(), 'Zone', kube.object('Zone', 'ns', 'z'), ready), false, 'nothing written twice');
   });
 });

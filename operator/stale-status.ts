@@ -13,6 +13,7 @@ import { describeKubeError, type DnsfleetKind, type KindTypes, type KubeClient, 
  */
 
 export const STORE_UNAVAILABLE = 'StoreUnavailable';
+export const STORE_FULL = 'StoreFull';
 
 export function staleCondition(health: StoreHealthState): { type: string; status: 'Unknown'; reason: string; message: string } {
   return {
@@ -24,21 +25,42 @@ export function staleCondition(health: StoreHealthState): { type: string; status
 }
 
 /**
- * Marks one object stale, once per outage (nothing is written when it already says so). The
- * object is the informer cache's copy: the status write is a merge patch of `status`, so it
- * needs no fresher version.
+ * A version the zone store refused for want of memory (`StoreFullError`): `Ready` False with
+ * reason `StoreFull`. Nothing of it reached the clouds; the version they have keeps serving, and
+ * the reconcile is retried until Redis has room (raise `maxmemory`, or remove zones).
  */
-export async function markStale<K extends DnsfleetKind>(kube: KubeClient, log: Logger, kind: K, object: KindTypes[K] | undefined, health: StoreHealthState, now?: () => Date): Promise<void> {
-  if (!object || object.metadata.deletionTimestamp) return;
+export function storeFullCondition(reason: string): { type: string; status: 'False'; reason: string; message: string } {
+  return {
+    type: 'Ready',
+    status: 'False',
+    reason: STORE_FULL,
+    message: `the zone store (Redis) is full and refused this version (${reason}); the version the clouds have keeps serving, and it is written once Redis has room`,
+  };
+}
+
+/** Marks one object stale, once per outage (nothing is written when it already says so). */
+export function markStale<K extends DnsfleetKind>(kube: KubeClient, log: Logger, kind: K, object: KindTypes[K] | undefined, health: StoreHealthState, now?: () => Date): Promise<boolean> {
+  return markReady(kube, log, kind, object, staleCondition(health), now);
+}
+
+/**
+ * Writes `ready` as the object's `Ready` condition from the work queue's error path, when the
+ * reconcile could not; true when it changed it. The object is the informer cache's copy: the
+ * status write is a merge patch of `status`, so it needs no fresher version. The rest of the
+ * status, `observedGeneration` included, stays as last written.
+ */
+export async function markReady<K extends DnsfleetKind>(kube: KubeClient, log: Logger, kind: K, object: KindTypes[K] | undefined, ready: ReturnType<typeof staleCondition> | ReturnType<typeof storeFullCondition>, now?: () => Date): Promise<boolean> {
+  if (!object || object.metadata.deletionTimestamp) return false;
   const { namespace = 'default', name } = object.metadata;
   try {
     const status = (object.status ?? {}) as StatusOf<K> & { conditions?: Condition[] };
-    const ready = staleCondition(health);
     const was = getCondition(status.conditions, 'Ready');
-    if (was?.reason === STORE_UNAVAILABLE && was.message === ready.message) return;
+    if (was?.reason === ready.reason && was.message === ready.message) return false;
     const conditions = setCondition(status.conditions, ready, object.metadata.generation, now);
     await kube.patchStatus(kind, namespace, name, { ...status, conditions } as StatusOf<K>);
+    return true;
   } catch (err) {
-    log.warn('could not mark a status stale', { kind, namespace, name, error: describeKubeError(err) });
+    log.warn('could not write a status from a failed reconcile', { kind, namespace, name, reason: ready.reason, error: describeKubeError(err) });
+    return false;
   }
 }

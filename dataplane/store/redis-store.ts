@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isAscii } from 'node:buffer';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Redis, { ReplyError, type RedisOptions } from 'ioredis';
-import { StoreUnavailableError, ZoneOwnedError, type CloudSelector, type OutboundTarget, type PodReport, type SecondaryConfig, type SecondaryState, type SignedZoneEntry, type SignedZoneHead, type SigningReport, type UnsignedZone, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
+import { StoreFullError, StoreUnavailableError, ZoneOwnedError, type CloudSelector, type OutboundTarget, type PodReport, type SecondaryConfig, type SecondaryState, type SignedZoneEntry, type SignedZoneHead, type SigningReport, type UnsignedZone, type StoreEpoch, type StoredZone, type ZoneChange, type ZoneDiff, type ZoneSnapshot, type ZoneStore } from './zone-store';
 import { StoreHealth } from './store-health';
 
 /**
@@ -202,6 +202,9 @@ export class RedisZoneStore implements ZoneStore {
       // Redis answered, with an error or the owner guard's refusal: the store is there.
       if (err instanceof ReplyError || err instanceof ZoneOwnedError) {
         this.health.succeeded();
+        // Redis over its maxmemory refuses writes with "OOM command not allowed ...", in a script too.
+        const text = (err as Error).message;
+        if (err instanceof ReplyError && /\bOOM\b/.test(text)) throw new StoreFullError(operation, this.where, text.split('\n')[0]!);
         throw err;
       }
       const message = (err as Error).message ?? String(err);

@@ -33,6 +33,22 @@ export class StoreUnavailableError extends DnsfleetError {
   }
 }
 
+/**
+ * The store answered, but refused a write for want of memory (Redis `maxmemory` with the
+ * `noeviction` policy, which the store needs: evicting would drop zones). What was written before
+ * stays and keeps serving; the write is tried again.
+ */
+export class StoreFullError extends DnsfleetError {
+  override name = 'StoreFullError';
+  constructor(
+    readonly operation: string,
+    readonly store: string,
+    readonly reason: string,
+  ) {
+    super(`zone store ${store} is full: ${operation}: ${reason}`, { operation, store });
+  }
+}
+
 /** The store's identity and how far it has been written in it. */
 export interface StoreEpoch {
   /** Random, made by whoever first finds the store without one. */
