@@ -100,29 +100,28 @@ for (const { kind, tsig } of variants) {
       await waitFor('the control server records serial 101', async () => control.secondaries!.state(origin)?.serial === 101, 10_000);
     });
 
-    it('refuses a NOTIFY from an address that is not a primary, and counts it', async () => {
+    /** An unsigned NOTIFY for the zone sent from `source` to the control server: the RCODE of its answer. */
+    const unsignedNotifyFrom = async (source: string): Promise<string | undefined> => {
       const socket = dgram.createSocket('udp4');
-      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.2', () => resolve()));
-      const before = control.secondaries!.refusedNotifies;
+      await new Promise<void>((resolve) => socket.bind(0, source, () => resolve()));
       // dns-packet takes the opcode from the flags: NOTIFY is opcode 4 (RFC 1996 §3.1).
       const notify = dnsPacket.encode({ type: 'query', id: 4242, flags: 4 << 11, questions: [{ type: 'SOA', name: origin.slice(0, -1) }] });
       socket.send(notify, control.dns.bound[0]!.port, '127.0.0.1');
       const [reply] = (await once(socket, 'message')) as [Buffer];
       socket.close();
-      assert.equal((dnsPacket.decode(reply) as { rcode?: string }).rcode, 'REFUSED');
+      return (dnsPacket.decode(reply) as { rcode?: string }).rcode;
+    };
+
+    it('refuses a NOTIFY from an address that is not a primary, and counts it', async () => {
+      const before = control.secondaries!.refusedNotifies;
+      assert.equal(await unsignedNotifyFrom('127.0.0.2'), 'REFUSED');
       assert.equal(control.secondaries!.refusedNotifies, before + 1);
     });
 
     if (tsig) {
       it('refuses an unsigned NOTIFY from the primary\'s own address: the zone has a key, and NOTIFYs must carry it', async () => {
-        const socket = dgram.createSocket('udp4');
-        await new Promise<void>((resolve) => socket.bind(0, primary.address, () => resolve()));
         const before = control.secondaries!.refusedNotifies;
-        const notify = dnsPacket.encode({ type: 'query', id: 4243, flags: 4 << 11, questions: [{ type: 'SOA', name: origin.slice(0, -1) }] });
-        socket.send(notify, control.dns.bound[0]!.port, '127.0.0.1');
-        const [reply] = (await once(socket, 'message')) as [Buffer];
-        socket.close();
-        assert.equal((dnsPacket.decode(reply) as { rcode?: string }).rcode, 'REFUSED');
+        assert.equal(await unsignedNotifyFrom(primary.address), 'REFUSED');
         assert.equal(control.secondaries!.refusedNotifies, before + 1);
         // The primary's own NOTIFYs are signed with the key (the change above came by one).
         assert.ok(log.lines.some((l) => l.msg === 'NOTIFY' && l.fields?.verdict === 'accepted'));
