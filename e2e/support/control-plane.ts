@@ -21,6 +21,11 @@ export interface ControlPlane {
   serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
   /** Runs kubectl against this control plane. */
   kubectl(args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }>;
+  /**
+   * Stops kube-apiserver (etcd keeps running), waits `downMs`, and starts it again on the same
+   * port with the same flags: clients see connections refused, then the same cluster back.
+   */
+  restartApiServer(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +63,9 @@ function existingCluster(kubeconfig: string): ControlPlane {
     server: '',
     kubectl,
     serviceAccountKubeconfig: (namespace, name) => tokenKubeconfig(kubectl, join(dir.path, `kubeconfig-${namespace}-${name}`), namespace, name),
+    restartApiServer: async () => {
+      throw new Error('an existing cluster (DNSFLEET_E2E_KUBECONFIG): its API server is not the test\'s to restart');
+    },
     stop: async () => dir.remove(),
   };
 }
@@ -94,7 +102,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   let apiserver: Started | undefined;
   try {
     await waitFor('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, 20_000);
-    apiserver = start(join(bin, 'kube-apiserver'), [
+    const apiserverArgs = [
       '--etcd-servers', etcdUrl,
       // Without --tls-cert-file the apiserver makes a self-signed serving certificate here.
       '--cert-dir', certDir,
@@ -108,7 +116,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
       '--service-account-key-file', saKey,
       '--service-account-signing-key-file', saKey,
       '--allow-privileged=true',
-    ]);
+    ];
+    apiserver = start(join(bin, 'kube-apiserver'), apiserverArgs);
     const kubeconfig = join(dir.path, 'kubeconfig');
     writeFileSync(
       kubeconfig,
@@ -136,6 +145,12 @@ current-context: test
       server: `https://127.0.0.1:${apiPort}`,
       kubectl,
       serviceAccountKubeconfig: (namespace, name) => tokenKubeconfig(kubectl, join(dir.path, `kubeconfig-${namespace}-${name}`), namespace, name),
+      restartApiServer: async (downMs) => {
+        await apiserver?.stop();
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        apiserver = start(join(bin, 'kube-apiserver'), apiserverArgs);
+        await waitFor('kube-apiserver /readyz after the restart', async () => (await kubectl(['get', '--raw', '/readyz'])).code === 0, 90_000);
+      },
       stop: async () => {
         await apiserver?.stop();
         await etcd.stop();
