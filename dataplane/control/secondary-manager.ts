@@ -339,6 +339,8 @@ export class SecondaryManager implements SecondaryCopies {
           }
         } else count(this.soaChecks, force ? 'forced' : 'first');
         transferKind = e.copy && !force ? 'ixfr' : 'axfr';
+        // A large zone's transfer and write take seconds: the log says when one is under way.
+        this.o.log.info('secondary zone transfer started', { zone: origin, primary: label, serial, kind: transferKind });
         const result = await transferZone(p, origin, { have: e.copy && !force ? e.copy : undefined, signer: e.signer, timeoutMs: this.o.transferTimeoutMs, steps: this.steps });
         count(this.transfersIn, `${transferKind}:success`);
         transferKind = undefined;
