@@ -198,9 +198,12 @@ export class OperatorMetrics {
   }
 
   private remember(reasons: Map<string, string>, detailKey: string, key: string, reason: string | undefined, detail: ObjectDetail | undefined): void {
-    if (reason === undefined) reasons.delete(key);
-    else reasons.set(key, reason);
-    if (reason === undefined) this.details.delete(detailKey);
-    else if (detail) this.details.set(detailKey, detail);
+    if (reason === undefined) {
+      reasons.delete(key);
+      this.details.delete(detailKey);
+      return;
+    }
+    reasons.set(key, reason);
+    if (detail) this.details.set(detailKey, detail);
   }
 }

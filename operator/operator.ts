@@ -27,7 +27,7 @@ import type { Logger } from '../dataplane/log/log';
 import { logStoreHealth } from '../dataplane/store/store-health';
 import { StoreWatch } from './store-watch';
 import { StoreRewrite } from './store-rewrite';
-import { markReady, markStale, STORE_FULL, storeFullCondition } from './stale-status';
+import { markReady, staleCondition, STORE_FULL, storeFullCondition, type ReadyFromErrorPath } from './stale-status';
 import { TsigSecrets } from './tsig-secrets';
 import { causeOf } from './reconcile-error';
 
@@ -155,6 +155,9 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   };
 }
 
+/** The kinds whose `Ready` the work queue's error path writes (stale, store full). */
+type MarkedKind = 'Zone' | 'SecondaryZone' | 'NameserverCloud';
+
 /** `Kind/namespace/name`: the work queue's key. */
 export function objectKey(kind: DnsfleetKind, namespace: string | undefined, name: string): string {
   return `${kind}/${namespace ?? 'default'}/${name}`;
@@ -216,11 +219,7 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
         // Parked only while the store is down: a failure that raced with its return retries as usual.
         if (!health.up) {
           parked.add(key);
-          // From the informers' caches, as the reconciles read them.
-          const kind = key.slice(0, key.indexOf('/'));
-          if (kind === 'Zone') void markStale(kube, o.log, kind, zones.get(key), health.state);
-          else if (kind === 'SecondaryZone') void markStale(kube, o.log, kind, secondaryZones.get(key), health.state);
-          else if (kind === 'NameserverCloud') void markStale(kube, o.log, kind, clouds.get(key), health.state);
+          void markFromQueue(key, staleCondition(health.state));
           return false;
         }
         const cause = causeOf(err);
@@ -236,19 +235,29 @@ async function startControllers(kube: KubeClient, o: Options): Promise<() => Pro
     },
   );
   o.setDepth(() => queue.depth);
+  /**
+   * Writes `ready` as the `Ready` condition of the object a work-queue key names, taken from the
+   * informers' caches as the reconciles read them; the object's kind and metadata when that changed
+   * the condition (for an Event), undefined when nothing was written.
+   */
+  const markFromQueue = async (key: string, ready: ReadyFromErrorPath): Promise<{ kind: MarkedKind; metadata: KindTypes[MarkedKind]['metadata'] } | undefined> => {
+    const kind = key.slice(0, key.indexOf('/')) as MarkedKind;
+    const object = kind === 'Zone' ? zones.get(key) : kind === 'SecondaryZone' ? secondaryZones.get(key) : kind === 'NameserverCloud' ? clouds.get(key) : undefined;
+    if (!object) return undefined;
+    return (await markReady(kube, o.log, kind, object, ready)) ? { kind, metadata: object.metadata } : undefined;
+  };
   /** Ready False/StoreFull on a Zone or SecondaryZone whose version the store refused, with an Event once. */
   const reportStoreFull = async (key: string, cause: StoreFullError): Promise<void> => {
     const slash = key.indexOf('/');
     const kind = key.slice(0, slash);
+    if (kind !== 'Zone' && kind !== 'SecondaryZone') return o.log.warn('zone store full', { key, error: cause.message });
     const ready = storeFullCondition(cause.reason);
-    const object = kind === 'Zone' ? zones.get(key) : kind === 'SecondaryZone' ? secondaryZones.get(key) : undefined;
-    if (!object) return o.log.warn('zone store full', { key, error: cause.message });
-    const changed = kind === 'Zone' ? await markReady(kube, o.log, 'Zone', zones.get(key), ready) : await markReady(kube, o.log, 'SecondaryZone', secondaryZones.get(key), ready);
+    const subject = await markFromQueue(key, ready);
     if (kind === 'Zone') o.metrics.zoneState(key.slice(slash + 1), STORE_FULL);
     else o.metrics.secondaryZoneState(key.slice(slash + 1), STORE_FULL);
-    if (!changed) return;
+    if (!subject) return;
     o.log.warn('zone store full: version not written', { key, error: cause.message });
-    await kube.recordEvent({ kind: kind as 'Zone' | 'SecondaryZone', metadata: object.metadata }, { type: 'Warning', reason: STORE_FULL, action: 'Reconcile', note: ready.message }).catch((err: unknown) => o.log.warn('could not record an event', { key, error: describeKubeError(err) }));
+    await kube.recordEvent(subject, { type: 'Warning', reason: STORE_FULL, action: 'Reconcile', note: ready.message }).catch((err: unknown) => o.log.warn('could not record an event', { key, error: describeKubeError(err) }));
   };
   const unparkOnUp = health.onChange((now) => {
     if (now.state !== 'up') return;

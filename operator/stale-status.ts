@@ -38,10 +38,8 @@ export function storeFullCondition(reason: string): { type: string; status: 'Fal
   };
 }
 
-/** Marks one object stale, once per outage (nothing is written when it already says so). */
-export function markStale<K extends DnsfleetKind>(kube: KubeClient, log: Logger, kind: K, object: KindTypes[K] | undefined, health: StoreHealthState, now?: () => Date): Promise<boolean> {
-  return markReady(kube, log, kind, object, staleCondition(health), now);
-}
+/** What the work queue's error path writes as `Ready`: stale (once per outage) or store full. */
+export type ReadyFromErrorPath = ReturnType<typeof staleCondition> | ReturnType<typeof storeFullCondition>;
 
 /**
  * Writes `ready` as the object's `Ready` condition from the work queue's error path, when the
@@ -49,7 +47,7 @@ export function markStale<K extends DnsfleetKind>(kube: KubeClient, log: Logger,
  * status write is a merge patch of `status`, so it needs no fresher version. The rest of the
  * status, `observedGeneration` included, stays as last written.
  */
-export async function markReady<K extends DnsfleetKind>(kube: KubeClient, log: Logger, kind: K, object: KindTypes[K] | undefined, ready: ReturnType<typeof staleCondition> | ReturnType<typeof storeFullCondition>, now?: () => Date): Promise<boolean> {
+export async function markReady<K extends DnsfleetKind>(kube: KubeClient, log: Logger, kind: K, object: KindTypes[K] | undefined, ready: ReadyFromErrorPath, now?: () => Date): Promise<boolean> {
   if (!object || object.metadata.deletionTimestamp) return false;
   const { namespace = 'default', name } = object.metadata;
   try {
