@@ -157,8 +157,7 @@ export class SecondaryManager implements SecondaryCopies {
     const wanted = name.toLowerCase();
     for (const e of this.zones.values()) {
       const fields = e.config.tsig;
-      const own = fields?.name.toLowerCase();
-      if (!fields || (own !== wanted && `${own}.` !== wanted)) continue;
+      if (!fields || !isKeyNamed(fields.name, wanted)) continue;
       try {
         return parseTsigKey(fields, `secondary zone ${e.config.origin}`);
       } catch (err) {
@@ -182,8 +181,8 @@ export class SecondaryManager implements SecondaryCopies {
       this.refusedNotifies++;
       return 'not-a-primary';
     }
-    const zoneKey = e.config.tsig?.name.toLowerCase();
-    if (zoneKey !== undefined && keyName !== (zoneKey.endsWith('.') ? zoneKey : `${zoneKey}.`)) {
+    const zoneKey = e.config.tsig?.name;
+    if (zoneKey !== undefined && (keyName === undefined || !isKeyNamed(zoneKey, keyName))) {
       this.refusedNotifies++;
       return 'key-required';
     }
@@ -394,6 +393,12 @@ export class SecondaryManager implements SecondaryCopies {
  * The snapshot of a copy, tagged with the SecondaryZone that asked for it: the store refuses it
  * when another object owns the name (ADR 0008), and the refusal is reported as a failed check.
  */
+
+/** Whether a key name as configured (either case, with or without the trailing dot) is `wanted` (lower case, trailing dot, as on the wire). */
+function isKeyNamed(configured: string, wanted: string): boolean {
+  const own = configured.toLowerCase();
+  return own === wanted || `${own}.` === wanted;
+}
 
 function targetOf(config: SecondaryConfig): PublishTarget {
   return { clouds: config.clouds, ...(config.secondaries ? { secondaries: config.secondaries } : {}), ...(config.owner ? { owner: config.owner } : {}) };
