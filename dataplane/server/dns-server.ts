@@ -44,17 +44,16 @@ export interface ServerStats {
   dropped: number;
   transfers: number;
   transfersRefused: number;
-  notifies: number;
 }
 
 export class DnsServer {
   private readonly udp: UdpListener[] = [];
   private readonly tcp: net.Server[] = [];
   private readonly connections: TcpConnections;
-  readonly stats: ServerStats = { tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0, notifies: 0 };
+  readonly stats: ServerStats = { tcpQueries: 0, dropped: 0, transfers: 0, transfersRefused: 0 };
   /** Answers by transport, QTYPE and RCODE, truncated answers and the answer latency, for `/metrics`. */
   readonly queries = new QueryMetrics();
-  /** NOTIFYs taken, by verdict (`accepted`, `not-a-primary`, …), for `/metrics`. */
+  /** NOTIFYs taken, by verdict (`accepted`, `not-a-primary`, …), for `/metrics`: every NOTIFY is counted here. */
   readonly notifyVerdicts = new Map<string, number>();
   /** Refusals (TSIG, transfers, NOTIFYs) are logged once per source a minute; the metrics count each. */
   private readonly refusals: LogLimiter;
@@ -89,7 +88,6 @@ export class DnsServer {
         refused('signed request refused', { client, transport, error: event.error });
         return;
       case 'notify':
-        this.stats.notifies++;
         this.notifyVerdicts.set(event.verdict, (this.notifyVerdicts.get(event.verdict) ?? 0) + 1);
         if (event.verdict === 'accepted') log.info('NOTIFY', { zone: event.zone, source: client, verdict: event.verdict });
         else refused('NOTIFY refused', { zone: event.zone, source: client, verdict: event.verdict });
