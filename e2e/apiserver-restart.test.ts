@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { stopAll, waitFor } from '../dataplane/testkit/processes';
-import { answersA, installCrdsAndClouds, startCloudPod, startOperator, startRedis, zoneApi, type CloudPod, type OperatorProcess, type ZoneApi } from './support/fleet';
+import { answersA, installCrdsAndClouds, isReady, startCloudPod, startOperator, startRedis, zoneApi, zoneManifest, zoneNamed, type CloudPod, type OperatorProcess, type ZoneApi } from './support/fleet';
 
 /**
  * Issue 15, "API server stopped and started": on a real API server, with the operator and two
@@ -12,16 +12,6 @@ import { answersA, installCrdsAndClouds, startCloudPod, startOperator, startRedi
  * after the restart are written, Ready and answered by both clouds.
  */
 
-const zoneManifest = (name: string, address: string): string => `apiVersion: dnsfleet.io/v1alpha1
-kind: Zone
-metadata: { name: ${name.replaceAll('.', '-')}, namespace: default }
-spec:
-  zoneName: ${name}
-  rrsets:
-    - { name: "@", type: NS, records: [ns1.example.net.] }
-    - { name: www, type: A, records: [${address}] }
-`;
-
 describe('the API server stopped and started @integration', function () {
   this.timeout(240_000);
   let cp: ControlPlane;
@@ -29,8 +19,7 @@ describe('the API server stopped and started @integration', function () {
   let operator: OperatorProcess;
   const pods: CloudPod[] = [];
 
-  const ready = async (name: string): Promise<boolean> =>
-    (await api.list()).find((z) => z.metadata.name === name)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const ready = async (name: string): Promise<boolean> => (await api.list()).some((z) => z.metadata.name === name && isReady(z));
 
   before(async () => {
     cp = await startControlPlane();
@@ -46,7 +35,7 @@ describe('the API server stopped and started @integration', function () {
   });
 
   it('the clouds answer throughout; the operator reconnects, resyncs, and applies what changed after', async () => {
-    assert.equal((await cp.kubectl(['apply', '-f', '-'], zoneManifest('kept.restart.test', '192.0.2.51'))).code, 0);
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], zoneManifest(zoneNamed('kept.restart.test', '192.0.2.51')))).code, 0);
     await waitFor('the Zone Ready', () => ready('kept-restart-test'), 30_000);
 
     // Asked every 100 ms while the API server is away: every answer right.
@@ -70,7 +59,7 @@ describe('the API server stopped and started @integration', function () {
     assert.equal(operator.process.process.exitCode, null, `the operator kept running:\n${operator.process.output().slice(-2000)}`);
 
     // Changed and created after the restart: only a reconnected watch sees these.
-    assert.equal((await cp.kubectl(['apply', '-f', '-'], zoneManifest('kept.restart.test', '192.0.2.52') + '---\n' + zoneManifest('new.restart.test', '192.0.2.53'))).code, 0);
+    assert.equal((await cp.kubectl(['apply', '-f', '-'], zoneManifest(zoneNamed('kept.restart.test', '192.0.2.52')) + '---\n' + zoneManifest(zoneNamed('new.restart.test', '192.0.2.53')))).code, 0);
     await waitFor('both clouds answer the change', async () => (await answersA(pods, 'www.kept.restart.test')).every((a) => a === '192.0.2.52'), 60_000);
     await waitFor('both clouds answer the new Zone', async () => (await answersA(pods, 'www.new.restart.test')).every((a) => a === '192.0.2.53'), 60_000);
     await waitFor('the new Zone Ready', () => ready('new-restart-test'), 30_000);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import Redis from 'ioredis';
 import { startControlPlane, type ControlPlane } from './support/control-plane';
 import { stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
-import { answersA, installCrdsAndClouds, isReady, startCloudPod, startOperator, startRedis, zoneApi, type CloudPod, type OperatorProcess, type ZoneApi } from './support/fleet';
+import { answersA, installCrdsAndClouds, isReady, startCloudPod, startOperator, startRedis, zoneApi, zoneManifest, zoneNamed, type CloudPod, type OperatorProcess, type ZoneApi } from './support/fleet';
 
 /**
  * Issue 15, "a Redis that is full": on a real API server, a Redis of its own (no eviction, as the
@@ -12,16 +12,6 @@ import { answersA, installCrdsAndClouds, isReady, startCloudPod, startOperator, 
  * zones already served keep being answered by both clouds. Given room, the Zone is written and
  * served without anyone touching it.
  */
-
-const zoneManifest = (name: string, address: string): string => `apiVersion: dnsfleet.io/v1alpha1
-kind: Zone
-metadata: { name: ${name.replaceAll('.', '-')}, namespace: default }
-spec:
-  zoneName: ${name}
-  rrsets:
-    - { name: "@", type: NS, records: [ns1.example.net.] }
-    - { name: www, type: A, records: [${address}] }
-`;
 
 describe('a full zone store on a real API server @integration', function () {
   this.timeout(180_000);
@@ -52,7 +42,7 @@ describe('a full zone store on a real API server @integration', function () {
   });
 
   it('says StoreFull on a Zone the store refuses, keeps answering the others, and writes it once Redis has room', async () => {
-    const applied = await cp.kubectl(['apply', '-f', '-'], zoneManifest('before.full.test', '192.0.2.41'));
+    const applied = await cp.kubectl(['apply', '-f', '-'], zoneManifest(zoneNamed('before.full.test', '192.0.2.41')));
     assert.equal(applied.code, 0, applied.stderr);
     await waitFor('the first Zone Ready', async () => (await readyOf('before-full-test'))?.status === 'True', 30_000);
     assert.deepEqual(await answersA(pods, 'www.before.full.test'), ['192.0.2.41', '192.0.2.41']);
@@ -60,7 +50,7 @@ describe('a full zone store on a real API server @integration', function () {
     // Full: maxmemory below what Redis holds now, so every write that could grow it is refused (OOM).
     const used = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
     assert.equal(await client.config('SET', 'maxmemory', String(Math.max(used - 100_000, 1))), 'OK');
-    const full = await cp.kubectl(['apply', '-f', '-'], zoneManifest('after.full.test', '192.0.2.42'));
+    const full = await cp.kubectl(['apply', '-f', '-'], zoneManifest(zoneNamed('after.full.test', '192.0.2.42')));
     assert.equal(full.code, 0, full.stderr);
     await waitFor('the new Zone says StoreFull', async () => (await readyOf('after-full-test'))?.reason === 'StoreFull', 30_000);
     const ready = (await readyOf('after-full-test'))!;

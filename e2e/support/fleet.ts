@@ -175,6 +175,11 @@ export function benchZones(count: number, prefix: string): BenchZone[] {
   }));
 }
 
+/** One zone of that shape, its object named after its zone name (`a.test` → `a-test`). */
+export function zoneNamed(zoneName: string, address: string): BenchZone {
+  return { name: zoneName.replaceAll('.', '-'), zoneName, address };
+}
+
 export function zoneManifest(z: BenchZone, address = z.address): string {
   return `apiVersion: dnsfleet.io/v1alpha1
 kind: Zone
