@@ -18,6 +18,7 @@ import { UdpIoUnavailableError } from '../dataplane/server/udp-listener';
 import { checkIdentity, IdentityError, type ServerIdentity } from '../dataplane/nameserver/identity';
 import { describeStoreHealth } from '../dataplane/store/store-health';
 import { parseTcpFlags, TCP_FLAG_OPTIONS, TCP_FLAG_USAGE } from './tcp-flags';
+import { parseRrlFlags, RRL_FLAG_OPTIONS, RRL_FLAG_USAGE } from './rrl-flags';
 import { UsageError } from './usage-error';
 
 /**
@@ -33,7 +34,7 @@ commands:
   operator   reconcile Zone resources into Redis for the clouds (out of cluster or in a pod)
 
 dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CIDR…]
-               [--state-dir DIR] [--tcp-* …] [--no-watch] [identity options]
+               [--state-dir DIR] [--tcp-* …] [--rrl-* …] [--no-watch] [identity options]
   -f, --file PATH          a YAML manifest file, or a directory of them (repeatable)
   -l, --listen HOST:PORT   address to answer on, UDP and TCP (repeatable; default 127.0.0.1:5300)
       --allow-transfer CIDR  clients allowed to AXFR/IXFR every zone (repeatable; default: none)
@@ -42,7 +43,7 @@ dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CI
                            $XDG_STATE_HOME/dnsfleet, else ~/.local/state/dnsfleet)
       --udp-io MODE        auto (default): batched UDP I/O where it was built, else node:dgram;
                            batched: refuse to start without it; dgram: always node:dgram
-${TCP_FLAG_USAGE}  identity (both commands; docs/answers.md#identity):
+${TCP_FLAG_USAGE}${RRL_FLAG_USAGE}  identity (both commands; docs/answers.md#identity):
       --identity TEXT      answer to dig CH TXT id.server / hostname.bind (default: the host
                            name; for dataplane: --pod)
       --hide-identity      refuse those queries instead
@@ -77,6 +78,7 @@ dnsfleet dataplane --role cloud|control [--cloud NAME] --redis URL [--pod NAME]
       --store-wait SECONDS how long the start waits for the store before it serves the
                            local snapshot (default 3)
       --tcp-* …            TCP limits, as for serve
+      --rrl-* …            response rate limiting, as for serve (cloud only)
       --slice-ms N         the longest loading or writing a zone keeps the pod from answering
                            before it lets queries through (default 10; 0: in one go)
       --drain-seconds N    on SIGTERM, keep answering this long with /readyz at 503 before
@@ -218,6 +220,7 @@ async function serveCommand(args: string[]): Promise<number> {
       listen: { type: 'string', short: 'l', multiple: true },
       'allow-transfer': { type: 'string', multiple: true },
       ...TCP_FLAG_OPTIONS,
+      ...RRL_FLAG_OPTIONS,
       'no-watch': { type: 'boolean' },
       'udp-io': { type: 'string' },
       'state-dir': { type: 'string' },
@@ -228,6 +231,7 @@ async function serveCommand(args: string[]): Promise<number> {
   if (!values.file?.length) throw new UsageError('serve needs at least one -f PATH');
   if (values['state-dir'] === '') throw new UsageError('--state-dir needs a directory');
   const tcp = parseTcpFlags(values);
+  const rateLimit = parseRrlFlags(values);
   const log = jsonLogger();
   const running = await serve({
     paths: values.file,
@@ -235,6 +239,7 @@ async function serveCommand(args: string[]): Promise<number> {
     allowTransfer: values['allow-transfer'] ?? [],
     watch: !values['no-watch'],
     tcp,
+    ...(rateLimit ? { rateLimit } : {}),
     udpIo: parseUdpIo(values['udp-io']),
     identity: parseIdentity(values, hostname()),
     log,
@@ -261,6 +266,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
       'udp-io': { type: 'string' },
       ...IDENTITY_OPTIONS,
       ...TCP_FLAG_OPTIONS,
+      ...RRL_FLAG_OPTIONS,
       'snapshot-dir': { type: 'string' },
       'store-wait': { type: 'string' },
       'slice-ms': { type: 'string' },
@@ -271,6 +277,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     strict: true,
   });
   const tcp = parseTcpFlags(values);
+  const rateLimit = parseRrlFlags(values);
   const drainSeconds = values['drain-seconds'] === undefined ? 0 : Number(values['drain-seconds']);
   if (!Number.isFinite(drainSeconds) || drainSeconds < 0) throw new UsageError(`--drain-seconds ${values['drain-seconds']}: expected a number of seconds`);
   const storeWait = values['store-wait'] === undefined ? 3 : Number(values['store-wait']);
@@ -282,6 +289,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
   const redis = values.redis ?? process.env.DNSFLEET_REDIS_URL;
   if (values.role === 'cloud' && !cloud) throw new UsageError('dataplane needs --cloud NAME (or DNSFLEET_CLOUD)');
   if (!redis) throw new UsageError('dataplane needs --redis URL (or DNSFLEET_REDIS_URL)');
+  if (cloud === undefined && rateLimit) throw new UsageError('--rrl-rate is for --role cloud: the control server answers its peers, not the Internet');
   if (cloud !== undefined && values['key-encryption-key-file'] !== undefined) throw new UsageError('--key-encryption-key-file is for --role control: the clouds do not sign');
   let kek: Uint8Array | undefined;
   try {
@@ -313,7 +321,7 @@ async function dataplaneCommand(args: string[]): Promise<number> {
     metricsPerZone: values['metrics-per-zone'] === true,
   };
   // Each role has its own entry (dataplane/cloud/run-cloud.ts, dataplane/control/run-control.ts).
-  const running = cloud !== undefined ? await runCloud({ ...options, cloud }) : await runControl({ ...options, ...(kek ? { kek } : {}) });
+  const running = cloud !== undefined ? await runCloud({ ...options, cloud, ...(rateLimit ? { rateLimit } : {}) }) : await runControl({ ...options, ...(kek ? { kek } : {}) });
   // The stop deadline counts from the signal: the drain comes on top of it.
   stopOnSignals({ log, stop: () => running.stop(), deadlineMs: STOP_DEADLINE_MS + drainSeconds * 1000 });
   return -1;

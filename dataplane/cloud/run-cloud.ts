@@ -1,4 +1,5 @@
 import type { DnsServer, ListenAddress, UdpIo } from '../server/dns-server';
+import { ResponseRateLimiter, type RateLimitConfig } from '../nameserver/rate-limit';
 import { Responder } from '../nameserver/respond';
 import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
@@ -53,6 +54,8 @@ export interface DataplaneOptions {
 
 export interface CloudOptions extends DataplaneOptions {
   readonly cloud: string;
+  /** Response rate limiting of UDP answers (nameserver/rate-limit.ts); off when left out. */
+  readonly rateLimit?: RateLimitConfig;
 }
 
 export interface RunningCloud {
@@ -65,7 +68,11 @@ export interface RunningCloud {
 
 export async function runCloud(options: CloudOptions): Promise<RunningCloud> {
   const { log } = options;
-  const responder = new Responder(new ZoneSet([]), { identity: options.identity, transferAcl: AddressList.parse(options.transferAcl ?? []) });
+  const responder = new Responder(new ZoneSet([]), {
+    identity: options.identity,
+    transferAcl: AddressList.parse(options.transferAcl ?? []),
+    ...(options.rateLimit ? { rateLimit: new ResponseRateLimiter(options.rateLimit) } : {}),
+  });
   const pod = followStore({ ...options, apply: (zones) => responder.setZones(zones), steps: stepRunner({ sliceMs: options.sliceMs }) });
   const runtime: ServerRuntime = new ServerRuntime({
     log,

@@ -1,7 +1,7 @@
 import { Name, bytesToLatin1 } from './name';
 import { RRClass, RRType } from './constants';
 import { codecFor } from './rdata/registry';
-import { Flag, HEADER_LENGTH, MAX_UDP_SIZE } from './message';
+import { Flag, HEADER_LENGTH, MAX_UDP_SIZE, skipName, skipRecord } from './message';
 
 /**
  * Writes one DNS message with name compression (RFC 1035 §4.1.4) and RRset-atomic truncation.
@@ -216,4 +216,45 @@ export class MessageWriter {
       this.compressionLog.push(suffix);
     }
   }
+}
+
+/**
+ * Rewrites the response at `[at, at + length)` of `buf`, in place, as its truncated form: the
+ * header with TC set (RFC 1035 §4.1.1) and no records, the question, and the response's OPT
+ * record without options when it had one (RFC 6891 §7: an EDNS query gets an OPT back). What
+ * response rate limiting sends instead of an answer it slips (nameserver/rate-limit.ts): a
+ * resolver asks again over TCP. Returns the new length, or -1 when the response is not one this
+ * server wrote (a question or record running past its end).
+ */
+export function truncateInPlace(buf: Uint8Array, at: number, length: number): number {
+  const end = at + length;
+  if (length < HEADER_LENGTH) return -1;
+  const message = buf.subarray(at, end);
+  const questions = (message[4]! << 8) | message[5]!;
+  let pos = HEADER_LENGTH;
+  for (let i = 0; i < questions; i++) {
+    pos = skipName(message, pos);
+    if (pos < 0 || pos + 4 > length) return -1;
+    pos += 4;
+  }
+  const questionEnd = pos;
+  const records = ((message[6]! << 8) | message[7]!) + ((message[8]! << 8) | message[9]!) + ((message[10]! << 8) | message[11]!);
+  let opt = -1;
+  for (let i = 0; i < records; i++) {
+    const next = skipRecord(message, pos);
+    if (next < 0) return -1;
+    const type = skipName(message, pos);
+    if (((message[type]! << 8) | message[type + 1]!) === RRType.OPT) opt = type;
+    pos = next;
+  }
+  message[2]! |= Flag.TC >> 8;
+  message.fill(0, 6, 12);
+  if (opt < 0) return questionEnd;
+  // Root name, then TYPE, CLASS (the UDP size) and TTL (extended RCODE, version, DO) as they were.
+  message.copyWithin(questionEnd + 1, opt, opt + 8);
+  message[questionEnd] = 0;
+  message[questionEnd + 9] = 0;
+  message[questionEnd + 10] = 0;
+  message[11] = 1;
+  return questionEnd + OPT_RECORD_LENGTH;
 }

@@ -40,7 +40,7 @@ export class AddressList {
   }
 
   allows(address: string): boolean {
-    const bytes = addressBytes(unmapIPv4(address));
+    const bytes = addressOctets(address);
     if (!bytes) return false;
     return this.prefixes.some((p) => p.bytes.length === bytes.length && matches(p, bytes));
   }
@@ -75,7 +75,7 @@ export class TransferPolicy implements TransferAcl {
       out.set(
         zone,
         list.map((g) => {
-          const bytes = addressBytes(unmapIPv4(g.address));
+          const bytes = addressOctets(g.address);
           if (!bytes) throw new AclError(g.address, 'not an IPv4 or IPv6 address');
           return { bytes, keyName: g.keyName };
         }),
@@ -86,7 +86,7 @@ export class TransferPolicy implements TransferAcl {
 
   allowsTransfer(zone: string, client: string, keyName: string | undefined): boolean {
     if (this.global.allows(client)) return true;
-    const bytes = addressBytes(unmapIPv4(client));
+    const bytes = addressOctets(client);
     if (!bytes) return false;
     return (this.grants.get(zone) ?? []).some(
       (g) => g.bytes.length === bytes.length && g.bytes.every((b, i) => b === bytes[i]) && (g.keyName === undefined || g.keyName === keyName),
@@ -118,8 +118,8 @@ function matches(p: Prefix, bytes: Uint8Array): boolean {
 
 /** One address however written (`2001:db8::1` = `2001:DB8:0::1`, `::ffff:192.0.2.1` = `192.0.2.1`). */
 export function sameAddress(a: string, b: string): boolean {
-  const x = addressBytes(unmapIPv4(a));
-  const y = addressBytes(unmapIPv4(b));
+  const x = addressOctets(a);
+  const y = addressOctets(b);
   return x !== undefined && y !== undefined && sameBytes(x, y);
 }
 
@@ -127,6 +127,11 @@ export function sameAddress(a: string, b: string): boolean {
 function unmapIPv4(address: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return m ? m[1]! : address;
+}
+
+/** The 4 octets of an IPv4 address (also written IPv4-mapped, `::ffff:192.0.2.1`) or the 16 of an IPv6 one; undefined if malformed. */
+export function addressOctets(address: string): Uint8Array | undefined {
+  return addressBytes(unmapIPv4(address));
 }
 
 /**

@@ -5,7 +5,7 @@ import { readZoneFile } from '../dns/zonefile/reader';
 import * as message from '../dns/message';
 import { ZoneBuilder } from '../zone/zone-builder';
 import { ZoneSet } from '../zone/zone-set';
-import { Responder, type Peer, type Reply } from './respond';
+import { Responder, type DatagramPeer, type Reply } from './respond';
 import { buildQuery } from '../testkit/dns-client';
 
 // Responder.answerDatagram: a plain query whose answer is cached is copied into the output
@@ -13,7 +13,7 @@ import { buildQuery } from '../testkit/dns-client';
 // comes back), and a plain query on a miss without being parsed or looked up a second time.
 // Queries whose EDNS options need a look (broken ones, NSID) take the full path.
 
-const PEER: Peer = { address: () => '127.0.0.1' };
+const PEER: DatagramPeer = { address: () => '127.0.0.1', prefix: () => 0 };
 
 function responder(): Responder {
   const origin = Name.fromText('f.test.');

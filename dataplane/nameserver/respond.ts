@@ -13,7 +13,7 @@ import {
   type Edns,
   type Query,
 } from '../dns/message';
-import { MessageWriter, OPT_RECORD_LENGTH } from '../dns/message-writer';
+import { MessageWriter, OPT_RECORD_LENGTH, truncateInPlace } from '../dns/message-writer';
 import type { ZoneSet } from '../zone/zone-set';
 import { answerQuery, type Answer, type AnswerEntry } from './answer';
 import { ResponseCache, EdnsVariant } from './response-cache';
@@ -24,6 +24,7 @@ import { answerNotify, type NotifyHandler, type NotifyVerdict } from './notify';
 import { decideTransfer } from './transfer-out';
 import { errorResponse } from './error-response';
 import { answerChaos, checkIdentity, nsidOption, withOption, type ServerIdentity } from './identity';
+import { LARGE_RESPONSE, nameHash, RateDecision, ResponseClass, type ResponseRateLimiter } from './rate-limit';
 
 /**
  * Every decision about one request message: answer it, drop it, refuse it, stream a zone out,
@@ -41,6 +42,11 @@ export type Transport = 'udp' | 'tcp';
 /** Where a request came from. Read only when a decision needs it (NOTIFY, transfers): for UDP it costs a string. */
 export interface Peer {
   address(): string;
+}
+
+/** The source of a UDP datagram: also the hash of its network, for response rate limiting (rate-limit.ts `sourcePrefix`). */
+export interface DatagramPeer extends Peer {
+  prefix(): number;
 }
 
 /** What the server does with a request message. */
@@ -80,7 +86,13 @@ export interface ResponderOptions {
   readonly notify?: NotifyHandler;
   /** Keys a NOTIFY may also be signed with, besides `setKeys`: the secondary zones' own, which their primaries use. */
   readonly notifyKeys?: (name: string) => TsigKey | undefined;
+  /** Response rate limiting of UDP answers (rate-limit.ts); none without it. */
+  readonly rateLimit?: ResponseRateLimiter;
 }
+
+/** The reason of the drop `answerDatagram` returns for a response rate limiting held back. */
+export const RATE_LIMITED_REASON = 'rate-limited';
+const RATE_LIMITED: Reply = { kind: 'drop', reason: RATE_LIMITED_REASON };
 
 /** `respond` for callers with no peer to name (tests, tools): transfers out are refused to it. */
 const NO_PEER: Peer = { address: () => '' };
@@ -105,6 +117,15 @@ export class Responder {
   private readonly transferAcl: TransferAcl;
   private readonly notifyHandler: NotifyHandler | undefined;
   private readonly notifyKeys: ((name: string) => TsigKey | undefined) | undefined;
+  /** Null when off: the fast path then tests one field and does nothing else. */
+  readonly rateLimit: ResponseRateLimiter | null;
+  /**
+   * The rate-limit class and name hash of the response `respondTo` made last, set where it knows
+   * them (an answer from the zones or the cache) and reset to Error before each datagram: fields
+   * rather than a returned object, so that the paths without rate limiting make nothing more.
+   */
+  private lastClass: ResponseClass = ResponseClass.Error;
+  private lastName = 0;
 
   constructor(zones: ZoneSet, options: ResponderOptions = {}) {
     this.zoneSet = zones;
@@ -115,6 +136,7 @@ export class Responder {
     this.transferAcl = options.transferAcl ?? AddressList.parse([]);
     this.notifyHandler = options.notify;
     this.notifyKeys = options.notifyKeys;
+    this.rateLimit = options.rateLimit ?? null;
   }
 
   /** Swaps in the TSIG keys that signed requests (transfers, their SOA queries, NOTIFY) may use. */
@@ -140,9 +162,14 @@ export class Responder {
    * cache again) and returned as a `Reply` for the server to copy. See
    * docs/adr/0002-pre-encoded-responses.md and docs/adr/0013-one-request-path.md.
    */
-  answerDatagram(msg: Uint8Array, out: Uint8Array, outAt: number, peer: Peer): number | Reply {
+  answerDatagram(msg: Uint8Array, out: Uint8Array, outAt: number, peer: DatagramPeer): number | Reply {
+    const rrl = this.rateLimit;
     const nameEnd = plainQueryNameEnd(msg);
-    if (nameEnd < 0) return this.respond(msg, 'udp', peer);
+    if (nameEnd < 0) {
+      if (rrl === null) return this.respond(msg, 'udp', peer);
+      this.lastClass = ResponseClass.Error;
+      return this.limitReply(rrl, this.respond(msg, 'udp', peer), out, outAt, peer);
+    }
     // RFC 6891 §6.2.5: what we may send, as `udpLimit` reads it from the parsed OPT.
     const payload = plainQueryPayload(msg, nameEnd);
     const limit = payload < CLASSIC_UDP_SIZE ? CLASSIC_UDP_SIZE : payload > MAX_UDP_SIZE ? MAX_UDP_SIZE : payload;
@@ -152,11 +179,39 @@ export class Responder {
       const size = this.cache.length(hit);
       if (size <= limit && outAt + size <= out.length) {
         this.cache.copyTo(hit, msg, nameEnd, out, outAt);
-        return size;
+        if (rrl === null) return size;
+        return this.limit(rrl, this.cache.rateClass(hit), this.cache.rateName(hit), out, outAt, size, peer);
       }
     }
     // A plain query is unsigned and has no NSID option: `respond` would add nothing around this.
-    return this.respondTo(msg, plainQuery(msg, nameEnd), 'udp', peer, undefined, hit);
+    if (rrl === null) return this.respondTo(msg, plainQuery(msg, nameEnd), 'udp', peer, undefined, hit);
+    this.lastClass = ResponseClass.Error;
+    return this.limitReply(rrl, this.respondTo(msg, plainQuery(msg, nameEnd), 'udp', peer, undefined, hit), out, outAt, peer);
+  }
+
+  /**
+   * Response rate limiting of the answer written at `[outAt, outAt + size)` of `out`: the length
+   * to send (the answer, or its truncated form when slipped) or the drop.
+   */
+  private limit(rrl: ResponseRateLimiter, cls: ResponseClass, name: number, out: Uint8Array, outAt: number, size: number, peer: DatagramPeer): number | Reply {
+    const decision = rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, name, () => peer.address());
+    if (decision === RateDecision.Answer) return size;
+    if (decision === RateDecision.Drop) return RATE_LIMITED;
+    const truncated = truncateInPlace(out, outAt, size);
+    return truncated < 0 ? RATE_LIMITED : truncated;
+  }
+
+  /** `limit` for a reply made in full, with the class `respondTo` left in `lastClass` and `lastName`. */
+  private limitReply(rrl: ResponseRateLimiter, reply: Reply, out: Uint8Array, outAt: number, peer: DatagramPeer): number | Reply {
+    if (reply.kind !== 'response' || outAt + reply.message.length > out.length) return reply;
+    const cls = this.lastClass;
+    const size = reply.message.length;
+    const decision = rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, this.lastName, () => peer.address());
+    if (decision === RateDecision.Answer) return reply;
+    if (decision === RateDecision.Drop) return RATE_LIMITED;
+    out.set(reply.message, outAt);
+    const truncated = truncateInPlace(out, outAt, size);
+    return truncated < 0 ? RATE_LIMITED : truncated;
   }
 
   /** One request message (over TCP, or a UDP datagram `answerDatagram` does not answer from the cache). */
@@ -210,15 +265,20 @@ export class Responder {
     const nameEnd = q.questionEnd - 4;
     const variant = !q.edns ? EdnsVariant.None : q.edns.dnssecOk ? EdnsVariant.EdnsDo : EdnsVariant.Edns;
     const hit = probe === NOT_PROBED ? this.cache.find(msg, nameEnd, q.questionEnd, variant) : probe;
-    if (hit >= 0 && this.cache.length(hit) <= limit) {
-      return response(this.cache.copyTo(hit, msg, nameEnd, new Uint8Array(this.cache.length(hit))));
+    if (hit >= 0) {
+      this.lastClass = this.cache.rateClass(hit);
+      this.lastName = this.cache.rateName(hit);
+      if (this.cache.length(hit) <= limit) return response(this.cache.copyTo(hit, msg, nameEnd, new Uint8Array(this.cache.length(hit))));
     }
     // RFC 3225: the DO bit asks for RRSIGs and denial proofs; the cache keeps DO answers apart.
-    const answer = answerQuery(this.zoneSet, Name.fromWireString(q.qnameCased), q.qtype, q.edns?.dnssecOk === true);
+    const qname = Name.fromWireString(q.qnameCased);
+    const answer = answerQuery(this.zoneSet, qname, q.qtype, q.edns?.dnssecOk === true);
     if (q.qclass === RRClass.ANY) anyClass(answer);
     if (hit >= 0) return response(encodeAnswer(msg, q, answer, limit)); // cached, but too big for this client
     const full = encodeAnswer(msg, q, answer, MAX_TCP_SIZE);
-    this.cache.store(msg, nameEnd, q.questionEnd, variant, full);
+    this.lastClass = rateClass(answer);
+    this.lastName = nameHash(rateName(answer, qname).key);
+    this.cache.store(msg, nameEnd, q.questionEnd, variant, full, this.lastClass, this.lastName);
     return response(full.length <= limit ? full : encodeAnswer(msg, q, answer, limit));
   }
 
@@ -330,6 +390,30 @@ function* signedStream(messages: Iterable<Uint8Array>, verified: VerifiedRequest
 function anyClass(answer: Answer): void {
   answer.authoritative = false;
   if (answer.state !== 'referral') answer.authority.length = 0;
+}
+
+/**
+ * The class of an answer's rate-limit bucket. The name it is keyed by (`rateName`) makes a
+ * random-subdomain flood share one bucket per zone, as NSD and Knot key NXDOMAIN and NODATA.
+ */
+function rateClass(answer: Answer): ResponseClass {
+  switch (answer.state) {
+    case 'answer':
+      return ResponseClass.Positive;
+    case 'nodata':
+      return ResponseClass.Nodata;
+    case 'nxdomain':
+      return ResponseClass.Nxdomain;
+    case 'referral':
+      return ResponseClass.Referral;
+    default:
+      return ResponseClass.Error;
+  }
+}
+
+/** The query name for positive answers; the zone (the owner of the SOA) or the delegation (of the NS) for the others. */
+function rateName(answer: Answer, qname: Name): Name {
+  return answer.state === 'answer' ? qname : (answer.authority[0]?.owner ?? qname);
 }
 
 function response(message: Uint8Array): ResponseReply {

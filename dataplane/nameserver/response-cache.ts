@@ -22,13 +22,16 @@ export const enum EdnsVariant {
 }
 
 /**
- * Entries live one after another in a slab of bytes: a 5-byte header (variant, question length,
- * message length), the question with its name folded, then the message. A lookup touches the slot
+ * Entries live one after another in a slab of bytes: a 10-byte header (variant, question length,
+ * message length, the response's rate-limit class and name hash), the question with its name
+ * folded, then the message. A lookup touches the slot
  * table and one place in the slab, rather than a map bucket, an entry object and two arrays with
  * their backing stores: on a server these are cache misses, as the kernel and Node.js evict our
  * data between two datagrams.
  */
-const HEADER = 5;
+const HEADER = 10;
+const CLASS_AT = 5;
+const NAME_AT = 6;
 
 export class ResponseCache {
   /** Open addressing with linear probing; a slot holds an entry's slab offset + 1, 0 when empty. */
@@ -79,6 +82,18 @@ export class ResponseCache {
     return (this.slab[at + 3]! << 8) | this.slab[at + 4]!;
   }
 
+  /** The rate-limit class (ResponseClass) stored with the response found at `at`. */
+  rateClass(at: number): number {
+    return this.slab[at + CLASS_AT]!;
+  }
+
+  /** The hash of the name its rate-limit bucket is keyed by (rate-limit.ts `nameHash`). */
+  rateName(at: number): number {
+    const s = this.slab;
+    const i = at + NAME_AT;
+    return (s[i]! << 24) | (s[i + 1]! << 16) | (s[i + 2]! << 8) | s[i + 3]!;
+  }
+
   /**
    * Copies the response found at `at` into `out` at `outAt` (`length(at)` bytes) for the query
    * `query`: its ID, its RD bit (RFC 1035 §4.1.1) and the case of its question name (RFC 4343
@@ -91,7 +106,8 @@ export class ResponseCache {
     return out;
   }
 
-  store(msg: Uint8Array, nameEnd: number, questionEnd: number, variant: number, message: Uint8Array): void {
+  /** Keeps `message` for the question; `rateClass` and `rateName` are what `rateClass()` and `rateName()` give back. */
+  store(msg: Uint8Array, nameEnd: number, questionEnd: number, variant: number, message: Uint8Array, rateClass = 0, rateName = 0): void {
     const questionLength = questionEnd - 12;
     const size = HEADER + questionLength + message.length;
     if (message.length > 0xffff || size > this.maxBytes) return;
@@ -115,6 +131,11 @@ export class ResponseCache {
     slab[at + 2] = questionLength & 0xff;
     slab[at + 3] = message.length >> 8;
     slab[at + 4] = message.length & 0xff;
+    slab[at + CLASS_AT] = rateClass;
+    slab[at + NAME_AT] = rateName >>> 24;
+    slab[at + NAME_AT + 1] = (rateName >>> 16) & 0xff;
+    slab[at + NAME_AT + 2] = (rateName >>> 8) & 0xff;
+    slab[at + NAME_AT + 3] = rateName & 0xff;
     for (let j = 12; j < questionEnd; j++) slab[at + HEADER + j - 12] = j < nameEnd ? fold(msg[j]!) : msg[j]!;
     slab.set(message, at + HEADER + questionLength);
     this.used += size;

@@ -3,6 +3,7 @@ import type { DnsServer } from '../server/dns-server';
 import { LATENCY_BUCKETS, QTYPE_LABELS, RCODE_LABELS, TRANSPORTS } from '../nameserver/query-metrics';
 import type { NotifyVerdict } from '../nameserver/notify';
 import { histogramValues, registerRaw, type RawValue } from '../metrics/raw-metric';
+import { RATE_ACTIONS, RESPONSE_CLASS_LABELS } from '../nameserver/rate-limit';
 
 const NOTIFY_VERDICTS = ['accepted', 'not-a-primary', 'key-required', 'unknown-zone', 'malformed'] as const satisfies ReadonlyArray<NotifyVerdict | 'malformed'>;
 
@@ -60,6 +61,18 @@ export function registerServerMetrics(registry: Registry, dns: DnsServer, cloud:
       return Object.entries(byReason).map(([reason, value]) => ({ labels: { cloud, reason }, value }));
     },
   });
+  const rateLimit = dns.rateLimit;
+  if (rateLimit) {
+    registerRaw(registry, {
+      name: 'dnsfleet_rate_limited_total',
+      help: 'UDP responses held back by response rate limiting, by action (slipped: sent truncated so the client retries over TCP; dropped) and response class.',
+      type: 'counter',
+      values: () =>
+        RATE_ACTIONS.flatMap((action, a) =>
+          RESPONSE_CLASS_LABELS.map((cls, c) => ({ labels: { cloud, action, class: cls }, value: rateLimit.counts[a * RESPONSE_CLASS_LABELS.length + c]! })),
+        ),
+    });
+  }
   registerRaw(registry, {
     name: 'dnsfleet_tcp_connections',
     help: 'TCP connections open now.',

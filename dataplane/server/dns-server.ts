@@ -1,12 +1,13 @@
 import * as net from 'node:net';
 import { once } from 'node:events';
-import type { Peer, Reply, ReplyEvent, Responder, TransferEvent } from '../nameserver/respond';
+import { RATE_LIMITED_REASON, type Peer, type Reply, type ReplyEvent, type Responder, type TransferEvent } from '../nameserver/respond';
 import { loadBatchedUdp, noCounts, openUdpListener, type DatagramSource, type ListenAddress, type UdpCounters, type UdpIo, type UdpListener } from './udp-listener';
 import type { Fields, Logger } from '../log/log';
 import { TcpConnections, type TcpCloseCounts } from './tcp-connections';
 import type { TcpLimits } from './tcp-limits';
 import { QueryMetrics } from '../nameserver/query-metrics';
 import { LogLimiter } from '../log/log-limiter';
+import type { ResponseRateLimiter } from '../nameserver/rate-limit';
 
 /**
  * UDP and TCP listeners around a Responder. Every DNS decision (the cache, the transfer ACL, TSIG,
@@ -65,6 +66,11 @@ export class DnsServer {
   constructor(private readonly options: DnsServerOptions) {
     this.refusals = new LogLimiter(options.refusalLogIntervalMs ?? 60_000);
     this.connections = new TcpConnections({ limits: options.tcp, log: options.log, answer: (socket, msg) => this.answerTcp(socket, msg) });
+  }
+
+  /** Response rate limiting of UDP answers, when configured (the Responder's). */
+  get rateLimit(): ResponseRateLimiter | null {
+    return this.options.responder.rateLimit;
   }
 
   /** TCP connections open now, and how many the limits closed, by reason. */
@@ -143,12 +149,28 @@ export class DnsServer {
     const last = this.lastUdpReport;
     this.lastUdpReport = now;
     const delta = (k: keyof UdpCounters): number => now[k] - (last?.[k] ?? 0);
+    this.reportRateLimited();
     if (delta('sendFailures') + delta('receiveErrors') + delta('oversized') + delta('handlerErrors') === 0) return;
     this.options.log.warn('udp: datagrams dropped', {
       sendFailures: delta('sendFailures'),
       receiveErrors: delta('receiveErrors'),
       oversized: delta('oversized'),
       handlerErrors: delta('handlerErrors'),
+      seconds: UDP_REPORT_MS / 1000,
+    });
+  }
+
+  /**
+   * One line a minute for what response rate limiting held back: a flood limits thousands of
+   * responses a second, and a line each would flood the log in turn.
+   */
+  private reportRateLimited(): void {
+    const report = this.rateLimit?.takeReport();
+    if (!report || report.slipped + report.dropped === 0) return;
+    this.options.log.warn('udp: responses rate-limited', {
+      slipped: report.slipped,
+      dropped: report.dropped,
+      networks: report.sources.map((s) => `${s.network} (${s.limited})`).join(', '),
       seconds: UDP_REPORT_MS / 1000,
     });
   }
@@ -165,6 +187,7 @@ export class DnsServer {
 
   async stop(): Promise<void> {
     clearInterval(this.udpReport);
+    this.reportRateLimited();
     this.connections.stop();
     // Emptied, so that a second stop() (SIGINT, then SIGTERM) has nothing left to close.
     const udp = this.udp.splice(0);
@@ -181,11 +204,13 @@ export class DnsServer {
   }
 
   private async startUdp(address: ListenAddress): Promise<number> {
+    const rateLimit = this.rateLimit;
     const listener = await openUdpListener(address, (msg, out, outAt, source) => this.answerDatagram(msg, out, outAt, source), {
       io: this.options.udpIo ?? 'auto',
       onHandlerError: (err) => this.options.log.error('udp query failed', { error: (err as Error).message }),
       onSocketError: (err) => this.options.log.error('udp socket error', { error: err.message, host: address.host }),
       onAnswered: (answers, seconds) => this.queries.observeLatency(seconds, answers),
+      ...(rateLimit ? { prefixLengths: { ipv4: rateLimit.config.ipv4PrefixLength, ipv6: rateLimit.config.ipv6PrefixLength } } : {}),
     });
     this.udp.push(listener);
     return listener.port;
@@ -199,9 +224,9 @@ export class DnsServer {
       this.queries.answered(0, msg, out, outAt);
       return reply;
     }
-    // A transfer is only ever a TCP reply.
+    // A transfer is only ever a TCP reply. What rate limiting drops is counted by the limiter.
     if (reply.kind !== 'response') {
-      this.stats.dropped++;
+      if (reply.kind !== 'drop' || reply.reason !== RATE_LIMITED_REASON) this.stats.dropped++;
       return -1;
     }
     if (reply.event) this.note(reply.event, source.address(), 'udp');

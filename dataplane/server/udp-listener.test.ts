@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { udpPortFree } from '../testkit/processes';
+import { sourcePrefix } from '../nameserver/rate-limit';
 import { loadBatchedUdp, openUdpListener, type DatagramHandler, type UdpIo, type UdpListener } from './udp-listener';
 
 // Both kinds of UDP I/O on real loopback sockets, with a handler that makes the answers easy to
@@ -104,6 +105,26 @@ describe('UDP listeners', function () {
             assert.equal(answer?.toString(), host);
           } finally {
             await listener.close();
+          }
+        }
+      });
+
+      it('tells the handler the hash of the source network, as sourcePrefix computes it, for the prefix lengths given', async () => {
+        for (const host of ['127.0.0.1', '::1']) {
+          for (const lengths of [undefined, { ipv4: 20, ipv6: 128 }]) {
+            const listener = await openUdpListener({ host, port: 0 }, (_msg, out, outAt, source) => {
+              const text = Buffer.from(String(source.prefix()));
+              out.set(text, outAt);
+              return text.length;
+            }, { io, onHandlerError: () => {}, onSocketError: () => {}, ...(lengths ? { prefixLengths: lengths } : {}) });
+            try {
+              const [answer] = await exchange(host, listener.port, [Buffer.from('which network')], 1);
+              const expected = sourcePrefix(host, lengths?.ipv4 ?? 24, lengths?.ipv6 ?? 56);
+              assert.notEqual(expected, 0);
+              assert.equal(answer?.toString(), String(expected), `${host} ${JSON.stringify(lengths)}`);
+            } finally {
+              await listener.close();
+            }
           }
         }
       });

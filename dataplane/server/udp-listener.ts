@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
 import { DnsfleetError } from '../dns/error';
+import { sourcePrefix } from '../nameserver/rate-limit';
 
 /**
  * A UDP socket that hands each datagram to a DatagramHandler and sends what it writes back. Two
@@ -20,6 +21,14 @@ import { DnsfleetError } from '../dns/error';
 /** Where a datagram came from, read only when needed (NOTIFY, logs): the batched kind makes the text on demand. */
 export interface DatagramSource {
   address(): string;
+  /** The hash of its network (rate-limit.ts `sourcePrefix`), for response rate limiting: the batched kind has it from C. */
+  prefix(): number;
+}
+
+/** How long the network of one source is, for `DatagramSource.prefix` (response rate limiting). */
+export interface SourcePrefixLengths {
+  readonly ipv4: number;
+  readonly ipv6: number;
 }
 
 /**
@@ -71,7 +80,11 @@ export interface UdpListenerOptions {
    * the batch being read to its answers being ready for the kernel. For the latency histogram.
    */
   readonly onAnswered?: (answers: number, seconds: number) => void;
+  /** Default /24 and /56, as Knot's rate limiting. */
+  readonly prefixLengths?: SourcePrefixLengths;
 }
+
+const DEFAULT_PREFIX_LENGTHS: SourcePrefixLengths = { ipv4: 24, ipv6: 56 };
 
 /** Kernel buffers: bursts from a load generator must not overflow the defaults. */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -101,7 +114,7 @@ export async function openUdpListener(address: ListenAddress, handler: DatagramH
 /** What the addon exports (dataplane/server/native/udp-batch.c). */
 interface BatchedUdpModule {
   readonly batchSize: number;
-  open(host: string, port: number, bufferBytes: number, onBatch: (count: number) => void): BatchedUdpSocket;
+  open(host: string, port: number, bufferBytes: number, onBatch: (count: number) => void, ipv4PrefixLength: number, ipv6PrefixLength: number): BatchedUdpSocket;
 }
 
 interface BatchedUdpSocket {
@@ -113,6 +126,8 @@ interface BatchedUdpSocket {
   readonly inputLengths: Int32Array;
   /** Per datagram: the length of the answer written at the same place in `output`, -1 for none. */
   readonly outputLengths: Int32Array;
+  /** Per datagram: the hash of its source's network (`sourcePrefix`, computed in C). */
+  readonly sourcePrefixes: Int32Array;
   /** received, sent, send failures, oversized datagrams, receive errors. */
   readonly stats: Float64Array;
   peerAddress(index: number): string;
@@ -135,7 +150,7 @@ export function loadBatchedUdp(): { module: BatchedUdpModule } | { problem: stri
 function openBatched(addon: BatchedUdpModule, address: ListenAddress, handler: DatagramHandler, options: UdpListenerOptions): UdpListener {
   let index = 0;
   let handlerErrors = 0;
-  const source: DatagramSource = { address: () => socket.peerAddress(index) };
+  const source: DatagramSource = { address: () => socket.peerAddress(index), prefix: () => socket.sourcePrefixes[index]! };
   const onAnswered = options.onAnswered;
   const onBatch = (count: number): void => {
     const started = onAnswered ? performance.now() : 0;
@@ -158,7 +173,8 @@ function openBatched(addon: BatchedUdpModule, address: ListenAddress, handler: D
     }
     if (onAnswered) onAnswered(answers, (performance.now() - started) / 1000);
   };
-  const socket = addon.open(address.host, address.port, SOCKET_BUFFER_BYTES, onBatch);
+  const lengths = options.prefixLengths ?? DEFAULT_PREFIX_LENGTHS;
+  const socket = addon.open(address.host, address.port, SOCKET_BUFFER_BYTES, onBatch, lengths.ipv4, lengths.ipv6);
   return {
     io: 'batched',
     port: socket.port,
@@ -180,12 +196,13 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
   const counts = noCounts();
   let closing: Promise<void> | undefined;
   const onAnswered = options.onAnswered;
+  const lengths = options.prefixLengths ?? DEFAULT_PREFIX_LENGTHS;
   socket.on('message', (msg, rinfo) => {
     counts.received++;
     const started = onAnswered ? performance.now() : 0;
     let length: number;
     try {
-      length = handler(msg, scratch, 0, { address: () => rinfo.address });
+      length = handler(msg, scratch, 0, { address: () => rinfo.address, prefix: () => sourcePrefix(rinfo.address, lengths.ipv4, lengths.ipv6) });
     } catch (err) {
       counts.handlerErrors++;
       options.onHandlerError(err);

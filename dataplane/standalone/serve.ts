@@ -7,6 +7,7 @@ import { OutboundTransfers } from '../control/outbound';
 import { CloudSync } from '../cloud/cloud-sync';
 import { ZoneSet } from '../zone/zone-set';
 import type { DnsServer, ListenAddress, UdpIo } from '../server/dns-server';
+import { ResponseRateLimiter, type RateLimitConfig } from '../nameserver/rate-limit';
 import { Responder } from '../nameserver/respond';
 import type { ServerIdentity } from '../nameserver/identity';
 import { AddressList } from '../nameserver/acl';
@@ -37,6 +38,8 @@ export interface ServeOptions {
   readonly tcp?: Partial<TcpLimits>;
   /** UDP I/O: batched (the native addon) where built, else node:dgram (docs/adr/0006-batched-udp-io.md). */
   readonly udpIo?: UdpIo | 'auto';
+  /** Response rate limiting of UDP answers (nameserver/rate-limit.ts); off when left out. */
+  readonly rateLimit?: RateLimitConfig;
   /** CHAOS identity, version and NSID answers (RFC 4892, RFC 5001); none by default. */
   readonly identity?: ServerIdentity;
   readonly log: Logger;
@@ -83,6 +86,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     transferAcl: outbound.acl,
     notify: (zone, source, keyName) => secondaries.notify(zone, source, keyName),
     notifyKeys: (name) => secondaries.tsigKey(name),
+    ...(options.rateLimit ? { rateLimit: new ResponseRateLimiter(options.rateLimit) } : {}),
   });
   responder.setKeys(catalog.keys);
   let transferred = new ZoneSet([]);

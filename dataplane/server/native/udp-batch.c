@@ -55,6 +55,9 @@ typedef struct {
   uint8_t *output;
   int32_t *input_lengths;
   int32_t *output_lengths;
+  int32_t *source_prefixes;
+  int ipv4_prefix_length;
+  int ipv6_prefix_length;
   double *stats;
   struct sockaddr_storage peers[BATCH];
   struct iovec receive_iov[BATCH];
@@ -90,6 +93,31 @@ static int call_on_batch(udp_socket *u, int count) {
   if (status == napi_pending_exception) report_exception(env);
   napi_close_handle_scope(env, scope);
   return status == napi_ok ? 0 : -1;
+}
+
+// FNV-1a over the family (4 or 6), the octets of the source's network (the last one masked) and
+// the prefix length: the same as sourcePrefix() in dataplane/nameserver/rate-limit.ts, which
+// response rate limiting keys its buckets with. IPv4-mapped IPv6 addresses count as IPv4.
+static int32_t source_prefix(const struct sockaddr_storage *peer, int ipv4_length, int ipv6_length) {
+  const uint8_t *bytes;
+  int family, length;
+  if (peer->ss_family == AF_INET) {
+    bytes = (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
+    family = 4;
+  } else if (peer->ss_family == AF_INET6) {
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)peer)->sin6_addr;
+    family = IN6_IS_ADDR_V4MAPPED(a) ? 4 : 6;
+    bytes = family == 4 ? a->s6_addr + 12 : a->s6_addr;
+  } else {
+    return 0;
+  }
+  length = family == 4 ? ipv4_length : ipv6_length;
+  uint32_t h = (2166136261u ^ (uint32_t)family) * 16777619u;
+  int whole = length >> 3;
+  for (int i = 0; i < whole; i++) h = (h ^ bytes[i]) * 16777619u;
+  int rest = length & 7;
+  if (rest != 0) h = (h ^ (bytes[whole] & ((0xffu << (8 - rest)) & 0xffu))) * 16777619u;
+  return (int32_t)((h ^ (uint32_t)length) * 16777619u);
 }
 
 static void send_answers(udp_socket *u, int count) {
@@ -166,6 +194,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
       if (truncated) u->stats[STAT_TRUNCATED] += 1;
       u->input_lengths[i] = truncated ? -1 : (int32_t)u->receive[i].msg_len;
       u->output_lengths[i] = -1;
+      u->source_prefixes[i] = source_prefix(&u->peers[i], u->ipv4_prefix_length, u->ipv6_prefix_length);
     }
     u->stats[STAT_RECEIVED] += count;
     if (call_on_batch(u, count) != 0 || u->closing) return;
@@ -350,20 +379,23 @@ static int build_object(napi_env env, udp_socket *u, int bound_port, napi_value 
   if (!(u->output = add_typed_array(env, *self, "output", napi_uint8_array, slab, slab))) return 0;
   if (!(u->input_lengths = add_typed_array(env, *self, "inputLengths", napi_int32_array, BATCH * 4, BATCH))) return 0;
   if (!(u->output_lengths = add_typed_array(env, *self, "outputLengths", napi_int32_array, BATCH * 4, BATCH))) return 0;
+  if (!(u->source_prefixes = add_typed_array(env, *self, "sourcePrefixes", napi_int32_array, BATCH * 4, BATCH))) return 0;
   if (!(u->stats = add_typed_array(env, *self, "stats", napi_float64_array, STAT_COUNT * 8, STAT_COUNT))) return 0;
   return add_int(env, *self, "port", bound_port) && add_int(env, *self, "slotStride", SLOT_STRIDE) &&
          add_function(env, *self, "peerAddress", peer_address) &&
          add_function(env, *self, "close", close_socket);
 }
 
-// open(host, port, bufferBytes, onBatch): binds a UDP socket and starts reading. onBatch(count)
-// is called with datagram i in input[i * slotStride, + inputLengths[i]) (-1: larger than a slot)
-// and answers by writing into output at the same place and setting outputLengths[i] (-1: none).
+// open(host, port, bufferBytes, onBatch, ipv4PrefixLength, ipv6PrefixLength): binds a UDP socket
+// and starts reading. onBatch(count) is called with datagram i in input[i * slotStride, +
+// inputLengths[i]) (-1: larger than a slot) and the hash of its source's network in
+// sourcePrefixes[i], and answers by writing into output at the same place and setting
+// outputLengths[i] (-1: none).
 static napi_value open_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) {
-    napi_throw_type_error(env, NULL, "open(host, port, bufferBytes, onBatch)");
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6) {
+    napi_throw_type_error(env, NULL, "open(host, port, bufferBytes, onBatch, ipv4PrefixLength, ipv6PrefixLength)");
     return NULL;
   }
   char host[INET6_ADDRSTRLEN + 32];
@@ -371,7 +403,13 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   napi_valuetype handler_type;
   napi_typeof(env, argv[3], &handler_type);
   if (napi_get_value_string_utf8(env, argv[0], host, sizeof host, &host_length) != napi_ok || handler_type != napi_function) {
-    napi_throw_type_error(env, NULL, "open(host, port, bufferBytes, onBatch)");
+    napi_throw_type_error(env, NULL, "open(host, port, bufferBytes, onBatch, ipv4PrefixLength, ipv6PrefixLength)");
+    return NULL;
+  }
+  int ipv4_prefix_length = int_arg(env, argv[4]);
+  int ipv6_prefix_length = int_arg(env, argv[5]);
+  if (ipv4_prefix_length < 0 || ipv4_prefix_length > 32 || ipv6_prefix_length < 0 || ipv6_prefix_length > 128) {
+    napi_throw_range_error(env, NULL, "open: prefix length out of range");
     return NULL;
   }
   int port = int_arg(env, argv[1]);
@@ -394,6 +432,8 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   }
   u->fd = fd;
   u->env = env;
+  u->ipv4_prefix_length = ipv4_prefix_length;
+  u->ipv6_prefix_length = ipv6_prefix_length;
   for (int i = 0; i < BATCH; i++) {
     u->receive_iov[i].iov_base = u->input + (size_t)i * SLOT_STRIDE;
     u->receive_iov[i].iov_len = SLOT_SIZE;
