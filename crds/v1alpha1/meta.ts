@@ -77,6 +77,13 @@ export type IPv4Address = string;
 export type IPv6Address = string;
 
 /**
+ * An IPv4 or IPv6 address, or a prefix in CIDR notation (`192.0.2.0/24`, `2001:db8::/32`).
+ * @maxLength 49
+ * @x-kubernetes-validations [{rule: "isIP(self) || isCIDR(self)", message: "must be an IP address or a CIDR prefix"}]
+ */
+export type CidrPrefix = string;
+
+/**
  * A DNS server outside dnsfleet, by address: a customer's primary, or a customer secondary.
  */
 export interface ServerAddress {

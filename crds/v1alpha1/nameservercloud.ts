@@ -1,4 +1,4 @@
-import type { Condition, IPv4Address, IPv6Address, ObjectMeta } from './meta';
+import type { CidrPrefix, Condition, IPv4Address, IPv6Address, ObjectMeta } from './meta';
 
 /**
  * `NameserverCloud`: a set of dataplane pods behind one service address. dnsfleet runs two
@@ -37,6 +37,50 @@ export interface NameserverCloudSpec {
   resources?: ResourceRequirements;
   /** What the pods tell clients who ask which server answered (docs/answers.md#identity). */
   identity?: CloudIdentity;
+  /** Response rate limiting of UDP answers, as NSD and Knot do it (docs/serve.md#response-rate-limiting); off unless set. */
+  rateLimit?: CloudRateLimit;
+}
+
+/**
+ * Response rate limiting (RRL): a pod answers a client network (an IPv4 /24, an IPv6 /56) at
+ * most `responsesPerSecond` times a second per response class and name; beyond it, every
+ * `slip`-th response is sent truncated (so real resolvers retry over TCP, which is never limited)
+ * and the rest are dropped. Each pod counts on its own.
+ */
+export interface CloudRateLimit {
+  /**
+   * Responses a second one client network may get for one name and class.
+   * @asType integer
+   * @minimum 1
+   * @maximum 10000000
+   */
+  responsesPerSecond: number;
+  /**
+   * Every `slip`-th limited response is sent truncated; 0 drops them all, 1 truncates them all (default 2).
+   * @asType integer
+   * @minimum 0
+   * @maximum 10
+   */
+  slip?: number;
+  /**
+   * The prefix length of one IPv4 client network (default 24).
+   * @asType integer
+   * @minimum 8
+   * @maximum 32
+   */
+  ipv4PrefixLength?: number;
+  /**
+   * The prefix length of one IPv6 client network (default 56).
+   * @asType integer
+   * @minimum 16
+   * @maximum 128
+   */
+  ipv6PrefixLength?: number;
+  /**
+   * Client networks never limited (CIDR), e.g. monitoring or known resolvers.
+   * @maxItems 64
+   */
+  exempt?: CidrPrefix[];
 }
 
 /**

@@ -41,6 +41,15 @@ describe('buildCloudDeployment', () => {
     assert.deepEqual(args({ version: 'dnsfleet 1.0' }), ['--nsid', '$(POD_NAME)', '--version-string', 'dnsfleet 1.0']);
   });
 
+  it('passes spec.rateLimit to the pods as --rrl-* flags, and none when it is not set', () => {
+    const args = (rateLimit: NameserverCloudSpec['rateLimit']): string[] => podSpecOf(buildCloudDeployment(cloud({ rateLimit, identity: { nsid: false } }), settings)).containers[0]!.args.slice(5, -8);
+    assert.deepEqual(args(undefined), []);
+    assert.deepEqual(args({ responsesPerSecond: 20 }), ['--rrl-rate', '20']);
+    assert.deepEqual(args({ responsesPerSecond: 20, slip: 0, ipv4PrefixLength: 22, ipv6PrefixLength: 48, exempt: ['198.51.100.0/24', '2001:db8::/32'] }), [
+      '--rrl-rate', '20', '--rrl-slip', '0', '--rrl-ipv4-prefix', '22', '--rrl-ipv6-prefix', '48', '--rrl-exempt', '198.51.100.0/24', '--rrl-exempt', '2001:db8::/32',
+    ]);
+  });
+
   it('annotates the pods for a Prometheus that scrapes by annotation, and asks for per-zone series, only when told', () => {
     type Template = { metadata: { labels: Record<string, string>; annotations?: Record<string, string> } };
     const control = (pods: typeof settings & { scrapeAnnotations?: boolean; metricsPerZone?: boolean }) => buildControlDeployment({ namespace: 'dns', pods, allowTransfer: [] });

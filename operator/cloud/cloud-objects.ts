@@ -94,6 +94,19 @@ export function identityArgs(identity: NameserverCloud['spec']['identity']): str
   ];
 }
 
+/** `spec.rateLimit` as dataplane flags (`--rrl-*`, cli/rrl-flags.ts); none when it is not set. */
+export function rateLimitArgs(rateLimit: NameserverCloud['spec']['rateLimit']): string[] {
+  if (!rateLimit) return [];
+  const number = (flag: string, value: number | undefined): string[] => (value === undefined ? [] : [flag, String(value)]);
+  return [
+    ...number('--rrl-rate', rateLimit.responsesPerSecond),
+    ...number('--rrl-slip', rateLimit.slip),
+    ...number('--rrl-ipv4-prefix', rateLimit.ipv4PrefixLength),
+    ...number('--rrl-ipv6-prefix', rateLimit.ipv6PrefixLength),
+    ...(rateLimit.exempt ?? []).flatMap((cidr) => ['--rrl-exempt', cidr]),
+  ];
+}
+
 /** The container and pod spec every dataplane pod shares; `roleArgs` say what the pod is. */
 export function dataplanePodSpec(roleArgs: readonly string[], settings: PodSettings, options: { placement?: NameserverCloud['spec']['placement']; resources?: NameserverCloud['spec']['resources'] } = {}): Record<string, unknown> {
   const placement = options.placement ?? {};
@@ -158,7 +171,7 @@ export const DNS_SERVICE_PORTS = [
  */
 export function buildCloudDeployment(cloud: NameserverCloud, settings: PodSettings): OwnedObject {
   const labels = cloudSelectorLabels(cloud);
-  const podSpec = dataplanePodSpec(['--role', 'cloud', '--cloud', cloud.metadata.name, ...identityArgs(cloud.spec.identity)], settings, { placement: cloud.spec.placement, resources: cloud.spec.resources });
+  const podSpec = dataplanePodSpec(['--role', 'cloud', '--cloud', cloud.metadata.name, ...identityArgs(cloud.spec.identity), ...rateLimitArgs(cloud.spec.rateLimit)], settings, { placement: cloud.spec.placement, resources: cloud.spec.resources });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
