@@ -24,7 +24,8 @@
  * --skip-signed,
  * --pin (servers on CPU 1, dnsperf on CPU 0: for an otherwise idle machine), --rate N (dnsperf -Q:
  * the same offered load for every server), --compare PATH (another build's dist/cli/main.js,
- * measured in the same rounds: A/B).
+ * measured in the same rounds: A/B), --rrl (also `dnsfleet serve` with response rate limiting on
+ * at a rate nobody reaches, `--rrl-rate 1000000`: what RRL costs the fast path, issue 15).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Name } from '../dns/name';
@@ -53,7 +54,13 @@ interface Args {
   compare?: string;
   /** dnsperf -Q: a fixed offered load, so that CPU per query is compared at the same rate. */
   rate?: number;
+  /** Also dnsfleet with RRL on and nobody limited. */
+  rrl: boolean;
 }
+
+/** Far above what one client network asks of one bucket here: RRL does all its work and limits nothing. */
+const UNREACHED_RRL_RATE = '1000000';
+const RRL_LABEL = 'dnsfleet serve --rrl-rate 1e6';
 
 function parse(): Args {
   const { values } = parseArgs({
@@ -66,6 +73,7 @@ function parse(): Args {
       pin: { type: 'boolean', default: false },
       compare: { type: 'string' },
       rate: { type: 'string' },
+      rrl: { type: 'boolean', default: false },
     },
   });
   const positive = (flag: string, text: string | undefined): number => {
@@ -82,6 +90,7 @@ function parse(): Args {
     pin: !!values.pin,
     compare: values.compare,
     rate: values.rate === undefined ? undefined : positive('rate', values.rate),
+    rrl: !!values.rrl,
   };
 }
 
@@ -330,6 +339,12 @@ async function measure(args: Args, queries: string, names: number, servers: read
     );
   }
   const fleet = rounds.get('dnsfleet serve')!;
+  const withRrl = rounds.get(RRL_LABEL);
+  if (withRrl) {
+    const rrlQps = median(withRrl.map((r, i) => r.qps / fleet[i]!.qps));
+    const rrlCpu = median(withRrl.map((r, i) => r.serverUsPerQuery / fleet[i]!.serverUsPerQuery));
+    console.log(`\nRESULT RRL on (nobody limited)/off = ${rrlQps.toFixed(3)}x QPS, ${rrlCpu.toFixed(3)}x CPU per query (medians of rounds)`);
+  }
   const qpsRatio = median(fleet.map((r, i) => r.qps / nsd[i]!.qps));
   const cpuRatio = median(fleet.map((r, i) => nsd[i]!.serverUsPerQuery / r.serverUsPerQuery));
   const perfBusy = median(nsd.map((r) => r.dnsperfCores));
@@ -377,6 +392,11 @@ async function throughput(args: Args): Promise<void> {
         const other = await startDnsfleet([zone], ['--no-watch'], { cli: resolve(args.compare) });
         stops.push(() => other.stop());
         servers.push({ label: 'dnsfleet serve (--compare)', port: other.port, pids: processTree(other.process.process.pid!) });
+      }
+      if (args.rrl) {
+        const limited = await startDnsfleet([zone], ['--no-watch', '--udp-io', 'batched', '--rrl-rate', UNREACHED_RRL_RATE]);
+        stops.push(() => limited.stop());
+        servers.push({ label: RRL_LABEL, port: limited.port, pids: processTree(limited.process.process.pid!) });
       }
       if (args.pin) for (const s of servers) await pinTo(SERVER_CPU, s.pids);
       await measure(args, queries, names, servers);
