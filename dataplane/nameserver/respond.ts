@@ -168,6 +168,7 @@ export class Responder {
     if (nameEnd < 0) {
       if (rrl === null) return this.respond(msg, 'udp', peer);
       this.lastClass = ResponseClass.Error;
+      this.lastName = 0;
       return this.limitReply(rrl, this.respond(msg, 'udp', peer), out, outAt, peer);
     }
     // RFC 6891 §6.2.5: what we may send, as `udpLimit` reads it from the parsed OPT.
@@ -186,6 +187,7 @@ export class Responder {
     // A plain query is unsigned and has no NSID option: `respond` would add nothing around this.
     if (rrl === null) return this.respondTo(msg, plainQuery(msg, nameEnd), 'udp', peer, undefined, hit);
     this.lastClass = ResponseClass.Error;
+    this.lastName = 0;
     return this.limitReply(rrl, this.respondTo(msg, plainQuery(msg, nameEnd), 'udp', peer, undefined, hit), out, outAt, peer);
   }
 

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { start, waitFor, type Started } from '../../dataplane/testkit/processes';
+import { run, start, tempDir, waitFor, type Started } from '../../dataplane/testkit/processes';
 import { startCluster, type Cluster } from './cluster';
 import { installForOperatorAccount } from './fleet';
 
@@ -38,7 +39,20 @@ export interface ClusterFleet {
    * packets to them: where DNS peers of the tests (primaries, customer secondaries) listen.
    */
   peerAddress(): Promise<string>;
+  /** The Redis process, for fault tests: paused, restarted with its data or empty. */
+  readonly redis: RedisProcess;
   stop(): Promise<void>;
+}
+
+export interface RedisProcess {
+  /** SIGSTOP: connections stay open and nothing answers, as a Redis that hangs or a partition. */
+  pause(): void;
+  resume(): void;
+  /**
+   * Restarted on the same port: with its data (`SHUTDOWN SAVE`, then loaded from the dump, as a
+   * Redis with persistence comes back), or empty (SIGKILL and no dump, as one without).
+   */
+  restart(keep: 'data' | 'nothing'): Promise<void>;
 }
 
 /**
@@ -72,28 +86,56 @@ export async function startClusterFleet(): Promise<ClusterFleet> {
   const archive = imageArchive();
   const cluster = await startCluster();
   let redis: Started | undefined;
+  const redisDir = tempDir('fleet-redis');
   try {
     await cluster.importImage(archive);
     await installForOperatorAccount(cluster);
     const hostAddress = process.env.DNSFLEET_E2E_HOST_ADDRESS ?? cluster.nodeIp;
     if (!hostAddress) throw new Error('an existing cluster: set DNSFLEET_E2E_HOST_ADDRESS to an address of this machine its pods reach');
     const port = 6390 + Math.floor(Math.random() * 100);
-    redis = start('redis-server', ['--port', String(port), '--bind', `127.0.0.1 ${hostAddress}`, '--protected-mode', 'no', '--save', '', '--appendonly', 'no']);
-    await waitFor('redis', async () => /Ready to accept connections/.test(redis!.output()));
-    const started = redis;
+    // No snapshots of its own: only `SHUTDOWN SAVE` (restart('data')) writes the dump.
+    const startRedis = async (): Promise<Started> => {
+      const started = start('redis-server', ['--port', String(port), '--bind', `127.0.0.1 ${hostAddress}`, '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', redisDir.path]);
+      await waitFor('redis', async () => /Ready to accept connections/.test(started.output()));
+      return started;
+    };
+    redis = await startRedis();
+    const control: RedisProcess = {
+      pause: () => redis!.process.kill('SIGSTOP'),
+      resume: () => redis!.process.kill('SIGCONT'),
+      restart: async (keep) => {
+        const old = redis!;
+        if (keep === 'data') {
+          const saved = await run('redis-cli', ['-p', String(port), 'SHUTDOWN', 'SAVE'], { timeoutMs: 30_000 });
+          // redis-cli reports the lost connection of a shutdown as an error; the exit is what counts.
+          await waitFor('redis to save and exit', async () => old.process.exitCode !== null || old.process.signalCode !== null, 30_000).catch((err: Error) => {
+            throw new Error(`${err.message}: ${saved.stdout}${saved.stderr}`);
+          });
+        } else {
+          old.process.kill('SIGKILL');
+          await old.stop();
+          rmSync(join(redisDir.path, 'dump.rdb'), { force: true });
+        }
+        redis = await startRedis();
+      },
+    };
     return {
       cluster,
       redisUrl: `redis://127.0.0.1:${port}`,
       podSettings: { image: DNSFLEET_IMAGE, imagePullPolicy: 'Never', redisUrl: `redis://${hostAddress}:${port}` },
       peerAddress: () => peerAddressOf(cluster),
+      redis: control,
       stop: async () => {
-        await started.stop();
+        redis?.process.kill('SIGCONT');
+        await redis?.stop();
         await cluster.stop();
+        redisDir.remove();
       },
     };
   } catch (err) {
     await redis?.stop();
     await cluster.stop();
+    redisDir.remove();
     throw err;
   }
 }
