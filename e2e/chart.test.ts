@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, parseAllDocuments } from 'yaml';
 import { CLUSTER_IMAGES, startCluster, type Cluster } from './support/cluster';
-import { clusterIpOf, DNSFLEET_IMAGE, imageArchive, kubectlOk, peerAddressOf } from './support/cluster-fleet';
+import Redis from 'ioredis';
+import { clusterIpOf, DNSFLEET_IMAGE, imageArchive, isPodReady, kubectlOk, peerAddressOf, readSecretKey } from './support/cluster-fleet';
 import { startPrometheus, type RunningPrometheus } from './support/prometheus';
 import { dashboardExpressions, dashboardJson } from '../charts/dashboard';
 import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
@@ -360,6 +361,54 @@ spec:
       assert.deepEqual(tcp.result.map((r) => r.metric.cloud).sort(), ['cloud-a', 'cloud-b']);
       const transfers = await p.query('sum(dnsfleet_transfers_in_total{kind="axfr",result="success"})');
       assert.ok(transfers.ok && Number(transfers.result[0]?.value[1]) >= 1, JSON.stringify(transfers));
+    });
+
+    it('with the chart\'s persistence, a deleted Redis pod loses nothing: the same epoch and zones come back, and both clouds answer throughout', async () => {
+      const password = await readSecretKey(cluster, NS, 'dnsfleet-redis', 'password');
+      type Pod = { metadata: { name: string; uid: string; deletionTimestamp?: string }; status: { podIP?: string; conditions?: Array<{ type: string; status: string }> } };
+      const redisPod = async (): Promise<Pod> => JSON.parse(await kubectl('get', 'pod', 'dnsfleet-redis-0', '-n', NS, '-o', 'json')) as Pod;
+      /** What the store holds, read from Redis in its pod: the epoch (ADR 0007), the zones and the serial of chart.test. */
+      const stored = async (): Promise<{ epoch: string | null; zones: string[]; serial: string | null }> => {
+        const redis = new Redis({ host: (await redisPod()).status.podIP!, port: 6379, password, lazyConnect: true, maxRetriesPerRequest: 1 });
+        try {
+          await redis.connect();
+          return { epoch: await redis.get('{dnsfleet}:epoch'), zones: (await redis.smembers('{dnsfleet}:zones')).sort(), serial: await redis.hget('{dnsfleet}:zone:chart.test.', 'serial') };
+        } finally {
+          redis.disconnect();
+        }
+      };
+      const before = await stored();
+      assert.ok(before.epoch && before.zones.includes('chart.test.') && before.serial, JSON.stringify(before));
+      const uid = (await redisPod()).metadata.uid;
+      const asking = ['cloud-a', 'cloud-b'].map(async (cloud) => keepAsking(await serviceIp(`dnsfleet-${cloud}`), 53, 'www.chart.test.', 50));
+      await kubectl('delete', 'pod', 'dnsfleet-redis-0', '-n', NS, '--wait=true', '--timeout=60s');
+      await waitFor('the Redis pod back and ready', async () => {
+        const pod = await redisPod().catch(() => undefined);
+        return pod !== undefined && pod.metadata.uid !== uid && isPodReady(pod);
+      }, 120_000);
+      // Read at once, before anything could have written the store again: what the volume kept.
+      const after = await stored();
+      assert.deepEqual(after, before, 'the store as it was (AOF on the volume)');
+      // The operator and the pods use the new Redis pod: a new Zone is written and served.
+      await cluster.kubectl(['apply', '-f', '-'], `apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: after-redis-chart-test, namespace: default }
+spec:
+  zoneName: after-redis.chart.test
+  rrsets:
+    - { name: "@", type: NS, records: [ns1.example.net.] }
+    - { name: www, type: A, records: [10.53.9.12] }
+`);
+      for (const cloud of ['cloud-a', 'cloud-b']) {
+        const ip = await serviceIp(`dnsfleet-${cloud}`);
+        await waitFor(`${cloud} answering the Zone made after the restart`, async () => (await askA(ip, 53, 'www.after-redis.chart.test.', 300)) === '10.53.9.12', 60_000);
+      }
+      for (const a of asking) {
+        const tally = await (await a).stop();
+        assert.deepEqual([...tally.keys()], ['10.53.9.9'], `answers while Redis was away: ${JSON.stringify([...tally])}`);
+      }
+      assert.deepEqual((await stored()).epoch, before.epoch, 'no new epoch: nothing had to be written again');
+      await kubectl('delete', 'zone/after-redis-chart-test', '--timeout=60s');
     });
 
     it('helm upgrade with a changed value rolls the cloud\'s pods while its Service answers every query right', async () => {
