@@ -9,7 +9,6 @@ import { start, stopAll, tempDir, waitFor, type Started } from '../../dataplane/
 import { memoryLogger } from '../../dataplane/testkit/memory-logger';
 import { RedisZoneStore } from '../../dataplane/store/redis-store';
 import { runOperator } from '../../operator/operator';
-import { runBench } from '../../dataplane/bench/run-bench';
 
 /**
  * `npm run bench:soak`: dnsfleet on the one-node cluster (real pods from the Dockerfile's image)
@@ -213,4 +212,10 @@ async function www(host: string, i: number): Promise<{ address?: string; ms: num
   }
 }
 
-runBench(module, main);
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    console.error(err);
+    void stopAll().then(() => process.exit(1));
+  },
+);
