@@ -109,7 +109,8 @@ async function main(): Promise<void> {
       docs.push(zoneManifest(i, address));
     }
     await apply(docs.join('---\n'));
-    const service = await clusterIpOf(fleet.cluster, NS, 'dnsfleet-cloud-a');
+    let service = '';
+    await waitFor('cloud-a\'s Service', async () => (service = await clusterIpOf(fleet.cluster, NS, 'dnsfleet-cloud-a').catch(() => '')) !== '', 120_000);
     await waitFor('every zone answered through cloud-a\'s Service', async () => {
       for (let i = 0; i < ZONE_COUNT; i++) {
         const got = await www(service, i);
