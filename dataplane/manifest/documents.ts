@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, isNode, isScalar, Scalar, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isNode, isScalar, Scalar, visit, type Alias, type Document } from 'yaml';
 import { DnsfleetError } from '../dns/error';
 
 /**
@@ -49,7 +49,16 @@ export function readManifestDocuments(text: string, source: string): ManifestDoc
       const line = first.linePos?.[0]?.line ?? lines.linePos(first.pos[0]).line;
       throw new ManifestError(source, line, undefined, `invalid YAML: ${first.message.split('\n')[0]}`);
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // The yaml package finds an alias without its anchor, and too many aliases (a "billion
+      // laughs"), only here, and throws a ReferenceError for both (found by fuzzing).
+      if (!(err instanceof ReferenceError)) throw err;
+      const at = unresolvedAlias(doc)?.range?.[0] ?? doc.range[0];
+      throw new ManifestError(source, lines.linePos(at).line, undefined, `invalid YAML: ${err.message}`);
+    }
     if (value === null || value === undefined) return; // an empty document between `---` lines
     out.push({
       source,
@@ -71,6 +80,19 @@ export function readManifestDocuments(text: string, source: string): ManifestDoc
     });
   });
   return out;
+}
+
+/** The first alias of the document whose anchor is not set before it, if any. */
+function unresolvedAlias(doc: Document.Parsed): Alias | undefined {
+  let found: Alias | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** `spec.rrsets[2].records[0]` from a path. */

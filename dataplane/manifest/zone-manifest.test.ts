@@ -168,4 +168,15 @@ spec:
   it('reports YAML syntax errors with their line', () => {
     assert.throws(() => readManifestDocuments('kind: Zone\nspec:\n  rrsets: [\n', 'broken.yaml'), /^ManifestError: broken\.yaml:\d+: invalid YAML/);
   });
+
+  it('reports an alias without its anchor at the alias, not as a ReferenceError (found by fuzzing)', () => {
+    // The fuzzer's input: the yaml package parses it without errors, then throws when it resolves `*:`.
+    assert.throws(() => readManifestDocuments(':\n<: *:', 'alias.yaml'), /^ManifestError: alias\.yaml:2: invalid YAML: Unresolved alias/);
+    assert.throws(() => readManifestDocuments('kind: Zone\nspec:\n  rrsets: *missing\n', 'alias.yaml'), /^ManifestError: alias\.yaml:3: invalid YAML: Unresolved alias/);
+  });
+
+  it('refuses a document of too many aliases (a billion laughs) as invalid YAML', () => {
+    const laughs = `a: &a [x, x]\nb: &b [${'*a, '.repeat(9)}*a]\nc: &c [${'*b, '.repeat(9)}*b]\nd: [${'*c, '.repeat(11)}*c]\n`;
+    assert.throws(() => readManifestDocuments(laughs, 'laughs.yaml'), /^ManifestError: laughs\.yaml:1: invalid YAML: Excessive alias count/);
+  });
 });

@@ -305,6 +305,27 @@ describe('Responder', () => {
       assert.deepEqual(reply.answers?.map((a) => a.type), ['SOA']);
     });
 
+    it('answers a signed request whose ID a forwarder rewrote with that ID, signed so the client verifies it (§4.3.3, §5.5)', () => {
+      const signed = signRequest(buildQuery('r.test', 'SOA'), key, now());
+      const original = (signed.wire[0]! << 8) | signed.wire[1]!;
+      const rewritten = Uint8Array.from(signed.wire);
+      rewritten[0] = ~signed.wire[0]! & 0xff; // a forwarder's own ID; the Original ID stays in the TSIG
+      const forwarded = (rewritten[0]! << 8) | rewritten[1]!;
+      assert.notEqual(forwarded, original);
+      for (const transport of ['udp', 'tcp'] as const) {
+        const outcome = keyed().respond(rewritten, transport) as { kind: string; message: Uint8Array };
+        assert.equal(outcome.kind, 'response');
+        assert.equal((outcome.message[0]! << 8) | outcome.message[1]!, forwarded, `${transport}: the ID the request came with`);
+        // The forwarder gives the client back its own ID; the client's check takes the Original ID.
+        const back = Uint8Array.from(outcome.message);
+        back[0] = original >> 8;
+        back[1] = original & 0xff;
+        const verifier = new TsigResponseVerifier(key, signed.mac);
+        assert.deepEqual(dnsPacket.decode(Buffer.from(verifier.verify(outcome.message))).answers?.map((a) => a.type), ['SOA']);
+        assert.doesNotThrow(() => new TsigResponseVerifier(key, signed.mac).verify(back), 'the client verifies the answer with its own ID');
+      }
+    });
+
     it('refuses a request signed with the wrong secret: NOTAUTH, BADSIG (§5.2.2)', () => {
       const signed = signRequest(buildQuery('r.test', 'SOA'), { ...key, secret: new Uint8Array(32).fill(4) }, now());
       const outcome = keyed().respond(signed.wire, 'udp') as { message: Uint8Array };

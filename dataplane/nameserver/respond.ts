@@ -344,8 +344,10 @@ export class Responder {
     if (!verified) return response(errorResponse(msg, q.id, q.flags, q.questionEnd, q.edns, Rcode.FORMERR));
     const inner = this.respondVerified(verified, transport, peer);
     if (inner.kind === 'drop') return inner;
-    if (inner.kind === 'transfer') return { ...inner, messages: signedStream(inner.messages, verified, this.clock) };
-    let answer = inner.message;
+    // The request inside has the TSIG's Original ID (RFC 8945 §4.3.3); the answer goes back with the
+    // ID the request came with, which a forwarder may have rewritten (§5.5), and is signed so.
+    if (inner.kind === 'transfer') return { ...inner, messages: signedStream(inner.messages, verified, this.clock, q.id) };
+    let answer = withId(inner.message, q.id);
     const signed = signResponse(answer, verified.key, verified.mac, now).wire;
     if (transport === 'tcp' || signed.length <= udpLimit(q.edns)) return { ...inner, message: signed };
     // RFC 1035 §4.2.1: what does not fit with its TSIG RR is sent as header and question with TC.
@@ -379,9 +381,16 @@ export class Responder {
 }
 
 /** RFC 8945 §5.3.1: each message of a signed transfer signed when it is sent, chained to the one before. */
-function* signedStream(messages: Iterable<Uint8Array>, verified: VerifiedRequest, clock: () => number): Generator<Uint8Array> {
+function* signedStream(messages: Iterable<Uint8Array>, verified: VerifiedRequest, clock: () => number, id: number): Generator<Uint8Array> {
   const signer = new TsigResponseSigner(verified.key, verified.mac);
-  for (const message of messages) yield signer.sign(message, clock());
+  for (const message of messages) yield signer.sign(withId(message, id), clock());
+}
+
+/** `message` with the header ID `id` (in place: every caller's message is its own copy). */
+function withId(message: Uint8Array, id: number): Uint8Array {
+  message[0] = id >> 8;
+  message[1] = id & 0xff;
+  return message;
 }
 
 /**

@@ -231,9 +231,10 @@ function buildQuery(origin: Name, qtype: number, have: Zone | undefined, signer:
 /**
  * Verifies (TSIG), reads and checks one message of an answer: a response to our query
  * (RFC 1035 §4.1.1), NOERROR, and if it repeats the question, our question (RFC 5936 §2.2.1:
- * messages after the first may leave it out).
+ * messages after the first may leave it out). Exported, with `buildZone` and `applyDifferences`,
+ * for the fuzzer (dataplane/fuzz/targets/transfer.ts): the pure part of a transfer, without the socket.
  */
-function readChecked(
+export function readChecked(
   wire: Uint8Array,
   primary: Primary,
   label: ExchangeLabel,
@@ -301,7 +302,7 @@ function finishVerifier(verifier: ResponseVerifier | undefined, primary: Primary
 }
 
 /** A whole zone from the records of an AXFR (or an AXFR-style IXFR answer). */
-async function buildZone(
+export async function buildZone(
   primary: Primary,
   origin: Name,
   operation: string,
@@ -334,7 +335,7 @@ async function buildZone(
  * checks). A record that is not there to remove, or already there to add, means the primary's
  * idea of our version is not ours: 'bad-ixfr', and the caller falls back to AXFR.
  */
-function applyDifferences(primary: Primary, origin: Name, base: Zone, content: Extract<TransferContent, { kind: 'ixfr' }>): Omit<TransferResult, 'summary'> {
+export function applyDifferences(primary: Primary, origin: Name, base: Zone, content: Extract<TransferContent, { kind: 'ixfr' }>): Omit<TransferResult, 'summary'> {
   const update = new ZoneUpdate(base);
   try {
     for (const diff of content.differences) {

@@ -1,5 +1,5 @@
 import type { Token } from '../rdata/codec';
-import { tokenizeRdata } from './tokenizer';
+import { TokenizeError, tokenizeRdata } from './tokenizer';
 
 /**
  * BIND's `$GENERATE range lhs [ttl] [class] type rhs` (not in RFC 1035; BIND 9 ARM, "The
@@ -53,7 +53,20 @@ export function* generatedRecords(spec: GenerateSpec, fail: Fail): Generator<Tok
     const owner: Token = { text: substitute(spec.lhs, i, fail), quoted: false };
     // Tokens between the type and the rhs (BIND refuses them; we take them as rdata) get `$` too.
     const head = spec.head.map((t) => ({ text: substitute(t.text, i, fail), quoted: t.quoted }));
-    yield [owner, ...head, ...tokenizeRdata(substitute(spec.rhs, i, fail))];
+    yield [owner, ...head, ...rdataTokens(substitute(spec.rhs, i, fail), fail)];
+  }
+}
+
+/**
+ * The rhs after the replacement, read as rdata. A parenthesis or quote it leaves open is an
+ * error of the `$GENERATE` line (found by fuzzing: it escaped as a TokenizeError without the file).
+ */
+function rdataTokens(text: string, fail: Fail): Token[] {
+  try {
+    return tokenizeRdata(text);
+  } catch (err) {
+    if (err instanceof TokenizeError) fail(`$GENERATE: the rdata "${text.length <= 40 ? text : `${text.slice(0, 40)}…`}" after the replacement: ${err.detail}`);
+    throw err;
   }
 }
 

@@ -91,6 +91,12 @@ describe('zone file reader (RFC 1035 §5)', () => {
       assert.deepEqual(owners('$GENERATE 1-1 m$ MX "10 mail$"\n'), ['m1 10 mail1.example.com.']);
     });
 
+    it('places an rdata that leaves a parenthesis open at the $GENERATE line (found by fuzzing)', () => {
+      // The fuzzer's input: the rhs "(" escaped as a TokenizeError naming line 1 of the rdata, not the file.
+      failsAt(';\n$GENERATE 0-5 3 2 "("', 2, /\$GENERATE: the rdata "\(" after the replacement: parenthesis opened here is never closed/);
+      failsAt('$GENERATE 1-2 t$ TXT "a$ ( b"\n', 1, /never closed/);
+    });
+
     it('takes TTL and class in either order', () => {
       const records = read('$TTL 60\n$GENERATE 1-2 w$ IN 77 A 10.2.0.$\n$GENERATE 1-1 v$ 78 IN A 10.3.0.$\n');
       assert.deepEqual(records.map((r) => r.ttl), [77, 77, 78]);
