@@ -1,5 +1,5 @@
 // The rules of docs/adr/0001-repository-layout.md, checked by docs/adr/0001-layers.test.ts on every
-// test run (and by hand with `npx depcruise --config .dependency-cruiser.cjs cli crds charts dataplane operator e2e`).
+// test run (and by hand with `npx depcruise --config .dependency-cruiser.cjs api cli crds charts dataplane operator e2e`).
 // Each row of LAYERS is one row of the ADR's table: the folder, and the folders it may import
 // besides itself. Change the ADR and this table together.
 
@@ -11,6 +11,8 @@ const TESTS = '\\.(test|fixtures)\\.ts$|^dataplane/test/';
 /** Tools that start servers, peers and control planes, shared by tests and benchmarks. */
 const TESTKIT = '^dataplane/testkit/|^operator/testkit/|^e2e/support/';
 const BENCH = '^dataplane/bench/|^e2e/bench/';
+/** The coverage-guided fuzzer and its targets (issue #15, ADR 0018): run by a test and `npm run fuzz`, never by production. */
+const FUZZ = '^dataplane/fuzz/';
 
 /** The dataplane folders that ship (everything under dataplane/ but tests, testkit and benchmarks). */
 const DATAPLANE = ['dns', 'zone', 'dnssec', 'signing', 'nameserver', 'manifest', 'server', 'transfer', 'control', 'store', 'cloud', 'standalone', 'log', 'metrics', 'runtime'];
@@ -42,7 +44,10 @@ const LAYERS = {
   // Prometheus exposition shared by the dataplane processes and the operator (issue #13): series
   // read from counts kept elsewhere.
   'dataplane/metrics/': [],
-  'cli/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/'],
+  // The provisioning REST API (issue #16): zones and RRsets over the CRs through the API server;
+  // the zone model checks RRsets before they are written; operator/kube/ shares its client configuration.
+  'api/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/manifest/', 'dataplane/log/', 'operator/kube/'],
+  'cli/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'api/'],
   // operator/kube/ is the Kubernetes client every controller uses: it knows the API types and
   // nothing of the controllers (issue #10).
   'operator/kube/': ['crds/', 'dataplane/log/'],
@@ -53,6 +58,9 @@ const LAYERS = {
   // Benchmarks run production code and the testkit, never tests.
   'dataplane/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/', 'dataplane/testkit/'],
   'e2e/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'cli/', 'dataplane/testkit/', 'e2e/support/'],
+  // The fuzzer feeds the parsers, the Responder, the manifest loader and the transfer client
+  // (issue #15, ADR 0018); pure in-process, so it needs no testkit.
+  'dataplane/fuzz/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/nameserver/', 'dataplane/manifest/', 'dataplane/transfer/'],
   // The testkit drives production code; it never reaches into tests.
   'dataplane/testkit/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/'],
   'e2e/support/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'cli/', 'dataplane/testkit/'],
@@ -76,7 +84,7 @@ const layerRules = Object.entries(LAYERS).map(([folder, mayImport]) => ({
   from: { path: `^${escape(folder)}`, pathNot: [TESTS, ...longerRows(folder).map((f) => `^${escape(f)}`)].join('|') },
   to: {
     // Only the repository's own folders; npm packages and Node's modules have their own rules.
-    path: '^(cli|crds|charts|dataplane|operator|e2e)/',
+    path: '^(api|cli|crds|charts|dataplane|operator|e2e)/',
     pathNot: anyOf([folder, ...mayImport, ...EVERYWHERE]),
   },
 }));
@@ -101,7 +109,7 @@ module.exports = {
       name: 'no-circular',
       comment: 'ADR 0001: no import cycles, so every layer can be read and tested from the bottom up',
       severity: 'error',
-      from: { path: '^(cli|crds|charts|dataplane|operator|e2e)/' },
+      from: { path: '^(api|cli|crds|charts|dataplane|operator|e2e)/' },
       to: { circular: true },
     },
     {
@@ -120,30 +128,30 @@ module.exports = {
     },
     {
       name: 'production-no-tests',
-      comment: 'ADR 0001: production code imports no test, test support, testkit or benchmark',
+      comment: 'ADR 0001: production code imports no test, test support, testkit, benchmark or fuzzer',
       severity: 'error',
-      from: { path: '^(cli|crds|charts|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH].join('|') },
-      to: { path: [TESTS, TESTKIT, BENCH, '^e2e/'].join('|') },
+      from: { path: '^(api|cli|crds|charts|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH, FUZZ].join('|') },
+      to: { path: [TESTS, TESTKIT, BENCH, FUZZ, '^e2e/'].join('|') },
     },
     {
       name: 'testkit-no-tests',
-      comment: 'ADR 0001: the testkit and the benchmarks import no test (tests import them, not the other way)',
+      comment: 'ADR 0001: the testkit, the benchmarks and the fuzzer import no test (tests import them, not the other way)',
       severity: 'error',
-      from: { path: [TESTKIT, BENCH].join('|'), pathNot: TESTS },
+      from: { path: [TESTKIT, BENCH, FUZZ].join('|'), pathNot: TESTS },
       to: { path: TESTS },
     },
     {
       name: 'not-to-dev-dep',
       comment: 'ADR 0001: production code imports no devDependency (they are not installed in the image)',
       severity: 'error',
-      from: { path: '^(cli|crds|charts|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH, '^crds/generate\\.ts$'].join('|') },
+      from: { path: '^(api|cli|crds|charts|dataplane|operator)/', pathNot: [TESTS, TESTKIT, BENCH, '^crds/generate\\.ts$', '^api/generate-openapi\\.ts$'].join('|') },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'layer-unlisted',
       comment: 'ADR 0001: every folder is a row of the table (add a new folder to the ADR and to LAYERS here)',
       severity: 'error',
-      from: { path: '^(cli|crds|charts|dataplane|operator|e2e)/', pathNot: [TESTS, anyOf(Object.keys(LAYERS))].join('|') },
+      from: { path: '^(api|cli|crds|charts|dataplane|operator|e2e)/', pathNot: [TESTS, anyOf(Object.keys(LAYERS))].join('|') },
       to: {},
     },
     ...layerRules,

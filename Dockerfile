@@ -25,6 +25,7 @@ COPY package.json package-lock.json ./
 # npm 10 can end a failed install ("Exit handler never called!") with status 0.
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm ls >/dev/null
 COPY tsconfig.json ./
+COPY api api
 COPY cli cli
 COPY crds crds
 COPY dataplane dataplane
@@ -49,6 +50,8 @@ COPY --from=deps /src/node_modules node_modules
 COPY --from=build /src/dist dist
 # The generated CRDs: manifests are validated against their schemas (dataplane/manifest/crd-schema.ts).
 COPY --from=build /src/crds/*.yaml crds/
+# The REST API's OpenAPI document, served at /openapi.json (api/openapi.ts).
+COPY --from=build /src/api/openapi.json api/
 RUN chmod +x dist/cli/main.js && ln -s /app/dist/cli/main.js /usr/local/bin/dnsfleet
 ENV NODE_ENV=production
 USER 65532:65532

@@ -20,6 +20,7 @@ import { describeStoreHealth } from '../dataplane/store/store-health';
 import { parseTcpFlags, TCP_FLAG_OPTIONS, TCP_FLAG_USAGE } from './tcp-flags';
 import { parseRrlFlags, RRL_FLAG_OPTIONS, RRL_FLAG_USAGE } from './rrl-flags';
 import { UsageError } from './usage-error';
+import { runApi } from '../api/run';
 
 /**
  * The `dnsfleet` command. Each subcommand is a thin layer over a module that can be used and
@@ -32,6 +33,7 @@ commands:
   serve      answer DNS for the zones in manifest files (no cluster needed)
   dataplane  run a dataplane pod: --role cloud answers for the zones of a cloud, from Redis
   operator   reconcile Zone resources into Redis for the clouds (out of cluster or in a pod)
+  api        the provisioning REST API (RcodeZero's shapes) over the Zone and SecondaryZone objects
 
 dnsfleet serve -f PATH [-f PATH…] [--listen HOST:PORT…] [--allow-transfer CIDR…]
                [--state-dir DIR] [--tcp-* …] [--rrl-* …] [--no-watch] [identity options]
@@ -116,6 +118,14 @@ dnsfleet operator --redis URL --image IMAGE [--kubeconfig PATH]
                            these namespaces (repeatable; DOMAIN= for none; docs/operator.md)
       --allow-public-suffixes  let Zones and SecondaryZones be named like a public suffix
                            (com, co.uk, github.io …); refused by default
+
+dnsfleet api --namespace NS [--listen HOST:PORT] [--kubeconfig PATH]
+      --namespace NS       where the token Secret dnsfleet-api-tokens is: the API's own
+                           namespace (env POD_NAMESPACE); each token acts in its tenant's
+                           namespace only (docs/rest-api.md)
+  -l, --listen HOST:PORT   address of the HTTP API (default 127.0.0.1:8443)
+      --kubeconfig PATH    default: in-cluster config, $KUBECONFIG or ~/.kube/config
+      --rate-limit N       requests per minute of a token whose entry gives none (default 1500)
 `;
 
 /** The part of USAGE about one command: its `dnsfleet <command>` paragraph. */
@@ -209,6 +219,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve') return serveCommand(rest);
   if (command === 'dataplane') return dataplaneCommand(rest);
   if (command === 'operator') return operatorCommand(rest);
+  if (command === 'api') return apiCommand(rest);
   throw new UsageError(`unknown command "${command}"`);
 }
 
@@ -419,6 +430,33 @@ export function podRedisUrl(secret: string | undefined, url: string): string | S
   const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\/([-._a-zA-Z0-9]+)$/.exec(secret);
   if (!m) throw new UsageError(`--pod-redis-secret ${secret}: expected NAME/KEY, a Secret's name and one of its keys`);
   return { secretName: m[1]!, key: m[3]! };
+}
+
+async function apiCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      listen: { type: 'string', short: 'l' },
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'rate-limit': { type: 'string' },
+    },
+    strict: true,
+  });
+  const namespace = values.namespace ?? process.env.POD_NAMESPACE;
+  if (!namespace) throw new UsageError('api needs --namespace NS (or POD_NAMESPACE): the namespace of the token Secret');
+  const rateText = values['rate-limit'];
+  if (rateText !== undefined && !/^[1-9][0-9]{0,8}$/.test(rateText)) throw new UsageError(`--rate-limit ${rateText}: expected a whole number of requests per minute, at least 1`);
+  const log = jsonLogger();
+  const running = await runApi({
+    listen: parseListen(values.listen ?? '127.0.0.1:8443'),
+    kubeconfig: values.kubeconfig,
+    namespace,
+    log,
+    ...(rateText !== undefined ? { rateLimit: Number(rateText) } : {}),
+  });
+  stopOnSignals({ log, stop: () => running.stop() });
+  return -1;
 }
 
 if (require.main === module) {

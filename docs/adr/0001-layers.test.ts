@@ -12,7 +12,7 @@ import type { ICruiseOptions, ICruiseResult } from 'dependency-cruiser' with { '
 /** The repository, from dist/docs/adr. */
 const ROOT = resolve(__dirname, '../../..');
 const CONFIG = join(ROOT, '.dependency-cruiser.cjs');
-const SOURCES = ['cli', 'crds', 'charts', 'dataplane', 'operator', 'e2e'];
+const SOURCES = ['api', 'cli', 'crds', 'charts', 'dataplane', 'operator', 'e2e'];
 
 interface Violation {
   readonly rule: string;
