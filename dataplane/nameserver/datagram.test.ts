@@ -13,7 +13,7 @@ import { buildQuery } from '../testkit/dns-client';
 // comes back), and a plain query on a miss without being parsed or looked up a second time.
 // Queries whose EDNS options need a look (broken ones, NSID) take the full path.
 
-const PEER: DatagramPeer = { address: () => '127.0.0.1', prefix: () => 0 };
+const PEER: DatagramPeer = { address: () => '127.0.0.1', prefix: () => 0, receivedAt: () => 0 };
 
 function responder(): Responder {
   const origin = Name.fromText('f.test.');

@@ -12,9 +12,9 @@ import { AddressList, addressOctets } from './acl';
  * records) so that a real resolver behind a spoofed flood retries over TCP, which cannot be
  * spoofed, and the others are dropped. TCP is never limited.
  *
- * Pure apart from the clock: a fixed table of typed arrays, direct-mapped by the bucket's hash as
- * in NSD (a collision starts the bucket afresh), so no source can grow it and a decision costs a
- * few array reads. docs/serve.md#response-rate-limiting.
+ * Pure (the time comes with each decision): a fixed table in one typed array, direct-mapped by the
+ * bucket's hash as in NSD (a collision starts the bucket afresh), so no source can grow it and a
+ * decision costs a few reads of one cache line. docs/serve.md#response-rate-limiting.
  */
 
 /** What kind of response a bucket counts (the `class` label of `dnsfleet_rate_limited_total`). */
@@ -113,18 +113,25 @@ export interface RateLimitReport {
 
 const REPORTED_SOURCES = 16;
 
+/** Numbers per bucket in `ResponseRateLimiter.buckets`, and where each is (the key at 0). */
+const BUCKET = 4;
+const TOKENS = 1;
+const STAMP = 2;
+const LIMITED = 3;
+
 export class ResponseRateLimiter {
   readonly config: RateLimitConfig;
   /** Limited responses by action (RATE_ACTIONS) and class: `counts[action * 6 + class]`. */
   readonly counts = new Float64Array(RATE_ACTIONS.length * RESPONSE_CLASS_LABELS.length);
   private readonly exempt: AddressList;
   private readonly mask: number;
-  private readonly keys: Int32Array;
-  private readonly tokens: Float64Array;
-  /** Milliseconds of the bucket's last refill. */
-  private readonly stamps: Float64Array;
-  /** Limited responses of the bucket, for the slip count. */
-  private readonly limited: Uint32Array;
+  /**
+   * The buckets, BUCKET numbers each, side by side so that a decision touches one cache line and
+   * not one per array (the table is megabytes: a line not in the cache costs more than the rest
+   * of the decision): the key, the tokens left, the millisecond of the last refill, and how many
+   * responses it limited (for the slip count).
+   */
+  private readonly buckets: Float64Array;
   /** The report period in which the bucket's source was last recorded, so it is recorded once per period. */
   private readonly reportedIn: Uint32Array;
   private period = 1;
@@ -132,60 +139,54 @@ export class ResponseRateLimiter {
   private slippedSinceReport = 0;
   private droppedSinceReport = 0;
 
-  constructor(
-    config: Partial<RateLimitConfig> & Pick<RateLimitConfig, 'responsesPerSecond'>,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(config: Partial<RateLimitConfig> & Pick<RateLimitConfig, 'responsesPerSecond'>) {
     this.config = rateLimitConfig(config);
     this.exempt = AddressList.parse(this.config.exempt);
     let size = 1024;
     while (size < this.config.tableSize) size *= 2;
     this.mask = size - 1;
-    this.keys = new Int32Array(size);
-    this.tokens = new Float64Array(size);
-    this.stamps = new Float64Array(size);
-    this.limited = new Uint32Array(size);
+    this.buckets = new Float64Array(size * BUCKET);
     this.reportedIn = new Uint32Array(size);
   }
 
   /**
    * Whether the response of `cls` under the name hashed to `nameHash`, to a source in the network
-   * hashed to `prefix` (`sourcePrefix`), may go out. `address` is read only when it is limited
-   * (exemptions, the report).
+   * hashed to `prefix` (`sourcePrefix`), may go out, `now` being when its query arrived (in
+   * milliseconds; the server reads the clock once per batch of datagrams, not per response).
+   * `source.address()` is read only when it is limited (exemptions, the report).
    */
-  decide(prefix: number, cls: ResponseClass, nameHash: number, address: () => string): RateDecision {
+  decide(prefix: number, cls: ResponseClass, nameHash: number, now: number, source: { address(): string }): RateDecision {
     const key = bucketKey(prefix, cls, nameHash);
-    const i = key & this.mask;
-    const now = this.now();
+    const b = this.buckets;
+    const at = (key & this.mask) * BUCKET;
     const rate = this.config.responsesPerSecond;
-    if (this.keys[i] !== key) {
-      this.keys[i] = key;
-      this.tokens[i] = rate;
-      this.stamps[i] = now;
-      this.limited[i] = 0;
-    } else if (now > this.stamps[i]!) {
-      const refilled = this.tokens[i]! + ((now - this.stamps[i]!) * rate) / 1000;
-      this.tokens[i] = refilled > rate ? rate : refilled;
-      this.stamps[i] = now;
+    if (b[at] !== key) {
+      b[at] = key;
+      b[at + TOKENS] = rate;
+      b[at + STAMP] = now;
+      b[at + LIMITED] = 0;
+    } else if (now > b[at + STAMP]!) {
+      const refilled = b[at + TOKENS]! + ((now - b[at + STAMP]!) * rate) / 1000;
+      b[at + TOKENS] = refilled > rate ? rate : refilled;
+      b[at + STAMP] = now;
     }
-    if (this.tokens[i]! >= 1) {
-      this.tokens[i]! -= 1;
+    if (b[at + TOKENS]! >= 1) {
+      b[at + TOKENS]! -= 1;
       return RateDecision.Answer;
     }
-    return this.overLimit(i, cls, address);
+    return this.overLimit(at, cls, source.address());
   }
 
-  private overLimit(i: number, cls: ResponseClass, address: () => string): RateDecision {
-    const source = address();
+  private overLimit(at: number, cls: ResponseClass, source: string): RateDecision {
     if (!this.exempt.isEmpty && this.exempt.allows(source)) return RateDecision.Answer;
     const slip = this.config.slip;
-    const n = ++this.limited[i]!;
+    const n = ++this.buckets[at + LIMITED]!;
     const decision = slip > 0 && n % slip === 0 ? RateDecision.Slip : RateDecision.Drop;
     const action = decision === RateDecision.Slip ? 0 : 1;
     this.counts[action * RESPONSE_CLASS_LABELS.length + cls]!++;
     if (decision === RateDecision.Slip) this.slippedSinceReport++;
     else this.droppedSinceReport++;
-    this.record(i, source);
+    this.record(at / BUCKET, source);
     return decision;
   }
 

@@ -110,7 +110,7 @@ describe('packet path properties', () => {
     const datagrams = new Responder(responder.zones);
     const full = new Responder(responder.zones);
     const out = new Uint8Array(65535);
-    const peer = { address: (): string => '127.0.0.1', prefix: (): number => 0 };
+    const peer = { address: (): string => '127.0.0.1', prefix: (): number => 0, receivedAt: (): number => 0 };
     const same = (bytes: Uint8Array): void => {
       // Twice: the second time the answer may come from the cache.
       for (let i = 0; i < 2; i++) {

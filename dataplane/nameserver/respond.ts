@@ -44,9 +44,12 @@ export interface Peer {
   address(): string;
 }
 
-/** The source of a UDP datagram: also the hash of its network, for response rate limiting (rate-limit.ts `sourcePrefix`). */
+/** The source of a UDP datagram: also the hash of its network and when it arrived, for response rate limiting (rate-limit.ts). */
 export interface DatagramPeer extends Peer {
+  /** `sourcePrefix` of its address. */
   prefix(): number;
+  /** Milliseconds since the epoch, read once per batch of datagrams. */
+  receivedAt(): number;
 }
 
 /** What the server does with a request message. */
@@ -196,7 +199,7 @@ export class Responder {
    * to send (the answer, or its truncated form when slipped) or the drop.
    */
   private limit(rrl: ResponseRateLimiter, cls: ResponseClass, name: number, out: Uint8Array, outAt: number, size: number, peer: DatagramPeer): number | Reply {
-    const decision = rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, name, () => peer.address());
+    const decision = rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, name, peer.receivedAt(), peer);
     if (decision === RateDecision.Answer) return size;
     if (decision === RateDecision.Drop) return RATE_LIMITED;
     const truncated = truncateInPlace(out, outAt, size);
@@ -208,7 +211,7 @@ export class Responder {
     if (reply.kind !== 'response' || outAt + reply.message.length > out.length) return reply;
     const cls = this.lastClass;
     const size = reply.message.length;
-    const decision = rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, this.lastName, () => peer.address());
+    const decision = rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, this.lastName, peer.receivedAt(), peer);
     if (decision === RateDecision.Answer) return reply;
     if (decision === RateDecision.Drop) return RATE_LIMITED;
     out.set(reply.message, outAt);

@@ -23,6 +23,8 @@ export interface DatagramSource {
   address(): string;
   /** The hash of its network (rate-limit.ts `sourcePrefix`), for response rate limiting: the batched kind has it from C. */
   prefix(): number;
+  /** When it arrived (ms since the epoch): the batched kind reads the clock once per batch. */
+  receivedAt(): number;
 }
 
 /** How long the network of one source is, for `DatagramSource.prefix` (response rate limiting). */
@@ -150,9 +152,11 @@ export function loadBatchedUdp(): { module: BatchedUdpModule } | { problem: stri
 function openBatched(addon: BatchedUdpModule, address: ListenAddress, handler: DatagramHandler, options: UdpListenerOptions): UdpListener {
   let index = 0;
   let handlerErrors = 0;
-  const source: DatagramSource = { address: () => socket.peerAddress(index), prefix: () => socket.sourcePrefixes[index]! };
+  let batchTime = 0;
+  const source: DatagramSource = { address: () => socket.peerAddress(index), prefix: () => socket.sourcePrefixes[index]!, receivedAt: () => batchTime };
   const onAnswered = options.onAnswered;
   const onBatch = (count: number): void => {
+    batchTime = Date.now();
     const started = onAnswered ? performance.now() : 0;
     let answers = 0;
     const { input, output, inputLengths, outputLengths, slotStride } = socket;
@@ -202,7 +206,7 @@ async function openDgram(address: ListenAddress, handler: DatagramHandler, optio
     const started = onAnswered ? performance.now() : 0;
     let length: number;
     try {
-      length = handler(msg, scratch, 0, { address: () => rinfo.address, prefix: () => sourcePrefix(rinfo.address, lengths.ipv4, lengths.ipv6) });
+      length = handler(msg, scratch, 0, { address: () => rinfo.address, prefix: () => sourcePrefix(rinfo.address, lengths.ipv4, lengths.ipv6), receivedAt: Date.now });
     } catch (err) {
       counts.handlerErrors++;
       options.onHandlerError(err);

@@ -96,7 +96,7 @@ function responder(): Responder {
   return r;
 }
 
-const PEER: DatagramPeer = { address: () => '192.0.2.53', prefix: () => 0xc0000235 };
+const PEER: DatagramPeer = { address: () => '192.0.2.53', prefix: () => 0xc0000235, receivedAt: () => FUZZ_NOW * 1000 };
 /** Messages of a transfer out looked at; the zones are small, so this is all of them. */
 const MAX_TRANSFER_MESSAGES = 1000;
 
