@@ -3,12 +3,13 @@ import type { Logger } from '../dataplane/log/log';
 import { AuthLockout, type LockoutOptions } from './auth-lockout';
 import { ApiError, BackendError, BadRequestError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError } from './errors';
 import { openApiDocument } from './openapi';
-import { paginate, parsePageQuery } from './pagination';
+import { paginate, parseOffsetQuery, parsePageQuery } from './pagination';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limit';
 import { ZoneService } from './service';
+import { LifecycleService, NotImplementedError } from './lifecycle';
 import type { TenantStore } from './store';
 import { bearerToken, TOKEN_SECRET, TokenTable, type Tenant } from './tokens';
-import type { StatusResponse } from './types';
+import type { IonosSecondaryZoneList, ScaiActionResponse, StatusResponse } from './types';
 
 /**
  * The provisioning REST API (issue #16): RcodeZero's API v2 paths and shapes over dnsfleet's
@@ -100,6 +101,7 @@ export function createApi(options: ApiOptions): express.Express {
   const lockout = new AuthLockout({ now, ...options.lockout });
   const rates = new RateLimiter({ now });
   const service = new ZoneService(options.store, () => Math.floor(now() / 1000));
+  const lifecycle = new LifecycleService(options.store, service, now);
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
 
   const app = express();
@@ -110,14 +112,22 @@ export function createApi(options: ApiOptions): express.Express {
     res.json(openApiDocument());
   });
 
-  const v2 = express.Router();
-
-  // RcodeZero "4.2. Rate limits": an address that sent 10 unauthorized requests is refused with 429 for 10 minutes.
-  v2.use((req, _res, next) => {
-    const until = lockout.blockedUntil(req.socket.remoteAddress ?? '');
-    if (until === undefined) return next();
-    next(new TooManyRequestsError(`too many failed authentications from this address: refused until ${new Date(until).toISOString()}`, Math.ceil(until / 1000)));
-  });
+  /** A router behind the lockout, the authentication and the rate limit, reading JSON bodies. */
+  const guarded = (): express.Router => {
+    const r = express.Router();
+    // RcodeZero "4.2. Rate limits": an address that sent 10 unauthorized requests is refused with 429 for 10 minutes.
+    r.use((req, _res, next) => {
+      const until = lockout.blockedUntil(req.socket.remoteAddress ?? '');
+      if (until === undefined) return next();
+      next(new TooManyRequestsError(`too many failed authentications from this address: refused until ${new Date(until).toISOString()}`, Math.ceil(until / 1000)));
+    });
+    r.use((req, res, next) => {
+      authenticate(req, res).then(() => next(), next);
+    });
+    // Bodies are read only once the caller is known; any content type is read as JSON.
+    r.use(express.json({ limit: bodyLimit, type: () => true }));
+    return r;
+  };
 
   const authenticate = async (req: Request, res: Response): Promise<void> => {
     const token = bearerToken(req.get('authorization'));
@@ -134,11 +144,7 @@ export function createApi(options: ApiOptions): express.Express {
     res.set('X-RateLimit-Remaining', String(decision.remaining));
     if (!decision.allowed) throw new TooManyRequestsError(`rate limit exceeded: ${decision.limit} requests per minute for this token`, decision.resetAt);
   };
-  v2.use((req, res, next) => {
-    authenticate(req, res).then(() => next(), next);
-  });
-  // Bodies are read only once the caller is known; any content type is read as JSON.
-  v2.use(express.json({ limit: bodyLimit, type: () => true }));
+  const v2 = guarded();
 
   v2.get(
     '/zones',
@@ -190,9 +196,119 @@ export function createApi(options: ApiOptions): express.Express {
       res.json(await service.quota(tenantOf(res)));
     }),
   );
+  // Issue #16 phase 2 (lifecycle.ts): RcodeZero's DNSSEC actions ("So, what is the typical RcodeZero DNSSEC workflow?").
+  const action = (path: string, run: (tenant: Tenant, zone: string) => Promise<StatusResponse>): void => {
+    v2.post(
+      `/zones/:zone/${path}`,
+      handle(async (req, res) => {
+        res.json(await run(tenantOf(res), req.params.zone!));
+      }),
+    );
+  };
+  action('sign', (t, z) => lifecycle.sign(t, z));
+  action('unsign', (t, z) => lifecycle.unsign(t, z));
+  action('keyrollover', (t, z) => lifecycle.keyrollover(t, z));
+  action('dsupdate', (t, z) => lifecycle.dsupdate(t, z));
+  v2.put(
+    '/zones/:zone/retrieve',
+    handle(async (req, res) => {
+      res.json(await lifecycle.retrieve(tenantOf(res), req.params.zone!));
+    }),
+  );
+  v2.get(
+    '/messages',
+    handle(async (_req, res) => {
+      res.json(await lifecycle.oldestMessage(tenantOf(res)));
+    }),
+  );
+  v2.get(
+    '/messages/list',
+    handle(async (req, res) => {
+      const page = parsePageQuery(req.query as Record<string, unknown>);
+      res.json(paginate(await lifecycle.messages(tenantOf(res)), page, listUrl(req)));
+    }),
+  );
+  v2.delete(
+    '/messages/:id',
+    handle(async (req, res) => {
+      res.json(await lifecycle.acknowledge(tenantOf(res), req.params.id!));
+    }),
+  );
+  v2.get(
+    '/reports/problematiczones',
+    handle(async (req, res) => {
+      const page = parsePageQuery(req.query as Record<string, unknown>);
+      res.json(paginate(await lifecycle.problematicZones(tenantOf(res)), page, listUrl(req)));
+    }),
+  );
+  // IONOS Cloud DNS "Secondary zones": list, get, and the transfer status and start (axfr).
+  v2.get(
+    '/secondaryzones',
+    handle(async (req, res) => {
+      const { offset, limit } = parseOffsetQuery(req.query as Record<string, unknown>);
+      const all = await lifecycle.secondaryZones(tenantOf(res));
+      const link = (o: number): string => `/api/v2/secondaryzones?limit=${limit}&offset=${o}`;
+      const body: IonosSecondaryZoneList = {
+        id: tenantOf(res).namespace,
+        type: 'collection',
+        href: link(offset),
+        items: all.slice(offset, offset + limit),
+        offset,
+        limit,
+        _links: { self: link(offset), ...(offset + limit < all.length ? { next: link(offset + limit) } : {}), ...(offset > 0 ? { prev: link(Math.max(0, offset - limit)) } : {}) },
+      };
+      res.json(body);
+    }),
+  );
+  v2.get(
+    '/secondaryzones/:id',
+    handle(async (req, res) => {
+      res.json(await lifecycle.secondaryZone(tenantOf(res), req.params.id!));
+    }),
+  );
+  v2.get(
+    '/secondaryzones/:id/axfr',
+    handle(async (req, res) => {
+      res.json(await lifecycle.axfrStatus(tenantOf(res), req.params.id!));
+    }),
+  );
+  v2.put(
+    '/secondaryzones/:id/axfr',
+    handle(async (req, res) => {
+      res.status(202).json(await lifecycle.startAxfr(tenantOf(res), req.params.id!));
+    }),
+  );
   v2.use((req, _res, next) => next(new NotFoundError(`no endpoint ${req.method} ${req.baseUrl}${req.path}`)));
 
+  // ScaiDNS's DNSSEC endpoints (scaidns-dnssec-api-reference.md), over the same zones and tokens.
+  const v1 = guarded();
+  v1.get(
+    '/domains/:domain/dnssec',
+    handle(async (req, res) => {
+      res.json(await lifecycle.scaiGet(tenantOf(res), req.params.domain!));
+    }),
+  );
+  const scai = (path: string, run: (tenant: Tenant, domain: string, body: unknown) => Promise<ScaiActionResponse>): void => {
+    v1.post(
+      `/domains/:domain/dnssec/${path}`,
+      handle(async (req, res) => {
+        res.json(await run(tenantOf(res), req.params.domain!, req.body));
+      }),
+    );
+  };
+  scai('enable', (t, d, b) => lifecycle.scaiEnable(t, d, b));
+  scai('disable', (t, d) => lifecycle.scaiDisable(t, d));
+  scai('rotate-ksk', (t, d) => lifecycle.scaiRotate(t, d, 'KSK'));
+  scai('rotate-zsk', (t, d) => lifecycle.scaiRotate(t, d, 'ZSK'));
+  scai('confirm-ds-published', (t, d, b) => lifecycle.scaiConfirm(t, d, b));
+  scai('sync', async () => {
+    // ScaiDNS "Force a sync between ScaiDNS and PowerDNS": dnsfleet has one store of truth (the objects), nothing to sync.
+    throw new NotImplementedError('sync has no counterpart in dnsfleet: the operator keeps the zone and its DNSSEC status in one place, the Zone or SecondaryZone object; GET …/dnssec is current');
+  });
+  v1.use((req, _res, next) => next(new NotFoundError(`no endpoint ${req.method} ${req.baseUrl}${req.path}`)));
+
   app.use('/api/v2', v2);
+  app.use('/api/v1', v1);
   app.use((req, _res, next) => next(new NotFoundError(`no endpoint ${req.method} ${req.path}`)));
 
   // Every error as RcodeZero's {"status": "failed", "message": …}.

@@ -87,9 +87,83 @@ function paths(): Schema {
         },
       },
     },
+    ...phase2(),
     '/api/v2/quota': {
       get: { operationId: 'getQuota', summary: 'The tenant\'s limits and usage', responses: { '200': ok(ref('Quota'), 'Limits (null: none) and usage'), ...COMMON } },
     },
+  };
+}
+
+const ID_PARAM = (description: string): Schema => ({ name: 'id', in: 'path', required: true, description, schema: { type: 'string' } });
+const DOMAIN_PARAM = { name: 'domain', in: 'path', required: true, description: 'The zone name (`example.com`); ScaiDNS\'s domain_id', schema: { type: 'string' } };
+
+/** Issue #16 phase 2 (api/lifecycle.ts). */
+function phase2(): Schema {
+  const zoneAction = (operationId: string, summary: string, conflict: string): Schema => ({
+    parameters: [ZONE_PARAM],
+    post: { operationId, summary, responses: { '200': ok(ref('StatusResponse'), 'Done; the operator acts on it'), '400': failed('Invalid zone name'), '404': failed('No such zone for this tenant'), '409': failed(conflict), '422': failed('The API server refused the change'), ...COMMON } },
+  });
+  const scai = (operationId: string, summary: string, extra: Record<string, Schema>, requestBody?: Schema): Schema => ({
+    parameters: [DOMAIN_PARAM],
+    post: {
+      operationId,
+      summary,
+      ...(requestBody ? { requestBody: { required: false, content: { 'application/json': { schema: requestBody } } } } : {}),
+      responses: { '200': ok(ref('ScaiActionResponse'), 'Done; the operator acts on it'), '400': failed('Invalid domain or body'), '404': failed('No such zone for this tenant'), '413': failed('Body too large'), '422': failed('The API server refused the change'), ...extra, ...COMMON },
+    },
+  });
+  return {
+    '/api/v2/zones/{zone}/sign': zoneAction('signZone', 'Sign the zone: names the tenant\'s DNSSECPolicy api-ecdsap256sha256 (made when missing)', 'Signed already'),
+    '/api/v2/zones/{zone}/unsign': zoneAction('unsignZone', 'Unsign the zone: removes spec.dnssecPolicy (the operator waits for the DS to go)', 'Not signed'),
+    '/api/v2/zones/{zone}/keyrollover': zoneAction('keyRollover', 'Start a KSK (or CSK) rollover (annotation dnsfleet.io/rotate-ksk)', 'Not signed, or a KSK rollover is under way'),
+    '/api/v2/zones/{zone}/dsupdate': zoneAction('dsUpdate', 'Confirm the DS at the parent (annotation dnsfleet.io/ds-published: the DS records, or none while unsigning); acknowledges the DSUPDATE messages', 'No DS change awaited, or the policy confirms the DS by asking the parent'),
+    '/api/v2/zones/{zone}/retrieve': {
+      parameters: [ZONE_PARAM],
+      put: { operationId: 'retrieveZone', summary: 'Transfer a slave zone from its masters now, whatever the serial (annotation dnsfleet.io/retrieve)', responses: { '200': ok(ref('StatusResponse'), 'Requested'), '400': failed('Invalid zone name, or a master zone'), '404': failed('No such zone for this tenant'), '409': failed('Changed concurrently too often'), ...COMMON } },
+    },
+    '/api/v2/messages': {
+      get: { operationId: 'oldestMessage', summary: 'The oldest unacknowledged DNSSEC message (DSUPDATE, DSSEEN, DSREMOVED)', responses: { '200': ok(ref('ApiMessage'), 'The message'), '404': failed('No unacknowledged message'), ...COMMON } },
+    },
+    '/api/v2/messages/list': {
+      get: { operationId: 'listMessages', summary: 'Every unacknowledged message, oldest first', parameters: PAGE_PARAMS, responses: { '200': ok(ref('MessageList'), 'One page of messages'), '400': failed('Bad page or page_size'), ...COMMON } },
+    },
+    '/api/v2/messages/{id}': {
+      parameters: [ID_PARAM('The message id')],
+      delete: { operationId: 'acknowledgeMessage', summary: 'Acknowledge a message', responses: { '200': ok(ref('StatusResponse'), 'Acknowledged'), '404': failed('No such message, or acknowledged already'), '409': failed('Changed concurrently too often'), ...COMMON } },
+    },
+    '/api/v2/reports/problematiczones': {
+      get: { operationId: 'problematicZones', summary: 'Zones whose Ready condition is not True, with its reason and message', parameters: PAGE_PARAMS, responses: { '200': ok(ref('ProblematicZoneList'), 'One page of zones'), '400': failed('Bad page or page_size'), ...COMMON } },
+    },
+    '/api/v2/secondaryzones': {
+      get: {
+        operationId: 'listSecondaryZones',
+        summary: 'The tenant\'s secondary zones in IONOS Cloud DNS\'s shape',
+        parameters: [
+          { name: 'offset', in: 'query', description: 'Items to skip', schema: { type: 'integer', minimum: 0, default: 0 } },
+          { name: 'limit', in: 'query', description: 'Items per page', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        ],
+        responses: { '200': ok(ref('IonosSecondaryZoneList'), 'One page of secondary zones'), '400': failed('Bad offset or limit'), ...COMMON },
+      },
+    },
+    '/api/v2/secondaryzones/{id}': {
+      parameters: [ID_PARAM('The SecondaryZone\'s name')],
+      get: { operationId: 'getSecondaryZone', summary: 'One secondary zone', responses: { '200': ok(ref('IonosSecondaryZone'), 'The zone'), '404': failed('No such secondary zone for this tenant'), ...COMMON } },
+    },
+    '/api/v2/secondaryzones/{id}/axfr': {
+      parameters: [ID_PARAM('The SecondaryZone\'s name')],
+      get: { operationId: 'getAxfrStatus', summary: 'The last SOA query or transfer per primary', responses: { '200': ok(ref('IonosAxfrStatus'), 'Per primary'), '404': failed('No such secondary zone for this tenant'), ...COMMON } },
+      put: { operationId: 'startAxfr', summary: 'Transfer the zone now (as retrieve)', responses: { '202': ok(ref('StatusResponse'), 'Requested'), '404': failed('No such secondary zone for this tenant'), '409': failed('Changed concurrently too often'), ...COMMON } },
+    },
+    '/api/v1/domains/{domain}/dnssec': {
+      parameters: [DOMAIN_PARAM],
+      get: { operationId: 'scaiDnssecState', summary: 'ScaiDNS: the DNSSEC state, keys and DS records', responses: { '200': ok(ref('ScaiDnssecState'), 'The state'), '400': failed('Invalid domain'), '404': failed('No such zone for this tenant'), ...COMMON } },
+    },
+    '/api/v1/domains/{domain}/dnssec/enable': scai('scaiEnable', 'ScaiDNS: sign with algorithm 8, 10, 13 (default), 14 or 15', { '409': failed('DNSSEC already enabled') }, ref('ScaiEnableRequest')),
+    '/api/v1/domains/{domain}/dnssec/disable': scai('scaiDisable', 'ScaiDNS: unsign (remove the DS at the registrar first)', { '409': failed('Not enabled') }),
+    '/api/v1/domains/{domain}/dnssec/rotate-ksk': scai('scaiRotateKsk', 'ScaiDNS: start a KSK rollover', { '409': failed('Not signed') }),
+    '/api/v1/domains/{domain}/dnssec/rotate-zsk': scai('scaiRotateZsk', 'ScaiDNS: start a ZSK rollover', { '409': failed('Not signed, or signed with a CSK') }),
+    '/api/v1/domains/{domain}/dnssec/confirm-ds-published': scai('scaiConfirmDs', 'ScaiDNS: confirm the DS at the registrar; 400 when a DS does not match the current KSK', { '409': failed('No DS awaited') }, ref('ScaiConfirmRequest')),
+    '/api/v1/domains/{domain}/dnssec/sync': scai('scaiSync', 'ScaiDNS: sync; no counterpart in dnsfleet', { '501': failed('Not implemented: nothing to sync') }),
   };
 }
 

@@ -40,10 +40,22 @@ export class MemoryTenantStore implements TenantStore {
       else annotations[k] = v;
     }
     o.metadata.annotations = annotations;
-    Object.assign(o.spec, structuredClone(patch.spec));
+    const spec = o.spec as Record<string, unknown>;
+    for (const [k, v] of Object.entries(structuredClone(patch.spec))) {
+      if (v === null) delete spec[k];
+      else spec[k] = v;
+    }
     o.metadata.resourceVersion = String(this.version++);
     this.writes++;
     return true;
+  }
+
+  /** What the operator would write: a status for the tests (the API never writes status). */
+  setStatus(kind: 'Zone' | 'SecondaryZone', namespace: string, name: string, status: NonNullable<ZoneKinds[typeof kind]['status']>): void {
+    const o = this.objects.get(this.key(kind, namespace, name));
+    if (!o) throw new Error(`no ${kind} ${namespace}/${name}`);
+    (o as { status?: unknown }).status = structuredClone(status);
+    o.metadata.resourceVersion = String(this.version++);
   }
 
   async delete(kind: ZoneKind, namespace: string, name: string): Promise<boolean> {

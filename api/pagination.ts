@@ -50,3 +50,21 @@ export function paginate<T>(items: readonly T[], request: PageRequest, path: str
     total,
   };
 }
+
+export interface OffsetRequest {
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** IONOS Cloud DNS's collections: `?offset` (from 0, default 0) and `?limit` (1 to 1000, default 100). */
+export function parseOffsetQuery(query: Readonly<Record<string, unknown>>): OffsetRequest {
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = query[name];
+    if (raw === undefined) return fallback;
+    if (typeof raw !== 'string' || !/^[0-9]{1,9}$/.test(raw)) throw new BadRequestError(`${name} must be a whole number, got ${JSON.stringify(raw)}`, { [name]: raw });
+    const n = Number(raw);
+    if (n < min || n > max) throw new BadRequestError(`${name} must be between ${min} and ${max}, got ${n}`, { [name]: n });
+    return n;
+  };
+  return { offset: int('offset', 0, 0, 1_000_000_000), limit: int('limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE) };
+}

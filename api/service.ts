@@ -15,7 +15,8 @@ import { domainOf, newSecondaryZoneObject, newZoneObject, objectNameFor, parseCr
  * there (404). The HTTP layer (app.ts) only moves requests and answers in and out of this.
  */
 
-type Found = { kind: 'Zone'; object: Zone } | { kind: 'SecondaryZone'; object: SecondaryZone };
+/** A zone of the tenant's namespace: a Zone (master) or a SecondaryZone (slave). */
+export type Found = { kind: 'Zone'; object: Zone } | { kind: 'SecondaryZone'; object: SecondaryZone };
 
 /** Attempts of a read-change-write before a request gives up to concurrent writers. */
 const WRITE_ATTEMPTS = 5;
@@ -122,7 +123,8 @@ export class ZoneService {
     throw new BadRequestError(`zone ${domainOf(found.object)} is a slave zone: its records come from its masters by zone transfer and are not kept or changed here`, { zone: domainOf(found.object) });
   }
 
-  private async mustFind(tenant: Tenant, zoneParam: string): Promise<Found> {
+  /** The zone of a URL, or 404. */
+  async mustFind(tenant: Tenant, zoneParam: string): Promise<Found> {
     const domain = parseDomain(zoneParam, 'zone');
     const found = await this.find(tenant, domain);
     if (!found) throw new NotFoundError(`zone ${domain} not found`, { zone: domain });

@@ -159,3 +159,163 @@ export interface Quota {
   quotaLimits: QuotaCounts;
   quotaUsage: QuotaCounts;
 }
+
+/** The DNSSEC notifications of RcodeZero ("DNSSEC": DSUPDATE, DSSEEN, DSREMOVED). */
+export type MessageType = 'DSUPDATE' | 'DSSEEN' | 'DSREMOVED';
+
+/**
+ * A message of the tenant's queue (GET /api/v2/messages): derived from a zone's DNSSEC status
+ * the operator writes, so it exists as long as the state does; acknowledged ones are hidden.
+ */
+export interface ApiMessage {
+  /** Stable for one zone, type and DS set: DELETE /api/v2/messages/{id} acknowledges it. */
+  id: string;
+  domain: string;
+  type: MessageType;
+  /** RFC 3339 time the zone entered the state (the DNSSEC condition's last transition); null when unknown. */
+  date: string | null;
+  /** What to do, in a few words (the DS records to publish for DSUPDATE). */
+  comment: string;
+  /** The DS records of the zone's current KSK or CSK (DSUPDATE, DSSEEN); empty for DSREMOVED. */
+  ds_records: string[];
+}
+
+/** GET /api/v2/messages/list. */
+export interface MessageList extends Pagination {
+  data: ApiMessage[];
+}
+
+/** One entry of GET /api/v2/reports/problematiczones: a zone whose Ready condition is not True. */
+export interface ProblematicZone {
+  domain: string;
+  type: ZoneType;
+  id: string;
+  /** The Ready condition's status: `False`, `Unknown`, or `Missing` when the operator has not reported yet. */
+  ready: 'False' | 'Unknown' | 'Missing';
+  /** The condition's reason (`TransferFailed`, `InvalidZone`, …); `NotReconciled` without a condition. */
+  reason: string;
+  message: string;
+  /** RFC 3339 time of the condition's last transition; null without a condition. */
+  since: string | null;
+}
+
+/** GET /api/v2/reports/problematiczones. */
+export interface ProblematicZoneList extends Pagination {
+  data: ProblematicZone[];
+}
+
+/** A secondary zone in IONOS Cloud DNS's shape (GET /api/v2/secondaryzones/{id}). */
+export interface IonosSecondaryZone {
+  /** The SecondaryZone's object name. */
+  id: string;
+  type: 'secondaryzone';
+  href: string;
+  metadata: {
+    createdDate: string | null;
+    /** The nameservers of every cloud that serves the zone (status.nameservers). */
+    nameservers: string[];
+    /** `AVAILABLE` (Ready True), `FAILED` (Ready False) or `PROVISIONING` (no verdict yet). */
+    state: 'AVAILABLE' | 'FAILED' | 'PROVISIONING';
+  };
+  properties: {
+    description: string;
+    primaryIps: string[];
+    zoneName: string;
+  };
+}
+
+/** GET /api/v2/secondaryzones (IONOS's collection, `?offset` and `?limit`). */
+export interface IonosSecondaryZoneList {
+  id: string;
+  type: 'collection';
+  href: string;
+  items: IonosSecondaryZone[];
+  /** @asType integer */
+  offset: number;
+  /** @asType integer */
+  limit: number;
+  _links: { self: string; next?: string; prev?: string };
+}
+
+/** One primary's last SOA query or transfer (SecondaryZone status.primaries). */
+export interface IonosAxfrItem {
+  primaryIp: string;
+  /** `OK`, `FAILED`, or `UNKNOWN` before the control server has tried it. */
+  status: 'OK' | 'FAILED' | 'UNKNOWN';
+  errorMessage: string;
+}
+
+/** GET /api/v2/secondaryzones/{id}/axfr. */
+export interface IonosAxfrStatus {
+  type: 'collection';
+  items: IonosAxfrItem[];
+}
+
+/** ScaiDNS's DNSSEC states, and dnsfleet's `unsigning` (the DS must go from the parent before the keys do). */
+export type ScaiDnssecStatus = 'disabled' | 'pending_ds' | 'active' | 'rotating_ksk' | 'rotating_zsk' | 'unsigning';
+
+/** A key in ScaiDNS's shape; public facts from status.dnssec.keys (dnsfleet shows no key material). */
+export interface ScaiKey {
+  /** @asType integer */
+  key_tag: number;
+  /** @asType integer */
+  algorithm: number;
+  key_type: 'KSK' | 'ZSK' | 'CSK';
+  created_at: string;
+  /** ScaiDNS's expiry: the time of the key's next lifecycle step when one is scheduled; null otherwise. */
+  expires_at: string | null;
+  /** Signing now (state `active` or `signing`). */
+  active: boolean;
+  /** dnsfleet's key state (`published`, `active`, `retired`, `signing`, `removed`). */
+  state: string;
+}
+
+/** A DS record in ScaiDNS's shape. */
+export interface ScaiDsRecord {
+  /** @asType integer @minimum 0 @maximum 65535 */
+  key_tag: number;
+  /** @asType integer @minimum 0 @maximum 255 */
+  algorithm: number;
+  /** @asType integer @minimum 0 @maximum 255 */
+  digest_type: number;
+  /** Hex. */
+  digest: string;
+}
+
+/** GET /api/v1/domains/{domain}/dnssec. */
+export interface ScaiDnssecState {
+  enabled: boolean;
+  status: ScaiDnssecStatus;
+  /** The algorithm of the zone's keys (or the policy's, before there are keys); null when unsigned. */
+  algorithm: number | null;
+  ksk: ScaiKey[];
+  zsk: ScaiKey[];
+  ds_records: ScaiDsRecord[];
+}
+
+/** POST /api/v1/domains/{domain}/dnssec/enable. */
+export interface ScaiEnableRequest {
+  /** 8, 10, 13, 14 or 15; default 13. @asType integer */
+  algorithm?: number;
+}
+
+/** POST /api/v1/domains/{domain}/dnssec/confirm-ds-published. */
+export interface ScaiConfirmRequest {
+  /** @minItems 1 */
+  ds_records: ScaiDsRecord[];
+}
+
+/** The answer of the ScaiDNS actions (enable, disable, rotate-ksk, rotate-zsk, confirm-ds-published). */
+export interface ScaiActionResponse {
+  domain_id: string;
+  action: 'enable' | 'disable' | 'rotate-ksk' | 'rotate-zsk' | 'confirm-ds-published';
+  message: string;
+  /** rotate-ksk and rotate-zsk: the key being replaced. */
+  old_key?: ScaiKey | null;
+  /** The new key: null, since the operator makes it after the call (GET …/dnssec shows it). */
+  new_key?: null;
+  ksk?: null;
+  zsk?: null;
+  /** The DS records to publish now; empty until the operator has made the keys. */
+  ds_records?: ScaiDsRecord[];
+}

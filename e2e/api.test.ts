@@ -17,6 +17,12 @@ import type { Logger } from '../dataplane/log/log';
  * - bad input (zone name, changetype, RRset the zone model refuses, oversized body): a 4xx with
  *   a precise message, and the objects unchanged;
  * - X-RateLimit headers and 429 with X-RateLimit-Reset; 401, then the 429 lockout of the address;
+ * - phase 2: sign/unsign/keyrollover/dsupdate and ScaiDNS's /dnssec write spec.dnssecPolicy, a
+ *   DNSSECPolicy and the annotations the operator acts on; messages derived from the status and
+ *   their acknowledgements kept on the Zone; retrieve and IONOS's /secondaryzones; the
+ *   problematic-zones report. The operator does not run here: the status it would write is set
+ *   with a status patch (`kubectl patch --subresource=status`), and the test checks what the API
+ *   wrote for it to act on;
  * - every response checked against api/openapi.json.
  */
 
@@ -42,6 +48,12 @@ describe('REST API against a real API server @integration', function () {
     return JSON.parse(out.stdout) as Record<string, any>;
   };
   const count = async (kind: string, namespace: string): Promise<number> => ((await kubectlJson(['get', kind, '-n', namespace])).items as unknown[]).length;
+
+  /** Writes the status the operator would (it does not run in this test). */
+  const operatorWrites = async (kind: string, name: string, namespace: string, status: unknown): Promise<void> => {
+    const out = await cp.kubectl(['patch', kind, name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+    assert.equal(out.code, 0, out.stderr);
+  };
 
   before(async () => {
     cp = await startControlPlane();
@@ -164,6 +176,86 @@ describe('REST API against a real API server @integration', function () {
     assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
     assert.equal(await count('zone', 'tenant-a'), zonesBefore);
     assert.equal(await count('szone', 'tenant-a'), 0);
+  });
+
+  it('runs the DNSSEC workflow: sign, DSUPDATE message, ack, dsupdate, keyrollover, unsign (RcodeZero)', async () => {
+    const DS = 'example.com. 86400 IN DS 17016 15 2 589E8ACB590469EF45300E1342DE17F2FEA8FF13545346AF75AB0E9CF0C623C9';
+    const sign = await call('POST', '/api/v2/zones/example.com/sign', 'token-a');
+    assert.equal(sign.status, 200, JSON.stringify(sign.body));
+    assert.equal((await kubectlJson(['get', 'zone', 'example.com', '-n', 'tenant-a'])).spec.dnssecPolicy, 'api-ecdsap256sha256');
+    assert.deepEqual((await kubectlJson(['get', 'dnssecpolicy', 'api-ecdsap256sha256', '-n', 'tenant-a'])).spec.algorithm, 'ECDSAP256SHA256');
+    // The operator has made the keys and waits for the DS (simulated: a status patch).
+    await operatorWrites('zone', 'example.com', 'tenant-a', {
+      dnssec: { state: 'pending_ds', dsRecords: [DS], keys: [{ keyTag: 17016, algorithm: 'ED25519', role: 'KSK', state: 'active', ds: 'submitted', created: '2026-12-07T00:00:00Z' }] },
+      conditions: [{ type: 'DNSSEC', status: 'False', reason: 'PendingDS', message: 'waiting for the DS', lastTransitionTime: '2026-12-07T00:00:00Z' }],
+    });
+    const message = await call('GET', '/api/v2/messages', 'token-a');
+    assert.deepEqual([message.status, message.body.type, message.body.ds_records], [200, 'DSUPDATE', [DS]]);
+    assert.equal((await call('GET', '/api/v2/messages', 'token-b')).status, 404);
+    const ack = await call('DELETE', `/api/v2/messages/${String(message.body.id)}`, 'token-a');
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    // A restart of the API keeps the acknowledgement: it is on the Zone.
+    const acked = await kubectlJson(['get', 'zone', 'example.com', '-n', 'tenant-a']);
+    assert.deepEqual(JSON.parse(acked.metadata.annotations['dnsfleet.io/api-acknowledged-messages'] as string), [message.body.id]);
+    assert.equal((await call('GET', '/api/v2/messages', 'token-a')).status, 404);
+    const dsupdate = await call('POST', '/api/v2/zones/example.com/dsupdate', 'token-a');
+    assert.deepEqual(dsupdate.body, { status: 'ok', message: 'Zone example.com: 1 DS record confirmed at the parent' });
+    assert.equal((await kubectlJson(['get', 'zone', 'example.com', '-n', 'tenant-a'])).metadata.annotations['dnsfleet.io/ds-published'], DS);
+    await operatorWrites('zone', 'example.com', 'tenant-a', { dnssec: { state: 'active', keys: [{ keyTag: 17016, algorithm: 'ED25519', role: 'KSK', state: 'active', ds: 'seen', created: '2026-12-07T00:00:00Z' }] } });
+    assert.equal((await call('GET', '/api/v2/messages', 'token-a')).body.type, 'DSSEEN');
+    assert.equal((await call('POST', '/api/v2/zones/example.com/keyrollover', 'token-a')).status, 200);
+    assert.match(String((await kubectlJson(['get', 'zone', 'example.com', '-n', 'tenant-a'])).metadata.annotations['dnsfleet.io/rotate-ksk']), /^2\d{3}-/);
+    const unsign = await call('POST', '/api/v2/zones/example.com/unsign', 'token-a');
+    assert.equal(unsign.status, 200, JSON.stringify(unsign.body));
+    assert.equal((await kubectlJson(['get', 'zone', 'example.com', '-n', 'tenant-a'])).spec.dnssecPolicy, undefined);
+    assert.equal((await call('POST', '/api/v2/zones/example.com/unsign', 'token-a')).status, 409);
+  });
+
+  it('ScaiDNS /api/v1/domains/{domain}/dnssec: enable, state, confirm-ds-published checked against the KSK, disable', async () => {
+    await call('POST', '/api/v2/zones', 'token-a', { domain: 'scai.example', type: 'master' });
+    const unsupported = await call('POST', '/api/v1/domains/scai.example/dnssec/enable', 'token-a', { algorithm: 3 });
+    assert.deepEqual([unsupported.status, unsupported.body.message], [400, 'algorithm 3 is not supported: use 8 (RSASHA256), 10 (RSASHA512), 13 (ECDSAP256SHA256), 14 (ECDSAP384SHA384), 15 (ED25519)']);
+    assert.equal((await call('POST', '/api/v1/domains/scai.example/dnssec/enable', 'token-a', { algorithm: 15 })).status, 200);
+    assert.equal((await kubectlJson(['get', 'zone', 'scai.example', '-n', 'tenant-a'])).spec.dnssecPolicy, 'api-ed25519');
+    assert.equal((await call('POST', '/api/v1/domains/scai.example/dnssec/enable', 'token-a', {})).status, 409);
+    const DS = 'scai.example. 3600 IN DS 4242 15 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF';
+    await operatorWrites('zone', 'scai.example', 'tenant-a', { dnssec: { state: 'pending_ds', dsRecords: [DS], keys: [{ keyTag: 4242, algorithm: 'ED25519', role: 'CSK', state: 'active', ds: 'submitted', created: '2026-12-07T00:00:00Z' }] } });
+    const state = await call('GET', '/api/v1/domains/scai.example/dnssec', 'token-a');
+    assert.deepEqual([state.body.status, state.body.algorithm, state.body.ds_records], ['pending_ds', 15, [{ key_tag: 4242, algorithm: 15, digest_type: 2, digest: '00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF' }]]);
+    const before = (await kubectlJson(['get', 'zone', 'scai.example', '-n', 'tenant-a'])).metadata.resourceVersion as string;
+    const wrong = await call('POST', '/api/v1/domains/scai.example/dnssec/confirm-ds-published', 'token-a', { ds_records: [{ key_tag: 4243, algorithm: 15, digest_type: 2, digest: '00' }] });
+    assert.deepEqual([wrong.status, wrong.body.message], [400, 'the DS records do not match the zone\'s current KSK: ds_records[0]: key tag 4243 is not 4242 (the DS wanted is for key tag 4242)']);
+    assert.equal((await kubectlJson(['get', 'zone', 'scai.example', '-n', 'tenant-a'])).metadata.resourceVersion, before);
+    const ok = await call('POST', '/api/v1/domains/scai.example/dnssec/confirm-ds-published', 'token-a', { ds_records: [{ key_tag: 4242, algorithm: 15, digest_type: 2, digest: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff' }] });
+    assert.deepEqual(ok.body, { domain_id: 'scai.example', action: 'confirm-ds-published', message: 'DS publication confirmed' });
+    assert.equal((await kubectlJson(['get', 'zone', 'scai.example', '-n', 'tenant-a'])).metadata.annotations['dnsfleet.io/ds-published'], 'scai.example. IN DS 4242 15 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF');
+    assert.equal((await call('POST', '/api/v1/domains/scai.example/dnssec/sync', 'token-a')).status, 501);
+    assert.equal((await call('POST', '/api/v1/domains/scai.example/dnssec/disable', 'token-a')).status, 200);
+    assert.equal((await kubectlJson(['get', 'zone', 'scai.example', '-n', 'tenant-a'])).spec.dnssecPolicy, undefined);
+    await call('DELETE', '/api/v2/zones/scai.example', 'token-a');
+  });
+
+  it('retrieve and IONOS /secondaryzones: a new dnsfleet.io/retrieve, the transfer status per primary', async () => {
+    const put = await call('PUT', '/api/v2/zones/example.org/retrieve', 'token-b');
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const first = (await kubectlJson(['get', 'szone', 'example.org', '-n', 'tenant-b'])).metadata.annotations['dnsfleet.io/retrieve'] as string;
+    assert.match(first, /^\d+$/);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal((await call('PUT', '/api/v2/secondaryzones/example.org/axfr', 'token-b')).status, 202);
+    assert.notEqual((await kubectlJson(['get', 'szone', 'example.org', '-n', 'tenant-b'])).metadata.annotations['dnsfleet.io/retrieve'], first);
+    assert.equal((await call('PUT', '/api/v2/zones/example.com/retrieve', 'token-a')).status, 400);
+    // The control server's report, as the operator writes it (simulated).
+    await operatorWrites('szone', 'example.org', 'tenant-b', {
+      primaries: [{ address: '192.0.2.54', port: 53, status: 'FAILED', errorMessage: 'REFUSED', lastAttempt: '2026-12-07T00:00:00Z' }],
+      conditions: [{ type: 'Ready', status: 'False', reason: 'TransferFailed', message: 'no transfer yet: 192.0.2.54: REFUSED', lastTransitionTime: '2026-12-07T00:00:00Z' }],
+    });
+    const axfr = await call('GET', '/api/v2/secondaryzones/example.org/axfr', 'token-b');
+    assert.deepEqual(axfr.body, { type: 'collection', items: [{ primaryIp: '192.0.2.54', status: 'FAILED', errorMessage: 'REFUSED' }] });
+    const list = await call('GET', '/api/v2/secondaryzones', 'token-b');
+    assert.deepEqual((list.body.items as Array<{ id: string; metadata: { state: string } }>).map((z) => [z.id, z.metadata.state]), [['example.org', 'FAILED']]);
+    assert.equal((await call('GET', '/api/v2/secondaryzones/example.org', 'token-a')).status, 404);
+    const report = await call('GET', '/api/v2/reports/problematiczones', 'token-b');
+    assert.deepEqual(report.body.data, [{ domain: 'example.org', type: 'SLAVE', id: 'example.org', ready: 'False', reason: 'TransferFailed', message: 'no transfer yet: 192.0.2.54: REFUSED', since: '2026-12-07T00:00:00Z' }]);
   });
 
   it('deletes a zone: the object goes', async () => {
