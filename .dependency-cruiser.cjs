@@ -57,7 +57,7 @@ const LAYERS = {
   'operator/': ['crds/', 'dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/manifest/', 'dataplane/store/', 'dataplane/transfer/', 'dataplane/log/', 'dataplane/metrics/'],
   // Benchmarks run production code and the testkit, never tests.
   'dataplane/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'crds/', 'dataplane/testkit/'],
-  'e2e/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'cli/', 'dataplane/testkit/', 'e2e/support/'],
+  'e2e/bench/': [...DATAPLANE.map((f) => `dataplane/${f}/`), 'operator/', 'crds/', 'cli/', 'api/', 'dataplane/testkit/', 'e2e/support/'],
   // The fuzzer feeds the parsers, the Responder, the manifest loader and the transfer client
   // (issue #15, ADR 0018); pure in-process, so it needs no testkit.
   'dataplane/fuzz/': ['dataplane/dns/', 'dataplane/zone/', 'dataplane/dnssec/', 'dataplane/nameserver/', 'dataplane/manifest/', 'dataplane/transfer/'],

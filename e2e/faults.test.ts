@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { keepAsking } from './support/keep-asking';
-import { clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
+import { cloudManifest, clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
 import { query } from '../dataplane/testkit/dns-client';
 import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
 import { DNS_CONTAINER_PORT } from '../operator/cloud/cloud-objects';
@@ -24,15 +24,6 @@ const ZONES = Array.from({ length: 8 }, (_, i) => `fault-${i}.test`);
 type Pod = { metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string; conditions?: Array<{ type: string; status: string }> } };
 type ZoneJson = { metadata: { name: string }; spec: { zoneName: string }; status?: { serial?: number; conditions?: Array<{ type: string; status: string; reason?: string }> } };
 
-const cloudManifest = (name: string, replicas: number, anycast: string): string => `apiVersion: dnsfleet.io/v1alpha1
-kind: NameserverCloud
-metadata: { name: ${name}, namespace: ${NS} }
-spec:
-  replicas: ${replicas}
-  nameservers: [ns1.example.net.]
-  addresses: { ipv4: ["${anycast}"] }
-  service: { type: ClusterIP }
-`;
 
 const zoneManifest = (zoneName: string, address: string): string => `apiVersion: dnsfleet.io/v1alpha1
 kind: Zone

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { askA, keepAsking } from './support/keep-asking';
-import { clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
+import { cloudManifest, clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
 import { query, rcodeOf } from '../dataplane/testkit/dns-client';
 import { run, stopAll, waitFor } from '../dataplane/testkit/processes';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
@@ -63,16 +63,6 @@ spec:
     - { name: www, type: A, records: ["10.53.1.2"] }
 `;
 
-/** The anycast address becomes the Service's externalIP; the tests ask its ClusterIP. */
-const cloudManifest = (name: string, replicas: number, anycast: string): string => `apiVersion: dnsfleet.io/v1alpha1
-kind: NameserverCloud
-metadata: { name: ${name}, namespace: ${NS} }
-spec:
-  replicas: ${replicas}
-  nameservers: [ns1.example.net.]
-  addresses: { ipv4: ["${anycast}"] }
-  service: { type: ClusterIP }
-`;
 
 /** The A record of www in the zone, or what went wrong instead (rcode or timeout). */
 const askWww = (host: string, port: number, timeoutMs = 1000): Promise<string> => askA(host, port, `www.${ZONE}`, timeoutMs);

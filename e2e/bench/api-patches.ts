@@ -5,6 +5,7 @@ import { startControlPlane, type ControlPlane } from '../support/control-plane';
 import { answersA, CLOUDS, installCrdsAndClouds, startCloudPod, startOperator, startRedis, type CloudPod, type OperatorProcess } from '../support/fleet';
 import { freePort, start, stopAll, waitFor, type Started } from '../../dataplane/testkit/processes';
 import { hashToken, TOKEN_SECRET } from '../../api/tokens';
+import { percentile } from '../support/percentile';
 
 /**
  * `npm run bench:api`: RRset PATCHes through the REST API (issue 16) to answers from both clouds,
@@ -34,7 +35,6 @@ const ROOT = resolve(__dirname, '../../..');
 const TOKEN = 'bench-token';
 const NS = 'dnsfleet-api';
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const summary = (ms: readonly number[]): string => {
   const s = [...ms].sort((a, b) => a - b);
   return `p50 ${percentile(s, 50).toFixed(0)} ms, p90 ${percentile(s, 90).toFixed(0)} ms, p99 ${percentile(s, 99).toFixed(0)} ms, max ${s[s.length - 1]?.toFixed(0)} ms (${s.length} samples)`;

@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterIpOf, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from '../support/cluster-fleet';
+import { cloudManifest, clusterIpOf, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from '../support/cluster-fleet';
 import { zoneApi } from '../support/fleet';
 import { query } from '../../dataplane/testkit/dns-client';
 import { start, stopAll, tempDir, waitFor, type Started } from '../../dataplane/testkit/processes';
 import { memoryLogger } from '../../dataplane/testkit/memory-logger';
 import { RedisZoneStore } from '../../dataplane/store/redis-store';
 import { runOperator } from '../../operator/operator';
+import { percentile } from '../support/percentile';
 
 /**
  * `npm run bench:soak`: dnsfleet on the one-node cluster (real pods from the Dockerfile's image)
@@ -56,15 +57,6 @@ spec:
     - { name: "@", type: NS, records: [ns1.example.net.] }
     - { name: www, type: A, records: ["${address}"] }
 `;
-const cloudManifest = (name: string, replicas: number, anycast: string): string => `apiVersion: dnsfleet.io/v1alpha1
-kind: NameserverCloud
-metadata: { name: ${name}, namespace: ${NS} }
-spec:
-  replicas: ${replicas}
-  nameservers: [ns1.example.net.]
-  addresses: { ipv4: ["${anycast}"] }
-  service: { type: ClusterIP }
-`;
 
 /** When each of a zone's addresses was applied (ms since the run started), oldest first. */
 type History = Array<{ address: string; at: number }>;
@@ -84,7 +76,6 @@ function verdict(history: History, address: string | undefined, sentAt: number):
   return replaced && replaced.at + STALE_AFTER_MS < sentAt ? 'wrong' : 'right';
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 async function main(): Promise<void> {
   const log = memoryLogger();

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { percentile } from '../support/percentile';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../support/control-plane';
@@ -49,10 +50,6 @@ const CHANGES = Number(values.changes);
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
-function percentile(sorted: readonly number[], p: number): number {
-  // Nearest rank: with 50 samples p99 is the largest.
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** User and system CPU time of a process (Linux /proc), to tell waiting from working. */
 function cpuSeconds(p: Started): string {

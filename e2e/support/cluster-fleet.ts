@@ -16,6 +16,20 @@ import { installForOperatorAccount } from './fleet';
 
 const ROOT = resolve(__dirname, '../../..');
 
+/** The namespace the cluster tests run dnsfleet's clouds and control server in. */
+export const FLEET_NAMESPACE = 'dnsfleet-system';
+
+/** A NameserverCloud of `replicas` pods whose anycast address becomes its ClusterIP Service's externalIP. */
+export const cloudManifest = (name: string, replicas: number, anycast: string, namespace = FLEET_NAMESPACE): string => `apiVersion: dnsfleet.io/v1alpha1
+kind: NameserverCloud
+metadata: { name: ${name}, namespace: ${namespace} }
+spec:
+  replicas: ${replicas}
+  nameservers: [ns1.example.net.]
+  addresses: { ipv4: ["${anycast}"] }
+  service: { type: ClusterIP }
+`;
+
 /** The image e2e/image/build.sh writes, as the pod templates name it. */
 export const DNSFLEET_IMAGE = 'docker.io/library/dnsfleet:dev';
 
