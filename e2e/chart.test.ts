@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +14,7 @@ import { startPrimary, type Primary } from '../dataplane/testkit/primaries';
 import { query } from '../dataplane/testkit/dns-client';
 import { askA, keepAsking } from './support/keep-asking';
 import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
+import { hashToken, TOKEN_SECRET } from '../api/tokens';
 
 /**
  * Issue 13's chart (charts/dnsfleet): linted and rendered with the default values and with every
@@ -24,8 +26,10 @@ import { run, stopAll, tempDir, waitFor } from '../dataplane/testkit/processes';
  * both clouds' Services, every component's /metrics passes `promtool check metrics` (Debian's
  * prometheus package), a real Prometheus discovers every pod by its annotations through the API
  * server and scrapes it, the alerts evaluate and every series they and the dashboard read is
- * there, `helm upgrade` rolls a cloud with every query answered right, and `helm uninstall` leaves
- * nothing but the CRDs. The alerts pass `promtool test rules` (charts/tests/alerts.test.yaml).
+ * there, `helm upgrade` rolls a cloud with every query answered right, `helm upgrade` with
+ * api.enabled runs the REST API as its own ServiceAccount (a zone added through its Service is
+ * answered by both clouds; a wrong token gets 401; no Secret but the token Secret readable), and
+ * `helm uninstall` leaves nothing but the CRDs. The alerts pass `promtool test rules` (charts/tests/alerts.test.yaml).
  * Helm and Prometheus (with the Kubernetes discovery Debian's package lacks) are built from their
  * Go modules (e2e/control-plane/build.sh helm prometheus).
  */
@@ -69,7 +73,7 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
   after(() => tmp.remove());
 
   it('lints with the default values and with every option set', async () => {
-    for (const args of [[], ['-f', ALL_OPTIONS]]) {
+    for (const args of [[], ['-f', ALL_OPTIONS], ['--set', 'api.enabled=true']]) {
       const lint = await helmRun(['lint', '--strict', CHART, ...args]);
       assert.equal(lint.code, 0, `helm lint ${args.join(' ')}:\n${lint.stdout}${lint.stderr}`);
     }
@@ -78,12 +82,12 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
   it('renders the operator\'s RBAC from operator/rbac.yaml and restricted pods everywhere', async () => {
     const objects = await render('-f', ALL_OPTIONS);
     const source = parseAllDocuments(readFileSync(join(ROOT, 'operator/rbac.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; rules: unknown[] });
-    const rules = (kind: string) => (objects.find((o) => o.kind === kind) as unknown as { rules: unknown[] }).rules;
-    assert.deepEqual(rules('ClusterRole'), source.find((d) => d.kind === 'ClusterRole')!.rules);
-    assert.deepEqual(rules('Role'), source.find((d) => d.kind === 'Role')!.rules);
+    const rules = (kind: string, name: string) => (objects.find((o) => o.kind === kind && o.metadata.name === name) as unknown as { rules: unknown[] }).rules;
+    assert.deepEqual(rules('ClusterRole', 'dnsfleet-operator'), source.find((d) => d.kind === 'ClusterRole')!.rules);
+    assert.deepEqual(rules('Role', 'dnsfleet-leader-election'), source.find((d) => d.kind === 'Role')!.rules);
     type PodTemplate = { spec: { securityContext: { runAsNonRoot?: boolean }; containers: Array<{ name: string; securityContext: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[]; add?: string[] } } }> } };
     const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
-    assert.deepEqual(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort(), ['Deployment/dnsfleet-operator', 'StatefulSet/dnsfleet-redis']);
+    assert.deepEqual(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort(), ['Deployment/dnsfleet-api', 'Deployment/dnsfleet-operator', 'StatefulSet/dnsfleet-redis']);
     for (const w of workloads) {
       const pod = (w.spec as { template: PodTemplate }).template.spec;
       assert.equal(pod.securityContext.runAsNonRoot, true, w.metadata.name);
@@ -91,13 +95,72 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
     }
     // Without a password in any manifest: the URL comes from a Secret (here the user's).
     assert.ok(!objects.some((o) => o.kind === 'Secret'), 'existingSecret: the chart makes no Secret');
-    const operator = workloads.find((w) => w.kind === 'Deployment')!.spec as { template: { spec: { containers: Array<{ args: string[] }> } } };
+    const operator = workloads.find((w) => w.metadata.name === 'dnsfleet-operator')!.spec as { template: { spec: { containers: Array<{ args: string[] }> } } };
     assert.ok(operator.template.spec.containers[0]!.args.includes('--pod-redis-secret=my-redis-secret/url'));
     const clouds = objects.filter((o) => o.kind === 'NameserverCloud');
     assert.deepEqual(clouds.map((c) => c.metadata.name), ['edge-a', 'edge-b']);
     assert.deepEqual((clouds[0]!.spec as { placement: { topologySpreadConstraints: unknown[] } }).placement.topologySpreadConstraints, [
       { labelSelector: { matchLabels: { 'dnsfleet.io/cloud': 'edge-a' } }, maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
     ]);
+  });
+
+  it('renders the REST API only with api.enabled: its ServiceAccount bound to api/rbac.yaml\'s rules, a restricted Deployment probed on /openapi.json, its Service', async () => {
+    type Labelled = Manifest & { metadata: { labels?: Record<string, string> } };
+    const apiObjects = (objects: Manifest[]): Labelled[] => (objects as Labelled[]).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'api' || o.metadata.name.includes('-api'));
+    // Off by default, NetworkPolicies on or not.
+    assert.deepEqual(apiObjects(await render('--set', 'networkPolicy.enabled=true')).map((o) => `${o.kind}/${o.metadata.name}`), []);
+
+    const objects = await render('--set', 'api.enabled=true', '--set', 'api.rateLimit=600', '--set', 'api.service.port=80', '--set', 'networkPolicy.enabled=true');
+    const api = apiObjects(objects);
+    assert.deepEqual(api.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
+      'ClusterRole/dnsfleet-api', 'ClusterRoleBinding/dnsfleet-api', 'Deployment/dnsfleet-api', 'NetworkPolicy/dnsfleet-api',
+      'Role/dnsfleet-api-tokens', 'RoleBinding/dnsfleet-api-tokens', 'Service/dnsfleet-api', 'ServiceAccount/dnsfleet-api',
+    ]);
+    const get = <T>(kind: string): T => api.find((o) => o.kind === kind) as unknown as T;
+    type Rbac = { metadata: { namespace?: string }; rules: unknown[] };
+    type Binding = { metadata: { namespace?: string }; roleRef: { kind: string; name: string }; subjects: Array<{ kind: string; name: string; namespace: string }> };
+    // The rules are api/rbac.yaml's; the Secret only by name, in the release namespace.
+    const source = parseAllDocuments(readFileSync(join(ROOT, 'api/rbac.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; rules: unknown[] });
+    assert.deepEqual(get<Rbac>('ClusterRole').rules, source.find((d) => d.kind === 'ClusterRole')!.rules);
+    assert.deepEqual(get<Rbac>('Role').rules, [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['dnsfleet-api-tokens'], verbs: ['get'] }]);
+    assert.deepEqual(get<Rbac>('Role').rules, source.find((d) => d.kind === 'Role')!.rules);
+    assert.equal(get<Rbac>('Role').metadata.namespace, NS);
+    const subject = [{ kind: 'ServiceAccount', name: 'dnsfleet-api', namespace: NS }];
+    assert.deepEqual([get<Binding>('ClusterRoleBinding').roleRef, get<Binding>('ClusterRoleBinding').subjects], [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'dnsfleet-api' }, subject]);
+    assert.deepEqual([get<Binding>('RoleBinding').roleRef, get<Binding>('RoleBinding').subjects, get<Binding>('RoleBinding').metadata.namespace], [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'dnsfleet-api-tokens' }, subject, NS]);
+
+    type Probe = { httpGet: { path: string; port: string } };
+    type Container = { image: string; command: string[]; args: string[]; ports: Array<{ name: string; containerPort: number }>; readinessProbe: Probe; livenessProbe: Probe; securityContext: unknown };
+    type Pod = { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string; securityContext: unknown; containers: Container[] } };
+    const deployment = get<{ spec: { replicas: number; template: Pod } }>('Deployment').spec;
+    const pod = deployment.template.spec;
+    assert.equal(deployment.replicas, 1);
+    assert.equal(pod.serviceAccountName, 'dnsfleet-api');
+    // The operator's pod security: restricted.
+    const operatorPod = (objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'dnsfleet-operator')!.spec as { template: Pod }).template.spec;
+    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    assert.deepEqual(pod.securityContext, operatorPod.securityContext);
+    assert.equal(pod.containers.length, 1);
+    const c = pod.containers[0]!;
+    assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    assert.equal(c.image, operatorPod.containers[0]!.image);
+    assert.deepEqual([c.command, c.args], [['dnsfleet'], ['api', `--namespace=${NS}`, '--listen=0.0.0.0:8080', '--rate-limit=600']]);
+    assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    // The one path served without a token.
+    for (const probe of [c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe.httpGet, { path: '/openapi.json', port: 'http' });
+
+    const service = get<{ spec: { type: string; selector: Record<string, string>; ports: unknown[] } }>('Service').spec;
+    assert.equal(service.type, 'ClusterIP');
+    assert.deepEqual(service.ports, [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    for (const [k, v] of Object.entries(service.selector)) assert.equal(deployment.template.metadata.labels[k], v, `the Service selects the API's pods: ${k}`);
+    assert.equal(service.selector['app.kubernetes.io/component'], 'api');
+    // No `from`: reachable from anywhere (every call needs a token) unless networkPolicy.apiFrom says.
+    assert.deepEqual((get<{ spec: { ingress: unknown[] } }>('NetworkPolicy')).spec.ingress, [{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
+
+    // Every option: two replicas with a PodDisruptionBudget, the NetworkPolicy from the namespaces listed.
+    const all = apiObjects(await render('-f', ALL_OPTIONS));
+    assert.ok(all.some((o) => o.kind === 'PodDisruptionBudget'), 'a PodDisruptionBudget with two replicas');
+    assert.deepEqual((all.find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { ingress: Array<{ from: unknown[] }> } }).spec.ingress[0]!.from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
   });
 
   it('generates the Redis password once and writes it into no pod template', async () => {
@@ -132,7 +195,7 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
     const podMonitor = objects.find((o) => o.kind === 'PodMonitor')!.spec as { selector: { matchExpressions: Array<{ key: string; values: string[] }> }; podMetricsEndpoints: Array<{ port: string }> };
     assert.deepEqual(podMonitor.selector.matchExpressions.map((e) => [e.key, e.values]), [['app.kubernetes.io/name', ['dnsfleet']], ['app.kubernetes.io/component', ['cloud', 'control']]]);
     assert.equal(podMonitor.podMetricsEndpoints[0]!.port, 'http');
-    const operatorArgs = (objects.find((o) => o.kind === 'Deployment')!.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args;
+    const operatorArgs = (objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'dnsfleet-operator')!.spec as { template: { spec: { containers: Array<{ args: string[] }> } } }).template.spec.containers[0]!.args;
     assert.ok(operatorArgs.includes('--pod-metrics-per-zone') && operatorArgs.includes('--pod-scrape-annotations'), operatorArgs.join(' '));
     // None of them with the default values: prometheus-operator's CRDs may not exist.
     assert.deepEqual((await render()).filter((o) => ['PodMonitor', 'ServiceMonitor', 'PrometheusRule'].includes(o.kind) || o.metadata.name.endsWith('-dashboard')), []);
@@ -148,6 +211,10 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
       [['--set', 'redis.bundled=false'], /redis\/external|existingSecret/],
       [['--set', 'metrics.podMonitor.interval=5x'], /metrics\/podMonitor\/interval/],
       [['--set', 'metrics.dashbord.enabled=true'], /metrics.*dashbord/],
+      [['--set', 'api.replicas=0'], /api\/replicas/],
+      [['--set', 'api.servce.port=80'], /api.*servce/],
+      [['--set', 'api.service.type=Public'], /api\/service\/type/],
+      [['--set', 'api.tokenSecret.name=other'], /api\/tokenSecret\/name/],
     ];
     for (const [args, message] of cases) {
       const out = await helmRun(['template', RELEASE, CHART, '-n', NS, ...args]);
@@ -164,7 +231,7 @@ describe('the Helm chart (charts/dnsfleet) @integration', function () {
     const volume = join(tmp.path, 'redis-volume');
     const kubectl = (...args: string[]): Promise<string> => kubectlOk(cluster, ...args);
     const serviceIp = (name: string): Promise<string> => clusterIpOf(cluster, NS, name);
-    const testValues = (version: string): string => `image: { repository: ${DNSFLEET_IMAGE.split(':')[0]}, tag: ${DNSFLEET_IMAGE.split(':')[1]}, pullPolicy: Never }
+    const testValues = (version: string, api = false): string => `image: { repository: ${DNSFLEET_IMAGE.split(':')[0]}, tag: ${DNSFLEET_IMAGE.split(':')[1]}, pullPolicy: Never }
 control: { serviceType: ClusterIP, allowTransfer: [127.0.0.1/32] }
 clouds:
   - name: cloud-a
@@ -174,7 +241,7 @@ clouds:
 redis:
   image: { repository: ${CLUSTER_IMAGES.redis.split(':')[0]}, tag: "${CLUSTER_IMAGES.redis.split(':')[1]}", pullPolicy: Never }
   persistence: { enabled: true, size: 1Gi, storageClass: dnsfleet-test }
-`;
+${api ? 'api: { enabled: true }\n' : ''}`;
 
     before(async function () {
       this.timeout(3_600_000);
@@ -425,6 +492,79 @@ spec:
       const tally = await asking.stop();
       assert.deepEqual([...tally.keys()], ['10.53.9.9'], `answers through the Service during the upgrade: ${JSON.stringify([...tally])}`);
       console.log(`      ${tally.get('10.53.9.9')} queries to cloud-a's Service during helm upgrade: all answered right`);
+    });
+
+    it('helm upgrade with api.enabled: the REST API as its own ServiceAccount adds a zone both clouds answer, refuses a wrong token, and reads no other Secret', async () => {
+      const token = randomBytes(32).toString('hex');
+      const other = 'chart-test-not-for-the-api';
+      const domain = 'api.chart.test';
+      try {
+        // The chart makes no token (docs/helm.md#the-rest-api): only its hash, in the release namespace.
+        await kubectl('create', 'secret', 'generic', TOKEN_SECRET, '-n', NS, `--from-literal=${hashToken(token)}={"namespace":"default"}`);
+        await kubectl('create', 'secret', 'generic', other, '-n', NS, '--from-literal=key=value');
+        // Version "two" as the previous upgrade left it: only the API's objects change.
+        writeFileSync(values, testValues('two', true));
+        const upgrade = await helmRun(['upgrade', RELEASE, CHART, '-n', NS, '-f', values, '--wait', '--timeout', '5m'], cluster.kubeconfig);
+        assert.equal(upgrade.code, 0, `${upgrade.stderr}\n${cluster.logs(10)}`);
+        await kubectl('rollout', 'status', 'deployment/dnsfleet-api', '-n', NS, '--timeout=120s');
+        type Pod = { spec: { serviceAccountName: string } };
+        const pods = (JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/component=api', '-o', 'json')) as { items: Pod[] }).items;
+        assert.deepEqual(pods.map((p) => p.spec.serviceAccountName), ['dnsfleet-api']);
+
+        const base = `http://${await serviceIp('dnsfleet-api')}:8080`;
+        const call = async (method: string, path: string, bearer: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+          const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+          return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+        };
+        // Through the Service once its endpoints are programmed.
+        await waitFor('the API answering through its Service', async () => (await fetch(`${base}/openapi.json`)).status === 200, 60_000);
+
+        const list = await call('GET', '/api/v2/zones?page_size=1000', token);
+        assert.equal(list.status, 200, JSON.stringify(list.body));
+        const listed = (list.body.data as Array<{ id: string; domain: string; type: string }>).map((z) => [z.id, z.domain, z.type]);
+        assert.ok(listed.some(([id, d, t]) => id === 'chart-test' && d === 'chart.test' && t === 'MASTER'), `the Zone of the install test: ${JSON.stringify(listed)}`);
+
+        const add = await call('POST', '/api/v2/zones', token, { domain, type: 'master' });
+        assert.equal(add.status, 201, JSON.stringify(add.body));
+        const patch = await call('PATCH', `/api/v2/zones/${domain}/rrsets`, token, [
+          { name: `${domain}.`, type: 'NS', ttl: 3600, changetype: 'add', records: [{ content: 'ns1.example.net.' }] },
+          { name: `www.${domain}.`, type: 'A', ttl: 300, changetype: 'add', records: [{ content: '10.53.9.13' }] },
+        ]);
+        assert.equal(patch.status, 200, JSON.stringify(patch.body));
+        const zone = JSON.parse(await kubectl('get', 'zone', domain, '-n', 'default', '-o', 'json')) as { metadata: { labels?: Record<string, string> }; spec: { zoneName: string; rrsets: unknown[] } };
+        assert.equal(zone.spec.zoneName, domain);
+        assert.equal(zone.metadata.labels?.['dnsfleet.io/created-by'], 'api');
+        assert.deepEqual(zone.spec.rrsets, [{ name: '@', type: 'NS', ttl: 3600, records: ['ns1.example.net.'] }, { name: 'www', type: 'A', ttl: 300, records: ['10.53.9.13'] }]);
+        const ready = await cluster.kubectl(['wait', '--for=condition=Ready', `zone/${domain}`, '-n', 'default', '--timeout=60s']);
+        assert.equal(ready.code, 0, ready.stderr);
+        for (const cloud of ['cloud-a', 'cloud-b']) {
+          const ip = await serviceIp(`dnsfleet-${cloud}`);
+          await waitFor(`${cloud}'s Service answering the zone the API added`, async () => (await askA(ip, 53, `www.${domain}.`, 300)) === '10.53.9.13', 30_000);
+        }
+
+        const wrong = await call('GET', '/api/v2/zones', randomBytes(32).toString('hex'));
+        assert.deepEqual([wrong.status, wrong.body.status], [401, 'failed']);
+
+        // The API's rights: the token Secret by name and the zone kinds; no other Secret, nothing else.
+        const sa = `--as=system:serviceaccount:${NS}:dnsfleet-api`;
+        const canI = async (...args: string[]): Promise<string> => (await cluster.kubectl(['auth', 'can-i', ...args, sa])).stdout.trim();
+        assert.equal(await canI('get', `secrets/${TOKEN_SECRET}`, '-n', NS), 'yes');
+        assert.equal(await canI('get', `secrets/${other}`, '-n', NS), 'no');
+        assert.equal(await canI('list', 'secrets', '-n', NS), 'no');
+        assert.equal(await canI('get', 'secrets/dnsfleet-redis', '-n', NS), 'no');
+        assert.equal(await canI('create', 'zones.dnsfleet.io', '-n', 'default'), 'yes');
+        assert.equal(await canI('patch', 'deployments', '-n', NS), 'no');
+
+        // Deleted through the API: the operator removes its finalizer and the zone is no longer served.
+        const removed = await call('DELETE', `/api/v2/zones/${domain}`, token);
+        assert.equal(removed.status, 200, JSON.stringify(removed.body));
+        const gone = await cluster.kubectl(['wait', '--for=delete', `zone/${domain}`, '-n', 'default', '--timeout=60s']);
+        assert.equal(gone.code, 0, gone.stderr);
+      } finally {
+        // Not the release's: helm uninstall would leave them (the next test lists what is left), and the Zone holds the operator's finalizer.
+        await cluster.kubectl(['delete', 'zone', domain, '-n', 'default', '--ignore-not-found', '--timeout=60s']);
+        await cluster.kubectl(['delete', 'secret', TOKEN_SECRET, other, '-n', NS, '--ignore-not-found']);
+      }
     });
 
     it('helm uninstall leaves nothing behind but the CRDs', async () => {
