@@ -4,9 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { keepAsking } from './support/keep-asking';
 import { cloudManifest, clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
-import { query } from '../dataplane/testkit/dns-client';
+import { buildQuery, query } from '../dataplane/testkit/dns-client';
+import { udpFlood } from '../dataplane/testkit/udp-flood';
+import { probeFor, startTrickler, summarize } from '../dataplane/testkit/tcp-abuse';
+import { askA } from './support/keep-asking';
 import { freePort, start, stopAll, waitFor, type Started } from '../dataplane/testkit/processes';
-import { DNS_CONTAINER_PORT } from '../operator/cloud/cloud-objects';
+import { DNS_CONTAINER_PORT, HTTP_CONTAINER_PORT } from '../operator/cloud/cloud-objects';
 
 /**
  * Issue 15's faults on real pods: the one-node cluster, the image from the Dockerfile, two
@@ -207,6 +210,72 @@ describe('faults on real pods: Redis, the operator, pods killed mid-update @inte
     await waitFor('cloud-a back to 2 ready pods', async () => (await pods('dnsfleet.io/cloud=cloud-a')).filter(isPodReady).length === 2, 180_000);
     const { seconds } = await converged();
     console.log(`      converged ${seconds.toFixed(1)} s after the replacements were ready`);
+  });
+
+  it('spec.rateLimit on a NameserverCloud: its pods hold a UDP flood to the rate and slip every second limited answer, while TCP and the other cloud answer', async () => {
+    await kubectl('patch', 'nameservercloud/cloud-b', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { rateLimit: { responsesPerSecond: 50, slip: 2 } } }));
+    let pod: Pod | undefined;
+    await waitFor('a cloud-b pod with --rrl-rate ready', async () => {
+      for (const p of (await pods('dnsfleet.io/cloud=cloud-b')).filter(isPodReady)) {
+        const args = JSON.parse(await kubectl('get', 'pod', p.metadata.name, '-n', NS, '-o', 'jsonpath={.spec.containers[0].args}')) as string[];
+        if (args.includes('--rrl-rate')) pod = p;
+      }
+      return pod !== undefined && (await pods('dnsfleet.io/cloud=cloud-b')).length === 1;
+    }, 180_000);
+    const ip = pod!.status.podIP!;
+    const zone = ZONES[2]!;
+    const other = (await pods('dnsfleet.io/cloud=cloud-a')).filter(isPodReady)[0]!.status.podIP!;
+    // From this machine's address on the pods' network, 1,000 queries a second for 4 s.
+    const flood = udpFlood({ host: ip, port: DNS_CONTAINER_PORT, source: await fleet.peerAddress(), query: buildQuery(`www.${zone}`, 'A'), count: 4000, perSecond: 1000 });
+    const during = (async () => {
+      const answers: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const tcp = await query(ip, DNS_CONTAINER_PORT, `www.${zone}`, 'A', { tcp: true, timeoutMs: 1000 }).then((r) => (r.packet.answers?.find((a) => a.type === 'A') as { data?: string } | undefined)?.data ?? 'none').catch(() => 'timeout');
+        answers.push(`tcp ${tcp}`, `other cloud ${await askA(other, DNS_CONTAINER_PORT, `www.${zone}`)}`);
+        await sleep(300);
+      }
+      return answers;
+    })();
+    const [counts, answers] = await Promise.all([flood, during]);
+    const report = JSON.stringify({ counts, answers: [...new Set(answers)] });
+    console.log(`      rrl on a pod: ${JSON.stringify(counts)}`);
+    const limited = counts.sent - counts.answered;
+    assert.ok(counts.answered <= 50 * (counts.seconds + 1) + 5 && counts.answered >= 50 * counts.seconds * 0.5, `answered at the rate: ${report}`);
+    assert.ok(Math.abs(counts.slipped / limited - 0.5) < 0.03, `one limited answer in two slipped: ${report}`);
+    assert.deepEqual([...new Set(answers)].sort(), [`other cloud ${latest.get(zone)}`, `tcp ${latest.get(zone)}`], report);
+    const metrics = await (await fetch(`http://${ip}:${HTTP_CONTAINER_PORT}/metrics`)).text();
+    const slipped = /^dnsfleet_rate_limited_total\{[^}]*action="slipped"[^}]*class="positive"[^}]*\} (\d+)/m.exec(metrics);
+    assert.ok(slipped && Number(slipped[1]) >= counts.slipped, `the pod counts what it slipped: ${slipped?.[0]}`);
+    // Off again, for the tests after this one.
+    await kubectl('patch', 'nameservercloud/cloud-b', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { rateLimit: null } }));
+    await kubectl('rollout', 'status', 'deployment/dnsfleet-cloud-b', '-n', NS, '--timeout=180s');
+    await converged();
+  });
+
+  it('1,000 idle TCP connections and a slow-loris client at a cloud pod: every new client is answered within 1 s, over TCP and UDP', async () => {
+    const ip = (await pods('dnsfleet.io/cloud=cloud-a')).filter(isPodReady)[0]!.status.podIP!;
+    const idle = await startTrickler({ host: ip, port: DNS_CONTAINER_PORT, connections: 1000, everyMs: 3_600_000, reconnectMs: 1000 });
+    const loris = await startTrickler({ host: ip, port: DNS_CONTAINER_PORT, connections: 100, everyMs: 1000, reconnectMs: 1000 });
+    let results;
+    let udp: string[];
+    let attackers;
+    try {
+      const zone = ZONES[3]!;
+      const asking = (async () => {
+        const out: string[] = [];
+        for (let i = 0; i < 40; i++, await sleep(250)) out.push(await askA(ip, DNS_CONTAINER_PORT, `www.${zone}`));
+        return out;
+      })();
+      [results, udp] = await Promise.all([probeFor({ host: ip, port: DNS_CONTAINER_PORT, zone, everyMs: 200, durationMs: 10_000, timeoutMs: 1000 }), asking]);
+    } finally {
+      attackers = { idle: await idle.stop(), loris: await loris.stop() };
+    }
+    const tcp = summarize(results);
+    const report = JSON.stringify({ attackers, tcp, udp: [...new Set(udp)] });
+    console.log(`      tcp at a pod: ${report}`);
+    assert.ok(attackers.idle.opened >= 1000 && attackers.idle.closedByServer >= 500, report);
+    assert.ok(tcp.probes >= 40 && tcp.answered === tcp.probes && tcp.maxMs! < 1000, `every new TCP client answered within 1 s: ${report}`);
+    assert.deepEqual([...new Set(udp)], [latest.get(ZONES[3]!)], report);
   });
 
   it('the leading operator killed (SIGKILL) in the middle of a change: the other replica takes the Lease and finishes it, nothing half-applied', async () => {
