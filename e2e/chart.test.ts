@@ -567,6 +567,88 @@ spec:
       }
     });
 
+    it('the REST API\'s DNSSEC and secondary-zone workflows with the real operator: sign, DSUPDATE, acknowledge, dsupdate, DSSEEN, served signed by both clouds; unsign, DSREMOVED; a secondary zone\'s transfer status and retrieve', async () => {
+      const token = randomBytes(32).toString('hex');
+      const domain = 'signed-api.chart.test';
+      const dig = (server: string, name: string, type: string) => run('dig', ['+time=1', '+tries=1', '+nocookie', '+dnssec', '+noall', '+answer', '-p', '53', `@${server}`, name, type], { timeoutMs: 10_000 });
+      const clouds = async (): Promise<string[]> => Promise.all(['cloud-a', 'cloud-b'].map((c) => serviceIp(`dnsfleet-${c}`)));
+      try {
+        await kubectl('create', 'secret', 'generic', TOKEN_SECRET, '-n', NS, `--from-literal=${hashToken(token)}={"namespace":"default"}`);
+        // The zone with short TTLs and the API's default policy with short timings, made with
+        // kubectl (one truth for kubectl and REST users: the API takes both as they are).
+        await cluster.kubectl(['apply', '-f', '-'], `apiVersion: dnsfleet.io/v1alpha1
+kind: DNSSECPolicy
+metadata: { name: api-ecdsap256sha256, namespace: default }
+spec: { algorithm: ECDSAP256SHA256, dnskeyTTL: 60, propagationDelay: 1m, parentPropagationDelay: 1m, parentDSTTL: 60 }
+---
+apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: ${domain}, namespace: default }
+spec:
+  zoneName: ${domain}
+  defaultTTL: 60
+  rrsets:
+    - { name: "@", type: NS, records: [ns1.example.net.] }
+    - { name: www, type: A, records: [10.53.9.14] }
+`);
+        const base = `http://${await serviceIp('dnsfleet-api')}:8080`;
+        const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+          const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+          return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+        };
+        // The API reads its token Secret again within 10 s.
+        await waitFor('the token taken', async () => (await call('GET', '/api/v2/zones')).status === 200, 30_000);
+        type Message = { id: string; domain: string; type: string; ds_records: string[] };
+        const messages = async (): Promise<Message[]> => ((await call('GET', '/api/v2/messages/list')).body.data as Message[]).filter((m) => m.domain === domain);
+
+        const signed = await call('POST', `/api/v2/zones/${domain}/sign`);
+        assert.equal(signed.status, 200, JSON.stringify(signed.body));
+        let update: Message | undefined;
+        await waitFor('a DSUPDATE message from the operator\'s status', async () => (update = (await messages()).find((m) => m.type === 'DSUPDATE')) !== undefined, 120_000);
+        assert.match(update!.ds_records[0]!, /\sDS\s+\d+ 13 2 [0-9A-F]{64}$/i);
+        for (const ip of await clouds()) {
+          await waitFor(`RRSIGs from ${ip}`, async () => /\sRRSIG\s+A\s+13\s/.test((await dig(ip, `www.${domain}`, 'A')).stdout), 120_000);
+        }
+        const acked = await call('DELETE', `/api/v2/messages/${update!.id}`);
+        assert.equal(acked.status, 200, JSON.stringify(acked.body));
+        const oldest = await call('GET', '/api/v2/messages');
+        assert.ok(oldest.status === 404 || (oldest.body as { id?: string }).id !== update!.id, `acknowledged: ${JSON.stringify(oldest.body)}`);
+        const confirmed = await call('POST', `/api/v2/zones/${domain}/dsupdate`);
+        assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+        await waitFor('DSSEEN once the operator takes the DS as published', async () => (await messages()).some((m) => m.type === 'DSSEEN'), 240_000);
+        const state = JSON.parse(await kubectl('get', 'zone', domain, '-n', 'default', '-o', 'jsonpath={.status.dnssec}')) as { state: string };
+        assert.equal(state.state, 'active');
+
+        const unsigned = await call('POST', `/api/v2/zones/${domain}/unsign`);
+        assert.equal(unsigned.status, 200, JSON.stringify(unsigned.body));
+        await waitFor('unsigning', async () => (await kubectl('get', 'zone', domain, '-n', 'default', '-o', 'jsonpath={.status.dnssec.state}')).trim() === 'unsigning', 120_000);
+        const removal = await call('POST', `/api/v2/zones/${domain}/dsupdate`);
+        assert.equal(removal.status, 200, JSON.stringify(removal.body));
+        await waitFor('DSREMOVED once the operator has unsigned the zone', async () => (await messages()).some((m) => m.type === 'DSREMOVED'), 300_000);
+        for (const ip of await clouds()) {
+          await waitFor(`no RRSIG from ${ip}`, async () => {
+            const out = (await dig(ip, `www.${domain}`, 'A')).stdout;
+            return /\sA\s+10\.53\.9\.14$/m.test(out) && !/RRSIG/.test(out);
+          }, 120_000);
+        }
+
+        // The SecondaryZone of the Prometheus test, from an NSD primary: its transfer status per
+        // primary (IONOS), and a transfer asked for (RcodeZero retrieve, IONOS PUT …/axfr).
+        const secondary = await call('GET', '/api/v2/secondaryzones/secondary-chart-test/axfr');
+        assert.equal(secondary.status, 200, JSON.stringify(secondary.body));
+        const perPrimary = (secondary.body.items ?? secondary.body) as unknown;
+        assert.match(JSON.stringify(perPrimary), /"status":"OK"/, `the primary's last transfer: ${JSON.stringify(secondary.body)}`);
+        const retrieved = await call('PUT', '/api/v2/zones/secondary.chart.test/retrieve');
+        assert.equal(retrieved.status, 200, JSON.stringify(retrieved.body));
+        const asked = (await kubectl('get', 'szone', 'secondary-chart-test', '-n', 'default', '-o', 'jsonpath={.metadata.annotations.dnsfleet\\.io/retrieve}')).trim();
+        assert.notEqual(asked, '', 'the retrieve annotation the operator acts on');
+      } finally {
+        await cluster.kubectl(['delete', 'zone', domain, '-n', 'default', '--ignore-not-found', '--timeout=60s']);
+        await cluster.kubectl(['delete', 'dnssecpolicy', 'api-ecdsap256sha256', '-n', 'default', '--ignore-not-found']);
+        await cluster.kubectl(['delete', 'secret', TOKEN_SECRET, '-n', NS, '--ignore-not-found']);
+      }
+    });
+
     it('helm uninstall leaves nothing behind but the CRDs', async () => {
       // The Zones hold the operator's finalizer: they go while the operator still runs.
       await kubectl('delete', 'zone/chart-test', 'zone/signed-chart-test', 'secondaryzone/secondary-chart-test', 'dnssecpolicy/fast', '--timeout=60s');
