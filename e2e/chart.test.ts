@@ -575,19 +575,21 @@ spec:
       let apiPrimary: Primary | undefined;
       try {
         await kubectl('create', 'secret', 'generic', TOKEN_SECRET, '-n', NS, `--from-literal=${hashToken(token)}={"namespace":"default"}`);
-        // The zone with short TTLs and the API's default policy with short timings, made with
-        // kubectl (one truth for kubectl and REST users: the API takes both as they are).
+        // The zone with TTLs of 3 s and the API's default policy with timings of 1 s, made with
+        // kubectl (one truth for kubectl and REST users: the API takes both as they are): the DS
+        // of a zone served unsigned first is asked for once no unsigned answer can be cached.
         await cluster.kubectl(['apply', '-f', '-'], `apiVersion: dnsfleet.io/v1alpha1
 kind: DNSSECPolicy
 metadata: { name: api-ecdsap256sha256, namespace: default }
-spec: { algorithm: ECDSAP256SHA256, dnskeyTTL: 60, propagationDelay: 1m, parentPropagationDelay: 1m, parentDSTTL: 60 }
+spec: { algorithm: ECDSAP256SHA256, dnskeyTTL: 1, propagationDelay: 1s, parentPropagationDelay: 1s, parentDSTTL: 1 }
 ---
 apiVersion: dnsfleet.io/v1alpha1
 kind: Zone
 metadata: { name: ${domain}, namespace: default }
 spec:
   zoneName: ${domain}
-  defaultTTL: 60
+  defaultTTL: 3
+  soa: { ttl: 3, minimum: 3 }
   rrsets:
     - { name: "@", type: NS, records: [ns1.example.net.] }
     - { name: www, type: A, records: [10.53.9.14] }
