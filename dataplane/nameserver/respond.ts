@@ -199,24 +199,21 @@ export class Responder {
    * to send (the answer, or its truncated form when slipped) or the drop.
    */
   private limit(rrl: ResponseRateLimiter, cls: ResponseClass, name: number, out: Uint8Array, outAt: number, size: number, peer: DatagramPeer): number | Reply {
-    const decision = rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, name, peer.receivedAt(), peer);
-    if (decision === RateDecision.Answer) return size;
-    if (decision === RateDecision.Drop) return RATE_LIMITED;
-    const truncated = truncateInPlace(out, outAt, size);
-    return truncated < 0 ? RATE_LIMITED : truncated;
+    const decision = decideRate(rrl, cls, name, size, peer);
+    return decision === RateDecision.Answer ? size : held(decision, out, outAt, size);
   }
 
-  /** `limit` for a reply made in full, with the class `respondTo` left in `lastClass` and `lastName`. */
+  /**
+   * `limit` for a reply made in full, with the class `respondTo` left in `lastClass` and
+   * `lastName`: a reply that may go out is returned as it is (with its event for the log).
+   */
   private limitReply(rrl: ResponseRateLimiter, reply: Reply, out: Uint8Array, outAt: number, peer: DatagramPeer): number | Reply {
     if (reply.kind !== 'response' || outAt + reply.message.length > out.length) return reply;
-    const cls = this.lastClass;
     const size = reply.message.length;
-    const decision = rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, this.lastName, peer.receivedAt(), peer);
+    const decision = decideRate(rrl, this.lastClass, this.lastName, size, peer);
     if (decision === RateDecision.Answer) return reply;
-    if (decision === RateDecision.Drop) return RATE_LIMITED;
     out.set(reply.message, outAt);
-    const truncated = truncateInPlace(out, outAt, size);
-    return truncated < 0 ? RATE_LIMITED : truncated;
+    return held(decision, out, outAt, size);
   }
 
   /** One request message (over TCP, or a UDP datagram `answerDatagram` does not answer from the cache). */
@@ -404,6 +401,18 @@ function withId(message: Uint8Array, id: number): Uint8Array {
 function anyClass(answer: Answer): void {
   answer.authoritative = false;
   if (answer.state !== 'referral') answer.authority.length = 0;
+}
+
+/** The rate limiter's decision on an answer of `size` octets: any class counts as `large` from LARGE_RESPONSE on. */
+function decideRate(rrl: ResponseRateLimiter, cls: ResponseClass, name: number, size: number, peer: DatagramPeer): RateDecision {
+  return rrl.decide(peer.prefix(), size >= LARGE_RESPONSE ? ResponseClass.Large : cls, name, peer.receivedAt(), peer);
+}
+
+/** What goes out for an answer the limiter held back, written at `outAt` of `out`: its truncated form (slipped) or nothing. */
+function held(decision: RateDecision.Slip | RateDecision.Drop, out: Uint8Array, outAt: number, size: number): number | Reply {
+  if (decision === RateDecision.Drop) return RATE_LIMITED;
+  const truncated = truncateInPlace(out, outAt, size);
+  return truncated < 0 ? RATE_LIMITED : truncated;
 }
 
 /**
