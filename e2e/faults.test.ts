@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { keepAsking } from './support/keep-asking';
-import { cloudManifest, clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
+import { cloudManifest, cloudZoneManifest, clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
 import { buildQuery, query } from '../dataplane/testkit/dns-client';
 import { udpFlood } from '../dataplane/testkit/udp-flood';
 import { probeFor, startTrickler, summarize } from '../dataplane/testkit/tcp-abuse';
@@ -27,18 +27,7 @@ const ZONES = Array.from({ length: 8 }, (_, i) => `fault-${i}.test`);
 type Pod = { metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string; conditions?: Array<{ type: string; status: string }> } };
 type ZoneJson = { metadata: { name: string }; spec: { zoneName: string }; status?: { serial?: number; conditions?: Array<{ type: string; status: string; reason?: string }> } };
 
-
-const zoneManifest = (zoneName: string, address: string): string => `apiVersion: dnsfleet.io/v1alpha1
-kind: Zone
-metadata: { name: ${zoneName.replace(/\./g, '-')}, namespace: default }
-spec:
-  zoneName: ${zoneName}
-  defaultTTL: 300
-  nameserverClouds: [cloud-a, cloud-b]
-  rrsets:
-    - { name: "@", type: NS, records: [ns1.example.net.] }
-    - { name: www, type: A, records: ["${address}"] }
-`;
+const zoneManifest = (zoneName: string, address: string): string => cloudZoneManifest(zoneName.replace(/\./g, '-'), zoneName, address);
 
 /** An operator replica: `dnsfleet operator` with leader election, as the chart runs two. */
 interface Replica {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { askA, keepAsking } from './support/keep-asking';
-import { cloudManifest, clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
+import { cloudManifest, cloudZoneManifest, clusterIpOf, DNSFLEET_IMAGE, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from './support/cluster-fleet';
 import { query, rcodeOf } from '../dataplane/testkit/dns-client';
 import { run, stopAll, waitFor } from '../dataplane/testkit/processes';
 import { memoryLogger } from '../dataplane/testkit/memory-logger';
@@ -25,17 +25,7 @@ const ZONE = 'pods.test.';
 
 type Pod = { metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string }; status: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ ready: boolean; restartCount: number }> } };
 
-const zoneManifest = (address: string): string => `apiVersion: dnsfleet.io/v1alpha1
-kind: Zone
-metadata: { name: pods-test, namespace: default }
-spec:
-  zoneName: ${ZONE}
-  defaultTTL: 300
-  nameserverClouds: [cloud-a, cloud-b]
-  rrsets:
-    - { name: "@", type: NS, records: [ns1.example.net.] }
-    - { name: www, type: A, records: ["${address}"] }
-`;
+const zoneManifest = (address: string): string => cloudZoneManifest('pods-test', ZONE, address);
 
 const SIGNED = 'signed-pods.test.';
 

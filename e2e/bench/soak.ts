@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cloudManifest, clusterIpOf, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from '../support/cluster-fleet';
+import { cloudManifest, cloudZoneManifest, clusterIpOf, isPodReady, kubectlOk, startClusterFleet, type ClusterFleet } from '../support/cluster-fleet';
 import { zoneApi } from '../support/fleet';
 import { query } from '../../dataplane/testkit/dns-client';
 import { start, stopAll, tempDir, waitFor, type Started } from '../../dataplane/testkit/processes';
@@ -46,17 +46,7 @@ const NS = 'dnsfleet-system';
 const WINDOW_MS = 5000;
 
 const zoneName = (i: number): string => `soak-${i}.test`;
-const zoneManifest = (i: number, address: string): string => `apiVersion: dnsfleet.io/v1alpha1
-kind: Zone
-metadata: { name: soak-${i}, namespace: default }
-spec:
-  zoneName: ${zoneName(i)}
-  defaultTTL: 300
-  nameserverClouds: [cloud-a, cloud-b]
-  rrsets:
-    - { name: "@", type: NS, records: [ns1.example.net.] }
-    - { name: www, type: A, records: ["${address}"] }
-`;
+const zoneManifest = (i: number, address: string): string => cloudZoneManifest(`soak-${i}`, zoneName(i), address);
 
 /** When each of a zone's addresses was applied (ms since the run started), oldest first. */
 type History = Array<{ address: string; at: number }>;

@@ -30,6 +30,19 @@ spec:
   service: { type: ClusterIP }
 `;
 
+/** A Zone `name` in `default` for both clouds (cloud-a and cloud-b): its NS, and www at `address`. */
+export const cloudZoneManifest = (name: string, zoneName: string, address: string): string => `apiVersion: dnsfleet.io/v1alpha1
+kind: Zone
+metadata: { name: ${name}, namespace: default }
+spec:
+  zoneName: ${zoneName}
+  defaultTTL: 300
+  nameserverClouds: [cloud-a, cloud-b]
+  rrsets:
+    - { name: "@", type: NS, records: [ns1.example.net.] }
+    - { name: www, type: A, records: ["${address}"] }
+`;
+
 /** The image e2e/image/build.sh writes, as the pod templates name it. */
 export const DNSFLEET_IMAGE = 'docker.io/library/dnsfleet:dev';
 
